@@ -1,0 +1,1 @@
+//! Requirement catalogue, policy, verdicts and signed attestations.

@@ -1,0 +1,1 @@
+//! Binary equivalence and release diff between two unpacked images.

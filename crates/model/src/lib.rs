@@ -1,0 +1,439 @@
+//! Domain types shared by every netvet stage.
+//!
+//! This crate sits at the bottom of the one-way flow (unpack -> analyze -> sbom -> vulndb ->
+//! certify -> report): it holds only plain data (findings, components, the report) and no
+//! logic that belongs to a stage. Field names follow the stable report contract
+//! (`docs/report.md`); fields may be added, never renamed.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::str::FromStr;
+
+pub mod kinds;
+
+/// Severity of a finding, ordered from `Info` (lowest) to `Critical` (highest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// Severity from a CVSS base score (v3.x / v4 qualitative rating scale).
+    pub fn from_cvss(score: f64) -> Severity {
+        if score >= 9.0 {
+            Severity::Critical
+        } else if score >= 7.0 {
+            Severity::High
+        } else if score >= 4.0 {
+            Severity::Medium
+        } else if score > 0.0 {
+            Severity::Low
+        } else {
+            Severity::Info
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "info" => Ok(Severity::Info),
+            "low" => Ok(Severity::Low),
+            "medium" => Ok(Severity::Medium),
+            "high" => Ok(Severity::High),
+            "critical" => Ok(Severity::Critical),
+            other => Err(format!(
+                "unknown severity '{other}' (expected critical, high, medium, low or info)"
+            )),
+        }
+    }
+}
+
+/// One security-relevant observation about an image, with evidence a person can check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Report-local id (`F0001`, ...), assigned when the report is assembled.
+    #[serde(default)]
+    pub id: String,
+    /// One of the kinds in [`kinds`] (for example `credential.default-password`).
+    pub kind: String,
+    pub severity: Severity,
+    pub title: String,
+    /// Path inside the unpacked tree (see the report contract), if the finding has one.
+    pub path: Option<String>,
+    /// Byte offset inside the file at `path`, if meaningful.
+    pub offset: Option<u64>,
+    pub evidence: String,
+    /// Requirement ids this finding violates (filled by the certify stage).
+    #[serde(default)]
+    pub requirements: Vec<String>,
+    pub cve: Option<String>,
+    pub component: Option<String>,
+    /// Stable fingerprint (hex SHA-256 prefix) used for waivers and release diffs. It does not
+    /// depend on the report-local id nor on the order of findings.
+    #[serde(default)]
+    pub fingerprint: String,
+}
+
+impl Finding {
+    /// A finding with the required fields; optional fields empty. The fingerprint is derived
+    /// from kind, path and `key` (a short stable description such as the account name).
+    pub fn new(
+        kind: &str,
+        severity: Severity,
+        title: impl Into<String>,
+        path: Option<String>,
+        evidence: impl Into<String>,
+    ) -> Finding {
+        let mut f = Finding {
+            id: String::new(),
+            kind: kind.to_string(),
+            severity,
+            title: title.into(),
+            path,
+            offset: None,
+            evidence: evidence.into(),
+            requirements: Vec::new(),
+            cve: None,
+            component: None,
+            fingerprint: String::new(),
+        };
+        f.fingerprint = f.compute_fingerprint("");
+        f
+    }
+
+    pub fn with_offset(mut self, offset: u64) -> Finding {
+        self.offset = Some(offset);
+        self
+    }
+
+    pub fn with_cve(mut self, cve: impl Into<String>) -> Finding {
+        self.cve = Some(cve.into());
+        self.fingerprint = self.compute_fingerprint("");
+        self
+    }
+
+    pub fn with_component(mut self, component: impl Into<String>) -> Finding {
+        self.component = Some(component.into());
+        self.fingerprint = self.compute_fingerprint("");
+        self
+    }
+
+    /// Override the stable part of the fingerprint with `key` (for example the account name
+    /// for a credential finding, so that a changed password hash is the same finding).
+    pub fn with_key(mut self, key: &str) -> Finding {
+        self.fingerprint = self.compute_fingerprint(key);
+        self
+    }
+
+    /// The path with layer prefixes removed where possible: the part inside the innermost file
+    /// system. Used for fingerprints so that a finding keeps its identity when a vendor moves
+    /// the root file system to another offset.
+    pub fn inner_path(&self) -> Option<&str> {
+        self.path.as_deref().map(inner_path)
+    }
+
+    fn compute_fingerprint(&self, key: &str) -> String {
+        let mut h = Sha256::new();
+        h.update(self.kind.as_bytes());
+        h.update([0]);
+        h.update(self.inner_path().unwrap_or("").as_bytes());
+        h.update([0]);
+        h.update(self.cve.as_deref().unwrap_or("").as_bytes());
+        h.update([0]);
+        h.update(self.component.as_deref().unwrap_or("").as_bytes());
+        h.update([0]);
+        if key.is_empty() {
+            h.update(self.title.as_bytes());
+        } else {
+            h.update(key.as_bytes());
+        }
+        hex::encode(&h.finalize()[..12])
+    }
+}
+
+/// Strip layer directories (`<something>.extract/0x1c.squashfs/`) from a tree path, keeping
+/// the path inside the innermost layer.
+pub fn inner_path(path: &str) -> &str {
+    let mut rest = path;
+    while let Some(i) = rest.find(".extract/") {
+        let after = &rest[i + ".extract/".len()..];
+        // skip the layer directory itself (`0x1c.squashfs/`)
+        match after.find('/') {
+            Some(j) => rest = &after[j + 1..],
+            None => return after,
+        }
+    }
+    // a top-level layer directory such as `0x1c.squashfs/etc/shadow`
+    if rest.starts_with("0x") {
+        if let Some(j) = rest.find('/') {
+            let first = &rest[..j];
+            if first.contains('.') {
+                return &rest[j + 1..];
+            }
+        }
+    }
+    rest
+}
+
+/// A software component found in the image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Component {
+    pub name: String,
+    pub version: String,
+    pub purl: String,
+    pub cpe: Option<String>,
+    /// Every path where the component was found (sorted, deduplicated).
+    pub paths: Vec<String>,
+    pub evidence: String,
+    /// How it was identified: `opkg`, `dpkg`, `banner`, `elf-soname`, `kernel`, ...
+    #[serde(default)]
+    pub source: String,
+}
+
+/// Image identity in the report.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageInfo {
+    pub path: String,
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// One unpacked layer (a chunk of a known format found in a blob).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerInfo {
+    /// Tree path of the directory holding this layer's entries.
+    pub path: String,
+    pub format: String,
+    /// Offset of the chunk in the parent blob.
+    pub offset: u64,
+    pub size: u64,
+    /// Tree path of the blob the chunk was found in (empty for the image itself).
+    #[serde(default)]
+    pub parent: String,
+    /// Variant detail (`2.0 be lzma`), empty when the format has none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub variant: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnpackErrorInfo {
+    pub path: String,
+    pub format: String,
+    #[serde(default)]
+    pub offset: u64,
+    pub error: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LimitHitInfo {
+    pub path: String,
+    pub limit: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnpackSummary {
+    pub files: u64,
+    pub bytes: u64,
+    pub layers: Vec<LayerInfo>,
+    pub errors: Vec<UnpackErrorInfo>,
+    pub limits_hit: Vec<LimitHitInfo>,
+    /// Whether the file-system sandbox was enforced by the kernel (`null` when not attempted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sandbox: Option<String>,
+}
+
+/// Per-requirement result of the verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequirementResult {
+    pub id: String,
+    pub title: String,
+    /// `pass`, `fail`, `waived` or `not-tested`.
+    pub status: String,
+    pub findings: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// `pass`, `conditional` or `fail`.
+    pub result: String,
+    pub policy: String,
+    pub requirements: Vec<RequirementResult>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timing {
+    pub unpack: u64,
+    pub analyze: u64,
+    pub total: u64,
+}
+
+pub const REPORT_SCHEMA: &str = "netvet.report/1";
+
+/// The scan report (`netvet.report/1`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema: String,
+    pub netvet_version: String,
+    pub image: ImageInfo,
+    pub unpack: UnpackSummary,
+    pub arch: Vec<String>,
+    pub components: Vec<Component>,
+    pub findings: Vec<Finding>,
+    pub verdict: Option<Verdict>,
+    pub timing_ms: Timing,
+    /// Extra per-analyzer summaries (hardening table, unsafe-function counts, ...), keyed by
+    /// analyzer name. Optional in the contract.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub summaries: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Report {
+    pub fn new(image: ImageInfo) -> Report {
+        Report {
+            schema: REPORT_SCHEMA.to_string(),
+            netvet_version: env!("CARGO_PKG_VERSION").to_string(),
+            image,
+            unpack: UnpackSummary::default(),
+            arch: Vec::new(),
+            components: Vec::new(),
+            findings: Vec::new(),
+            verdict: None,
+            timing_ms: Timing::default(),
+            summaries: serde_json::Map::new(),
+        }
+    }
+
+    /// Sort findings deterministically (severity desc, kind, path, evidence) and number them.
+    pub fn number_findings(&mut self) {
+        self.findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| a.kind.cmp(&b.kind))
+                .then_with(|| a.path.cmp(&b.path))
+                .then_with(|| a.evidence.cmp(&b.evidence))
+        });
+        for (i, f) in self.findings.iter_mut().enumerate() {
+            f.id = format!("F{:04}", i + 1);
+        }
+    }
+
+    /// Highest severity among findings, if any.
+    pub fn max_severity(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severity_order_and_parse() {
+        assert!(Severity::Critical > Severity::High);
+        assert_eq!("HIGH".parse::<Severity>().unwrap(), Severity::High);
+        assert!("urgent".parse::<Severity>().is_err());
+        assert_eq!(Severity::from_cvss(9.8), Severity::Critical);
+        assert_eq!(Severity::from_cvss(5.3), Severity::Medium);
+    }
+
+    #[test]
+    fn inner_path_strips_layers() {
+        assert_eq!(inner_path("0x1c.squashfs/etc/shadow"), "etc/shadow");
+        assert_eq!(
+            inner_path("0x0.trx/part1.extract/0x0.squashfs/etc/shadow"),
+            "etc/shadow"
+        );
+        assert_eq!(inner_path("etc/shadow"), "etc/shadow");
+    }
+
+    #[test]
+    fn fingerprint_ignores_layer_offset() {
+        let a = Finding::new(
+            kinds::CREDENTIAL_DEFAULT_PASSWORD,
+            Severity::Critical,
+            "t",
+            Some("0x1c.squashfs/etc/shadow".into()),
+            "e",
+        )
+        .with_key("root");
+        let b = Finding::new(
+            kinds::CREDENTIAL_DEFAULT_PASSWORD,
+            Severity::Critical,
+            "t2",
+            Some("0x40.squashfs/etc/shadow".into()),
+            "e2",
+        )
+        .with_key("root");
+        assert_eq!(a.fingerprint, b.fingerprint);
+        assert_eq!(a.fingerprint.len(), 24);
+    }
+}
+
+/// Locating the shared test corpus (`../shared/corpus` next to the repository, or
+/// `NETVET_CORPUS`). Tests that need it call [`corpus::dir`] and return early when it is
+/// `None`; with `NETVET_REQUIRE_CORPUS=1` (set by CI) a missing corpus fails the test.
+pub mod corpus {
+    use std::path::PathBuf;
+
+    /// The corpus directory, or `None` (after printing a note) when it is absent.
+    ///
+    /// # Panics
+    /// When the corpus is absent and `NETVET_REQUIRE_CORPUS=1`: CI must not skip silently.
+    pub fn dir() -> Option<PathBuf> {
+        let p = match std::env::var_os("NETVET_CORPUS") {
+            Some(p) => PathBuf::from(p),
+            None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"),
+        };
+        if p.join("README.md").is_file() {
+            return Some(p);
+        }
+        if std::env::var("NETVET_REQUIRE_CORPUS").as_deref() == Ok("1") {
+            panic!(
+                "test corpus not found at {} and NETVET_REQUIRE_CORPUS=1",
+                p.display()
+            );
+        }
+        eprintln!("note: test corpus not found at {}; skipping", p.display());
+        None
+    }
+
+    /// A file or directory inside the corpus, or `None` when the corpus is absent.
+    pub fn path(rel: &str) -> Option<PathBuf> {
+        dir().map(|d| d.join(rel))
+    }
+}

@@ -1,0 +1,1 @@
+//! Network supplier-risk assessment (core vs RAN, concentration, certification).

@@ -1,0 +1,1 @@
+//! Report rendering: JSON, SARIF, HTML, Markdown, CycloneDX, SPDX.

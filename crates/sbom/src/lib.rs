@@ -1,0 +1,1 @@
+//! Component identification (SBOM) over an unpacked tree.

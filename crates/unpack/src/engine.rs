@@ -1,0 +1,692 @@
+//! The unpacking engine: carve known formats out of a blob, extract them, recurse.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use bytes::Bytes;
+use netvet_model::{LayerInfo, LimitHitInfo, UnpackErrorInfo};
+use rayon::prelude::*;
+use std::path::Path;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use crate::classify;
+use crate::handler::{Category, FormatError, HandlerRef, Probe, Sink};
+use crate::tree::{Entry, EntryKind, Meta, SpillDir, Tree};
+use crate::{formats, path};
+
+/// Safety limits. Reaching one is recorded in the tree (`limits_hit`), never fatal.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Total bytes of extracted content.
+    pub max_bytes: u64,
+    /// Total extracted bytes as a multiple of the input size (applies above `ratio_floor`).
+    pub max_ratio: u64,
+    /// Extracted bytes always allowed whatever the ratio.
+    pub ratio_floor: u64,
+    /// Nesting depth of layers.
+    pub max_depth: u32,
+    /// Number of entries in the tree.
+    pub max_entries: u64,
+    /// Content kept in memory before new content is spilled to the private temporary
+    /// directory.
+    pub memory_budget: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_bytes: 16 << 30,
+            max_ratio: 100,
+            ratio_floor: 256 << 20,
+            max_depth: 16,
+            max_entries: 2_000_000,
+            memory_budget: 192 << 20,
+        }
+    }
+}
+
+/// Live counters for a progress display.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub bytes_extracted: AtomicU64,
+    pub entries: AtomicU64,
+    pub layers: AtomicU64,
+}
+
+/// State shared by all workers of one unpack run.
+pub struct Ctx {
+    pub(crate) limits: Limits,
+    pub(crate) byte_cap: u64,
+    pub(crate) byte_cap_name: &'static str,
+    pub(crate) used: AtomicU64,
+    pub(crate) entries: AtomicU64,
+    mem_used: AtomicU64,
+    spill: OnceLock<Result<Arc<SpillDir>, String>>,
+    spill_parent: Option<std::path::PathBuf>,
+    spill_seq: AtomicU64,
+    next_layer: AtomicU32,
+    errors: Mutex<Vec<UnpackErrorInfo>>,
+    limits_hit: Mutex<Vec<LimitHitInfo>>,
+    progress: Arc<Progress>,
+}
+
+impl Ctx {
+    fn new(
+        limits: Limits,
+        input_size: u64,
+        progress: Arc<Progress>,
+        spill_parent: Option<std::path::PathBuf>,
+    ) -> Ctx {
+        let ratio_cap = limits
+            .max_ratio
+            .saturating_mul(input_size)
+            .max(limits.ratio_floor);
+        let (byte_cap, byte_cap_name) = if ratio_cap < limits.max_bytes {
+            (ratio_cap, "max-ratio")
+        } else {
+            (limits.max_bytes, "max-bytes")
+        };
+        Ctx {
+            limits,
+            byte_cap,
+            byte_cap_name,
+            used: AtomicU64::new(0),
+            entries: AtomicU64::new(0),
+            mem_used: AtomicU64::new(0),
+            spill: OnceLock::new(),
+            spill_parent,
+            spill_seq: AtomicU64::new(0),
+            next_layer: AtomicU32::new(0),
+            errors: Mutex::new(Vec::new()),
+            limits_hit: Mutex::new(Vec::new()),
+            progress,
+        }
+    }
+
+    pub(crate) fn budget_left(&self) -> u64 {
+        self.byte_cap
+            .saturating_sub(self.used.load(Ordering::Relaxed))
+    }
+
+    /// Reserve `n` bytes of the extraction budget; false when that would exceed it.
+    pub(crate) fn take_bytes(&self, n: u64) -> bool {
+        let mut cur = self.used.load(Ordering::Relaxed);
+        loop {
+            let next = match cur.checked_add(n) {
+                Some(v) if v <= self.byte_cap => v,
+                _ => return false,
+            };
+            match self
+                .used
+                .compare_exchange_weak(cur, next, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(_) => {
+                    self.progress
+                        .bytes_extracted
+                        .fetch_add(n, Ordering::Relaxed);
+                    return true;
+                }
+                Err(v) => cur = v,
+            }
+        }
+    }
+
+    pub(crate) fn record_error(&self, path: &str, format: &str, offset: u64, error: &str) {
+        if let Ok(mut v) = self.errors.lock() {
+            v.push(UnpackErrorInfo {
+                path: path.to_string(),
+                format: format.to_string(),
+                offset,
+                error: error.to_string(),
+            });
+        }
+    }
+
+    pub(crate) fn record_limit(&self, path: &str, limit: &str, detail: &str) {
+        if let Ok(mut v) = self.limits_hit.lock() {
+            // one record per (path, limit) is enough
+            if !v.iter().any(|l| l.path == path && l.limit == limit) {
+                v.push(LimitHitInfo {
+                    path: path.to_string(),
+                    limit: limit.to_string(),
+                    detail: detail.to_string(),
+                });
+            }
+        }
+    }
+
+    fn spill_dir(&self) -> Result<Arc<SpillDir>, String> {
+        self.spill
+            .get_or_init(|| {
+                let b = tempfile::Builder::new()
+                    .prefix("netvet-spill-")
+                    .tempdir_in(self.spill_parent.clone().unwrap_or_else(std::env::temp_dir));
+                b.map(|dir| Arc::new(SpillDir { dir }))
+                    .map_err(|e| format!("cannot create spill directory: {e}"))
+            })
+            .clone()
+    }
+
+    /// Keep `data` in memory while the memory budget lasts; past it, move large contents to
+    /// a file in the private spill directory and map it read-only.
+    pub(crate) fn maybe_spill(&self, data: Bytes) -> Result<Bytes, FormatError> {
+        let n = data.len() as u64;
+        if n < (256 << 10) {
+            return Ok(data);
+        }
+        let used = self.mem_used.fetch_add(n, Ordering::Relaxed) + n;
+        if used <= self.limits.memory_budget {
+            return Ok(data);
+        }
+        self.mem_used.fetch_sub(n, Ordering::Relaxed);
+        let dir = match self.spill_dir() {
+            Ok(d) => d,
+            Err(_) => return Ok(data), // no disk: keep it in memory
+        };
+        let seq = self.spill_seq.fetch_add(1, Ordering::Relaxed);
+        let p = dir.path().join(format!("{seq:08}"));
+        std::fs::write(&p, &data)?;
+        let f = std::fs::File::open(&p)?;
+        // SAFETY: the file is private to this process (inside its own 0700 temporary
+        // directory) and never modified after this point.
+        let map = unsafe { memmap2::Mmap::map(&f)? };
+        Ok(Bytes::from_owner(map))
+    }
+}
+
+struct Partial {
+    entries: Vec<Entry>,
+    layers: Vec<(u32, LayerInfo)>,
+}
+
+impl Partial {
+    fn new() -> Partial {
+        Partial {
+            entries: Vec::new(),
+            layers: Vec::new(),
+        }
+    }
+    fn append(&mut self, mut other: Partial) {
+        self.entries.append(&mut other.entries);
+        self.layers.append(&mut other.layers);
+    }
+}
+
+/// Why an input could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: not a regular file or directory")]
+    NotAFile { path: String },
+}
+
+/// Recursive, limited, in-process unpacker. Build once, use for many inputs.
+pub struct Unpacker {
+    handlers: Vec<HandlerRef>,
+    /// Handlers with no magic: only tried at offset 0.
+    headless: Vec<usize>,
+    matcher: AhoCorasick,
+    /// For each pattern of `matcher`: (handler index, offset of the magic in the chunk).
+    patterns: Vec<(usize, usize)>,
+    limits: Limits,
+    progress: Arc<Progress>,
+    spill_parent: Option<std::path::PathBuf>,
+}
+
+impl Unpacker {
+    pub fn new(limits: Limits) -> Unpacker {
+        Unpacker::with_handlers(limits, formats::all())
+    }
+
+    pub fn with_handlers(limits: Limits, handlers: Vec<HandlerRef>) -> Unpacker {
+        let mut pats: Vec<&'static [u8]> = Vec::new();
+        let mut patterns = Vec::new();
+        let mut headless = Vec::new();
+        for (i, h) in handlers.iter().enumerate() {
+            if h.magics().is_empty() {
+                headless.push(i);
+            }
+            for m in h.magics() {
+                pats.push(m.bytes);
+                patterns.push((i, m.offset));
+            }
+        }
+        let matcher = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .build(&pats)
+            .expect("magic patterns are valid");
+        Unpacker {
+            handlers,
+            headless,
+            matcher,
+            patterns,
+            limits,
+            progress: Arc::new(Progress::default()),
+            spill_parent: None,
+        }
+    }
+
+    /// Where the private spill directory is created (default: the system temporary dir).
+    pub fn set_spill_parent(&mut self, dir: &Path) {
+        self.spill_parent = Some(dir.to_path_buf());
+    }
+
+    pub fn handlers(&self) -> &[HandlerRef] {
+        &self.handlers
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Counters a progress bar can poll while `unpack_*` runs.
+    pub fn progress(&self) -> Arc<Progress> {
+        self.progress.clone()
+    }
+
+    /// Unpack a file or a directory.
+    pub fn unpack_path(&self, input: &Path) -> Result<Tree, InputError> {
+        let meta = std::fs::metadata(input).map_err(|source| InputError::Io {
+            path: input.display().to_string(),
+            source,
+        })?;
+        if meta.is_dir() {
+            self.unpack_dir(input)
+        } else if meta.is_file() {
+            let data = read_input(input)?;
+            Ok(self.unpack_bytes(data))
+        } else {
+            Err(InputError::NotAFile {
+                path: input.display().to_string(),
+            })
+        }
+    }
+
+    /// Unpack an image held in memory.
+    pub fn unpack_bytes(&self, data: Bytes) -> Tree {
+        let ctx = Ctx::new(
+            self.limits.clone(),
+            data.len() as u64,
+            self.progress.clone(),
+            self.spill_parent.clone(),
+        );
+        let part = self.process_blob(&ctx, "", &data, 0);
+        self.finish(ctx, part)
+    }
+
+    /// Scan an already unpacked directory. Symlinks are recorded, never followed; only
+    /// regular files are read; files inside are carved and unpacked like any blob.
+    pub fn unpack_dir(&self, root: &Path) -> Result<Tree, InputError> {
+        let mut raw = Vec::new();
+        let mut total = 0u64;
+        walk_dir(root, root, &mut raw, &mut total)?;
+        let ctx = Ctx::new(
+            self.limits.clone(),
+            total,
+            self.progress.clone(),
+            self.spill_parent.clone(),
+        );
+        let mut part = Partial::new();
+        let mut blobs = Vec::new();
+        for (rel, kind, meta, link, file) in raw {
+            let data = match &file {
+                Some(p) => match read_input(p) {
+                    Ok(d) => d,
+                    Err(e) => {
+                        ctx.record_error(&rel, "file", 0, &e.to_string());
+                        Bytes::new()
+                    }
+                },
+                None => Bytes::new(),
+            };
+            if kind == EntryKind::File {
+                if ctx.entries.fetch_add(1, Ordering::Relaxed) >= ctx.limits.max_entries {
+                    ctx.record_limit(
+                        &rel,
+                        "max-entries",
+                        "directory has more entries than the limit",
+                    );
+                    break;
+                }
+                ctx.progress
+                    .bytes_extracted
+                    .fetch_add(data.len() as u64, Ordering::Relaxed);
+                blobs.push((rel.clone(), data.clone()));
+            }
+            part.entries.push(Entry {
+                path: rel,
+                kind,
+                meta,
+                size: data.len() as u64,
+                data,
+                link_target: link,
+                layer: None,
+                root_len: 0,
+            });
+        }
+        let children: Vec<Partial> = blobs
+            .par_iter()
+            .filter(|(_, d)| !classify::is_leaf(d))
+            .map(|(p, d)| self.process_blob(&ctx, p, d, 1))
+            .collect();
+        for c in children {
+            part.append(c);
+        }
+        Ok(self.finish(ctx, part))
+    }
+
+    fn finish(&self, ctx: Ctx, part: Partial) -> Tree {
+        let Partial {
+            entries,
+            mut layers,
+        } = part;
+        layers.sort_by(|a, b| a.1.path.cmp(&b.1.path));
+        let mut remap = vec![0u32; ctx.next_layer.load(Ordering::Relaxed) as usize];
+        for (new, (old, _)) in layers.iter().enumerate() {
+            if let Some(slot) = remap.get_mut(*old as usize) {
+                *slot = new as u32;
+            }
+        }
+        let mut entries = entries;
+        for e in &mut entries {
+            if let Some(l) = e.layer {
+                e.layer = remap.get(l as usize).copied();
+            }
+        }
+        let mut errors = ctx.errors.lock().map(|v| v.clone()).unwrap_or_default();
+        errors.sort_by(|a, b| (&a.path, a.offset, &a.error).cmp(&(&b.path, b.offset, &b.error)));
+        let mut limits_hit = ctx.limits_hit.lock().map(|v| v.clone()).unwrap_or_default();
+        limits_hit.sort_by(|a, b| (&a.path, &a.limit).cmp(&(&b.path, &b.limit)));
+        let mut tree = Tree::from_parts(
+            entries,
+            layers.into_iter().map(|(_, l)| l).collect(),
+            errors,
+            limits_hit,
+        );
+        materialize_hardlinks(&mut tree);
+        tree.spill = ctx.spill.get().and_then(|r| r.as_ref().ok().cloned());
+        tree
+    }
+
+    /// Find every chunk of a known format in `data`, in order, without overlaps.
+    pub fn carve(&self, data: &[u8], probe: &Probe) -> Vec<(usize, crate::handler::Chunk)> {
+        let mut found = Vec::new();
+        let mut cursor = 0usize;
+        // formats without magic: only as the whole blob
+        for &hi in &self.headless {
+            if let Some(c) = self.handlers[hi].identify(data, 0, probe) {
+                if c.start == 0 && c.end <= data.len() && c.end > 0 {
+                    cursor = c.end;
+                    found.push((hi, c));
+                    break;
+                }
+            }
+        }
+        'outer: while cursor < data.len() {
+            // restart the search from the cursor; the earliest valid candidate wins
+            let hay_start = cursor;
+            for m in self.matcher.find_overlapping_iter(&data[hay_start..]) {
+                let (hi, moff) = self.patterns[m.pattern().as_usize()];
+                let pos = hay_start + m.start();
+                let Some(start) = pos.checked_sub(moff) else {
+                    continue;
+                };
+                if start < cursor {
+                    continue;
+                }
+                if let Some(c) = self.handlers[hi].identify(data, start, probe) {
+                    if c.start >= cursor && c.end <= data.len() && c.end > c.start {
+                        cursor = c.end;
+                        found.push((hi, c));
+                        continue 'outer;
+                    }
+                }
+            }
+            break;
+        }
+        found
+    }
+
+    fn process_blob(&self, ctx: &Ctx, blob_path: &str, data: &Bytes, depth: u32) -> Partial {
+        let mut part = Partial::new();
+        if data.len() < 8 {
+            return part;
+        }
+        let probe = Probe {
+            max_output: ctx.budget_left(),
+        };
+        let chunks = self.carve(data, &probe);
+        if chunks.is_empty() {
+            return part;
+        }
+        if depth >= ctx.limits.max_depth {
+            ctx.record_limit(
+                blob_path,
+                "max-depth",
+                &format!(
+                    "nesting depth {} reached; {} embedded chunk(s) not unpacked (first: {} at offset {:#x})",
+                    ctx.limits.max_depth,
+                    chunks.len(),
+                    self.handlers[chunks[0].0].doc().name,
+                    chunks[0].1.start
+                ),
+            );
+            return part;
+        }
+        let blob_name = path::file_name(blob_path).to_string();
+        for (hi, chunk) in chunks {
+            let h = &self.handlers[hi];
+            let doc = h.doc();
+            if doc.category == Category::Leaf {
+                continue;
+            }
+            let layer_dir = if blob_path.is_empty() {
+                format!("{:#x}.{}", chunk.start, doc.name)
+            } else {
+                format!("{blob_path}.extract/{:#x}.{}", chunk.start, doc.name)
+            };
+            let layer_index = ctx.next_layer.fetch_add(1, Ordering::Relaxed);
+            ctx.progress.layers.fetch_add(1, Ordering::Relaxed);
+            let mut sink = Sink {
+                ctx,
+                layer_dir: layer_dir.clone(),
+                layer_index,
+                blob_name: blob_name.clone(),
+                entries: Vec::new(),
+                notes: Vec::new(),
+            };
+            let slice = data.slice(chunk.start..chunk.end);
+            // a handler must never take the scan down: contain panics as errors
+            if chunk.truncated {
+                sink.limit(
+                    ctx.byte_cap_name,
+                    &format!(
+                        "{} stream at {:#x} decodes to more than the {} bytes left; truncated",
+                        doc.name, chunk.start, probe.max_output
+                    ),
+                );
+            }
+            let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                h.extract(&slice, &chunk, &mut sink)
+            }));
+            match res {
+                Ok(Ok(())) => {}
+                Ok(Err(FormatError::Limit(_))) => {}
+                Ok(Err(e)) => {
+                    ctx.record_error(&layer_dir, doc.name, chunk.start as u64, &e.to_string())
+                }
+                Err(_) => ctx.record_error(
+                    &layer_dir,
+                    doc.name,
+                    chunk.start as u64,
+                    "handler failed unexpectedly (internal error); entries before the failure kept",
+                ),
+            }
+            for (limit, detail) in sink.notes.drain(..) {
+                ctx.record_limit(&layer_dir, &limit, &detail);
+            }
+            part.layers.push((
+                layer_index,
+                netvet_model::LayerInfo {
+                    path: layer_dir,
+                    format: doc.name.to_string(),
+                    variant: chunk.variant.clone(),
+                    offset: chunk.start as u64,
+                    size: chunk.len() as u64,
+                    parent: blob_path.to_string(),
+                },
+            ));
+            let children: Vec<(String, Bytes)> = sink
+                .entries
+                .iter()
+                .filter(|e| e.kind == EntryKind::File && !classify::is_leaf(&e.data))
+                .map(|e| (e.path.clone(), e.data.clone()))
+                .collect();
+            part.entries.append(&mut sink.entries);
+            let sub: Vec<Partial> = children
+                .par_iter()
+                .map(|(p, d)| self.process_blob(ctx, p, d, depth + 1))
+                .collect();
+            for s in sub {
+                part.append(s);
+            }
+        }
+        part
+    }
+}
+
+/// Give hard-link entries the content of their target (same layer) and make them files, so
+/// analyzers see every name of a file.
+fn materialize_hardlinks(tree: &mut Tree) {
+    let mut fixes = Vec::new();
+    for (i, e) in tree.entries.iter().enumerate() {
+        if e.kind == EntryKind::Hardlink {
+            if let Some(t) = tree.resolve(e) {
+                if t.kind == EntryKind::File {
+                    fixes.push((i, t.data.clone(), t.meta));
+                }
+            }
+        }
+    }
+    for (i, data, meta) in fixes {
+        let e = &mut tree.entries[i];
+        e.kind = EntryKind::File;
+        e.size = data.len() as u64;
+        e.data = data;
+        if e.meta == Meta::default() {
+            e.meta = meta;
+        }
+    }
+}
+
+/// Read an input file: mapped when large, read otherwise.
+fn read_input(p: &Path) -> Result<Bytes, InputError> {
+    let io = |source| InputError::Io {
+        path: p.display().to_string(),
+        source,
+    };
+    let f = std::fs::File::open(p).map_err(io)?;
+    let len = f.metadata().map_err(io)?.len();
+    if len >= (64 << 20) {
+        // SAFETY: read-only map of an input file; netvet never writes to its inputs.
+        let map = unsafe { memmap2::Mmap::map(&f) }.map_err(io)?;
+        Ok(Bytes::from_owner(map))
+    } else {
+        std::fs::read(p).map(Bytes::from).map_err(io)
+    }
+}
+
+type RawEntry = (
+    String,
+    EntryKind,
+    Meta,
+    Option<String>,
+    Option<std::path::PathBuf>,
+);
+
+fn walk_dir(
+    root: &Path,
+    dir: &Path,
+    out: &mut Vec<RawEntry>,
+    total: &mut u64,
+) -> Result<(), InputError> {
+    let io = |source| InputError::Io {
+        path: dir.display().to_string(),
+        source,
+    };
+    let mut items: Vec<_> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .filter_map(|e| e.ok())
+        .collect();
+    items.sort_by_key(|e| e.file_name());
+    for item in items {
+        let p = item.path();
+        let Ok(rel) = p.strip_prefix(root) else {
+            continue;
+        };
+        let rel = path::normalize(&rel.to_string_lossy()).path;
+        if rel.is_empty() {
+            continue;
+        }
+        // never follow a symlink: lstat
+        let Ok(md) = std::fs::symlink_metadata(&p) else {
+            continue;
+        };
+        let meta = unix_meta(&md);
+        let ft = md.file_type();
+        if ft.is_symlink() {
+            let target = std::fs::read_link(&p)
+                .map(|t| t.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            out.push((rel, EntryKind::Symlink, meta, Some(target), None));
+        } else if ft.is_dir() {
+            out.push((rel, EntryKind::Dir, meta, None, None));
+            walk_dir(root, &p, out, total)?;
+        } else if ft.is_file() {
+            *total += md.len();
+            out.push((rel, EntryKind::File, meta, None, Some(p)));
+        } else {
+            out.push((rel, special_kind(&ft), meta, None, None));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn unix_meta(md: &std::fs::Metadata) -> Meta {
+    use std::os::unix::fs::MetadataExt;
+    Meta {
+        mode: md.mode() & 0o7777,
+        uid: md.uid(),
+        gid: md.gid(),
+        mtime: md.mtime(),
+    }
+}
+
+#[cfg(not(unix))]
+fn unix_meta(_md: &std::fs::Metadata) -> Meta {
+    Meta::mode(0o644)
+}
+
+#[cfg(unix)]
+fn special_kind(ft: &std::fs::FileType) -> EntryKind {
+    use std::os::unix::fs::FileTypeExt;
+    if ft.is_char_device() {
+        EntryKind::CharDevice
+    } else if ft.is_block_device() {
+        EntryKind::BlockDevice
+    } else if ft.is_socket() {
+        EntryKind::Socket
+    } else {
+        EntryKind::Fifo
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_ft: &std::fs::FileType) -> EntryKind {
+    EntryKind::Fifo
+}

@@ -1,0 +1,20 @@
+//! Format handlers, one file per format. The order of [`all`] is the order in which handlers
+//! are tried when several magics match at one offset (more specific formats first).
+
+use std::sync::Arc;
+
+use crate::handler::HandlerRef;
+
+pub mod gzip;
+
+/// Every handler, in priority order.
+pub fn all() -> Vec<HandlerRef> {
+    vec![
+        // firmware containers (their headers wrap everything else)
+        // file systems
+        // archives
+        // compression
+        Arc::new(gzip::Gzip),
+        // leaves (recognised and skipped)
+    ]
+}

@@ -1,0 +1,361 @@
+//! The contract between the engine and a format handler.
+//!
+//! A handler declares what identifies its format ([`FormatDoc`], [`Magic`]), validates a
+//! candidate position and reports the chunk's extent ([`Handler::identify`]), and extracts the
+//! chunk's children into a [`Sink`] ([`Handler::extract`]). Handlers never touch the real file
+//! system, never trust a length or count from a header, and return one error type,
+//! [`FormatError`]; the engine records errors and limits and carries on.
+
+use bytes::Bytes;
+use std::io::Read;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use crate::engine::Ctx;
+use crate::path;
+use crate::tree::{Entry, EntryKind, Meta};
+
+/// What kind of format a handler reads; decides how the result is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Category {
+    /// A compressed stream with one output.
+    Compression,
+    /// An archive of members (tar, cpio, zip, ...).
+    Archive,
+    /// A firmware container (header + partitions).
+    Firmware,
+    /// A file system image.
+    Filesystem,
+    /// Recognised so that carving skips it (PDF, JPEG, PNG, ...); nothing is extracted.
+    Leaf,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Compression => "compression",
+            Category::Archive => "archive",
+            Category::Firmware => "firmware",
+            Category::Filesystem => "filesystem",
+            Category::Leaf => "leaf",
+        }
+    }
+}
+
+/// Documentation of a format, kept next to its handler; `docs/formats.md` is generated from it.
+#[derive(Debug, Clone, Copy)]
+pub struct FormatDoc {
+    /// Short stable name used in reports and layer directories (`squashfs`, `gzip`, `trx`).
+    pub name: &'static str,
+    pub category: Category,
+    pub description: &'static str,
+    /// Public specifications or source files describing the format.
+    pub references: &'static [&'static str],
+    /// What this handler does not do (yet).
+    pub limitations: &'static str,
+}
+
+/// A magic byte pattern and where it sits relative to the start of the chunk.
+#[derive(Debug, Clone, Copy)]
+pub struct Magic {
+    pub bytes: &'static [u8],
+    /// Offset of `bytes` from the chunk start (for example 257 for tar's `ustar`).
+    pub offset: usize,
+}
+
+impl Magic {
+    pub const fn at0(bytes: &'static [u8]) -> Magic {
+        Magic { bytes, offset: 0 }
+    }
+    pub const fn at(bytes: &'static [u8], offset: usize) -> Magic {
+        Magic { bytes, offset }
+    }
+}
+
+/// A validated occurrence of a format inside a blob.
+#[derive(Debug, Clone, Default)]
+pub struct Chunk {
+    /// Start offset in the blob.
+    pub start: usize,
+    /// End offset (exclusive) in the blob; `start < end <= blob.len()`.
+    pub end: usize,
+    /// Work already done by `identify` that `extract` may reuse (for example the output of a
+    /// compressed stream, whose end is only known after decoding it).
+    pub decoded: Option<Bytes>,
+    /// `decoded` stops at the probe's bound: the stream is larger than the limit allows.
+    pub truncated: bool,
+    /// Variant detail for the report (`squashfs 2.0 be lzma`); may be empty.
+    pub variant: String,
+}
+
+impl Chunk {
+    pub fn new(start: usize, end: usize) -> Chunk {
+        Chunk {
+            start,
+            end,
+            ..Chunk::default()
+        }
+    }
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+}
+
+/// Bounds for the work `identify` may do.
+#[derive(Debug, Clone, Copy)]
+pub struct Probe {
+    /// Most bytes of decoded output `identify` may produce and keep.
+    pub max_output: u64,
+}
+
+impl Default for Probe {
+    fn default() -> Probe {
+        Probe {
+            max_output: 256 << 20,
+        }
+    }
+}
+
+/// The one error type of format handlers.
+#[derive(Debug, thiserror::Error)]
+pub enum FormatError {
+    #[error("truncated: {0}")]
+    Truncated(String),
+    #[error("invalid: {0}")]
+    Invalid(String),
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+    /// A safety limit stopped extraction; already recorded in the sink.
+    #[error("limit reached: {0}")]
+    Limit(String),
+    #[error("i/o: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub type FormatResult<T> = Result<T, FormatError>;
+
+/// Helpers for invalid input.
+pub fn invalid<T>(msg: impl Into<String>) -> FormatResult<T> {
+    Err(FormatError::Invalid(msg.into()))
+}
+pub fn truncated<T>(msg: impl Into<String>) -> FormatResult<T> {
+    Err(FormatError::Truncated(msg.into()))
+}
+
+/// A format handler. One implementation per format, in its own file under `formats/`.
+pub trait Handler: Send + Sync {
+    fn doc(&self) -> &'static FormatDoc;
+
+    /// Magic patterns that make a position a candidate. Empty: the handler is only tried at
+    /// offset 0 of a blob (formats without a usable magic).
+    fn magics(&self) -> &'static [Magic];
+
+    /// Is this format really at `start` of `data`, and where does it end? Must validate
+    /// header fields (and checksums where the format has them) and never panic.
+    /// `probe` bounds the work: a compressed stream's end is only known after decoding it,
+    /// so decoders stop at `probe.max_output` and hand the output over in
+    /// [`Chunk::decoded`] (with [`Chunk::truncated`] set when the bound cut it).
+    fn identify(&self, data: &[u8], start: usize, probe: &Probe) -> Option<Chunk>;
+
+    /// Extract the chunk's children into `out`. `data` is exactly the chunk's bytes.
+    /// Entries added before an error are kept.
+    fn extract(&self, data: &Bytes, chunk: &Chunk, out: &mut Sink) -> FormatResult<()>;
+}
+
+/// Receives a layer's entries from a handler. Normalizes every path into the layer directory,
+/// enforces the byte and entry limits, and spills large contents to the private temporary
+/// directory when the in-memory budget is spent.
+pub struct Sink<'a> {
+    pub(crate) ctx: &'a Ctx,
+    pub(crate) layer_dir: String,
+    pub(crate) layer_index: u32,
+    pub(crate) blob_name: String,
+    pub(crate) entries: Vec<Entry>,
+    pub(crate) notes: Vec<(String, String)>,
+}
+
+impl<'a> Sink<'a> {
+    /// Base name of the blob this layer was found in (for naming a decompressed stream).
+    pub fn blob_name(&self) -> &str {
+        &self.blob_name
+    }
+
+    /// Bytes that may still be extracted before the total-bytes limit.
+    pub fn budget(&self) -> u64 {
+        self.ctx.budget_left()
+    }
+
+    /// Entries added so far.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// Check a size claimed by a header before allocating it.
+    pub fn check_alloc(&mut self, what: &str, n: u64) -> FormatResult<()> {
+        if n > self.budget() {
+            let detail = format!(
+                "{what} claims {n} bytes, more than the {} left",
+                self.budget()
+            );
+            self.limit("max-bytes", &detail);
+            return Err(FormatError::Limit(detail));
+        }
+        Ok(())
+    }
+
+    /// Record that a limit was reached (appears in `unpack.limits_hit`).
+    pub fn limit(&mut self, limit: &str, detail: &str) {
+        self.notes.push((limit.to_string(), detail.to_string()));
+    }
+
+    fn add(
+        &mut self,
+        raw: &str,
+        kind: EntryKind,
+        meta: Meta,
+        data: Bytes,
+        link: Option<String>,
+    ) -> FormatResult<()> {
+        let norm = path::normalize(raw);
+        if norm.escaped {
+            self.ctx.record_error(
+                &self.layer_dir,
+                "path",
+                0,
+                &format!(
+                    "entry name '{}' points outside the layer; stored as '{}'",
+                    raw, norm.path
+                ),
+            );
+        }
+        if norm.path.is_empty() {
+            return Ok(()); // the layer root itself
+        }
+        let n = self.ctx.entries.fetch_add(1, Ordering::Relaxed) + 1;
+        if n > self.ctx.limits.max_entries {
+            let d = format!(
+                "more than {} entries; later entries skipped",
+                self.ctx.limits.max_entries
+            );
+            self.limit("max-entries", &d);
+            return Err(FormatError::Limit(d));
+        }
+        let size = data.len() as u64;
+        if size > 0 && !self.ctx.take_bytes(size) {
+            let d = format!(
+                "'{}' ({} bytes) not kept: total extracted bytes limit ({} bytes) reached",
+                norm.path, size, self.ctx.byte_cap
+            );
+            self.limit(self.ctx.byte_cap_name, &d);
+            return Err(FormatError::Limit(d));
+        }
+        let data = self.ctx.maybe_spill(data)?;
+        let full = path::join(&self.layer_dir, &norm.path);
+        let root_len = if self.layer_dir.is_empty() {
+            0
+        } else {
+            self.layer_dir.len() + 1
+        };
+        self.entries.push(Entry {
+            path: full,
+            kind,
+            meta: Meta {
+                mode: meta.mode & 0o7777,
+                ..meta
+            },
+            size,
+            data,
+            link_target: link,
+            layer: Some(self.layer_index),
+            root_len,
+        });
+        Ok(())
+    }
+
+    /// Add a regular file. Fails with [`FormatError::Limit`] when a limit is reached.
+    pub fn file(&mut self, path: &str, meta: Meta, data: impl Into<Bytes>) -> FormatResult<()> {
+        self.add(path, EntryKind::File, meta, data.into(), None)
+    }
+
+    pub fn dir(&mut self, path: &str, meta: Meta) -> FormatResult<()> {
+        self.add(path, EntryKind::Dir, meta, Bytes::new(), None)
+    }
+
+    /// A symlink; the target is stored as written and never followed while unpacking.
+    pub fn symlink(&mut self, path: &str, meta: Meta, target: &str) -> FormatResult<()> {
+        self.add(
+            path,
+            EntryKind::Symlink,
+            meta,
+            Bytes::new(),
+            Some(target.to_string()),
+        )
+    }
+
+    /// A hard link to another entry of this layer (`target` relative to the layer root; a
+    /// target outside the layer is normalized into it).
+    pub fn hardlink(&mut self, path: &str, meta: Meta, target: &str) -> FormatResult<()> {
+        let t = path::normalize(target);
+        if t.escaped {
+            self.ctx.record_error(
+                &self.layer_dir,
+                "path",
+                0,
+                &format!("hard link '{path}' targets '{target}' outside the layer"),
+            );
+        }
+        self.add(path, EntryKind::Hardlink, meta, Bytes::new(), Some(t.path))
+    }
+
+    /// A device node, FIFO or socket (no content).
+    pub fn special(&mut self, path: &str, kind: EntryKind, meta: Meta) -> FormatResult<()> {
+        self.add(path, kind, meta, Bytes::new(), None)
+    }
+
+    /// Read a decoder to the end, keeping at most the remaining byte budget. When the output
+    /// is larger, the limit is recorded and the truncated output is returned with `true`.
+    pub fn read_bounded(
+        &mut self,
+        mut reader: impl Read,
+        what: &str,
+    ) -> FormatResult<(Vec<u8>, bool)> {
+        let budget = self.budget();
+        let mut out = Vec::new();
+        let n = (&mut reader)
+            .take(budget.saturating_add(1))
+            .read_to_end(&mut out);
+        match n {
+            Ok(_) => {}
+            Err(e) if out.is_empty() => return Err(FormatError::Invalid(format!("{what}: {e}"))),
+            Err(e) => {
+                // keep what was decoded before the error (a truncated stream still yields
+                // its first files); the error itself goes into the report
+                self.ctx.record_error(
+                    &self.layer_dir,
+                    what,
+                    0,
+                    &format!(
+                        "{e} after {} bytes of output; partial output kept",
+                        out.len()
+                    ),
+                );
+            }
+        }
+        if out.len() as u64 > budget {
+            out.truncate(budget as usize);
+            let d = format!(
+                "{what}: output larger than the {} bytes left under the {} limit; truncated",
+                budget, self.ctx.byte_cap_name
+            );
+            self.limit(self.ctx.byte_cap_name, &d);
+            return Ok((out, true));
+        }
+        Ok((out, false))
+    }
+}
+
+/// The shared registry type.
+pub type HandlerRef = Arc<dyn Handler>;

@@ -1,0 +1,58 @@
+//! netvet-unpack: safe, recursive, in-process unpacking of firmware images.
+//!
+//! ```no_run
+//! use netvet_unpack::{Limits, Unpacker};
+//! let tree = Unpacker::new(Limits::default())
+//!     .unpack_path(std::path::Path::new("firmware.bin"))
+//!     .unwrap();
+//! for e in tree.files() {
+//!     println!("{} {}", e.path, e.size);
+//! }
+//! ```
+//!
+//! The image is carved for every known format at any offset ([`formats`]), each chunk is
+//! extracted into a virtual [`Tree`] (nothing is written to disk unless asked, see
+//! [`extract_to`]), and extracted files are carved again, to a depth limit. Every path is
+//! normalized inside its layer, every size claim is checked against the limits ([`Limits`]),
+//! and a corrupt layer or a limit is recorded in the tree, never fatal.
+
+pub mod classify;
+pub mod engine;
+pub mod extract;
+pub mod formats;
+pub mod handler;
+pub mod path;
+pub mod tree;
+
+pub use engine::{InputError, Limits, Progress, Unpacker};
+pub use extract::extract_to;
+pub use handler::{
+    Category, Chunk, FormatDoc, FormatError, FormatResult, Handler, Magic, Probe, Sink,
+};
+pub use tree::{Entry, EntryKind, Meta, Tree};
+
+/// Markdown table of every supported format, generated from the handlers' own docs
+/// (`docs/formats.md` is this output; a test keeps it current).
+pub fn formats_markdown() -> String {
+    let mut s = String::from(
+        "# Supported formats\n\nGenerated from the handlers' own documentation \
+         (`cargo run -p netvet-cli -- formats`); do not edit by hand.\n\n\
+         | format | kind | description | references | limitations |\n|---|---|---|---|---|\n",
+    );
+    for h in formats::all() {
+        let d = h.doc();
+        s.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            d.name,
+            d.category.as_str(),
+            d.description,
+            d.references.join("; "),
+            if d.limitations.is_empty() {
+                ""
+            } else {
+                d.limitations
+            }
+        ));
+    }
+    s
+}
