@@ -1,1 +1,361 @@
-fn main() {}
+//! `netvet`: vendor-neutral security evaluation of network equipment firmware.
+
+use clap::{Args, Parser, Subcommand};
+use netvet_cli::pipeline::{self, ScanOptions};
+use netvet_model::Severity;
+use netvet_report::Format;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+
+#[derive(Parser)]
+#[command(name = "netvet", version, about = "Vendor-neutral security evaluation of network equipment firmware", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Unpack an image (or scan a directory), find risks, and print the report.
+    Scan(ScanArgs),
+    /// Manage the offline vulnerability database.
+    #[command(subcommand)]
+    Db(DbCmd),
+    /// Scan, judge against a policy and write a signed attestation.
+    Certify(CertifyArgs),
+    /// Check an attestation against an image and a public key.
+    Verify(VerifyArgs),
+    /// Write an Ed25519 key pair (PREFIX.key, PREFIX.pub).
+    Keygen {
+        #[arg(short = 'o', long = "output", value_name = "PREFIX")]
+        output: PathBuf,
+    },
+    /// Binary equivalence of two images or directories.
+    Equiv(EquivArgs),
+    /// What changed between two releases.
+    Diff(DiffArgs),
+    /// Supplier-risk assessment of a network inventory.
+    Network(NetworkArgs),
+    /// Print the supported formats as Markdown (docs/formats.md).
+    Formats,
+}
+
+#[derive(Args, Clone)]
+pub struct LimitArgs {
+    /// Most bytes extracted in total (suffixes K, M, G allowed).
+    #[arg(long, value_name = "N", value_parser = parse_size)]
+    max_bytes: Option<u64>,
+    /// Deepest nesting of layers.
+    #[arg(long, value_name = "N")]
+    max_depth: Option<u32>,
+    /// Most extracted bytes as a multiple of the input size.
+    #[arg(long, value_name = "N")]
+    max_ratio: Option<u64>,
+    /// Most entries in the unpacked tree.
+    #[arg(long, value_name = "N")]
+    max_entries: Option<u64>,
+}
+
+#[derive(Args)]
+struct ScanArgs {
+    /// Firmware image or unpacked directory.
+    input: PathBuf,
+    /// Output format: json, sarif, html, md, cyclonedx or spdx.
+    #[arg(long, default_value = "json")]
+    format: String,
+    /// Write the report here instead of stdout.
+    #[arg(short = 'o', long = "output")]
+    output: Option<PathBuf>,
+    /// Policy (TOML); the embedded default policy otherwise.
+    #[arg(long)]
+    policy: Option<PathBuf>,
+    /// Vulnerability database (SQLite); the default location otherwise.
+    #[arg(long)]
+    vulndb: Option<PathBuf>,
+    /// Directory of extra or overriding rules (same layout as rules/).
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    /// Exit 1 when a finding of this severity or higher is reported.
+    #[arg(long, value_name = "SEVERITY")]
+    fail_on: Option<String>,
+    /// Also write the unpacked tree to this directory.
+    #[arg(long, value_name = "DIR")]
+    extract_to: Option<PathBuf>,
+    #[command(flatten)]
+    limits: LimitArgs,
+    /// Seconds of password cracking per image.
+    #[arg(long, value_name = "SECONDS", default_value = "3")]
+    crack_seconds: f64,
+    /// No progress output.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Subcommand)]
+enum DbCmd {
+    /// Import NVD CVE API 2.0 JSON or OSV JSON files or directories.
+    Import {
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        #[arg(long)]
+        vulndb: Option<PathBuf>,
+    },
+    /// Summarise the database.
+    Stats {
+        #[arg(long)]
+        vulndb: Option<PathBuf>,
+    },
+}
+
+#[derive(Args)]
+struct CertifyArgs {
+    image: PathBuf,
+    #[arg(long)]
+    policy: PathBuf,
+    #[arg(long)]
+    key: PathBuf,
+    #[arg(short = 'o', long = "output")]
+    output: Option<PathBuf>,
+    #[arg(long)]
+    vulndb: Option<PathBuf>,
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Args)]
+struct VerifyArgs {
+    image: PathBuf,
+    #[arg(long)]
+    attestation: PathBuf,
+    #[arg(long)]
+    pubkey: PathBuf,
+}
+
+#[derive(Args)]
+struct EquivArgs {
+    a: PathBuf,
+    b: PathBuf,
+    #[arg(long, default_value = "json")]
+    format: String,
+    #[arg(short = 'o', long = "output")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct DiffArgs {
+    old: PathBuf,
+    new: PathBuf,
+    #[arg(long, default_value = "json")]
+    format: String,
+    #[arg(short = 'o', long = "output")]
+    output: Option<PathBuf>,
+    /// Exit 1 when the new release adds findings of this severity or higher.
+    #[arg(long, value_name = "SEVERITY")]
+    fail_on_new: Option<String>,
+}
+
+#[derive(Args)]
+struct NetworkArgs {
+    inventory: PathBuf,
+    #[arg(long)]
+    policy: PathBuf,
+    #[arg(long)]
+    certs: Option<PathBuf>,
+    #[arg(long, value_name = "VENDOR")]
+    without: Option<String>,
+    #[arg(long, default_value = "json")]
+    format: String,
+    #[arg(short = 'o', long = "output")]
+    output: Option<PathBuf>,
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (num, mul) = match s.chars().last() {
+        Some('k' | 'K') => (&s[..s.len() - 1], 1u64 << 10),
+        Some('m' | 'M') => (&s[..s.len() - 1], 1 << 20),
+        Some('g' | 'G') => (&s[..s.len() - 1], 1 << 30),
+        Some('t' | 'T') => (&s[..s.len() - 1], 1 << 40),
+        _ => (s, 1),
+    };
+    num.parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mul))
+        .ok_or_else(|| format!("'{s}' is not a size (examples: 1000000, 512M, 4G)"))
+}
+
+/// An error that maps to an exit code: 2 for usage/input problems.
+struct Fail(u8, String);
+
+impl<E: std::fmt::Display> From<E> for Fail {
+    fn from(e: E) -> Fail {
+        Fail(2, e.to_string())
+    }
+}
+
+fn write_output(output: &Option<PathBuf>, text: &str) -> Result<(), Fail> {
+    match output {
+        Some(p) => std::fs::write(p, text)
+            .map_err(|e| Fail(2, format!("cannot write {}: {e}", p.display()))),
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())
+                .and_then(|_| out.flush())
+                .map_err(|e| Fail(2, format!("cannot write to stdout: {e}")))
+        }
+    }
+}
+
+fn limits_from(args: &LimitArgs) -> netvet_unpack::Limits {
+    let mut l = netvet_unpack::Limits::default();
+    if let Some(v) = args.max_bytes {
+        l.max_bytes = v;
+    }
+    if let Some(v) = args.max_depth {
+        l.max_depth = v;
+    }
+    if let Some(v) = args.max_ratio {
+        l.max_ratio = v;
+    }
+    if let Some(v) = args.max_entries {
+        l.max_entries = v;
+    }
+    l
+}
+
+/// A progress line on stderr while `work` runs, when stderr is a terminal.
+fn with_progress<T>(
+    quiet: bool,
+    progress: std::sync::Arc<netvet_unpack::Progress>,
+    label: &str,
+    work: impl FnOnce() -> T,
+) -> T {
+    if quiet || !std::io::stderr().is_terminal() {
+        return work();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.set_message(label.to_string());
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (b2, d2, p2, l2) = (
+        bar.clone(),
+        done.clone(),
+        progress.clone(),
+        label.to_string(),
+    );
+    let h = std::thread::spawn(move || {
+        while !d2.load(Ordering::Relaxed) {
+            b2.set_message(format!(
+                "{l2}: {} layers, {} entries, {:.1} MiB extracted",
+                p2.layers.load(Ordering::Relaxed),
+                p2.entries.load(Ordering::Relaxed),
+                p2.bytes_extracted.load(Ordering::Relaxed) as f64 / 1048576.0
+            ));
+            b2.tick();
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    });
+    let r = work();
+    done.store(true, Ordering::Relaxed);
+    let _ = h.join();
+    bar.finish_and_clear();
+    r
+}
+
+fn cmd_scan(a: ScanArgs) -> Result<u8, Fail> {
+    let format: Format = a.format.parse().map_err(|e: String| Fail(2, e))?;
+    let fail_on = match &a.fail_on {
+        Some(s) => Some(
+            s.parse::<Severity>()
+                .map_err(|e| Fail(2, format!("--fail-on: {e}")))?,
+        ),
+        None => None,
+    };
+    if !a.input.exists() {
+        return Err(Fail(
+            2,
+            format!("{}: no such file or directory", a.input.display()),
+        ));
+    }
+    let mut rules = netvet_rules::RuleSet::embedded();
+    if let Some(d) = &a.rules {
+        rules = rules.with_dir(d)?;
+    }
+    let analyzers = netvet_analyze::Analyzers::new(&rules)?;
+    let opts = ScanOptions {
+        limits: limits_from(&a.limits),
+        rules,
+        analyze: netvet_analyze::Options {
+            crack_budget: std::time::Duration::from_secs_f64(a.crack_seconds.max(0.0)),
+            ..Default::default()
+        },
+        extract_to: a.extract_to.clone(),
+        vulndb: a.vulndb.clone(),
+        policy: a.policy.clone(),
+    };
+    let unpacker = netvet_unpack::Unpacker::new(opts.limits.clone());
+    let scan = with_progress(a.quiet, unpacker.progress(), "scanning", || {
+        pipeline::scan(&a.input, &unpacker, &analyzers, &opts)
+    })
+    .map_err(|e| Fail(2, format!("{e:#}")))?;
+    let text = netvet_report::render(&scan.report, format)?;
+    write_output(&a.output, &text)?;
+    let mut code = 0;
+    if let (Some(t), Some(max)) = (fail_on, scan.report.max_severity()) {
+        if max >= t {
+            code = 1;
+        }
+    }
+    if scan
+        .report
+        .verdict
+        .as_ref()
+        .is_some_and(|v| v.result == "fail")
+    {
+        code = 1;
+    }
+    drop(scan); // removes the private spill directory before exit
+    Ok(code)
+}
+
+fn not_yet(what: &str) -> Result<u8, Fail> {
+    Err(Fail(
+        2,
+        format!("`netvet {what}` is not available in this build yet"),
+    ))
+}
+
+fn run(cli: Cli) -> Result<u8, Fail> {
+    match cli.cmd {
+        Cmd::Scan(a) => cmd_scan(a),
+        Cmd::Formats => {
+            print!("{}", netvet_unpack::formats_markdown());
+            Ok(0)
+        }
+        Cmd::Db(_) => not_yet("db"),
+        Cmd::Certify(_) => not_yet("certify"),
+        Cmd::Verify(_) => not_yet("verify"),
+        Cmd::Keygen { .. } => not_yet("keygen"),
+        Cmd::Equiv(_) => not_yet("equiv"),
+        Cmd::Diff(_) => not_yet("diff"),
+        Cmd::Network(_) => not_yet("network"),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(Fail(code, msg)) => {
+            eprintln!("netvet: error: {msg}");
+            ExitCode::from(code)
+        }
+    }
+}

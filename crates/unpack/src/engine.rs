@@ -66,7 +66,7 @@ pub struct Ctx {
     next_layer: AtomicU32,
     errors: Mutex<Vec<UnpackErrorInfo>>,
     limits_hit: Mutex<Vec<LimitHitInfo>>,
-    progress: Arc<Progress>,
+    pub(crate) progress: Arc<Progress>,
 }
 
 impl Ctx {
@@ -233,7 +233,7 @@ pub struct Unpacker {
     /// For each pattern of `matcher`: (handler index, offset of the magic in the chunk).
     patterns: Vec<(usize, usize)>,
     limits: Limits,
-    progress: Arc<Progress>,
+    pub(crate) progress: Arc<Progress>,
     spill_parent: Option<std::path::PathBuf>,
 }
 

@@ -235,6 +235,7 @@ impl<'a> Sink<'a> {
             return Ok(()); // the layer root itself
         }
         let n = self.ctx.entries.fetch_add(1, Ordering::Relaxed) + 1;
+        self.ctx.progress.entries.fetch_add(1, Ordering::Relaxed);
         if n > self.ctx.limits.max_entries {
             let d = format!(
                 "more than {} entries; later entries skipped",

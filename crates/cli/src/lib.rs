@@ -1,0 +1,4 @@
+//! The scan pipeline shared by the `netvet` commands (and the lab service): it wires the
+//! stages in their one-way order and knows nothing about argument parsing.
+
+pub mod pipeline;

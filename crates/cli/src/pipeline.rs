@@ -1,0 +1,156 @@
+//! image -> unpack -> analyze -> sbom -> vulndb -> certify -> Report.
+
+use netvet_analyze::{Analyzers, Context, Options as AnalyzeOptions};
+use netvet_model::{kinds, Finding, ImageInfo, Report, Severity, UnpackSummary};
+use netvet_rules::RuleSet;
+use netvet_unpack::{Limits, Tree, Unpacker};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Everything a scan needs besides the input.
+pub struct ScanOptions {
+    pub limits: Limits,
+    pub rules: RuleSet,
+    pub analyze: AnalyzeOptions,
+    pub extract_to: Option<PathBuf>,
+    pub vulndb: Option<PathBuf>,
+    pub policy: Option<PathBuf>,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            limits: Limits::default(),
+            rules: RuleSet::embedded(),
+            analyze: AnalyzeOptions::default(),
+            extract_to: None,
+            vulndb: None,
+            policy: None,
+        }
+    }
+}
+
+/// A finished scan: the report and the tree it was made from.
+pub struct Scan {
+    pub report: Report,
+    pub tree: Tree,
+}
+
+/// SHA-256 of a file, or for a directory the SHA-256 over its sorted entries (path, kind,
+/// link target and content digest), so the same tree always has the same digest.
+pub fn digest_input(input: &Path, tree: &Tree) -> std::io::Result<(String, u64)> {
+    let md = std::fs::metadata(input)?;
+    if md.is_file() {
+        let mut f = std::fs::File::open(input)?;
+        let mut h = Sha256::new();
+        let n = std::io::copy(&mut f, &mut h)?;
+        return Ok((hex::encode(h.finalize()), n));
+    }
+    let mut h = Sha256::new();
+    let mut size = 0u64;
+    for e in tree.entries.iter().filter(|e| e.layer.is_none()) {
+        h.update(e.path.as_bytes());
+        h.update([0]);
+        h.update(e.kind.as_str().as_bytes());
+        h.update([0]);
+        h.update(e.link_target.as_deref().unwrap_or("").as_bytes());
+        h.update([0]);
+        h.update(Sha256::digest(&e.data));
+        size += e.size;
+    }
+    Ok((hex::encode(h.finalize()), size))
+}
+
+/// Findings for what unpacking could not do.
+pub fn unpack_findings(tree: &Tree) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for e in &tree.errors {
+        out.push(
+            Finding::new(
+                kinds::UNPACK_ERROR,
+                Severity::Low,
+                format!("Could not fully unpack {} data", e.format),
+                Some(e.path.clone()),
+                format!("{} at offset {:#x}: {}", e.format, e.offset, e.error),
+            )
+            .with_offset(e.offset)
+            .with_key(&format!("{}@{}", e.format, e.offset)),
+        );
+    }
+    for l in &tree.limits_hit {
+        out.push(
+            Finding::new(
+                kinds::UNPACK_LIMIT,
+                Severity::Medium,
+                format!("Safety limit {} reached", l.limit),
+                Some(l.path.clone()),
+                l.detail.clone(),
+            )
+            .with_key(&l.limit),
+        );
+    }
+    out
+}
+
+/// Run the whole pipeline on a file or directory.
+pub fn scan(
+    input: &Path,
+    unpacker: &Unpacker,
+    analyzers: &Analyzers,
+    opts: &ScanOptions,
+) -> anyhow::Result<Scan> {
+    let t0 = Instant::now();
+    let tree = unpacker
+        .unpack_path(input)
+        .map_err(|e| anyhow::anyhow!("cannot read input {e}"))?;
+    let t_unpack = t0.elapsed();
+    let (sha256, size) = digest_input(input, &tree)
+        .map_err(|e| anyhow::anyhow!("cannot read input {}: {e}", input.display()))?;
+    let mut report = Report::new(ImageInfo {
+        path: input.display().to_string(),
+        sha256,
+        size,
+    });
+    report.unpack = UnpackSummary {
+        files: tree.file_count(),
+        bytes: tree.total_bytes(),
+        layers: tree.layers.clone(),
+        errors: tree.errors.clone(),
+        limits_hit: tree.limits_hit.clone(),
+        sandbox: None,
+    };
+    if let Some(dir) = &opts.extract_to {
+        let st = netvet_unpack::extract_to(&tree, dir)
+            .map_err(|e| anyhow::anyhow!("--extract-to {}: {e}", dir.display()))?;
+        for (p, why) in st.skipped.iter().take(1000) {
+            report.unpack.errors.push(netvet_model::UnpackErrorInfo {
+                path: p.clone(),
+                format: "extract-to".into(),
+                offset: 0,
+                error: why.clone(),
+            });
+        }
+    }
+    report.arch = netvet_analyze::architectures(&tree);
+
+    let t1 = Instant::now();
+    let cx = Context {
+        tree: &tree,
+        rules: &opts.rules,
+        options: &opts.analyze,
+    };
+    let out = analyzers.run(&cx);
+    report.findings.extend(out.findings);
+    for (k, v) in out.summaries {
+        report.summaries.insert(k, v);
+    }
+    report.findings.extend(unpack_findings(&tree));
+    let t_analyze = t1.elapsed();
+
+    report.number_findings();
+    report.timing_ms.unpack = t_unpack.as_millis() as u64;
+    report.timing_ms.analyze = t_analyze.as_millis() as u64;
+    report.timing_ms.total = t0.elapsed().as_millis() as u64;
+    Ok(Scan { report, tree })
+}
