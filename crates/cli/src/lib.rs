@@ -1,4 +1,6 @@
 //! The scan pipeline shared by the `netvet` commands (and the lab service): it wires the
 //! stages in their one-way order and knows nothing about argument parsing.
 
+pub mod certs;
+pub mod cmd_network;
 pub mod pipeline;

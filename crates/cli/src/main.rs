@@ -345,7 +345,18 @@ fn run(cli: Cli) -> Result<u8, Fail> {
         Cmd::Keygen { .. } => not_yet("keygen"),
         Cmd::Equiv(_) => not_yet("equiv"),
         Cmd::Diff(_) => not_yet("diff"),
-        Cmd::Network(_) => not_yet("network"),
+        Cmd::Network(a) => {
+            let (text, violations) = netvet_cli::cmd_network::run(
+                &a.inventory,
+                &a.policy,
+                a.certs.as_deref(),
+                a.without.as_deref(),
+                &a.format,
+            )
+            .map_err(|e| Fail(2, format!("{e:#}")))?;
+            write_output(&a.output, &text)?;
+            Ok(if violations { 1 } else { 0 })
+        }
     }
 }
 

@@ -1,0 +1,558 @@
+//! The assessment: concentration per domain and rule violations.
+
+use crate::inventory::{Domain, Element, Inventory};
+use crate::policy::{Policy, Tier};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+pub const SCHEMA: &str = "netvet.network/1";
+
+/// Most element ids / sites listed in one violation; the count is always exact.
+const LIST_CAP: usize = 1000;
+
+/// One attestation found in `--certs DIR`, already checked by the caller.
+#[derive(Debug, Clone, Serialize)]
+pub struct CertRecord {
+    pub file: String,
+    /// Subject name of the in-toto statement (the image name).
+    pub subject_name: String,
+    /// Subject SHA-256 (lower-case hex).
+    pub sha256: String,
+    /// `pass`, `conditional` or `fail`.
+    pub verdict: String,
+    /// Signature verified against a trusted key.
+    pub signature_ok: bool,
+    /// Why the attestation could not be used, if it could not.
+    pub problem: Option<String>,
+}
+
+/// Attestations by subject digest.
+#[derive(Debug, Default, Clone)]
+pub struct CertIndex {
+    pub records: Vec<CertRecord>,
+    by_digest: HashMap<String, Vec<usize>>,
+}
+
+impl CertIndex {
+    pub fn new(records: Vec<CertRecord>) -> CertIndex {
+        let mut by_digest: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, r) in records.iter().enumerate() {
+            by_digest
+                .entry(r.sha256.to_ascii_lowercase())
+                .or_default()
+                .push(i);
+        }
+        CertIndex { records, by_digest }
+    }
+
+    fn for_digest(&self, sha: &str) -> impl Iterator<Item = &CertRecord> {
+        self.by_digest
+            .get(sha)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.records[i])
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VendorShare {
+    pub vendor: String,
+    pub tier: Tier,
+    pub elements: u64,
+    pub share: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DomainStats {
+    pub domain: Domain,
+    pub elements: u64,
+    pub sites: u64,
+    /// Vendors by descending share.
+    pub vendors: Vec<VendorShare>,
+    /// Herfindahl-Hirschman index on percentage shares (0..10000).
+    pub hhi: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Violation {
+    /// `forbid`, `max_share`, `min_vendors`, `uncertified` or `attestation-mismatch`.
+    pub rule: String,
+    pub domain: Domain,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tier: Option<Tier>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub firmware_sha256: Option<String>,
+    /// Number of elements concerned (exact).
+    pub count: u64,
+    /// Sites concerned (sorted; at most 1000 listed).
+    pub sites: Vec<String>,
+    /// Element ids concerned (sorted; at most 1000 listed).
+    pub elements: Vec<String>,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Replacement {
+    pub domain: Domain,
+    pub site: String,
+    pub count: u64,
+    pub elements: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WhatIf {
+    pub vendor: String,
+    /// Elements to replace.
+    pub total: u64,
+    pub replace: Vec<Replacement>,
+    /// Concentration of the remaining elements.
+    pub domains_after: Vec<DomainStats>,
+    /// Rule violations of the remaining elements (certification rules included).
+    pub violations_after: Vec<Violation>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InventorySummary {
+    pub path: String,
+    pub elements: u64,
+    pub sites: u64,
+    pub vendors: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Assessment {
+    pub schema: String,
+    pub netvet_version: String,
+    pub inventory: InventorySummary,
+    pub policy: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<String>,
+    /// Vendors in the inventory that the policy does not list (given the default tier).
+    pub unlisted_vendors: Vec<String>,
+    pub domains: Vec<DomainStats>,
+    pub violations: Vec<Violation>,
+    /// Violations per site (for the per-site chart), sorted by site.
+    pub violations_per_site: BTreeMap<String, u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub without: Option<WhatIf>,
+}
+
+impl Assessment {
+    pub fn has_violations(&self) -> bool {
+        !self.violations.is_empty()
+    }
+}
+
+struct Collect {
+    count: u64,
+    sites: BTreeSet<u32>,
+    elements: Vec<u32>,
+}
+
+impl Collect {
+    fn new() -> Collect {
+        Collect {
+            count: 0,
+            sites: BTreeSet::new(),
+            elements: Vec::new(),
+        }
+    }
+    fn add(&mut self, e: &Element) {
+        self.count += 1;
+        self.sites.insert(e.site);
+        if self.elements.len() < LIST_CAP * 4 {
+            self.elements.push(e.element_id);
+        }
+    }
+    fn lists(&self, inv: &Inventory) -> (Vec<String>, Vec<String>) {
+        let mut sites: Vec<String> = self.sites.iter().map(|&s| inv.s(s).to_string()).collect();
+        sites.sort();
+        sites.truncate(LIST_CAP);
+        let mut els: Vec<String> = self
+            .elements
+            .iter()
+            .map(|&s| inv.s(s).to_string())
+            .collect();
+        els.sort();
+        els.dedup();
+        els.truncate(LIST_CAP);
+        (sites, els)
+    }
+}
+
+fn stats(inv: &Inventory, policy: &Policy, els: &[&Element]) -> Vec<DomainStats> {
+    let mut per: BTreeMap<Domain, (u64, HashMap<u32, u64>, BTreeSet<u32>)> = BTreeMap::new();
+    for e in els {
+        let d = per.entry(e.domain).or_default();
+        d.0 += 1;
+        *d.1.entry(e.vendor).or_default() += 1;
+        d.2.insert(e.site);
+    }
+    per.into_iter()
+        .map(|(domain, (n, vendors, sites))| {
+            let mut vs: Vec<VendorShare> = vendors
+                .into_iter()
+                .map(|(v, c)| {
+                    let name = inv.s(v).to_string();
+                    VendorShare {
+                        tier: policy.tier_of(&name).0,
+                        vendor: name,
+                        elements: c,
+                        share: c as f64 / n as f64,
+                    }
+                })
+                .collect();
+            vs.sort_by(|a, b| {
+                b.elements
+                    .cmp(&a.elements)
+                    .then_with(|| a.vendor.cmp(&b.vendor))
+            });
+            let hhi = vs.iter().map(|v| (v.share * 100.0).powi(2)).sum::<f64>();
+            DomainStats {
+                domain,
+                elements: n,
+                sites: sites.len() as u64,
+                vendors: vs,
+                hhi: (hhi * 100.0).round() / 100.0,
+            }
+        })
+        .collect()
+}
+
+/// Is `count / total` strictly above `cap`? Exact for shares written with up to 9 decimals.
+fn above_cap(count: u64, total: u64, cap: f64) -> bool {
+    // compare count * 1e9 with round(cap * 1e9) * total in integers
+    let cap_n = (cap * 1e9).round() as u128;
+    (count as u128) * 1_000_000_000 > cap_n * total as u128
+}
+
+fn find_violations(
+    inv: &Inventory,
+    policy: &Policy,
+    certs: &CertIndex,
+    els: &[&Element],
+    domains: &[DomainStats],
+) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let tiers: HashMap<u32, Tier> = els
+        .iter()
+        .map(|e| e.vendor)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .map(|v| (v, policy.tier_of(inv.s(v)).0))
+        .collect();
+
+    // forbid: one violation per (domain, vendor)
+    if policy.applies("forbid") {
+        let mut hits: BTreeMap<(Domain, String), Collect> = BTreeMap::new();
+        for e in els {
+            let t = tiers[&e.vendor];
+            if policy
+                .forbid
+                .get(&t)
+                .is_some_and(|ds| ds.contains(&e.domain))
+            {
+                hits.entry((e.domain, inv.s(e.vendor).to_string()))
+                    .or_insert_with(Collect::new)
+                    .add(e);
+            }
+        }
+        for ((domain, vendor), c) in hits {
+            let (sites, elements) = c.lists(inv);
+            let tier = policy.tier_of(&vendor).0;
+            out.push(Violation {
+                rule: "forbid".into(),
+                domain,
+                detail: format!(
+                    "{} element(s) of {} vendor '{}' in the {} domain, where the policy forbids {} vendors",
+                    c.count,
+                    tier.as_str(),
+                    vendor,
+                    domain.as_str(),
+                    tier.as_str()
+                ),
+                vendor: Some(vendor),
+                tier: Some(tier),
+                share: None,
+                limit: None,
+                firmware_sha256: None,
+                count: c.count,
+                sites,
+                elements,
+            });
+        }
+    }
+
+    // max_share
+    if policy.applies("max_share") {
+        for ds in domains {
+            for v in &ds.vendors {
+                let Some(cap) = policy
+                    .max_share
+                    .get(&v.tier)
+                    .and_then(|m| m.get(&ds.domain))
+                else {
+                    continue;
+                };
+                if above_cap(v.elements, ds.elements, *cap) {
+                    let mut c = Collect::new();
+                    for e in els
+                        .iter()
+                        .filter(|e| e.domain == ds.domain && inv.s(e.vendor) == v.vendor)
+                    {
+                        c.add(e);
+                    }
+                    let (sites, elements) = c.lists(inv);
+                    out.push(Violation {
+                        rule: "max_share".into(),
+                        domain: ds.domain,
+                        vendor: Some(v.vendor.clone()),
+                        tier: Some(v.tier),
+                        share: Some(v.share),
+                        limit: Some(*cap),
+                        firmware_sha256: None,
+                        count: v.elements,
+                        sites,
+                        elements,
+                        detail: format!(
+                            "{} vendor '{}' has {:.2} % of the {} domain ({} of {} elements), above the cap of {:.2} %",
+                            v.tier.as_str(),
+                            v.vendor,
+                            v.share * 100.0,
+                            ds.domain.as_str(),
+                            v.elements,
+                            ds.elements,
+                            cap * 100.0
+                        ),
+                    });
+                }
+            }
+        }
+    }
+
+    // min_vendors
+    if policy.applies("min_vendors") {
+        for (domain, &min) in &policy.min_vendors {
+            let Some(ds) = domains.iter().find(|d| d.domain == *domain) else {
+                continue; // no element in this domain: nothing to diversify
+            };
+            let n = ds.vendors.len() as u32;
+            if n < min {
+                out.push(Violation {
+                    rule: "min_vendors".into(),
+                    domain: *domain,
+                    vendor: None,
+                    tier: None,
+                    share: None,
+                    limit: Some(min as f64),
+                    firmware_sha256: None,
+                    count: ds.elements,
+                    sites: Vec::new(),
+                    elements: Vec::new(),
+                    detail: format!(
+                        "{} distinct vendor(s) in the {} domain ({}), the policy requires at least {}",
+                        n,
+                        domain.as_str(),
+                        ds.vendors.iter().map(|v| v.vendor.as_str()).collect::<Vec<_>>().join(", "),
+                        min
+                    ),
+                });
+            }
+        }
+    }
+
+    // certification: grouped by (domain, firmware digest)
+    let cert_rules = policy.applies("uncertified") || policy.applies("attestation-mismatch");
+    if cert_rules && !policy.require_certified.is_empty() {
+        let mut uncert: BTreeMap<(Domain, String), (Collect, String)> = BTreeMap::new();
+        let mut mismatch: BTreeMap<(Domain, String), (Collect, String)> = BTreeMap::new();
+        for e in els
+            .iter()
+            .filter(|e| policy.require_certified.contains(&e.domain))
+        {
+            let sha = inv.s(e.firmware_sha256);
+            let recs: Vec<&CertRecord> = certs.for_digest(sha).collect();
+            let passing = recs.iter().any(|r| {
+                r.signature_ok
+                    && r.problem.is_none()
+                    && (r.verdict == "pass"
+                        || (policy.accept_conditional && r.verdict == "conditional"))
+            });
+            if passing {
+                continue;
+            }
+            let (rule_map, why) = if sha.is_empty() {
+                (
+                    &mut uncert,
+                    "no firmware digest in the inventory".to_string(),
+                )
+            } else if let Some(bad) = recs.iter().find(|r| !r.signature_ok || r.problem.is_some()) {
+                (
+                    &mut mismatch,
+                    format!(
+                        "attestation {} does not verify: {}",
+                        bad.file,
+                        bad.problem
+                            .clone()
+                            .unwrap_or_else(|| "bad signature".into())
+                    ),
+                )
+            } else if let Some(failed) = recs.first() {
+                (
+                    &mut uncert,
+                    format!(
+                        "attestation {} has verdict '{}'",
+                        failed.file, failed.verdict
+                    ),
+                )
+            } else {
+                // an attestation for the same product and version but another digest means the
+                // deployed binary is not the certified one
+                let prod = inv.s(e.product);
+                let ver = inv.s(e.software_version);
+                let other = certs.records.iter().find(|r| {
+                    r.signature_ok
+                        && !prod.is_empty()
+                        && r.subject_name.contains(prod)
+                        && (ver.is_empty() || r.subject_name.contains(ver))
+                });
+                match other {
+                    Some(r) => (
+                        &mut mismatch,
+                        format!(
+                            "deployed firmware differs from the certified image {} ({}, sha256 {})",
+                            r.subject_name, r.file, r.sha256
+                        ),
+                    ),
+                    None => (
+                        &mut uncert,
+                        "no passing attestation for this digest".to_string(),
+                    ),
+                }
+            };
+            rule_map
+                .entry((e.domain, sha.to_string()))
+                .or_insert_with(|| (Collect::new(), why))
+                .0
+                .add(e);
+        }
+        for (rule, map) in [("uncertified", uncert), ("attestation-mismatch", mismatch)] {
+            if !policy.applies(rule) {
+                continue;
+            }
+            for ((domain, sha), (c, why)) in map {
+                let (sites, elements) = c.lists(inv);
+                out.push(Violation {
+                    rule: rule.into(),
+                    domain,
+                    vendor: None,
+                    tier: None,
+                    share: None,
+                    limit: None,
+                    firmware_sha256: if sha.is_empty() { None } else { Some(sha) },
+                    count: c.count,
+                    sites,
+                    elements,
+                    detail: format!(
+                        "{} element(s) in the {} domain: {}",
+                        c.count,
+                        domain.as_str(),
+                        why
+                    ),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Assess an inventory against a policy, optionally with the what-if removal of `without`.
+pub fn assess(
+    inv: &Inventory,
+    policy: &Policy,
+    certs: &CertIndex,
+    without: Option<&str>,
+) -> Assessment {
+    let all: Vec<&Element> = inv.elements.iter().collect();
+    let domains = stats(inv, policy, &all);
+    let violations = find_violations(inv, policy, certs, &all, &domains);
+    let mut per_site: BTreeMap<String, u64> = BTreeMap::new();
+    for v in &violations {
+        for s in &v.sites {
+            *per_site.entry(s.clone()).or_default() += 1;
+        }
+    }
+    let vendors: BTreeSet<&str> = inv.elements.iter().map(|e| inv.s(e.vendor)).collect();
+    let unlisted: Vec<String> = vendors
+        .iter()
+        .filter(|v| !policy.tier_of(v).1)
+        .map(|v| v.to_string())
+        .collect();
+    let sites: BTreeSet<u32> = inv.elements.iter().map(|e| e.site).collect();
+    let without = without.map(|name| {
+        let is_v = |e: &Element| inv.s(e.vendor).eq_ignore_ascii_case(name);
+        let mut rep: BTreeMap<(Domain, String), Collect> = BTreeMap::new();
+        for e in inv.elements.iter().filter(|e| is_v(e)) {
+            rep.entry((e.domain, inv.s(e.site).to_string()))
+                .or_insert_with(Collect::new)
+                .add(e);
+        }
+        let replace: Vec<Replacement> = rep
+            .into_iter()
+            .map(|((domain, site), c)| Replacement {
+                domain,
+                site,
+                count: c.count,
+                elements: c.lists(inv).1,
+            })
+            .collect();
+        let rest: Vec<&Element> = inv.elements.iter().filter(|e| !is_v(e)).collect();
+        let after = stats(inv, policy, &rest);
+        let v_after = find_violations(inv, policy, certs, &rest, &after);
+        WhatIf {
+            vendor: name.to_string(),
+            total: replace.iter().map(|r| r.count).sum(),
+            replace,
+            domains_after: after,
+            violations_after: v_after,
+        }
+    });
+    Assessment {
+        schema: SCHEMA.into(),
+        netvet_version: env!("CARGO_PKG_VERSION").into(),
+        inventory: InventorySummary {
+            path: inv.path.clone(),
+            elements: inv.elements.len() as u64,
+            sites: sites.len() as u64,
+            vendors: vendors.len() as u64,
+        },
+        policy: policy.path.clone(),
+        as_of: policy.as_of.clone(),
+        unlisted_vendors: unlisted,
+        domains,
+        violations,
+        violations_per_site: per_site,
+        without,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cap_comparison_is_exact_at_the_boundary() {
+        assert!(!above_cap(35, 100, 0.35));
+        assert!(above_cap(36, 100, 0.35));
+        assert!(!above_cap(7, 20, 0.35));
+        assert!(above_cap(351, 1000, 0.35));
+        assert!(!above_cap(1, 3, 0.34));
+        assert!(above_cap(1, 3, 0.33));
+    }
+}
