@@ -2,5 +2,6 @@
 //! stages in their one-way order and knows nothing about argument parsing.
 
 pub mod certs;
+pub mod cmd_equiv;
 pub mod cmd_network;
 pub mod pipeline;

@@ -139,6 +139,8 @@ struct VerifyArgs {
 struct EquivArgs {
     a: PathBuf,
     b: PathBuf,
+    #[command(flatten)]
+    limits: LimitArgs,
     #[arg(long, default_value = "json")]
     format: String,
     #[arg(short = 'o', long = "output")]
@@ -156,6 +158,8 @@ struct DiffArgs {
     /// Exit 1 when the new release adds findings of this severity or higher.
     #[arg(long, value_name = "SEVERITY")]
     fail_on_new: Option<String>,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 #[derive(Args)]
@@ -343,8 +347,33 @@ fn run(cli: Cli) -> Result<u8, Fail> {
         Cmd::Certify(_) => not_yet("certify"),
         Cmd::Verify(_) => not_yet("verify"),
         Cmd::Keygen { .. } => not_yet("keygen"),
-        Cmd::Equiv(_) => not_yet("equiv"),
-        Cmd::Diff(_) => not_yet("diff"),
+        Cmd::Equiv(a) => {
+            let (text, different) =
+                netvet_cli::cmd_equiv::equiv(&a.a, &a.b, &a.format, limits_from(&a.limits))
+                    .map_err(|e| Fail(2, format!("{e:#}")))?;
+            write_output(&a.output, &text)?;
+            Ok(if different { 1 } else { 0 })
+        }
+        Cmd::Diff(a) => {
+            let fail_on = match &a.fail_on_new {
+                Some(s) => Some(
+                    s.parse::<Severity>()
+                        .map_err(|e| Fail(2, format!("--fail-on-new: {e}")))?,
+                ),
+                None => None,
+            };
+            let opts = ScanOptions {
+                limits: limits_from(&a.limits),
+                ..ScanOptions::default()
+            };
+            let (text, max_new) = netvet_cli::cmd_equiv::diff(&a.old, &a.new, &a.format, &opts)
+                .map_err(|e| Fail(2, format!("{e:#}")))?;
+            write_output(&a.output, &text)?;
+            Ok(match (fail_on, max_new) {
+                (Some(t), Some(m)) if m >= t => 1,
+                _ => 0,
+            })
+        }
         Cmd::Network(a) => {
             let (text, violations) = netvet_cli::cmd_network::run(
                 &a.inventory,

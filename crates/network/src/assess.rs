@@ -186,8 +186,11 @@ impl Collect {
     }
 }
 
+/// Elements, elements per vendor, and sites of one domain.
+type DomainCount = (u64, HashMap<u32, u64>, BTreeSet<u32>);
+
 fn stats(inv: &Inventory, policy: &Policy, els: &[&Element]) -> Vec<DomainStats> {
-    let mut per: BTreeMap<Domain, (u64, HashMap<u32, u64>, BTreeSet<u32>)> = BTreeMap::new();
+    let mut per: BTreeMap<Domain, DomainCount> = BTreeMap::new();
     for e in els {
         let d = per.entry(e.domain).or_default();
         d.0 += 1;
