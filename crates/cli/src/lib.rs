@@ -5,3 +5,4 @@ pub mod certs;
 pub mod cmd_equiv;
 pub mod cmd_network;
 pub mod pipeline;
+pub mod sandbox;

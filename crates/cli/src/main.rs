@@ -304,13 +304,55 @@ fn cmd_scan(a: ScanArgs) -> Result<u8, Fail> {
         vulndb: a.vulndb.clone(),
         policy: a.policy.clone(),
     };
-    let unpacker = netvet_unpack::Unpacker::new(opts.limits.clone());
-    let scan = with_progress(a.quiet, unpacker.progress(), "scanning", || {
+    // open everything we will write before sandboxing ourselves
+    let private = tempfile::Builder::new()
+        .prefix("netvet-")
+        .tempdir()
+        .map_err(|e| {
+            Fail(
+                2,
+                format!("cannot create a private temporary directory: {e}"),
+            )
+        })?;
+    if let Some(d) = &a.extract_to {
+        std::fs::create_dir_all(d)
+            .map_err(|e| Fail(2, format!("--extract-to {}: {e}", d.display())))?;
+    }
+    let mut out_file = match &a.output {
+        Some(p) => Some(
+            std::fs::File::create(p)
+                .map_err(|e| Fail(2, format!("cannot write {}: {e}", p.display())))?,
+        ),
+        None => None,
+    };
+    let mut writable: Vec<&std::path::Path> = vec![private.path()];
+    if let Some(d) = &a.extract_to {
+        writable.push(d.as_path());
+    }
+    let sandbox = netvet_cli::sandbox::restrict_writes(&writable);
+    let mut unpacker = netvet_unpack::Unpacker::new(opts.limits.clone());
+    unpacker.set_spill_parent(private.path());
+    let mut scan = with_progress(a.quiet, unpacker.progress(), "scanning", || {
         pipeline::scan(&a.input, &unpacker, &analyzers, &opts)
     })
     .map_err(|e| Fail(2, format!("{e:#}")))?;
+    scan.report.unpack.sandbox = Some(sandbox.as_report());
     let text = netvet_report::render(&scan.report, format)?;
-    write_output(&a.output, &text)?;
+    match out_file.as_mut() {
+        Some(f) => f.write_all(text.as_bytes()).map_err(|e| {
+            Fail(
+                2,
+                format!(
+                    "cannot write {}: {e}",
+                    a.output
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default()
+                ),
+            )
+        })?,
+        None => write_output(&None, &text)?,
+    }
     let mut code = 0;
     if let (Some(t), Some(max)) = (fail_on, scan.report.max_severity()) {
         if max >= t {
@@ -325,7 +367,8 @@ fn cmd_scan(a: ScanArgs) -> Result<u8, Fail> {
     {
         code = 1;
     }
-    drop(scan); // removes the private spill directory before exit
+    drop(scan); // removes the spill files before exit
+    drop(private);
     Ok(code)
 }
 
