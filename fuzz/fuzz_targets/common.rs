@@ -14,6 +14,7 @@ pub fn limits() -> Limits {
     }
 }
 
+#[allow(dead_code)]
 pub fn run_category(cat: Category, data: &[u8]) {
     let Some((&sel, rest)) = data.split_first() else { return };
     let hs: Vec<_> = netvet_unpack::formats::all()

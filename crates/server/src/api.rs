@@ -1,0 +1,361 @@
+//! The HTTP API. Every handler takes the caller's organization from its token and checks it:
+//! a vendor never learns whether another vendor's image, job or report exists (404, exactly
+//! as for an unknown id).
+
+use crate::auth::{hash_token, Role};
+use crate::db::{Job, Org};
+use crate::AppState;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
+use axum::http::{header, request::Parts, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+/// An API error with its status code.
+pub struct ApiError(pub StatusCode, pub String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({"error": self.1}))).into_response()
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> ApiError {
+        ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}"))
+    }
+}
+
+fn not_found() -> ApiError {
+    ApiError(StatusCode::NOT_FOUND, "not found".into())
+}
+
+fn forbidden(what: &str) -> ApiError {
+    ApiError(
+        StatusCode::FORBIDDEN,
+        format!("your organization's role may not {what}"),
+    )
+}
+
+/// The authenticated caller.
+pub struct Caller(pub Org);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, ApiError> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::to_string)
+            .or_else(|| {
+                parts
+                    .headers
+                    .get(header::COOKIE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|c| {
+                        c.split(';')
+                            .map(str::trim)
+                            .find_map(|kv| kv.strip_prefix("netvet_token="))
+                            .map(str::to_string)
+                    })
+            })
+            .ok_or_else(|| ApiError(StatusCode::UNAUTHORIZED, "missing API token".into()))?;
+        match state
+            .db
+            .org_by_token_hash(&hash_token(token.trim()))
+            .await?
+        {
+            Some(o) => Ok(Caller(o)),
+            None => Err(ApiError(
+                StatusCode::UNAUTHORIZED,
+                "invalid API token".into(),
+            )),
+        }
+    }
+}
+
+pub fn visible(org: &Org, job: &Job) -> bool {
+    org.role == Role::Lab || job.org_id == org.id
+}
+
+pub async fn visible_job(state: &AppState, org: &Org, id: &str) -> Result<Job, ApiError> {
+    match state.db.job(id).await? {
+        Some(j) if visible(org, &j) => Ok(j),
+        _ => Err(not_found()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct UploadQuery {
+    pub name: Option<String>,
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    Caller(org): Caller,
+    Query(q): Query<UploadQuery>,
+    body: axum::body::Body,
+) -> Result<(StatusCode, Json<Job>), ApiError> {
+    if org.role == Role::Operator {
+        return Err(forbidden("submit images"));
+    }
+    let name = q.name.unwrap_or_else(|| "image.bin".into());
+    let name: String = name.chars().filter(|c| !c.is_control()).take(200).collect();
+    let (sha, size) = state
+        .blobs
+        .put_stream(body.into_data_stream(), state.config.max_upload)
+        .await
+        .map_err(|e| ApiError(StatusCode::PAYLOAD_TOO_LARGE, format!("{e:#}")))?;
+    if size == 0 {
+        return Err(ApiError(StatusCode::BAD_REQUEST, "empty upload".into()));
+    }
+    state.db.add_image(&sha, &org, &name, size).await?;
+    let job = state
+        .db
+        .enqueue(
+            "scan",
+            &org,
+            &json!({"sha256": sha, "name": name}),
+            Some((&sha, &name)),
+        )
+        .await?;
+    Ok((StatusCode::ACCEPTED, Json(job)))
+}
+
+async fn list_scans(
+    State(state): State<AppState>,
+    Caller(org): Caller,
+) -> Result<Json<Vec<Job>>, ApiError> {
+    if org.role == Role::Operator {
+        return Err(forbidden("list scans (use /api/certifications)"));
+    }
+    Ok(Json(state.db.jobs(&org, Some("scan")).await?))
+}
+
+async fn list_jobs(
+    State(state): State<AppState>,
+    Caller(org): Caller,
+) -> Result<Json<Vec<Job>>, ApiError> {
+    Ok(Json(state.db.jobs(&org, None).await?))
+}
+
+async fn get_job(
+    State(state): State<AppState>,
+    Caller(org): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let j = visible_job(&state, &org, &id).await?;
+    let result: serde_json::Value = j
+        .result
+        .as_deref()
+        .and_then(|r| serde_json::from_str(r).ok())
+        .unwrap_or(serde_json::Value::Null);
+    let mut v = serde_json::to_value(&j).map_err(|e| anyhow::anyhow!(e))?;
+    if j.kind != "scan" {
+        v["result"] = result;
+    }
+    Ok(Json(v))
+}
+
+#[derive(Deserialize)]
+pub struct ReportQuery {
+    pub format: Option<String>,
+}
+
+/// The report of a finished scan in any format of the report contract.
+pub async fn render_report(
+    state: &AppState,
+    org: &Org,
+    id: &str,
+    format: &str,
+) -> Result<(String, &'static str), ApiError> {
+    if org.role == Role::Operator {
+        return Err(not_found());
+    }
+    let j = visible_job(state, org, id).await?;
+    if j.kind != "scan" {
+        return Err(not_found());
+    }
+    let Some(result) = j.result.as_deref() else {
+        return Err(ApiError(
+            StatusCode::CONFLICT,
+            format!("scan is {}", j.state),
+        ));
+    };
+    let report: netvet_model::Report = serde_json::from_str(result)
+        .map_err(|e| anyhow::anyhow!("stored report unreadable: {e}"))?;
+    let fmt: netvet_report::Format = format
+        .parse()
+        .map_err(|e: String| ApiError(StatusCode::BAD_REQUEST, e))?;
+    let text = netvet_report::render(&report, fmt)
+        .map_err(|e| ApiError(StatusCode::NOT_IMPLEMENTED, e.to_string()))?;
+    let ctype = match fmt {
+        netvet_report::Format::Html => "text/html; charset=utf-8",
+        netvet_report::Format::Markdown => "text/markdown; charset=utf-8",
+        _ => "application/json",
+    };
+    Ok((text, ctype))
+}
+
+async fn get_report(
+    State(state): State<AppState>,
+    Caller(org): Caller,
+    Path(id): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, ApiError> {
+    let (text, ctype) =
+        render_report(&state, &org, &id, q.format.as_deref().unwrap_or("json")).await?;
+    Ok(([(header::CONTENT_TYPE, ctype)], text).into_response())
+}
+
+async fn certifications(
+    State(state): State<AppState>,
+    Caller(org): Caller,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let mut out = Vec::new();
+    for (sha, name, verdict) in state.db.certifications().await? {
+        if org.role == Role::Vendor && !state.db.can_read_image(&org, &sha).await? {
+            continue;
+        }
+        out.push(json!({"image_sha256": sha, "image_name": name, "verdict": verdict}));
+    }
+    Ok(Json(json!(out)))
+}
+
+#[derive(Deserialize)]
+pub struct PairRequest {
+    pub a: String,
+    pub b: String,
+}
+
+async fn pair_job(
+    state: &AppState,
+    org: &Org,
+    kind: &str,
+    a: &str,
+    b: &str,
+) -> Result<Job, ApiError> {
+    if org.role == Role::Operator {
+        return Err(forbidden("compare images"));
+    }
+    for sha in [a, b] {
+        if !state.db.can_read_image(org, sha).await? || !state.blobs.exists(sha) {
+            return Err(not_found());
+        }
+    }
+    let payload = if kind == "diff" {
+        json!({"old": a, "new": b})
+    } else {
+        json!({"a": a, "b": b})
+    };
+    Ok(state.db.enqueue(kind, org, &payload, None).await?)
+}
+
+async fn equiv(
+    State(state): State<AppState>,
+    Caller(org): Caller,
+    Json(r): Json<PairRequest>,
+) -> Result<(StatusCode, Json<Job>), ApiError> {
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(pair_job(&state, &org, "equiv", &r.a, &r.b).await?),
+    ))
+}
+
+async fn diff(
+    State(state): State<AppState>,
+    Caller(org): Caller,
+    Json(r): Json<PairRequest>,
+) -> Result<(StatusCode, Json<Job>), ApiError> {
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(pair_job(&state, &org, "diff", &r.a, &r.b).await?),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct NetworkRequest {
+    pub inventory: String,
+    pub policy: String,
+}
+
+async fn network(
+    State(state): State<AppState>,
+    Caller(org): Caller,
+    Json(r): Json<NetworkRequest>,
+) -> Result<(StatusCode, Json<Job>), ApiError> {
+    if org.role == Role::Vendor {
+        return Err(forbidden("run network assessments"));
+    }
+    let certs = state.db.certifications().await?;
+    let job = state
+        .db
+        .enqueue(
+            "network",
+            &org,
+            &json!({"inventory": r.inventory, "policy": r.policy, "certifications": certs}),
+            None,
+        )
+        .await?;
+    Ok((StatusCode::ACCEPTED, Json(job)))
+}
+
+async fn openapi() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        crate::openapi::SPEC,
+    )
+        .into_response()
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route(
+            "/api/images",
+            post(upload).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/api/scans", get(list_scans))
+        .route("/api/scans/{id}/report", get(get_report))
+        .route("/api/jobs", get(list_jobs))
+        .route("/api/jobs/{id}", get(get_job))
+        .route("/api/certifications", get(certifications))
+        .route("/api/equiv", post(equiv))
+        .route("/api/diff", post(diff))
+        .route("/api/network", post(network))
+        .merge(crate::ui::routes())
+        .with_state(state)
+}
+
+/// Serve until ctrl-c, with an in-process worker unless `in_process_worker` is false.
+pub async fn serve(state: AppState, listen: &str, in_process_worker: bool) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let worker = in_process_worker.then(|| {
+        let st = state.clone();
+        tokio::spawn(crate::jobs::run_worker(
+            st,
+            format!("serve-{}", crate::new_id()),
+            None,
+            rx,
+        ))
+    });
+    eprintln!("netvet: serving on http://{}", listener.local_addr()?);
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    let _ = tx.send(true);
+    if let Some(w) = worker {
+        let _ = w.await;
+    }
+    Ok(())
+}

@@ -1,0 +1,346 @@
+//! Storage: one schema and one set of queries for SQLite (default) and PostgreSQL, through
+//! sqlx's `Any` driver. Times are integer seconds since the epoch so both back ends agree.
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+/// The migrations, applied in order; each is idempotent. The same text runs on both back ends.
+pub const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS orgs (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL, created BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS tokens (hash TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES orgs(id), created BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS images (sha256 TEXT NOT NULL, org_id TEXT NOT NULL REFERENCES orgs(id), name TEXT NOT NULL, size BIGINT NOT NULL, created BIGINT NOT NULL, PRIMARY KEY (sha256, org_id))",
+    "CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, kind TEXT NOT NULL, org_id TEXT NOT NULL REFERENCES orgs(id), state TEXT NOT NULL, payload TEXT NOT NULL, result TEXT, error TEXT, verdict TEXT, image_sha256 TEXT, image_name TEXT, attempts BIGINT NOT NULL DEFAULT 0, completions BIGINT NOT NULL DEFAULT 0, worker TEXT, lease_until BIGINT NOT NULL DEFAULT 0, created BIGINT NOT NULL, finished BIGINT)",
+    "CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state, lease_until)",
+    "CREATE INDEX IF NOT EXISTS jobs_org ON jobs (org_id, kind)",
+];
+
+/// A job (scan, diff, equiv or network assessment).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Job {
+    pub id: String,
+    pub kind: String,
+    #[serde(skip)]
+    pub org_id: String,
+    pub state: String,
+    #[serde(skip)]
+    pub payload: String,
+    #[serde(skip)]
+    pub result: Option<String>,
+    pub error: Option<String>,
+    pub verdict: Option<String>,
+    pub image_sha256: Option<String>,
+    pub image_name: Option<String>,
+    pub attempts: i64,
+    #[serde(skip)]
+    pub completions: i64,
+    pub created: i64,
+    pub finished: Option<i64>,
+}
+
+const JOB_COLS: &str = "id, kind, org_id, state, payload, result, error, verdict, image_sha256, image_name, attempts, completions, created, finished";
+
+fn job_of(r: &AnyRow) -> Result<Job, sqlx::Error> {
+    Ok(Job {
+        id: r.try_get("id")?,
+        kind: r.try_get("kind")?,
+        org_id: r.try_get("org_id")?,
+        state: r.try_get("state")?,
+        payload: r.try_get("payload")?,
+        result: r.try_get("result")?,
+        error: r.try_get("error")?,
+        verdict: r.try_get("verdict")?,
+        image_sha256: r.try_get("image_sha256")?,
+        image_name: r.try_get("image_name")?,
+        attempts: r.try_get("attempts")?,
+        completions: r.try_get("completions")?,
+        created: r.try_get("created")?,
+        finished: r.try_get("finished")?,
+    })
+}
+
+/// An organization as seen by the access checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Org {
+    pub id: String,
+    pub name: String,
+    pub role: crate::auth::Role,
+}
+
+impl Db {
+    pub async fn connect(url: &str) -> anyhow::Result<Db> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite") {
+            Backend::Sqlite
+        } else {
+            anyhow::bail!("database URL '{url}': expected sqlite://... or postgres://...");
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 1 } else { 8 })
+            .connect(url)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot open database {url}: {e}"))?;
+        if backend == Backend::Sqlite {
+            sqlx::query("PRAGMA journal_mode=WAL")
+                .execute(&pool)
+                .await
+                .ok();
+            sqlx::query("PRAGMA busy_timeout=10000")
+                .execute(&pool)
+                .await
+                .ok();
+        }
+        Ok(Db { pool, backend })
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        for m in MIGRATIONS {
+            sqlx::query(m)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| anyhow::anyhow!("migration failed: {e}: {m}"))?;
+        }
+        Ok(())
+    }
+
+    pub async fn create_org(&self, name: &str, role: crate::auth::Role) -> anyhow::Result<Org> {
+        if let Some(o) = self.org_by_name(name).await? {
+            if o.role != role {
+                anyhow::bail!("organization '{name}' exists with role {}", o.role.as_str());
+            }
+            return Ok(o);
+        }
+        let id = crate::new_id();
+        sqlx::query("INSERT INTO orgs (id, name, role, created) VALUES ($1, $2, $3, $4)")
+            .bind(&id)
+            .bind(name)
+            .bind(role.as_str())
+            .bind(crate::now())
+            .execute(&self.pool)
+            .await?;
+        Ok(Org {
+            id,
+            name: name.to_string(),
+            role,
+        })
+    }
+
+    pub async fn org_by_name(&self, name: &str) -> anyhow::Result<Option<Org>> {
+        let r = sqlx::query("SELECT id, name, role FROM orgs WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(r.and_then(|r| org_of(&r)))
+    }
+
+    pub async fn add_token(&self, org: &Org, hash: &str) -> anyhow::Result<()> {
+        sqlx::query("INSERT INTO tokens (hash, org_id, created) VALUES ($1, $2, $3)")
+            .bind(hash)
+            .bind(&org.id)
+            .bind(crate::now())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn org_by_token_hash(&self, hash: &str) -> anyhow::Result<Option<Org>> {
+        let r = sqlx::query(
+            "SELECT o.id AS id, o.name AS name, o.role AS role FROM tokens t JOIN orgs o ON o.id = t.org_id WHERE t.hash = $1",
+        )
+        .bind(hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(r.and_then(|r| org_of(&r)))
+    }
+
+    pub async fn add_image(
+        &self,
+        sha: &str,
+        org: &Org,
+        name: &str,
+        size: u64,
+    ) -> anyhow::Result<()> {
+        let exists = sqlx::query("SELECT sha256 FROM images WHERE sha256 = $1 AND org_id = $2")
+            .bind(sha)
+            .bind(&org.id)
+            .fetch_optional(&self.pool)
+            .await?;
+        if exists.is_none() {
+            sqlx::query("INSERT INTO images (sha256, org_id, name, size, created) VALUES ($1, $2, $3, $4, $5)")
+                .bind(sha)
+                .bind(&org.id)
+                .bind(name)
+                .bind(size as i64)
+                .bind(crate::now())
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Does `org` own the image (lab organizations see every image)?
+    pub async fn can_read_image(&self, org: &Org, sha: &str) -> anyhow::Result<bool> {
+        if org.role == crate::auth::Role::Lab {
+            return Ok(true);
+        }
+        let r = sqlx::query("SELECT sha256 FROM images WHERE sha256 = $1 AND org_id = $2")
+            .bind(sha)
+            .bind(&org.id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(r.is_some())
+    }
+
+    pub async fn enqueue(
+        &self,
+        kind: &str,
+        org: &Org,
+        payload: &serde_json::Value,
+        image: Option<(&str, &str)>,
+    ) -> anyhow::Result<Job> {
+        let id = crate::new_id();
+        sqlx::query("INSERT INTO jobs (id, kind, org_id, state, payload, image_sha256, image_name, created) VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7)")
+            .bind(&id)
+            .bind(kind)
+            .bind(&org.id)
+            .bind(payload.to_string())
+            .bind(image.map(|i| i.0.to_string()))
+            .bind(image.map(|i| i.1.to_string()))
+            .bind(crate::now())
+            .execute(&self.pool)
+            .await?;
+        self.job(&id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("job {id} vanished"))
+    }
+
+    pub async fn job(&self, id: &str) -> anyhow::Result<Option<Job>> {
+        let r = sqlx::query(&format!("SELECT {JOB_COLS} FROM jobs WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match r {
+            Some(r) => Some(job_of(&r)?),
+            None => None,
+        })
+    }
+
+    /// Jobs visible to `org`: its own, or all for a lab.
+    pub async fn jobs(&self, org: &Org, kind: Option<&str>) -> anyhow::Result<Vec<Job>> {
+        let all = org.role == crate::auth::Role::Lab;
+        let sql = format!(
+            "SELECT {JOB_COLS} FROM jobs WHERE ($1 = 1 OR org_id = $2) AND ($3 = '' OR kind = $3) ORDER BY created DESC, id LIMIT 1000"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(if all { 1i64 } else { 0i64 })
+            .bind(&org.id)
+            .bind(kind.unwrap_or(""))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| job_of(r).map_err(Into::into)).collect()
+    }
+
+    /// Finished scans with a verdict: `(image sha256, image name, verdict)`.
+    pub async fn certifications(&self) -> anyhow::Result<Vec<(String, String, String)>> {
+        let rows = sqlx::query(
+            "SELECT image_sha256, image_name, verdict FROM jobs WHERE kind = 'scan' AND state = 'done' AND verdict IS NOT NULL ORDER BY finished DESC",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::new();
+        for r in rows {
+            let sha: Option<String> = r.try_get("image_sha256")?;
+            let name: Option<String> = r.try_get("image_name")?;
+            let verdict: Option<String> = r.try_get("verdict")?;
+            if let (Some(s), Some(n), Some(v)) = (sha, name, verdict) {
+                out.push((s, n, v));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Claim the oldest queued job, or a running job whose lease expired.
+    pub async fn claim(&self, worker: &str, lease_secs: i64) -> anyhow::Result<Option<Job>> {
+        let now = crate::now();
+        let pick = match self.backend {
+            Backend::Postgres => "SELECT id FROM jobs WHERE state = 'queued' OR (state = 'running' AND lease_until < $3) ORDER BY created, id LIMIT 1 FOR UPDATE SKIP LOCKED",
+            // SQLite has one writer at a time: the UPDATE below is atomic on its own
+            Backend::Sqlite => "SELECT id FROM jobs WHERE state = 'queued' OR (state = 'running' AND lease_until < $3) ORDER BY created, id LIMIT 1",
+        };
+        let sql = format!(
+            "UPDATE jobs SET state = 'running', worker = $1, lease_until = $2, attempts = attempts + 1 WHERE id = ({pick}) RETURNING id"
+        );
+        let r = sqlx::query(&sql)
+            .bind(worker)
+            .bind(now + lease_secs)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+        match r {
+            Some(r) => {
+                let id: String = r.try_get("id")?;
+                self.job(&id).await
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Extend the lease; false when the job is no longer this worker's.
+    pub async fn heartbeat(&self, id: &str, worker: &str, lease_secs: i64) -> anyhow::Result<bool> {
+        let r = sqlx::query(
+            "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND worker = $3 AND state = 'running'",
+        )
+        .bind(crate::now() + lease_secs)
+        .bind(id)
+        .bind(worker)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Record the result; accepted only from the worker that holds the job.
+    pub async fn complete(
+        &self,
+        id: &str,
+        worker: &str,
+        result: Result<(String, Option<String>), String>,
+    ) -> anyhow::Result<bool> {
+        let (state, res, err, verdict) = match result {
+            Ok((r, v)) => ("done", Some(r), None, v),
+            Err(e) => ("failed", None, Some(e), None),
+        };
+        let r = sqlx::query("UPDATE jobs SET state = $1, result = $2, error = $3, verdict = $4, finished = $5, completions = completions + 1 WHERE id = $6 AND worker = $7 AND state = 'running'")
+            .bind(state)
+            .bind(res)
+            .bind(err)
+            .bind(verdict)
+            .bind(crate::now())
+            .bind(id)
+            .bind(worker)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+}
+
+fn org_of(r: &AnyRow) -> Option<Org> {
+    let role: String = r.try_get("role").ok()?;
+    Some(Org {
+        id: r.try_get("id").ok()?,
+        name: r.try_get("name").ok()?,
+        role: crate::auth::Role::parse(&role)?,
+    })
+}

@@ -1,0 +1,124 @@
+//! Workers: claim a job, run it on a blocking thread while renewing the lease, store the
+//! result. Any number of workers on any number of machines share one PostgreSQL database and
+//! blob store; `netvet serve` runs one in process.
+
+use crate::db::Job;
+use crate::AppState;
+use std::time::Duration;
+
+/// Run one job to completion (or failure); returns the result JSON and the verdict.
+fn execute(state: &AppState, job: &Job) -> Result<(String, Option<String>), String> {
+    let p: serde_json::Value =
+        serde_json::from_str(&job.payload).map_err(|e| format!("bad payload: {e}"))?;
+    let blob = |key: &str| -> Result<std::path::PathBuf, String> {
+        let sha = p[key]
+            .as_str()
+            .ok_or_else(|| format!("payload lacks {key}"))?;
+        state
+            .blobs
+            .path(sha)
+            .filter(|p| p.is_file())
+            .ok_or_else(|| format!("image {sha} is not in the blob store"))
+    };
+    match job.kind.as_str() {
+        "scan" => {
+            let path = blob("sha256")?;
+            let name = p["name"].as_str().unwrap_or("image");
+            let report = state
+                .engine
+                .scan(&path, name)
+                .map_err(|e| format!("{e:#}"))?;
+            let verdict = report.verdict.as_ref().map(|v| v.result.clone());
+            let json = serde_json::to_string(&report).map_err(|e| e.to_string())?;
+            Ok((json, verdict))
+        }
+        "equiv" => {
+            let v = state
+                .engine
+                .equiv(&blob("a")?, &blob("b")?)
+                .map_err(|e| format!("{e:#}"))?;
+            Ok((v.to_string(), v["verdict"].as_str().map(String::from)))
+        }
+        "diff" => {
+            let v = state
+                .engine
+                .diff(&blob("old")?, &blob("new")?)
+                .map_err(|e| format!("{e:#}"))?;
+            Ok((v.to_string(), None))
+        }
+        "network" => {
+            let inv = p["inventory"].as_str().unwrap_or("");
+            let pol = p["policy"].as_str().unwrap_or("");
+            let certs: Vec<(String, String, String)> =
+                serde_json::from_value(p["certifications"].clone()).unwrap_or_default();
+            let v = state
+                .engine
+                .network(inv, pol, &certs)
+                .map_err(|e| format!("{e:#}"))?;
+            let verdict = v["violations"].as_array().map(|a| {
+                if a.is_empty() {
+                    "compliant".to_string()
+                } else {
+                    "violations".to_string()
+                }
+            });
+            Ok((v.to_string(), verdict))
+        }
+        other => Err(format!("unknown job kind '{other}'")),
+    }
+}
+
+/// Process jobs until `stop` resolves. `max_jobs` bounds the count (tests).
+pub async fn run_worker(
+    state: AppState,
+    worker_id: String,
+    max_jobs: Option<u64>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<u64> {
+    let lease = state.config.lease_secs;
+    let mut done = 0u64;
+    loop {
+        if *stop.borrow() || max_jobs.is_some_and(|m| done >= m) {
+            return Ok(done);
+        }
+        let job = match state.db.claim(&worker_id, lease).await {
+            Ok(j) => j,
+            Err(e) => {
+                eprintln!("worker {worker_id}: cannot claim a job: {e:#}");
+                None
+            }
+        };
+        let Some(job) = job else {
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(300)) => {}
+                _ = stop.changed() => {}
+            }
+            continue;
+        };
+        let st = state.clone();
+        let j2 = job.clone();
+        let mut task = tokio::task::spawn_blocking(move || execute(&st, &j2));
+        // renew the lease while the job runs
+        let result = loop {
+            tokio::select! {
+                r = &mut task => break r.unwrap_or_else(|e| Err(format!("job crashed: {e}"))),
+                _ = tokio::time::sleep(Duration::from_secs((lease / 3).max(1) as u64)) => {
+                    if !state.db.heartbeat(&job.id, &worker_id, lease).await.unwrap_or(false) {
+                        eprintln!("worker {worker_id}: lost the lease of job {}", job.id);
+                    }
+                }
+            }
+        };
+        match state.db.complete(&job.id, &worker_id, result).await {
+            Ok(true) => done += 1,
+            Ok(false) => eprintln!(
+                "worker {worker_id}: job {} was taken over; result discarded",
+                job.id
+            ),
+            Err(e) => eprintln!(
+                "worker {worker_id}: cannot store the result of {}: {e:#}",
+                job.id
+            ),
+        }
+    }
+}

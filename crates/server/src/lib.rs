@@ -1,0 +1,117 @@
+//! netvet-server: the evaluation lab as a service.
+//!
+//! - [`db`]: storage (SQLite by default, PostgreSQL with `--database postgres://...`), one set
+//!   of migrations for both; organizations, hashed API tokens, images, jobs.
+//! - [`blob`]: images stored once by SHA-256 in a blob store (a local directory).
+//! - [`jobs`]: the job queue. Jobs are claimed with a lease (PostgreSQL: `FOR UPDATE SKIP
+//!   LOCKED`); a worker that dies loses nothing: its lease expires and another worker takes the
+//!   job; a completion is accepted only from the worker holding the lease, so every job
+//!   completes exactly once.
+//! - [`api`]: the HTTP API (axum) and the server-rendered web UI, every endpoint checking the
+//!   caller's organization and role.
+//!
+//! The scanning itself is injected as an [`Engine`] so this crate stays independent of the
+//! command line; `netvet serve` and `netvet worker` provide it.
+
+pub mod api;
+pub mod auth;
+pub mod blob;
+pub mod db;
+pub mod jobs;
+pub mod openapi;
+pub mod ui;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// What the service needs from the rest of netvet. Every method is blocking (run on a
+/// blocking thread by the worker).
+pub trait Engine: Send + Sync + 'static {
+    /// Scan one image; the report as `netvet.report/1` JSON.
+    fn scan(&self, image: &Path, name: &str) -> anyhow::Result<netvet_model::Report>;
+    /// Binary equivalence report (JSON) of two images.
+    fn equiv(&self, a: &Path, b: &Path) -> anyhow::Result<serde_json::Value>;
+    /// Release diff (JSON) of two images.
+    fn diff(&self, old: &Path, new: &Path) -> anyhow::Result<serde_json::Value>;
+    /// Network assessment (JSON) of an inventory and a policy (file contents), against the
+    /// certifications known to the service (`image sha256 -> verdict`).
+    fn network(
+        &self,
+        inventory: &str,
+        policy: &str,
+        certified: &[(String, String, String)],
+    ) -> anyhow::Result<serde_json::Value>;
+}
+
+/// Service configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Data directory (SQLite database and blob store by default).
+    pub data: PathBuf,
+    /// Database URL; `sqlite://DATA/netvet.sqlite` when `None`.
+    pub database: Option<String>,
+    /// Largest accepted upload.
+    pub max_upload: u64,
+    /// How long a claimed job stays leased without a heartbeat.
+    pub lease_secs: i64,
+}
+
+impl Config {
+    pub fn new(data: PathBuf) -> Config {
+        Config {
+            data,
+            database: None,
+            max_upload: 2 << 30,
+            lease_secs: 60,
+        }
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data.join("netvet.sqlite").display()
+            )
+        })
+    }
+}
+
+/// Everything a request handler or worker shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: db::Db,
+    pub blobs: blob::BlobStore,
+    pub engine: Arc<dyn Engine>,
+    pub config: Config,
+}
+
+impl AppState {
+    pub async fn open(config: Config, engine: Arc<dyn Engine>) -> anyhow::Result<AppState> {
+        std::fs::create_dir_all(&config.data)
+            .map_err(|e| anyhow::anyhow!("data directory {}: {e}", config.data.display()))?;
+        let db = db::Db::connect(&config.database_url()).await?;
+        db.migrate().await?;
+        let blobs = blob::BlobStore::new(config.data.join("blobs"))?;
+        Ok(AppState {
+            db,
+            blobs,
+            engine,
+            config,
+        })
+    }
+}
+
+/// Seconds since the epoch.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// A random identifier (128 bits, hex).
+pub fn new_id() -> String {
+    let mut b = [0u8; 16];
+    let _ = getrandom::fill(&mut b);
+    hex::encode(b)
+}

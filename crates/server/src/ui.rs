@@ -1,0 +1,203 @@
+//! The web UI: server-rendered pages over the same access checks as the API, with a few
+//! lines of JavaScript for uploads and job polling.
+
+use crate::api::{render_report, visible_job, ApiError, Caller};
+use crate::auth::Role;
+use crate::AppState;
+use axum::extract::{Form, Path, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use std::fmt::Write as _;
+
+pub fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+fn page(title: &str, body: &str) -> Html<String> {
+    Html(format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} · netvet</title>\
+         <style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}}table{{border-collapse:collapse}}\
+         td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}nav a{{margin-right:1em}}\
+         .pass{{color:#27ae60}}.fail{{color:#c0392b}}.conditional{{color:#d68910}}</style></head><body>\
+         <nav><a href=\"/\">Submissions</a><a href=\"/ui/diff\">Release diff</a><a href=\"/ui/network\">Network</a></nav>\
+         <h1>{}</h1>{}</body></html>",
+        esc(title),
+        esc(title),
+        body
+    ))
+}
+
+const LOGIN: &str = "<form method=\"post\" action=\"/ui/login\"><label>API token <input name=\"token\" type=\"password\" size=\"70\"></label> <button id=\"login\">Sign in</button></form>";
+
+#[derive(Deserialize)]
+struct LoginForm {
+    token: String,
+}
+
+async fn login(Form(f): Form<LoginForm>) -> Response {
+    let token: String = f
+        .token
+        .trim()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    (
+        [(
+            header::SET_COOKIE,
+            format!("netvet_token={token}; Path=/; HttpOnly; SameSite=Strict"),
+        )],
+        Redirect::to("/"),
+    )
+        .into_response()
+}
+
+async fn index(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+) -> Result<Html<String>, ApiError> {
+    let Ok(Caller(org)) = caller else {
+        return Ok(page("Sign in", LOGIN));
+    };
+    let mut b = format!(
+        "<p>Signed in as <strong id=\"org\">{}</strong> ({})</p>",
+        esc(&org.name),
+        org.role.as_str()
+    );
+    if org.role != Role::Operator {
+        b.push_str(
+            "<h2>Submit an image</h2><input type=\"file\" id=\"file\"> <button id=\"upload\" onclick=\"up()\">Upload and scan</button> <span id=\"status\"></span>\
+             <script>async function up(){const f=document.getElementById('file').files[0];if(!f)return;\
+             document.getElementById('status').textContent='uploading…';\
+             const r=await fetch('/api/images?name='+encodeURIComponent(f.name),{method:'POST',body:f});\
+             const j=await r.json();if(!r.ok){document.getElementById('status').textContent=j.error;return;}\
+             location.href='/ui/jobs/'+j.id;}</script>",
+        );
+    }
+    let jobs = state.db.jobs(&org, None).await?;
+    b.push_str("<h2>Jobs</h2><table id=\"jobs\"><tr><th>kind</th><th>image</th><th>state</th><th>verdict</th><th>created</th></tr>");
+    for j in jobs {
+        let _ = write!(
+            b,
+            "<tr><td><a href=\"/ui/jobs/{}\">{}</a></td><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td></tr>",
+            esc(&j.id),
+            esc(&j.kind),
+            esc(j.image_name.as_deref().unwrap_or("")),
+            esc(&j.state),
+            esc(j.verdict.as_deref().unwrap_or("")),
+            esc(j.verdict.as_deref().unwrap_or("")),
+            j.created
+        );
+    }
+    b.push_str("</table>");
+    Ok(page("netvet lab", &b))
+}
+
+async fn job_page(
+    State(state): State<AppState>,
+    Caller(org): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let j = visible_job(&state, &org, &id).await?;
+    if j.state == "queued" || j.state == "running" {
+        let body = format!(
+            "<p id=\"state\">{} {}: <strong>{}</strong></p><script>setTimeout(()=>location.reload(),1000)</script>",
+            esc(&j.kind),
+            esc(j.image_name.as_deref().unwrap_or("")),
+            esc(&j.state)
+        );
+        return Ok(page("Job in progress", &body).into_response());
+    }
+    if j.state == "failed" {
+        let body = format!(
+            "<p id=\"state\">failed: {}</p>",
+            esc(j.error.as_deref().unwrap_or(""))
+        );
+        return Ok(page("Job failed", &body).into_response());
+    }
+    match j.kind.as_str() {
+        "scan" if org.role != Role::Operator => {
+            match render_report(&state, &org, &id, "html").await {
+                Ok((html, _)) => Ok(Html(html).into_response()),
+                Err(_) => {
+                    let body = format!(
+                    "<p>Verdict: <strong id=\"verdict\" class=\"{v}\">{v}</strong></p><p><a href=\"/api/scans/{id}/report?format=json\">JSON report</a></p>",
+                    v = esc(j.verdict.as_deref().unwrap_or("none")),
+                    id = esc(&j.id)
+                );
+                    Ok(page("Scan report", &body).into_response())
+                }
+            }
+        }
+        _ => {
+            let pretty = j
+                .result
+                .as_deref()
+                .and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())
+                .and_then(|v| serde_json::to_string_pretty(&v).ok())
+                .unwrap_or_default();
+            let body = format!(
+                "<p>Result: <strong id=\"verdict\">{}</strong></p><pre id=\"result\">{}</pre>",
+                esc(j.verdict.as_deref().unwrap_or("done")),
+                esc(&pretty)
+            );
+            Ok(page(&format!("{} result", j.kind), &body).into_response())
+        }
+    }
+}
+
+async fn diff_page(
+    State(state): State<AppState>,
+    Caller(org): Caller,
+) -> Result<Html<String>, ApiError> {
+    let jobs = state.db.jobs(&org, Some("scan")).await?;
+    let mut opts = String::new();
+    for j in jobs.iter().filter(|j| j.state == "done") {
+        let sha = j.image_sha256.clone().unwrap_or_default();
+        let _ = write!(
+            opts,
+            "<option value=\"{}\">{} ({})</option>",
+            esc(&sha),
+            esc(j.image_name.as_deref().unwrap_or("")),
+            esc(&sha[..sha.len().min(12)])
+        );
+    }
+    let b = format!(
+        "<label>Old <select id=\"old\">{opts}</select></label> <label>New <select id=\"new\">{opts}</select></label> \
+         <button id=\"go\" onclick=\"go('diff')\">Release diff</button> <button onclick=\"go('equiv')\">Binary equivalence</button>\
+         <script>async function go(k){{const a=document.getElementById('old').value,b=document.getElementById('new').value;\
+         const r=await fetch('/api/'+k,{{method:'POST',headers:{{'content-type':'application/json'}},body:JSON.stringify({{a:a,b:b}})}});\
+         const j=await r.json();if(r.ok)location.href='/ui/jobs/'+j.id;else alert(j.error);}}</script>"
+    );
+    Ok(page("Release diff", &b))
+}
+
+async fn network_page(Caller(org): Caller) -> Result<Html<String>, ApiError> {
+    if org.role == Role::Vendor {
+        return Ok(page(
+            "Network assessment",
+            "<p>Vendors cannot run network assessments.</p>",
+        ));
+    }
+    let b = "<p>Inventory (CSV) and policy (TOML):</p><textarea id=\"inv\" rows=\"10\" cols=\"100\">site,element_id,function,domain,vendor,product,software_version,firmware_sha256\n</textarea><br>\
+             <textarea id=\"pol\" rows=\"10\" cols=\"100\">[vendors]\n[rules]\n</textarea><br><button id=\"assess\" onclick=\"go()\">Assess</button>\
+             <script>async function go(){const r=await fetch('/api/network',{method:'POST',headers:{'content-type':'application/json'},\
+             body:JSON.stringify({inventory:document.getElementById('inv').value,policy:document.getElementById('pol').value})});\
+             const j=await r.json();if(r.ok)location.href='/ui/jobs/'+j.id;else alert(j.error);}</script>";
+    Ok(page("Network assessment", b))
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(index))
+        .route("/ui/login", post(login))
+        .route("/ui/jobs/{id}", get(job_page))
+        .route("/ui/diff", get(diff_page))
+        .route("/ui/network", get(network_page))
+}
