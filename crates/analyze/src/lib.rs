@@ -10,6 +10,8 @@ use netvet_rules::RuleSet;
 use netvet_unpack::Tree;
 use rayon::prelude::*;
 
+pub mod crack;
+
 /// Knobs that change what analyzers do.
 #[derive(Debug, Clone)]
 pub struct Options {
