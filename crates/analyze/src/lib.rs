@@ -11,6 +11,7 @@ use netvet_unpack::Tree;
 use rayon::prelude::*;
 
 pub mod crack;
+pub mod credentials;
 
 /// Knobs that change what analyzers do.
 #[derive(Debug, Clone)]
@@ -72,9 +73,9 @@ impl Analyzers {
     /// Build every analyzer from the rule set. Fails on a rule file that does not parse or
     /// compile (naming the file).
     pub fn new(rules: &RuleSet) -> Result<Analyzers, RuleError> {
-        let _ = rules;
         let list: Vec<Box<dyn Analyzer>> = vec![
             // analyzer families register here, in a stable order
+            Box::new(credentials::Credentials::new(rules)?),
         ];
         Ok(Analyzers { list })
     }
