@@ -12,6 +12,7 @@ use rayon::prelude::*;
 
 pub mod crack;
 pub mod credentials;
+pub mod keys;
 
 /// Knobs that change what analyzers do.
 #[derive(Debug, Clone)]
@@ -76,6 +77,7 @@ impl Analyzers {
         let list: Vec<Box<dyn Analyzer>> = vec![
             // analyzer families register here, in a stable order
             Box::new(credentials::Credentials::new(rules)?),
+            Box::new(keys::Keys),
         ];
         Ok(Analyzers { list })
     }
