@@ -13,6 +13,7 @@ use rayon::prelude::*;
 pub mod crack;
 pub mod credentials;
 pub mod keys;
+pub mod secrets;
 
 /// Knobs that change what analyzers do.
 #[derive(Debug, Clone)]
@@ -78,6 +79,7 @@ impl Analyzers {
             // analyzer families register here, in a stable order
             Box::new(credentials::Credentials::new(rules)?),
             Box::new(keys::Keys),
+            Box::new(secrets::Secrets::new(rules)?),
         ];
         Ok(Analyzers { list })
     }
