@@ -75,10 +75,7 @@ impl Dictionary {
                 if id.is_empty() || line.split('\t').count() < 3 {
                     return Err(RuleError {
                         file: "credentials/sources.tsv".into(),
-                        message: format!(
-                            "line {}: expected id<TAB>description<TAB>address",
-                            n + 1
-                        ),
+                        message: format!("line {}: expected id<TAB>description<TAB>address", n + 1),
                     });
                 }
                 known.insert(id.to_string());
@@ -433,7 +430,11 @@ impl Account {
             }
             s.push_str(&format!(
                 "shell {}",
-                if sh.is_empty() { "(empty: /bin/sh)" } else { sh }
+                if sh.is_empty() {
+                    "(empty: /bin/sh)"
+                } else {
+                    sh
+                }
             ));
         }
         if s.is_empty() {
@@ -553,14 +554,14 @@ impl Analyzer for Credentials {
                 }
                 (PasswordField::Hash(s), _) => {
                     let key = (label.clone(), a.field.clone());
-                    if !job_index.contains_key(&key) {
+                    if let std::collections::hash_map::Entry::Vacant(slot) = job_index.entry(key) {
                         let hosts = host_cache
                             .entry(a.root.clone())
                             .or_insert_with(|| hostnames(cx.tree, &a.root))
                             .clone();
                         let cands = self.dict.candidates(&a.name, &hosts);
                         let (c, src): (Vec<String>, Vec<String>) = cands.into_iter().unzip();
-                        job_index.insert(key, jobs.len());
+                        slot.insert(jobs.len());
                         jobs.push(Job {
                             scheme: *s,
                             hash: a.field.clone(),
@@ -764,8 +765,21 @@ mod tests {
         assert_eq!(
             c,
             [
-                "", "xc3511", "root", "toor", "root123", "root1", "rootroot", "root@123",
-                "root1234", "Luxul", "luxul", "luxul123", "luxuladmin", "admin", "public",
+                "",
+                "xc3511",
+                "root",
+                "toor",
+                "root123",
+                "root1",
+                "rootroot",
+                "root@123",
+                "root1234",
+                "Luxul",
+                "luxul",
+                "luxul123",
+                "luxuladmin",
+                "admin",
+                "public",
                 "123456"
             ]
         );

@@ -15,7 +15,7 @@
 //!
 //! Severities (`key.private`): critical for an unencrypted SSH host key (`*host*key*`, or
 //! any key under `etc/dropbear/` or named `ssh_host_*`): every device of the model shares it,
-//! so one extracted image lets anyone impersonate or decrypt sessions to all of them; high
+//! so one extracted image lets anyone impersonate all of them (man in the middle); high
 //! for other unencrypted private keys; medium when the key is encrypted (the passphrase may
 //! be in the image too). `key.weak`: medium (RSA < 2048 bits, DSA of any size, EC < 224
 //! bits). An `authorized_keys` entry shipped in the image is a pre-installed login:
@@ -352,9 +352,9 @@ pub fn parse_authorized_line(line: &str) -> Option<KeyInfo> {
     }
     // the key type is the first field that looks like one (options may precede it)
     let fields: Vec<&str> = line.split_whitespace().collect();
-    let i = fields.iter().position(|f| {
-        f.starts_with("ssh-") || f.starts_with("ecdsa-") || f.starts_with("sk-")
-    })?;
+    let i = fields
+        .iter()
+        .position(|f| f.starts_with("ssh-") || f.starts_with("ecdsa-") || f.starts_with("sk-"))?;
     let blob = base64::engine::general_purpose::STANDARD
         .decode(fields.get(i + 1)?)
         .ok()?;
@@ -831,14 +831,7 @@ impl Keys {
         }
     }
 
-    fn cert_findings(
-        &self,
-        e: &Entry,
-        c: &CertInfo,
-        trust: bool,
-        now: i64,
-        out: &mut FileResult,
-    ) {
+    fn cert_findings(&self, e: &Entry, c: &CertInfo, trust: bool, now: i64, out: &mut FileResult) {
         let expired = c.not_after < now;
         if trust {
             out.trust_store_certs += 1;
@@ -993,8 +986,7 @@ impl Keys {
         let trust = in_trust_store(e.inner_path(), certs_in_file);
         for (off, b) in &blocks {
             let tag = b.tag();
-            if tag == "CERTIFICATE" || tag == "X509 CERTIFICATE" || tag == "TRUSTED CERTIFICATE"
-            {
+            if tag == "CERTIFICATE" || tag == "X509 CERTIFICATE" || tag == "TRUSTED CERTIFICATE" {
                 if let Some(c) = parse_cert(b.contents()) {
                     self.cert_findings(e, &c, trust, now, &mut out);
                 }

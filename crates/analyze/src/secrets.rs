@@ -341,7 +341,7 @@ impl Secrets {
 /// A value that is base64 of printable text (vendors "hide" passwords this way), decoded.
 fn base64_text(v: &str) -> Option<String> {
     use base64::Engine;
-    if v.len() < 4 || v.len() % 4 != 0 || !v.ends_with('=') {
+    if v.len() < 4 || !v.len().is_multiple_of(4) || !v.ends_with('=') {
         return None;
     }
     let d = base64::engine::general_purpose::STANDARD.decode(v).ok()?;
@@ -387,7 +387,8 @@ fn excluded_path(inner: &str) -> bool {
         "usr/share/i18n/",
     ];
     const EXT: &[&str] = &[".po", ".pot", ".mo", ".lmo", ".gmo", ".qm"];
-    DIRS.iter().any(|d| inner.starts_with(d) || inner.contains(&format!("/{d}")))
+    DIRS.iter()
+        .any(|d| inner.starts_with(d) || inner.contains(&format!("/{d}")))
         || EXT.iter().any(|x| inner.ends_with(x))
 }
 
@@ -395,15 +396,41 @@ fn excluded_path(inner: &str) -> bool {
 fn config_like(inner: &str, data: &[u8]) -> bool {
     let name = path::file_name(inner).to_ascii_lowercase();
     const CODE: &[&str] = &[
-        ".html", ".htm", ".js", ".css", ".svg", ".lua", ".php", ".py", ".pl", ".rb", ".c",
-        ".h", ".asp", ".jsp", ".xml", ".md", ".txt", ".tpl", ".htm.orig",
+        ".html",
+        ".htm",
+        ".js",
+        ".css",
+        ".svg",
+        ".lua",
+        ".php",
+        ".py",
+        ".pl",
+        ".rb",
+        ".c",
+        ".h",
+        ".asp",
+        ".jsp",
+        ".xml",
+        ".md",
+        ".txt",
+        ".tpl",
+        ".htm.orig",
     ];
     if CODE.iter().any(|x| name.ends_with(x)) {
         return false;
     }
     const CONF: &[&str] = &[
-        ".conf", ".cfg", ".ini", ".cnf", ".env", ".properties", ".yaml", ".yml", ".json",
-        ".sh", ".rc",
+        ".conf",
+        ".cfg",
+        ".ini",
+        ".cnf",
+        ".env",
+        ".properties",
+        ".yaml",
+        ".yml",
+        ".json",
+        ".sh",
+        ".rc",
     ];
     CONF.iter().any(|x| name.ends_with(x))
         || data.starts_with(b"#!/bin/sh")
@@ -495,8 +522,14 @@ mod tests {
     #[test]
     fn literal_values() {
         let s = s();
-        assert_eq!(s.literal_value("'s3cr3t!'", "k").as_deref(), Some("s3cr3t!"));
-        assert_eq!(s.literal_value("admin123 # default", "k").as_deref(), Some("admin123"));
+        assert_eq!(
+            s.literal_value("'s3cr3t!'", "k").as_deref(),
+            Some("s3cr3t!")
+        );
+        assert_eq!(
+            s.literal_value("admin123 # default", "k").as_deref(),
+            Some("admin123")
+        );
         for v in [
             "$PASSWORD",
             "\"${PASS:-}\"",

@@ -119,7 +119,12 @@ fn fixture_accounts_findings() {
     let mut weak: Vec<(String, Severity)> = fs
         .iter()
         .filter(|f| f.kind == kinds::CREDENTIAL_WEAK_HASH)
-        .map(|f| (f.evidence.split(':').next().unwrap().to_string(), f.severity))
+        .map(|f| {
+            (
+                f.evidence.split(':').next().unwrap().to_string(),
+                f.severity,
+            )
+        })
         .collect();
     weak.sort();
     assert_eq!(
@@ -164,7 +169,10 @@ fn budget_exhaustion_is_reported() {
 #[test]
 fn hostile_cost_parameters_are_refused() {
     let (_d, tree) = tree_of(&[
-        ("etc/passwd", "root:x:0:0:root:/root:/bin/sh\nu:x:1:1::/:/bin/sh\n"),
+        (
+            "etc/passwd",
+            "root:x:0:0:root:/root:/bin/sh\nu:x:1:1::/:/bin/sh\n",
+        ),
         (
             "etc/shadow",
             "root:$6$rounds=999999999$abc$def:0::::::\nu:$y$jJT$abcdefgh$xyz:0::::::\n",
@@ -179,7 +187,10 @@ fn hostile_cost_parameters_are_refused() {
         .iter()
         .map(|a| a["status"].as_str().unwrap())
         .collect();
-    assert!(statuses[0].contains("rounds=999999999 exceeds"), "{statuses:?}");
+    assert!(
+        statuses[0].contains("rounds=999999999 exceeds"),
+        "{statuses:?}"
+    );
     assert!(statuses[1].contains("MiB, over the limit"), "{statuses:?}");
 }
 
@@ -229,14 +240,79 @@ fn corpus_roots_crack_to_admin() {
             summary["crack_ms"]
         );
         let root = find(&fs, kinds::CREDENTIAL_DEFAULT_PASSWORD, "root:").unwrap();
-        assert!(root.evidence.starts_with("root: password 'admin' (md5-crypt)"));
+        assert!(root
+            .evidence
+            .starts_with("root: password 'admin' (md5-crypt)"));
         assert_eq!(root.severity, Severity::Critical);
         assert_eq!(root.path.as_deref(), Some("etc/shadow"));
         // nothing else at critical or high
-        let high: Vec<&Finding> = fs
-            .iter()
-            .filter(|f| f.severity >= Severity::High)
-            .collect();
+        let high: Vec<&Finding> = fs.iter().filter(|f| f.severity >= Severity::High).collect();
         assert_eq!(high.len(), 1, "{high:#?}");
     }
+}
+
+/// Candidates per second per scheme on this machine (all cores, rayon). Run with
+/// `cargo test -p netvet-analyze --test credentials bench_crack_rates -- --ignored --nocapture`;
+/// figures are recorded in bench/crack.md.
+#[test]
+#[ignore]
+fn bench_crack_rates() {
+    use netvet_analyze::crack::{crack, Job, Scheme};
+    let hashes = [
+        (Scheme::Des, "aZGJuE6EXrjEE", 200_000),
+        (Scheme::Md5Unsalted, "21232f297a57a5a743894a0e4a801fc4", 1_000_000),
+        (Scheme::Md5Crypt, "$1$4ce6a0$8327Pr9kC9SH9S4b/oH4M1", 20_000),
+        (Scheme::Apr1, "$apr1$saltsalt$9c0WR0Se3z5lfIgYnltHf1", 20_000),
+        (
+            Scheme::Sha256Crypt,
+            "$5$saltsalt$ajilCybiF3oQBEfeTHO1rkbsmz9HcJplt.gHWXkRfD4",
+            2_000,
+        ),
+        (
+            Scheme::Sha512Crypt,
+            "$6$saltsalt$ZxoUf1bJzACFdk9GZkBGmxXd3Rq8nUoGjgon4GVoI91SlW41Ew2djlh60PmWr4flwags.7ULrKVSSmnCEsIOj1",
+            2_000,
+        ),
+        (
+            Scheme::Bcrypt,
+            "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW",
+            200,
+        ),
+        (
+            Scheme::Yescrypt,
+            "$y$j9T$abcdefghijklmnop$5MpaJ6mYQgeqLje.dQWuzmjhB.Uwp8kNmSyfdzfZPa5",
+            50,
+        ),
+    ];
+    for (scheme, hash, n) in hashes {
+        let job = Job {
+            scheme,
+            hash: hash.into(),
+            candidates: (0..n).map(|i| format!("nomatch{i}")).collect(),
+        };
+        let t = Instant::now();
+        let out = crack(&[job], Duration::from_secs(30));
+        let s = t.elapsed().as_secs_f64();
+        eprintln!(
+            "{:>13}: {:>9.0} candidates/s ({} in {:.2} s)",
+            scheme.name(),
+            out[0].tried as f64 / s,
+            out[0].tried,
+            s
+        );
+    }
+}
+
+#[test]
+fn registered_with_embedded_rules() {
+    let a = netvet_analyze::Analyzers::new(&RuleSet::embedded()).unwrap();
+    let names = a.names();
+    for n in ["credentials", "keys", "secrets"] {
+        assert!(names.contains(&n), "{names:?}");
+    }
+    // a broken dictionary line fails construction, naming the file
+    let mut rules = RuleSet::embedded();
+    rules.insert("credentials/30-mine.tsv", "only-one-field\n");
+    let err = netvet_analyze::Analyzers::new(&rules).err().unwrap();
+    assert_eq!(err.file, "credentials/30-mine.tsv");
 }

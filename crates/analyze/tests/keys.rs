@@ -112,7 +112,9 @@ fn private_keys_in_every_format() {
         format!("RSA 1024 bits, {RSA_FP}, PEM PKCS#1, unencrypted")
     );
     let weak = at(&fs, kinds::KEY_WEAK, "etc/ssl/private/device.key");
-    assert!(weak[0].evidence.starts_with("RSA key of 1024 bits (< 2048)"));
+    assert!(weak[0]
+        .evidence
+        .starts_with("RSA key of 1024 bits (< 2048)"));
 
     let der = at(&fs, kinds::KEY_PRIVATE, "etc/device.der");
     assert_eq!(
@@ -182,7 +184,11 @@ fn certificates_expiry_weakness_and_trust_store() {
     ]);
     // the certificate is valid for 30 days from its creation; 2040 is after that
     let (fs, summary) = run(&tree, 2_200_000_000);
-    let exp = at(&fs, kinds::KEY_CERTIFICATE_EXPIRED, "etc/lighttpd/server.pem");
+    let exp = at(
+        &fs,
+        kinds::KEY_CERTIFICATE_EXPIRED,
+        "etc/lighttpd/server.pem",
+    );
     assert_eq!(exp.len(), 1);
     assert!(
         exp[0]
@@ -204,7 +210,12 @@ fn certificates_expiry_weakness_and_trust_store() {
 
     // before its notAfter: only the weakness remains
     let (fs, _) = run(&tree, 1_000_000_000);
-    assert!(at(&fs, kinds::KEY_CERTIFICATE_EXPIRED, "etc/lighttpd/server.pem").is_empty());
+    assert!(at(
+        &fs,
+        kinds::KEY_CERTIFICATE_EXPIRED,
+        "etc/lighttpd/server.pem"
+    )
+    .is_empty());
     assert_eq!(
         at(&fs, kinds::KEY_CERTIFICATE_WEAK, "etc/lighttpd/server.pem").len(),
         1
@@ -213,14 +224,20 @@ fn certificates_expiry_weakness_and_trust_store() {
 
 #[test]
 fn authorized_keys_shipped() {
-    let line = format!("no-pty,command=\"/bin/true\" {}", OPENSSH_ED25519_PUB.trim());
+    let line = format!(
+        "no-pty,command=\"/bin/true\" {}",
+        OPENSSH_ED25519_PUB.trim()
+    );
     let (_d, tree) = tree_of(&[
         (
             "root/.ssh/authorized_keys",
             format!("# comment\n\n{line}\n").into(),
         ),
         // public keys alone are not findings
-        ("etc/ssh/ssh_host_ed25519_key.pub", OPENSSH_ED25519_PUB.into()),
+        (
+            "etc/ssh/ssh_host_ed25519_key.pub",
+            OPENSSH_ED25519_PUB.into(),
+        ),
     ]);
     let (fs, _) = run(&tree, 1_700_000_000);
     assert_eq!(fs.len(), 1, "{fs:#?}");
@@ -322,7 +339,10 @@ fn corpus_trees_keys() {
         };
         let (fs, summary) = run(&tree, 1_700_000_000);
         for f in &fs {
-            eprintln!("{name}: {:?} {} {:?} {}", f.severity, f.kind, f.path, f.evidence);
+            eprintln!(
+                "{name}: {:?} {} {:?} {}",
+                f.severity, f.kind, f.path, f.evidence
+            );
         }
         eprintln!("{name}: {summary}");
         let high: Vec<String> = fs

@@ -102,7 +102,9 @@ fn positives() {
         ("usr/bin/agent", elf),
     ]);
     let fs = run(&tree);
-    assert!(fs.iter().all(|f| f.kind == kinds::CREDENTIAL_HARDCODED_SECRET));
+    assert!(fs
+        .iter()
+        .all(|f| f.kind == kinds::CREDENTIAL_HARDCODED_SECRET));
 
     assert_eq!(
         evidence(&fs, "etc/config/wireless"),
@@ -126,13 +128,21 @@ fn positives() {
     );
     let script = evidence(&fs, "usr/sbin/cloud-sync.sh");
     assert_eq!(script.len(), 3, "{script:#?}");
-    assert!(script.contains(&"password 'Adm1n!2019' (ADMIN_PASSWORD): line 3: ADMIN_PASSWORD='Adm1n!2019'".to_string()));
+    assert!(script.contains(
+        &"password 'Adm1n!2019' (ADMIN_PASSWORD): line 3: ADMIN_PASSWORD='Adm1n!2019'".to_string()
+    ));
     assert!(script.contains(&format!("GitHub token: line 2: API_TOKEN=\"{}\"", github())));
-    assert!(script.contains(&format!("token '{0}' (API_TOKEN): line 2: API_TOKEN=\"{0}\"", github())));
+    assert!(script.contains(&format!(
+        "token '{0}' (API_TOKEN): line 2: API_TOKEN=\"{0}\"",
+        github()
+    )));
     // JS: the Google key is found, the `password` variable is not
     assert_eq!(
         evidence(&fs, "www/js/maps.js"),
-        [format!("Google API key: line 1: var apiKey = \"{}\";", gcp_key())]
+        [format!(
+            "Google API key: line 1: var apiKey = \"{}\";",
+            gcp_key()
+        )]
     );
     let json = evidence(&fs, "etc/app/settings.json");
     assert_eq!(json.len(), 2, "{json:#?}");
