@@ -10,6 +10,11 @@ use netvet_rules::RuleSet;
 use netvet_unpack::Tree;
 use rayon::prelude::*;
 
+pub mod crack;
+pub mod credentials;
+pub mod keys;
+pub mod secrets;
+
 /// Knobs that change what analyzers do.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -70,9 +75,11 @@ impl Analyzers {
     /// Build every analyzer from the rule set. Fails on a rule file that does not parse or
     /// compile (naming the file).
     pub fn new(rules: &RuleSet) -> Result<Analyzers, RuleError> {
-        let _ = rules;
         let list: Vec<Box<dyn Analyzer>> = vec![
             // analyzer families register here, in a stable order
+            Box::new(credentials::Credentials::new(rules)?),
+            Box::new(keys::Keys),
+            Box::new(secrets::Secrets::new(rules)?),
         ];
         Ok(Analyzers { list })
     }
