@@ -8,7 +8,7 @@ use crate::handler::HandlerRef;
 pub mod android_sparse;
 pub mod fit;
 pub mod gzip;
-// pub mod jffs2;
+pub mod jffs2;
 pub mod tplink;
 pub mod trx;
 pub mod uimage;
@@ -24,7 +24,7 @@ pub fn all() -> Vec<HandlerRef> {
         Arc::new(tplink::TpLink),
         Arc::new(android_sparse::AndroidSparse),
         // file systems
-        // Arc::new(jffs2::Jffs2),
+        Arc::new(jffs2::Jffs2),
         // Arc::new(yaffs2::Yaffs2),
         // archives
         // compression
