@@ -12,7 +12,7 @@ pub mod jffs2;
 pub mod tplink;
 pub mod trx;
 pub mod uimage;
-// pub mod yaffs2;
+pub mod yaffs2;
 
 /// Every handler, in priority order.
 pub fn all() -> Vec<HandlerRef> {
@@ -25,7 +25,7 @@ pub fn all() -> Vec<HandlerRef> {
         Arc::new(android_sparse::AndroidSparse),
         // file systems
         Arc::new(jffs2::Jffs2),
-        // Arc::new(yaffs2::Yaffs2),
+        Arc::new(yaffs2::Yaffs2),
         // archives
         // compression
         Arc::new(gzip::Gzip),
