@@ -51,7 +51,9 @@ pub static DOC: FormatDoc = FormatDoc {
         "OpenWrt tools/firmware-utils/src/mktplinkfw.c, mktplinkfw-lib.c",
         "OpenWrt tools/firmware-utils/src/mktplinkfw2.c",
     ],
-    limitations: "v1 is recognised with the vendor names TP-LINK, OpenWrt, DD-WRT, LEDE and \
+    limitations: "rootfs is emitted from its offset (or the kernel end, when the offset \
+                  overlaps the kernel) to the end of the image, since rootfs_len is not \
+                  reliable. v1 is recognised with the vendor names TP-LINK, OpenWrt, DD-WRT, LEDE and \
                   LINUX; v2 by its default version string 'ver. '. A wrong MD5 (re-tagged \
                   images) is reported, not refused. The newer 'safeloader' format is not read.",
 };
@@ -215,26 +217,34 @@ impl Handler for TpLink {
             }
         }
         let mut short = Vec::new();
-        for (name, (off, len)) in [("kernel", h.kernel), ("rootfs", h.rootfs)] {
-            if len == 0 {
-                continue;
-            }
-            let end = off.saturating_add(len);
-            if off >= data.len() {
-                short.push(format!("{name} at {off:#x} is beyond the data"));
-                continue;
-            }
-            if end > data.len() {
+        let img_end = h.fw_length.min(data.len());
+        let (kofs, klen) = h.kernel;
+        let kend = kofs.saturating_add(klen);
+        if kofs < data.len() {
+            if kend > data.len() {
                 short.push(format!(
-                    "{name} claims {len} bytes at {off:#x}, {} present",
-                    data.len() - off
+                    "kernel claims {klen} bytes at {kofs:#x}, {} present",
+                    data.len() - kofs
                 ));
             }
             out.file(
-                name,
+                "kernel",
                 Meta::mode(0o644),
-                data.slice(off..end.min(data.len())),
+                data.slice(kofs..kend.min(data.len())),
             )?;
+        } else {
+            short.push(format!("kernel at {kofs:#x} is beyond the data"));
+        }
+        // The root file system runs to the end of the image: OpenWrt's combined images put
+        // it right after the kernel whatever rootfs_ofs says, and vendor images store a
+        // rootfs_len that does not cover it. The engine finds the file system inside.
+        let rofs = if h.rootfs.0 >= kend { h.rootfs.0 } else { kend };
+        if h.rootfs.1 != 0 || h.rootfs.0 != 0 {
+            if rofs < img_end {
+                out.file("rootfs", Meta::mode(0o644), data.slice(rofs..img_end))?;
+            } else {
+                short.push(format!("rootfs at {rofs:#x} is beyond the data"));
+            }
         }
         if !short.is_empty() {
             return truncated(format!("TP-Link image: {}", short.join("; ")));
@@ -307,7 +317,14 @@ mod tests {
         let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(cut));
         assert_eq!(tree.get("0x0.tplink/kernel").unwrap().size, 100);
         assert_eq!(tree.get("0x0.tplink/rootfs").unwrap().size, 10);
+        assert!(tree.errors.is_empty(), "{:?}", tree.errors);
+        // cut inside the kernel: partial kernel kept, the rest is an error
+        let cut = img[..0x210].to_vec();
+        let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(cut));
+        assert_eq!(tree.get("0x0.tplink/kernel").unwrap().size, 16);
         assert_eq!(tree.errors.len(), 1, "{:?}", tree.errors);
-        assert!(tree.errors[0].error.contains("rootfs claims 1000 bytes"));
+        let msg = &tree.errors[0].error;
+        assert!(msg.contains("kernel claims 100 bytes at 0x200, 16 present"), "{msg}");
+        assert!(msg.contains("rootfs at 0x400 is beyond the data"), "{msg}");
     }
 }
