@@ -62,13 +62,19 @@ fn luxul_xbr4400_trx() {
         return;
     };
     let l = layer(&tree, "0x0.trx");
-    assert_eq!(l.variant, "v1 truncated (1079296 of 7344128 bytes, crc not checked)");
+    assert_eq!(
+        l.variant,
+        "v1 truncated (1079296 of 7344128 bytes, crc not checked)"
+    );
     let p0 = file(&tree, "0x0.trx/part0");
     assert_eq!(p0.size, 0x90c - 0x1c);
     let p1 = file(&tree, "0x0.trx/part1");
     assert_eq!(&p1.data[..], &data[0x90c..]);
     // the loader partition is gzip and is unpacked by the engine
-    assert_eq!(file(&tree, "0x0.trx/part0.extract/0x0.gzip/data").size, 3712);
+    assert_eq!(
+        file(&tree, "0x0.trx/part0.extract/0x0.gzip/data").size,
+        3712
+    );
     // the root file system partition was stripped from this file: recorded, not fatal
     assert!(tree.get("0x0.trx/part2").is_none());
     assert_eq!(tree.errors.len(), 1, "{:?}", tree.errors);
@@ -129,7 +135,11 @@ fn lede_wr703n_sysupgrade() {
     let r = file(&tree, "0x0.tplink/rootfs");
     assert!(r.data.starts_with(b"hsqs"));
     assert_eq!(r.size, 3_473_412 - 0x137b94);
-    assert!(tree.errors.iter().all(|e| e.format != "tplink"), "{:?}", tree.errors);
+    assert!(
+        tree.errors.iter().all(|e| e.format != "tplink"),
+        "{:?}",
+        tree.errors
+    );
 }
 
 #[test]
@@ -137,7 +147,10 @@ fn ddwrt_retagged_tplink() {
     let Some((tree, _)) = unpack("images/ddwrt-wr941nd/precompiled/factory-to-ddwrt.bin") else {
         return;
     };
-    assert_eq!(layer(&tree, "0x0.tplink").variant, "v1 DD-WRT 24 (md5 mismatch)");
+    assert_eq!(
+        layer(&tree, "0x0.tplink").variant,
+        "v1 DD-WRT 24 (md5 mismatch)"
+    );
     assert_eq!(file(&tree, "0x0.tplink/kernel").size, 0xed01b);
     assert_eq!(file(&tree, "0x0.tplink/rootfs").size, 0x3c0000 - 0xee000);
 }
@@ -163,18 +176,18 @@ fn fit_image() {
 
 #[test]
 fn plain_dtbs_are_recognised() {
-    let Some((tree, _)) = unpack(
-        "images/FACT_core/src/plugins/analysis/device_tree/test/data/device_tree.dtb",
-    ) else {
+    let Some((tree, _)) =
+        unpack("images/FACT_core/src/plugins/analysis/device_tree/test/data/device_tree.dtb")
+    else {
         return;
     };
     assert_eq!(tree.layers.len(), 1);
     assert_eq!(layer(&tree, "0x0.fit").variant, "dtb: Manufac XYZ1234ABC");
     assert_eq!(layer(&tree, "0x0.fit").size, 32889);
     assert!(tree.entries.is_empty());
-    let Some((tree, _)) = unpack(
-        "images/FACT_core/src/plugins/analysis/device_tree/test/data/dtb_inside.image",
-    ) else {
+    let Some((tree, _)) =
+        unpack("images/FACT_core/src/plugins/analysis/device_tree/test/data/dtb_inside.image")
+    else {
         return;
     };
     assert_eq!(layer(&tree, "0x80.fit").variant, "dtb: DeviceTreeTest-1");
@@ -182,8 +195,7 @@ fn plain_dtbs_are_recognised() {
 
 #[test]
 fn uimage_fixtures() {
-    let Some((tree, _)) = unpack(&format!("{FACT}/uboot/test/data/uboot.image_with_header"))
-    else {
+    let Some((tree, _)) = unpack(&format!("{FACT}/uboot/test/data/uboot.image_with_header")) else {
         return;
     };
     let l = layer(&tree, "0x0.uimage");

@@ -71,7 +71,7 @@ fn header(d: &[u8]) -> Option<Header> {
     if !(28..=1024).contains(&file_hdr) || !(12..=1024).contains(&chunk_hdr) {
         return None;
     }
-    if blk_sz == 0 || blk_sz % 4 != 0 {
+    if blk_sz == 0 || !blk_sz.is_multiple_of(4) {
         return None;
     }
     Some(Header {
@@ -100,7 +100,11 @@ fn walk(d: &[u8], h: &Header) -> (Vec<Piece>, usize, Option<String>) {
         let (Some(kind), Some(sz), Some(total)) =
             (le16(d, pos), le32(d, pos + 4), le32(d, pos + 8))
         else {
-            return (pieces, pos, Some(format!("chunk {i} header at {pos:#x} is cut off")));
+            return (
+                pieces,
+                pos,
+                Some(format!("chunk {i} header at {pos:#x} is cut off")),
+            );
         };
         let sz = sz as u64;
         let total = total as u64;
@@ -225,7 +229,9 @@ impl Handler for AndroidSparse {
         };
         out.file(&name, Meta::mode(0o644), img)?;
         if let Some(e) = err {
-            return invalid(format!("sparse image: {e}; the chunks before it were expanded"));
+            return invalid(format!(
+                "sparse image: {e}; the chunks before it were expanded"
+            ));
         }
         Ok(())
     }
@@ -314,7 +320,11 @@ mod tests {
         assert_eq!(e.size, 512 * 200);
         assert_eq!(&e.data[..4], &[1, 1, 1, 1]);
         assert_eq!(tree.errors.len(), 1);
-        assert!(tree.errors[0].error.contains("inconsistent"), "{:?}", tree.errors);
+        assert!(
+            tree.errors[0].error.contains("inconsistent"),
+            "{:?}",
+            tree.errors
+        );
         // cut in the middle of a raw chunk
         let mut img = build(512, 2, &[chunk(RAW, 2, &[9u8; 1024])]);
         img.truncate(img.len() - 100);

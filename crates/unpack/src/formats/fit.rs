@@ -125,7 +125,8 @@ fn parse(d: &[u8]) -> Option<Tree> {
     };
     let struct_end = off_struct.checked_add(size_struct)?;
     let strings_end = off_strings.checked_add(size_strings)?;
-    if off_struct < 40 || struct_end > total || strings_end > total || off_struct % 4 != 0 {
+    if off_struct < 40 || struct_end > total || strings_end > total || !off_struct.is_multiple_of(4)
+    {
         return None;
     }
     let strings = &d[off_strings..strings_end];
@@ -278,7 +279,7 @@ impl DtbBuilder {
         b
     }
     fn pad(&mut self) {
-        while self.structs.len() % 4 != 0 {
+        while !self.structs.len().is_multiple_of(4) {
             self.structs.push(0);
         }
     }
@@ -383,7 +384,7 @@ mod tests {
             .end()
             .end()
             .finish();
-        while d.len() % 4 != 0 {
+        while !d.len().is_multiple_of(4) {
             d.push(0);
         }
         d.extend(b"KERNL\0\0\0RDK");

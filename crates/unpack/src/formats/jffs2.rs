@@ -249,7 +249,9 @@ impl Fs {
             return Err("dirent node CRC mismatch".into());
         }
         let nsize = hdr[28] as usize;
-        let name = n.get(40..40 + nsize).ok_or("dirent name runs past the node")?;
+        let name = n
+            .get(40..40 + nsize)
+            .ok_or("dirent name runs past the node")?;
         if crc(name) != e.u32(hdr, 36).unwrap_or(0) {
             return Err("dirent name CRC mismatch".into());
         }
@@ -319,7 +321,9 @@ impl Fs {
         let mut seen = HashSet::new();
         while cur != 1 {
             if !seen.insert(cur) || parts.len() >= MAX_DEPTH {
-                return Err(format!("directory loop or nesting deeper than {MAX_DEPTH} at inode {ino}"));
+                return Err(format!(
+                    "directory loop or nesting deeper than {MAX_DEPTH} at inode {ino}"
+                ));
             }
             let (parent, name) = dir_of
                 .get(&cur)
@@ -521,15 +525,16 @@ fn rtime(src: &[u8], dsize: usize) -> Result<Vec<u8>, String> {
         };
         i += 2;
         out.push(value);
-        let mut back = last[value as usize];
+        let back = last[value as usize];
         last[value as usize] = out.len();
-        for _ in 0..repeat {
+        for k in 0..repeat as usize {
             if out.len() >= dsize {
                 break;
             }
-            let b = *out.get(back).ok_or("rtime back reference out of range")?;
+            let b = *out
+                .get(back + k)
+                .ok_or("rtime back reference out of range")?;
             out.push(b);
-            back += 1;
         }
     }
     Ok(out)
@@ -588,7 +593,7 @@ pub(crate) mod build {
         }
         fn push(&mut self, n: Vec<u8>) {
             self.buf.extend(&n);
-            while self.buf.len() % 4 != 0 {
+            while !self.buf.len().is_multiple_of(4) {
                 self.buf.push(0xff);
             }
         }
@@ -624,7 +629,15 @@ pub(crate) mod build {
             }
             n.extend(self.w16(0));
             n.extend(self.w16(0));
-            for v in [isize, 0, 1_600_000_000, 0, offset, cdata.len() as u32, dsize] {
+            for v in [
+                isize,
+                0,
+                1_600_000_000,
+                0,
+                offset,
+                cdata.len() as u32,
+                dsize,
+            ] {
                 n.extend(self.w32(v));
             }
             n.extend([compr, 0, 0, 0]);
@@ -706,7 +719,10 @@ mod tests {
         assert_eq!(p.meta.mode, 0o644);
         assert_eq!(p.meta.mtime, 1_600_000_000);
         assert_eq!(
-            tree.get(&format!("{root}/sh")).unwrap().link_target.as_deref(),
+            tree.get(&format!("{root}/sh"))
+                .unwrap()
+                .link_target
+                .as_deref(),
             Some("/bin/busybox")
         );
         let b = tree.get(&format!("{root}/big.bin")).unwrap();
@@ -717,8 +733,14 @@ mod tests {
             &tree.get(&format!("{root}/etc/passwd.link")).unwrap().data[..],
             &text[..]
         );
-        assert_eq!(&tree.get(&format!("{root}/etc/zeros")).unwrap().data[..], &[0u8; 5]);
-        assert_eq!(tree.get(&format!("{root}/etc")).unwrap().kind, EntryKind::Dir);
+        assert_eq!(
+            &tree.get(&format!("{root}/etc/zeros")).unwrap().data[..],
+            &[0u8; 5]
+        );
+        assert_eq!(
+            tree.get(&format!("{root}/etc")).unwrap().kind,
+            EntryKind::Dir
+        );
     }
 
     #[test]
@@ -796,21 +818,31 @@ mod tests {
         let jerr: Vec<_> = tree.errors.iter().filter(|e| e.format == "jffs2").collect();
         assert_eq!(jerr.len(), 1, "{:?}", tree.errors);
         let msg = &jerr[0].error;
-        assert!(msg.contains("claims 1073741824 bytes of data in one node"), "{msg}");
+        assert!(
+            msg.contains("claims 1073741824 bytes of data in one node"),
+            "{msg}"
+        );
         assert!(msg.contains("directory loop"), "{msg}");
         assert!(msg.contains("rtime data ends early"), "{msg}");
         assert!(msg.contains("(inode 15): compression 7"), "{msg}");
         // the '..' name is reported and nothing escaped the layer
-        assert!(tree.errors.iter().any(|e| e.format == "path"), "{:?}", tree.errors);
-        assert!(tree.entries.iter().all(|e| e.path.starts_with("0x0.jffs2/")));
+        assert!(
+            tree.errors.iter().any(|e| e.format == "path"),
+            "{:?}",
+            tree.errors
+        );
+        assert!(tree
+            .entries
+            .iter()
+            .all(|e| e.path.starts_with("0x0.jffs2/")));
     }
 
     #[test]
     fn truncated_image_keeps_complete_nodes() {
         let img = sample(false);
         for cut in [13usize, 100, 333, img.len() / 2, img.len() - 3] {
-            let tree = Unpacker::new(Limits::default())
-                .unpack_bytes(Bytes::copy_from_slice(&img[..cut]));
+            let tree =
+                Unpacker::new(Limits::default()).unpack_bytes(Bytes::copy_from_slice(&img[..cut]));
             assert!(tree.layers.len() <= 1);
         }
     }

@@ -288,8 +288,14 @@ mod tests {
     fn v1_kernel_and_rootfs() {
         let img = build_v1(&[0x5au8; 1000], &[0xa5u8; 3000], 0x1000);
         let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(img));
-        assert_eq!(&tree.get("0x0.tplink/kernel").unwrap().data[..], &[0x5au8; 1000]);
-        assert_eq!(&tree.get("0x0.tplink/rootfs").unwrap().data[..], &[0xa5u8; 3000]);
+        assert_eq!(
+            &tree.get("0x0.tplink/kernel").unwrap().data[..],
+            &[0x5au8; 1000]
+        );
+        assert_eq!(
+            &tree.get("0x0.tplink/rootfs").unwrap().data[..],
+            &[0xa5u8; 3000]
+        );
         assert_eq!(
             tree.layers[0].variant,
             "v1 TP-LINK Technologies ver. 1.0 (md5 ok)"
@@ -324,7 +330,10 @@ mod tests {
         assert_eq!(tree.get("0x0.tplink/kernel").unwrap().size, 16);
         assert_eq!(tree.errors.len(), 1, "{:?}", tree.errors);
         let msg = &tree.errors[0].error;
-        assert!(msg.contains("kernel claims 100 bytes at 0x200, 16 present"), "{msg}");
+        assert!(
+            msg.contains("kernel claims 100 bytes at 0x200, 16 present"),
+            "{msg}"
+        );
         assert!(msg.contains("rootfs at 0x400 is beyond the data"), "{msg}");
     }
 }

@@ -138,7 +138,11 @@ impl Handler for Trx {
                 continue;
             }
             let end = end.min(img_end);
-            out.file(&format!("part{idx}"), Meta::mode(0o644), data.slice(off..end))?;
+            out.file(
+                &format!("part{idx}"),
+                Meta::mode(0o644),
+                data.slice(off..end),
+            )?;
         }
         if !missing.is_empty() {
             return truncated(format!(
@@ -232,6 +236,10 @@ mod tests {
         assert!(tree.get("0x0.trx/part2").is_none());
         assert!(tree.layers[0].variant.contains("truncated"));
         assert_eq!(tree.errors.len(), 1);
-        assert!(tree.errors[0].error.contains("part2 at 0x9c"), "{:?}", tree.errors);
+        assert!(
+            tree.errors[0].error.contains("part2 at 0x9c"),
+            "{:?}",
+            tree.errors
+        );
     }
 }

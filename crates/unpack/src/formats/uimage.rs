@@ -57,10 +57,35 @@ fn be32(d: &[u8], at: usize) -> Option<u32> {
 
 fn os_name(v: u8) -> String {
     const N: [&str; 29] = [
-        "invalid", "openbsd", "netbsd", "freebsd", "4.4bsd", "linux", "svr4", "esix", "solaris",
-        "irix", "sco", "dell", "ncr", "lynxos", "vxworks", "psos", "qnx", "u-boot", "rtems",
-        "artos", "unity", "integrity", "ose", "plan9", "openrtos", "arm-trusted-firmware", "tee",
-        "opensbi", "efi",
+        "invalid",
+        "openbsd",
+        "netbsd",
+        "freebsd",
+        "4.4bsd",
+        "linux",
+        "svr4",
+        "esix",
+        "solaris",
+        "irix",
+        "sco",
+        "dell",
+        "ncr",
+        "lynxos",
+        "vxworks",
+        "psos",
+        "qnx",
+        "u-boot",
+        "rtems",
+        "artos",
+        "unity",
+        "integrity",
+        "ose",
+        "plan9",
+        "openrtos",
+        "arm-trusted-firmware",
+        "tee",
+        "opensbi",
+        "efi",
     ];
     N.get(v as usize)
         .map(|s| s.to_string())
@@ -201,7 +226,13 @@ impl Header {
         let clean: String = self
             .name
             .chars()
-            .map(|c| if c == '/' || c == '\\' || c.is_control() { '_' } else { c })
+            .map(|c| {
+                if c == '/' || c == '\\' || c.is_control() {
+                    '_'
+                } else {
+                    c
+                }
+            })
             .collect();
         let clean = clean.trim().trim_matches('.').to_string();
         let base = if clean.is_empty() {
@@ -420,7 +451,9 @@ mod tests {
         let tree = unpack(img);
         assert_eq!(tree.get("0x0.uimage/big").unwrap().size, 20);
         assert_eq!(tree.errors.len(), 1);
-        assert!(tree.errors[0].error.contains("claims a 1048576-byte payload"));
+        assert!(tree.errors[0]
+            .error
+            .contains("claims a 1048576-byte payload"));
 
         // multi table with a part far larger than the payload, and a name with a path
         let mut body = Vec::new();

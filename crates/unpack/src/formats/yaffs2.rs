@@ -78,7 +78,7 @@ impl Geometry {
         })
     }
     /// Tags of the page at `pos`: (seq, obj_id, chunk_id, n_bytes); `None` when erased.
-    fn tags(&self, d: &[u8], pos: usize) -> Option<Option<(u32, u32, u32, u32)>> {
+    fn tags(&self, d: &[u8], pos: usize) -> Option<Option<Tags>> {
         let t = pos + self.page + self.tag_at;
         let seq = self.u32(d, t)?;
         let obj = self.u32(d, t + 4)?;
@@ -177,8 +177,11 @@ fn detect(d: &[u8], start: usize) -> Option<Geometry> {
     None
 }
 
+/// (sequence number, object id, chunk id, bytes used)
+type Tags = (u32, u32, u32, u32);
+
 /// Pages of the image from `start`: (position, tags) of the used pages and the end.
-fn scan(d: &[u8], start: usize, g: &Geometry) -> (Vec<(usize, (u32, u32, u32, u32))>, usize) {
+fn scan(d: &[u8], start: usize, g: &Geometry) -> (Vec<(usize, Tags)>, usize) {
     let mut pages = Vec::new();
     let mut pos = start;
     let mut end = start;
@@ -363,10 +366,7 @@ mod tests {
 
     impl Img {
         fn new(g: Geometry) -> Img {
-            Img {
-                g,
-                buf: Vec::new(),
-            }
+            Img { g, buf: Vec::new() }
         }
         fn w32(&self, v: u32) -> [u8; 4] {
             if self.g.big {
@@ -387,7 +387,17 @@ mod tests {
             self.buf.extend(s);
         }
         #[allow(clippy::too_many_arguments)]
-        fn obj(&mut self, id: u32, kind: u32, parent: u32, name: &str, mode: u32, size: u32, alias: &str, equiv: u32) {
+        fn obj(
+            &mut self,
+            id: u32,
+            kind: u32,
+            parent: u32,
+            name: &str,
+            mode: u32,
+            size: u32,
+            alias: &str,
+            equiv: u32,
+        ) {
             let mut h = vec![0u8; 512];
             h[0..4].copy_from_slice(&self.w32(kind));
             h[4..8].copy_from_slice(&self.w32(parent));
@@ -433,13 +443,25 @@ mod tests {
         assert_eq!(&f.data[..], b"new!");
         assert_eq!(f.meta.mode, 0o600);
         assert_eq!(f.meta.mtime, 1_700_000_000);
-        assert_eq!(&tree.get(&format!("{root}/etc/passwd")).unwrap().data[..], &body[..]);
-        assert_eq!(&tree.get(&format!("{root}/etc/passwd.hl")).unwrap().data[..], &body[..]);
         assert_eq!(
-            tree.get(&format!("{root}/sh")).unwrap().link_target.as_deref(),
+            &tree.get(&format!("{root}/etc/passwd")).unwrap().data[..],
+            &body[..]
+        );
+        assert_eq!(
+            &tree.get(&format!("{root}/etc/passwd.hl")).unwrap().data[..],
+            &body[..]
+        );
+        assert_eq!(
+            tree.get(&format!("{root}/sh"))
+                .unwrap()
+                .link_target
+                .as_deref(),
             Some("/bin/busybox")
         );
-        assert_eq!(tree.get(&format!("{root}/console")).unwrap().kind, EntryKind::CharDevice);
+        assert_eq!(
+            tree.get(&format!("{root}/console")).unwrap().kind,
+            EntryKind::CharDevice
+        );
         assert!(tree.get(&format!("{root}/deleted")).is_none());
     }
 
@@ -461,7 +483,10 @@ mod tests {
             check(&tree, "0x0.yaffs2", page);
             assert_eq!(
                 tree.layers[0].variant,
-                format!("{page}+{spare} {} tags@{tag_at}", if big { "be" } else { "le" })
+                format!(
+                    "{page}+{spare} {} tags@{tag_at}",
+                    if big { "be" } else { "le" }
+                )
             );
             assert!(tree.errors.is_empty(), "{:?}", tree.errors);
         }
@@ -486,17 +511,25 @@ mod tests {
         i.file(304, 1, "after", b"never seen");
         let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(i.buf.clone()));
         assert!(tree.get("0x0.yaffs2/huge").is_none());
-        assert!(tree.limits_hit.iter().any(|l| l.detail.contains("'huge' claims 4294967295")));
+        assert!(tree
+            .limits_hit
+            .iter()
+            .any(|l| l.detail.contains("'huge' claims 4294967295")));
         assert!(tree.get("0x0.yaffs2/a").is_none());
         assert_eq!(&tree.get("0x0.yaffs2/escape").unwrap().data[..], b"ok");
         assert!(tree.get("0x0.yaffs2/after").is_none());
-        let y: Vec<_> = tree.errors.iter().filter(|e| e.format == "yaffs2").collect();
+        let y: Vec<_> = tree
+            .errors
+            .iter()
+            .filter(|e| e.format == "yaffs2")
+            .collect();
         assert_eq!(y.len(), 1, "{:?}", tree.errors);
         assert!(y[0].error.contains("directory loop"), "{:?}", y);
         assert!(tree.errors.iter().any(|e| e.format == "path"));
         // cut anywhere: no panic
         for cut in (0..i.buf.len()).step_by(997) {
-            let _ = Unpacker::new(Limits::default()).unpack_bytes(Bytes::copy_from_slice(&i.buf[..cut]));
+            let _ = Unpacker::new(Limits::default())
+                .unpack_bytes(Bytes::copy_from_slice(&i.buf[..cut]));
         }
     }
 }
