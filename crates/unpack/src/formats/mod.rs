@@ -5,7 +5,14 @@ use std::sync::Arc;
 
 use crate::handler::HandlerRef;
 
+pub mod bzip2;
 pub mod gzip;
+pub mod lz4;
+pub mod lzma;
+pub mod lzo;
+pub mod xz;
+pub mod zlib;
+pub mod zstd;
 
 /// Every handler, in priority order.
 pub fn all() -> Vec<HandlerRef> {
@@ -15,6 +22,13 @@ pub fn all() -> Vec<HandlerRef> {
         // archives
         // compression
         Arc::new(gzip::Gzip),
+        Arc::new(xz::Xz),
+        Arc::new(bzip2::Bzip2),
+        Arc::new(zstd::Zstd),
+        Arc::new(lz4::Lz4),
+        Arc::new(lzo::Lzo),
+        Arc::new(lzma::Lzma),
+        Arc::new(zlib::Zlib),
         // leaves (recognised and skipped)
     ]
 }
