@@ -10,6 +10,7 @@ pub mod gzip;
 pub mod lz4;
 pub mod lzma;
 pub mod lzo;
+pub mod tar;
 pub mod xz;
 pub mod zlib;
 pub mod zstd;
@@ -20,6 +21,7 @@ pub fn all() -> Vec<HandlerRef> {
         // firmware containers (their headers wrap everything else)
         // file systems
         // archives
+        Arc::new(tar::Tar),
         // compression
         Arc::new(gzip::Gzip),
         Arc::new(xz::Xz),

@@ -108,7 +108,14 @@ mod tests {
 
     #[test]
     fn truncated_stream_keeps_its_decoded_part_and_reports() {
-        let body: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 253) as u8).collect();
+        // little-compressible data spans several LZMA2 chunks
+        let mut x = 1u32;
+        let body: Vec<u8> = (0..400_000u32)
+            .map(|_| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                (x >> 16) as u8 & 0x3f
+            })
+            .collect();
         let full = xz(&body);
         let cut = full[..full.len() / 2].to_vec();
         let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(cut));
