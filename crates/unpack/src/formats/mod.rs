@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::handler::HandlerRef;
 
 pub mod bzip2;
+pub mod cpio;
 pub mod gzip;
 pub mod lz4;
 pub mod lzma;
@@ -22,6 +23,7 @@ pub fn all() -> Vec<HandlerRef> {
         // file systems
         // archives
         Arc::new(tar::Tar),
+        Arc::new(cpio::Cpio),
         // compression
         Arc::new(gzip::Gzip),
         Arc::new(xz::Xz),
