@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::handler::HandlerRef;
 
+pub mod ar;
 pub mod bzip2;
 pub mod cpio;
 pub mod gzip;
@@ -24,6 +25,7 @@ pub fn all() -> Vec<HandlerRef> {
         // archives
         Arc::new(tar::Tar),
         Arc::new(cpio::Cpio),
+        Arc::new(ar::Ar),
         // compression
         Arc::new(gzip::Gzip),
         Arc::new(xz::Xz),
