@@ -14,6 +14,7 @@ pub mod lzma;
 pub mod lzo;
 pub mod tar;
 pub mod xz;
+pub mod zip;
 pub mod zlib;
 pub mod zstd;
 
@@ -26,6 +27,7 @@ pub fn all() -> Vec<HandlerRef> {
         Arc::new(tar::Tar),
         Arc::new(cpio::Cpio),
         Arc::new(ar::Ar),
+        Arc::new(zip::Zip),
         // compression
         Arc::new(gzip::Gzip),
         Arc::new(xz::Xz),
