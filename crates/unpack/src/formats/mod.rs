@@ -12,6 +12,7 @@ pub mod gzip;
 pub mod lz4;
 pub mod lzma;
 pub mod lzo;
+pub mod sevenz;
 pub mod tar;
 pub mod xz;
 pub mod zip;
@@ -28,6 +29,7 @@ pub fn all() -> Vec<HandlerRef> {
         Arc::new(cpio::Cpio),
         Arc::new(ar::Ar),
         Arc::new(zip::Zip),
+        Arc::new(sevenz::SevenZ),
         // compression
         Arc::new(gzip::Gzip),
         Arc::new(xz::Xz),
