@@ -9,6 +9,12 @@ pub mod ar;
 pub mod bzip2;
 pub mod cpio;
 pub mod gzip;
+pub mod leaf_bmp;
+pub mod leaf_gif;
+pub mod leaf_jpeg;
+pub mod leaf_pdf;
+pub mod leaf_png;
+pub mod leaf_riff;
 pub mod lz4;
 pub mod lzma;
 pub mod lzo;
@@ -40,5 +46,11 @@ pub fn all() -> Vec<HandlerRef> {
         Arc::new(lzma::Lzma),
         Arc::new(zlib::Zlib),
         // leaves (recognised and skipped)
+        Arc::new(leaf_pdf::Pdf),
+        Arc::new(leaf_jpeg::Jpeg),
+        Arc::new(leaf_png::Png),
+        Arc::new(leaf_gif::Gif),
+        Arc::new(leaf_bmp::Bmp),
+        Arc::new(leaf_riff::Riff),
     ]
 }
