@@ -252,6 +252,7 @@ impl Handler for Cpio {
     fn extract(&self, data: &Bytes, _chunk: &Chunk, out: &mut Sink) -> FormatResult<()> {
         let v = variant(data).ok_or_else(|| FormatError::Invalid("cpio magic".into()))?;
         let (members, _, err) = walk(data, v, usize::MAX);
+        let mut escapes = Vec::new();
         // newc stores the data of a hard-linked file once, with the last of its names
         let mut with_data: HashMap<u64, usize> = HashMap::new();
         for (i, m) in members.iter().enumerate() {
@@ -265,6 +266,9 @@ impl Handler for Cpio {
                 0o040000 => out.dir(&m.name, m.meta)?,
                 0o120000 => {
                     let t = String::from_utf8_lossy(&data[m.data.clone()]).into_owned();
+                    if crate::formats::tar::link_escapes(&m.name, &t) {
+                        escapes.push(format!("'{}' -> '{t}'", m.name));
+                    }
                     out.symlink(&m.name, m.meta, &t)?
                 }
                 0o020000 => out.special(&m.name, EntryKind::CharDevice, m.meta)?,
@@ -280,10 +284,16 @@ impl Handler for Cpio {
                 },
             }
         }
-        match err {
-            Some(e) => Err(FormatError::Truncated(format!("cpio: {e}; earlier members kept"))),
-            None => Ok(()),
+        if let Some(e) = err {
+            return Err(FormatError::Truncated(format!("cpio: {e}; earlier members kept")));
         }
+        if !escapes.is_empty() {
+            return Err(FormatError::Invalid(format!(
+                "cpio: symlinks pointing above the archive root (kept, never followed): {}",
+                escapes.join(", ")
+            )));
+        }
+        Ok(())
     }
 }
 

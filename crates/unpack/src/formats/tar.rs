@@ -101,6 +101,17 @@ fn header_ok(h: &[u8]) -> bool {
     want == unsigned || i64::try_from(want).is_ok_and(|w| w == signed)
 }
 
+/// Does a symlink at `path` with a relative `target` climb above the archive root?
+/// (Absolute targets are normal in a root file system and resolve inside the layer.)
+pub fn link_escapes(path: &str, target: &str) -> bool {
+    if target.starts_with('/') {
+        return false;
+    }
+    let base = crate::path::normalize(path).path;
+    let joined = format!("{}/{}", crate::path::parent(&base), target);
+    crate::path::normalize(&joined).escaped
+}
+
 /// One member as found by [`walk`].
 #[derive(Debug)]
 struct Member {
@@ -318,10 +329,16 @@ impl Handler for Tar {
 
     fn extract(&self, data: &Bytes, _chunk: &Chunk, out: &mut Sink) -> FormatResult<()> {
         let (members, _, err) = walk(data, usize::MAX);
+        let mut escapes = Vec::new();
         for m in members {
             match m.kind {
                 b'5' => out.dir(&m.name, m.meta)?,
-                b'2' => out.symlink(&m.name, m.meta, &m.link)?,
+                b'2' => {
+                    if link_escapes(&m.name, &m.link) {
+                        escapes.push(format!("'{}' -> '{}'", m.name, m.link));
+                    }
+                    out.symlink(&m.name, m.meta, &m.link)?
+                }
                 b'1' => out.hardlink(&m.name, m.meta, &m.link)?,
                 b'3' => out.special(&m.name, EntryKind::CharDevice, m.meta)?,
                 b'4' => out.special(&m.name, EntryKind::BlockDevice, m.meta)?,
@@ -329,10 +346,16 @@ impl Handler for Tar {
                 _ => out.file(&m.name, m.meta, data.slice(m.data.clone()))?,
             }
         }
-        match err {
-            Some(e) => Err(FormatError::Truncated(format!("tar: {e}; earlier members kept"))),
-            None => Ok(()),
+        if let Some(e) = err {
+            return Err(FormatError::Truncated(format!("tar: {e}; earlier members kept")));
         }
+        if !escapes.is_empty() {
+            return Err(FormatError::Invalid(format!(
+                "tar: symlinks pointing above the archive root (kept, never followed): {}",
+                escapes.join(", ")
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -364,6 +387,14 @@ pub(crate) mod tests {
         v.extend(header(name, kind, body.len() as u64, link, mode));
         v.extend(body);
         v.resize(v.len().div_ceil(BLOCK) * BLOCK, 0);
+    }
+
+    #[test]
+    fn escaping_links() {
+        assert!(link_escapes("foo", "../../"));
+        assert!(link_escapes("a/b", "../../x"));
+        assert!(!link_escapes("a/b", "../x"));
+        assert!(!link_escapes("bin/sh", "/bin/busybox"));
     }
 
     #[test]

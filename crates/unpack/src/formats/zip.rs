@@ -488,7 +488,11 @@ impl Handler for Zip {
                 errors.push(format!("'{}': CRC mismatch", it.name));
             }
             if kind == Some(0o120000) {
-                out.symlink(&it.name, meta, &String::from_utf8_lossy(&content))?;
+                let t = String::from_utf8_lossy(&content).into_owned();
+                if crate::formats::tar::link_escapes(&it.name, &t) {
+                    errors.push(format!("symlink '{}' -> '{t}' points above the archive root", it.name));
+                }
+                out.symlink(&it.name, meta, &t)?;
             } else {
                 out.file(&it.name, meta, content)?;
             }
