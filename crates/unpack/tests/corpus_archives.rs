@@ -30,7 +30,9 @@ fn clean(tree: &Tree) {
 
 #[test]
 fn gzip_bin() {
-    let Some(t) = unpack("formats/gzip.bin") else { return };
+    let Some(t) = unpack("formats/gzip.bin") else {
+        return;
+    };
     let e = file(&t, "0x0.gzip/lsb-release");
     assert_eq!(e.size, 104);
     assert!(e.data.starts_with(b"DISTRIB_ID="), "{:?}", &e.data[..20]);
@@ -39,7 +41,9 @@ fn gzip_bin() {
 
 #[test]
 fn bzip2_bin() {
-    let Some(t) = unpack("formats/bzip2.bin") else { return };
+    let Some(t) = unpack("formats/bzip2.bin") else {
+        return;
+    };
     assert_eq!(t.layers.len(), 1);
     assert_eq!(t.layers[0].size, 8125);
     assert_eq!(file(&t, "0x0.bzip2/data").size, 21043);
@@ -48,7 +52,9 @@ fn bzip2_bin() {
 
 #[test]
 fn zip_bin_with_nested_zips() {
-    let Some(t) = unpack("formats/zip.bin") else { return };
+    let Some(t) = unpack("formats/zip.bin") else {
+        return;
+    };
     let outer = file(&t, "0x0.zip/CH-sys-48.53.64.67.bin");
     assert_eq!(outer.size, 612_699);
     let x = "0x0.zip/CH-sys-48.53.64.67.bin.extract";
@@ -63,7 +69,9 @@ fn zip_bin_with_nested_zips() {
 
 #[test]
 fn zip_truncated_bin_recovers_local_entries() {
-    let Some(t) = unpack("formats/zip_truncated.bin") else { return };
+    let Some(t) = unpack("formats/zip_truncated.bin") else {
+        return;
+    };
     assert_eq!(file(&t, "0x0.zip/AfuLnx64/AfuLnx64").kind, EntryKind::Dir);
     let readme = file(&t, "0x0.zip/AfuLnx64/AfuLnx64/readme.txt");
     assert_eq!(readme.size, 5194);
@@ -74,7 +82,9 @@ fn zip_truncated_bin_recovers_local_entries() {
 
 #[test]
 fn sevenz_bin() {
-    let Some(t) = unpack("formats/7z.bin") else { return };
+    let Some(t) = unpack("formats/7z.bin") else {
+        return;
+    };
     let e = file(&t, "0x0.7z/lsb-release");
     assert_eq!(e.size, 104);
     assert!(e.data.starts_with(b"DISTRIB_ID="));
@@ -84,7 +94,9 @@ fn sevenz_bin() {
 
 #[test]
 fn foobar_lzma() {
-    let Some(t) = unpack("images/binwalk-v2/foobar.lzma") else { return };
+    let Some(t) = unpack("images/binwalk-v2/foobar.lzma") else {
+        return;
+    };
     assert_eq!(&file(&t, "0x0.lzma/data").data[..], b"Foobar.\n");
     assert_eq!(t.layers[0].size, 31);
     clean(&t);
@@ -92,7 +104,9 @@ fn foobar_lzma() {
 
 #[test]
 fn dirtraversal_tar_stays_inside() {
-    let Some(t) = unpack("images/binwalk-v2/dirtraversal.tar") else { return };
+    let Some(t) = unpack("images/binwalk-v2/dirtraversal.tar") else {
+        return;
+    };
     assert!(t.entries.iter().all(|e| e.path.starts_with("0x0.tar/")));
     let names: Vec<&str> = t.entries.iter().map(|e| e.inner_path()).collect();
     assert_eq!(
@@ -112,13 +126,22 @@ fn dirtraversal_tar_stays_inside() {
         ]
     );
     let foo = file(&t, "0x0.tar/foo");
-    assert_eq!((foo.kind, foo.link_target.as_deref()), (EntryKind::Symlink, Some("../../")));
+    assert_eq!(
+        (foo.kind, foo.link_target.as_deref()),
+        (EntryKind::Symlink, Some("../../"))
+    );
     // following the escaping links stays inside the layer
     assert!(t.resolve(foo).is_none_or(|r| r.path.starts_with("0x0.tar")));
     assert_eq!(t.errors.len(), 1, "{:?}", t.errors);
     let err = &t.errors[0].error;
-    assert!(err.contains("'foo' -> '../../'") && err.contains("'subdir/foo2' -> '../../../../'"), "{err}");
-    assert!(!err.contains("bar"), "absolute targets resolve inside the layer: {err}");
+    assert!(
+        err.contains("'foo' -> '../../'") && err.contains("'subdir/foo2' -> '../../../../'"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("bar"),
+        "absolute targets resolve inside the layer: {err}"
+    );
 }
 
 fn busybox_in(t: &Tree, root: &str, size: u64) {
@@ -126,15 +149,23 @@ fn busybox_in(t: &Tree, root: &str, size: u64) {
     assert_eq!(bb.kind, EntryKind::File);
     assert_eq!(bb.size, size);
     assert!(bb.data.starts_with(b"\x7fELF"));
-    assert_eq!(netvet_unpack::classify::elf_arch(&bb.data), Some(("x86", "little")));
+    assert_eq!(
+        netvet_unpack::classify::elf_arch(&bb.data),
+        Some(("x86", "little"))
+    );
     let sh = file(t, &format!("{root}/bin/sh"));
     assert_eq!(sh.link_target.as_deref(), Some("busybox"));
-    assert_eq!(file(t, &format!("{root}/dev/console")).kind, EntryKind::CharDevice);
+    assert_eq!(
+        file(t, &format!("{root}/dev/console")).kind,
+        EntryKind::CharDevice
+    );
 }
 
 #[test]
 fn floppinux_rootfs_cpio_gz() {
-    let Some(t) = unpack("images/floppinux/rootfs.cpio.gz") else { return };
+    let Some(t) = unpack("images/floppinux/rootfs.cpio.gz") else {
+        return;
+    };
     busybox_in(&t, "0x0.gzip/data.extract/0x0.cpio", 1_260_056);
     assert_eq!(t.layers[1].variant, "newc");
     clean(&t);
@@ -142,7 +173,9 @@ fn floppinux_rootfs_cpio_gz() {
 
 #[test]
 fn floppinux_rootfs_cpio_xz() {
-    let Some(t) = unpack("images/floppinux/rootfs.cpio.xz") else { return };
+    let Some(t) = unpack("images/floppinux/rootfs.cpio.xz") else {
+        return;
+    };
     let root = "0x0.xz/data.extract/0x0.cpio";
     busybox_in(&t, root, 230_656);
     let init = file(&t, &format!("{root}/app/init"));
@@ -153,7 +186,9 @@ fn floppinux_rootfs_cpio_xz() {
 #[test]
 fn leaves_produce_no_layers() {
     for f in ["pdf", "jpeg", "png_malformed", "bmp", "riff"] {
-        let Some(t) = unpack(&format!("formats/{f}.bin")) else { return };
+        let Some(t) = unpack(&format!("formats/{f}.bin")) else {
+            return;
+        };
         assert!(t.layers.is_empty(), "{f}: {:?}", t.layers);
         assert_eq!(t.file_count(), 0, "{f}");
     }
@@ -161,7 +196,9 @@ fn leaves_produce_no_layers() {
 
 #[test]
 fn patool_fixtures() {
-    let Some(t) = unpack(&format!("{PATOOL}/test.a")) else { return };
+    let Some(t) = unpack(&format!("{PATOOL}/test.a")) else {
+        return;
+    };
     assert_eq!(file(&t, "0x0.ar/test.data").size, 128);
     clean(&t);
 
@@ -178,8 +215,19 @@ fn patool_fixtures() {
     // the same 128 bytes in every fixture
     let a = unpack(&format!("{PATOOL}/test.a")).unwrap();
     let z = unpack(&format!("{PATOOL}/test.zst")).unwrap();
-    assert_eq!(file(&a, "0x0.ar/test.data").data, file(&z, "0x0.zstd/data").data);
-    assert_eq!(file(&unpack(&format!("{PATOOL}/test.lzo")).unwrap(), "0x0.lzo/test.data").meta.mode, 0o664);
+    assert_eq!(
+        file(&a, "0x0.ar/test.data").data,
+        file(&z, "0x0.zstd/data").data
+    );
+    assert_eq!(
+        file(
+            &unpack(&format!("{PATOOL}/test.lzo")).unwrap(),
+            "0x0.lzo/test.data"
+        )
+        .meta
+        .mode,
+        0o664
+    );
 
     let tree_like = [
         ("test.tar", "0x0.tar"),
@@ -189,27 +237,57 @@ fn patool_fixtures() {
     ];
     for (f, root) in tree_like {
         let t = unpack(&format!("{PATOOL}/{f}")).unwrap();
-        assert_eq!(file(&t, &format!("{root}/get_files_test/testfile1")).size, 62, "{f}");
-        assert_eq!(file(&t, &format!("{root}/get_files_test/testfile2")).size, 28, "{f}");
-        let deep = file(&t, &format!("{root}/get_files_test/generic folder/test file 3_.txt"));
+        assert_eq!(
+            file(&t, &format!("{root}/get_files_test/testfile1")).size,
+            62,
+            "{f}"
+        );
+        assert_eq!(
+            file(&t, &format!("{root}/get_files_test/testfile2")).size,
+            28,
+            "{f}"
+        );
+        let deep = file(
+            &t,
+            &format!("{root}/get_files_test/generic folder/test file 3_.txt"),
+        );
         assert_eq!(deep.size, 20, "{f}");
         clean(&t);
     }
     let cpio = unpack(&format!("{PATOOL}/test.cpio")).unwrap();
     assert_eq!(cpio.layers[0].variant, "binary le");
-    assert_eq!(file(&unpack(&format!("{PATOOL}/test.jar")).unwrap(), "0x0.zip/META-INF/MANIFEST.MF").size, 64);
+    assert_eq!(
+        file(
+            &unpack(&format!("{PATOOL}/test.jar")).unwrap(),
+            "0x0.zip/META-INF/MANIFEST.MF"
+        )
+        .size,
+        64
+    );
 }
 
 #[test]
 fn deb_unpacks_by_recursion() {
-    let Some(t) = unpack(&format!("{PATOOL}/test.deb")) else { return };
+    let Some(t) = unpack(&format!("{PATOOL}/test.deb")) else {
+        return;
+    };
     assert_eq!(&file(&t, "0x0.ar/debian-binary").data[..], b"2.0\n");
-    let control = file(&t, "0x0.ar/control.tar.xz.extract/0x0.xz/control.tar.extract/0x0.tar/control");
-    assert!(control.data.starts_with(b"Package:"), "{:?}", String::from_utf8_lossy(&control.data));
+    let control = file(
+        &t,
+        "0x0.ar/control.tar.xz.extract/0x0.xz/control.tar.extract/0x0.tar/control",
+    );
+    assert!(
+        control.data.starts_with(b"Package:"),
+        "{:?}",
+        String::from_utf8_lossy(&control.data)
+    );
     let data = "0x0.ar/data.tar.xz.extract/0x0.xz/data.tar.extract/0x0.tar";
     let elf = file(&t, &format!("{data}/usr/bin/test_elf_sfx"));
     assert_eq!((elf.size, elf.meta.mode), (397_334, 0o775));
-    assert_eq!(file(&t, &format!("{data}/var/lib/binary_search_test")).size, 26);
+    assert_eq!(
+        file(&t, &format!("{data}/var/lib/binary_search_test")).size,
+        26
+    );
     clean(&t);
 }
 
@@ -231,7 +309,11 @@ fn sixty_four_nested_gzip_layers_stop_at_max_depth() {
     assert_eq!(t.layers.len(), depth as usize);
     assert_eq!(t.limits_hit.len(), 1, "{:?}", t.limits_hit);
     assert_eq!(t.limits_hit[0].limit, "max-depth");
-    assert!(t.limits_hit[0].detail.contains("gzip"), "{:?}", t.limits_hit);
+    assert!(
+        t.limits_hit[0].detail.contains("gzip"),
+        "{:?}",
+        t.limits_hit
+    );
     assert_eq!(t.file_count(), u64::from(depth));
     assert!(t.errors.is_empty(), "{:?}", t.errors);
 }
@@ -247,7 +329,9 @@ fn four_gib_of_zeros_is_cut_quickly() {
     assert!(gz.len() < 8 << 20, "{}", gz.len());
     let started = std::time::Instant::now();
     let limits = Limits::default();
-    let cap = (limits.max_ratio * gz.len() as u64).max(limits.ratio_floor).min(limits.max_bytes);
+    let cap = (limits.max_ratio * gz.len() as u64)
+        .max(limits.ratio_floor)
+        .min(limits.max_bytes);
     let t = Unpacker::new(limits).unpack_bytes(Bytes::from(gz));
     let took = started.elapsed();
     assert_eq!(file(&t, "0x0.gzip/data").size, cap);

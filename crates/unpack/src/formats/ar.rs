@@ -38,7 +38,9 @@ const MAGIC: &[u8; 8] = b"!<arch>\n";
 const MAX_NAME: usize = 4096;
 
 fn field(f: &[u8], radix: u32) -> Option<u64> {
-    let s = std::str::from_utf8(f).ok()?.trim_matches(|c| c == ' ' || c == '\0');
+    let s = std::str::from_utf8(f)
+        .ok()?
+        .trim_matches(|c| c == ' ' || c == '\0');
     if s.is_empty() {
         return Some(0);
     }
@@ -81,14 +83,24 @@ fn walk(d: &[u8]) -> (Vec<Member>, usize, Option<String>) {
             return (out, p, Some(format!("bad number in header at {p:#x}")));
         };
         let start = p + 60;
-        let Some(end) = usize::try_from(size).ok().and_then(|s| start.checked_add(s)) else {
-            return (out, p, Some(format!("member at {p:#x} claims {size} bytes")));
+        let Some(end) = usize::try_from(size)
+            .ok()
+            .and_then(|s| start.checked_add(s))
+        else {
+            return (
+                out,
+                p,
+                Some(format!("member at {p:#x} claims {size} bytes")),
+            );
         };
         if end > d.len() {
             return (
                 out,
                 d.len(),
-                Some(format!("member at {p:#x} claims {size} bytes, only {} left", d.len() - start)),
+                Some(format!(
+                    "member at {p:#x} claims {size} bytes, only {} left",
+                    d.len() - start
+                )),
             );
         }
         let raw = &h[..16];
@@ -99,14 +111,28 @@ fn walk(d: &[u8]) -> (Vec<Member>, usize, Option<String>) {
         } else if rawname == "//" {
             longnames = &d[start..end];
             None
-        } else if let Some(off) = rawname.strip_prefix('/').and_then(|s| s.parse::<usize>().ok()) {
+        } else if let Some(off) = rawname
+            .strip_prefix('/')
+            .and_then(|s| s.parse::<usize>().ok())
+        {
             let Some(t) = longnames.get(off..) else {
-                return (out, p, Some(format!("long name offset {off} outside the table")));
+                return (
+                    out,
+                    p,
+                    Some(format!("long name offset {off} outside the table")),
+                );
             };
-            let n = t.iter().position(|&b| b == b'\n' || b == 0).unwrap_or(t.len()).min(MAX_NAME);
+            let n = t
+                .iter()
+                .position(|&b| b == b'\n' || b == 0)
+                .unwrap_or(t.len())
+                .min(MAX_NAME);
             let n = &t[..n];
             Some(String::from_utf8_lossy(n.strip_suffix(b"/").unwrap_or(n)).into_owned())
-        } else if let Some(len) = rawname.strip_prefix("#1/").and_then(|s| s.parse::<usize>().ok()) {
+        } else if let Some(len) = rawname
+            .strip_prefix("#1/")
+            .and_then(|s| s.parse::<usize>().ok())
+        {
             if len > MAX_NAME || len > end - start {
                 return (out, p, Some(format!("BSD name length {len} at {p:#x}")));
             }
@@ -170,7 +196,9 @@ impl Handler for Ar {
             out.file(&m.name, m.meta, data.slice(m.data))?;
         }
         match err {
-            Some(e) => Err(FormatError::Truncated(format!("ar: {e}; earlier members kept"))),
+            Some(e) => Err(FormatError::Truncated(format!(
+                "ar: {e}; earlier members kept"
+            ))),
             None => Ok(()),
         }
     }
@@ -182,7 +210,17 @@ mod tests {
     use crate::engine::{Limits, Unpacker};
 
     fn member(v: &mut Vec<u8>, name: &str, body: &[u8]) {
-        v.extend(format!("{name:<16}{:<12}{:<6}{:<6}{:<8o}{:<10}`\n", 1_500_000_000, 0, 0, 0o100644, body.len()).as_bytes());
+        v.extend(
+            format!(
+                "{name:<16}{:<12}{:<6}{:<6}{:<8o}{:<10}`\n",
+                1_500_000_000,
+                0,
+                0,
+                0o100644,
+                body.len()
+            )
+            .as_bytes(),
+        );
         v.extend(body);
         if v.len() % 2 == 1 {
             v.push(b'\n');
@@ -201,9 +239,15 @@ mod tests {
         a.extend([0xffu8; 7]);
         let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(a));
         let l = tree.get("0x0.ar/a_rather_long_object_name.o").unwrap();
-        assert_eq!((&l.data[..], l.meta.mode, l.meta.mtime), (&b"long name body"[..], 0o644, 1_500_000_000));
+        assert_eq!(
+            (&l.data[..], l.meta.mode, l.meta.mtime),
+            (&b"long name body"[..], 0o644, 1_500_000_000)
+        );
         assert_eq!(&tree.get("0x0.ar/short.o").unwrap().data[..], b"odd");
-        assert_eq!(&tree.get("0x0.ar/bsd_name.txt").unwrap().data[..], b"BSD body");
+        assert_eq!(
+            &tree.get("0x0.ar/bsd_name.txt").unwrap().data[..],
+            b"BSD body"
+        );
         assert_eq!(tree.files().count(), 3);
         assert_eq!(tree.layers[0].size, len as u64);
     }
@@ -212,11 +256,20 @@ mod tests {
     fn hostile_members() {
         let mut a = MAGIC.to_vec();
         member(&mut a, "../../x/", b"abc");
-        a.extend(format!("{:<16}{:<12}{:<6}{:<6}{:<8}{:<10}`\n", "big/", 0, 0, 0, 644, 999_999_999).as_bytes());
+        a.extend(
+            format!(
+                "{:<16}{:<12}{:<6}{:<6}{:<8}{:<10}`\n",
+                "big/", 0, 0, 0, 644, 999_999_999
+            )
+            .as_bytes(),
+        );
         a.extend(b"short");
         let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(a));
         assert_eq!(&tree.get("0x0.ar/x").unwrap().data[..], b"abc");
         assert_eq!(tree.errors.len(), 2, "{:?}", tree.errors);
-        assert!(tree.errors.iter().any(|e| e.error.contains("claims 999999999 bytes")));
+        assert!(tree
+            .errors
+            .iter()
+            .any(|e| e.error.contains("claims 999999999 bytes")));
     }
 }

@@ -18,8 +18,12 @@ pub static DOC: FormatDoc = FormatDoc {
     name: "bzip2",
     category: Category::Compression,
     description: "bzip2 stream.",
-    references: &["https://sourceware.org/bzip2/", "https://github.com/dsnet/compress/blob/master/doc/bzip2-format.pdf"],
-    limitations: "Each stream of a multi-stream file becomes its own layer; empty streams are not carved.",
+    references: &[
+        "https://sourceware.org/bzip2/",
+        "https://github.com/dsnet/compress/blob/master/doc/bzip2-format.pdf",
+    ],
+    limitations:
+        "Each stream of a multi-stream file becomes its own layer; empty streams are not carved.",
 };
 
 pub struct Bzip2;
@@ -58,7 +62,13 @@ impl Handler for Bzip2 {
             Some(_) => chunk,
             None => {
                 own = self
-                    .identify(data, 0, &Probe { max_output: out.budget() })
+                    .identify(
+                        data,
+                        0,
+                        &Probe {
+                            max_output: out.budget(),
+                        },
+                    )
                     .ok_or_else(|| FormatError::Invalid("bzip2 stream does not decode".into()))?;
                 &own
             }

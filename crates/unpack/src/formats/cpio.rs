@@ -32,7 +32,10 @@ pub static DOC: FormatDoc = FormatDoc {
     category: Category::Archive,
     description: "cpio archive (newc, crc, odc, old binary): files, directories, symlinks, \
                   hard links and device nodes with modes, owners and mtimes.",
-    references: &["man 5 cpio (libarchive cpio(5))", "Linux Documentation/driver-api/early-userspace/buffer-format.rst"],
+    references: &[
+        "man 5 cpio (libarchive cpio(5))",
+        "Linux Documentation/driver-api/early-userspace/buffer-format.rst",
+    ],
     limitations: "The newc crc checksums are not verified.",
 };
 
@@ -80,7 +83,10 @@ fn variant(d: &[u8]) -> Option<Variant> {
 
 /// Parse one header at `p`: (member without data range, header+name length, data size).
 fn header(d: &[u8], p: usize, v: Variant) -> Result<(Member, usize, usize, usize), String> {
-    let h = |n: usize| d.get(p..p + n).ok_or_else(|| format!("header at {p:#x} truncated"));
+    let h = |n: usize| {
+        d.get(p..p + n)
+            .ok_or_else(|| format!("header at {p:#x} truncated"))
+    };
     let bad = |what: &str| format!("bad {what} in header at {p:#x}");
     // (mode, uid, gid, nlink, mtime, namesize, filesize, ino, header len, name align, data align)
     let (mode, uid, gid, nlink, mtime, nsz, fsz, ino, hlen, nal, dal) = match v {
@@ -90,7 +96,19 @@ fn header(d: &[u8], p: usize, v: Variant) -> Result<(Member, usize, usize, usize
                 return Err(bad("magic"));
             }
             let f = |i: usize| hex(&h[6 + 8 * i..14 + 8 * i]).ok_or_else(|| bad("number"));
-            (f(1)?, f(2)?, f(3)?, f(4)?, f(5)?, f(11)?, f(6)?, f(0)?, 110, 4, 4)
+            (
+                f(1)?,
+                f(2)?,
+                f(3)?,
+                f(4)?,
+                f(5)?,
+                f(11)?,
+                f(6)?,
+                f(0)?,
+                110,
+                4,
+                4,
+            )
         }
         Variant::Odc => {
             let h = h(76)?;
@@ -194,7 +212,11 @@ fn walk(d: &[u8], v: Variant, max_members: usize) -> (Vec<Member>, usize, Option
         }
         let end = data_start.saturating_add(fsz);
         if end > d.len() {
-            let e = format!("'{}' claims {fsz} bytes, only {} left", m.name, d.len().saturating_sub(data_start));
+            let e = format!(
+                "'{}' claims {fsz} bytes, only {} left",
+                m.name,
+                d.len().saturating_sub(data_start)
+            );
             if data_start < d.len() {
                 m.data = data_start..d.len();
                 out.push(m);
@@ -285,7 +307,9 @@ impl Handler for Cpio {
             }
         }
         if let Some(e) = err {
-            return Err(FormatError::Truncated(format!("cpio: {e}; earlier members kept")));
+            return Err(FormatError::Truncated(format!(
+                "cpio: {e}; earlier members kept"
+            )));
         }
         if !escapes.is_empty() {
             return Err(FormatError::Invalid(format!(
@@ -303,7 +327,21 @@ mod tests {
     use crate::engine::{Limits, Unpacker};
 
     fn newc(v: &mut Vec<u8>, name: &str, mode: u32, ino: u32, nlink: u32, body: &[u8]) {
-        let f = [ino, mode, 0, 0, nlink, 1_700_000_000, body.len() as u32, 0, 0, 0, 0, name.len() as u32 + 1, 0];
+        let f = [
+            ino,
+            mode,
+            0,
+            0,
+            nlink,
+            1_700_000_000,
+            body.len() as u32,
+            0,
+            0,
+            0,
+            0,
+            name.len() as u32 + 1,
+            0,
+        ];
         v.extend(b"070701");
         for x in f {
             v.extend(format!("{x:08X}").as_bytes());
@@ -317,7 +355,21 @@ mod tests {
 
     fn bin(v: &mut Vec<u8>, be: bool, name: &str, mode: u16, body: &[u8]) {
         let n = name.len() as u16 + 1;
-        let w = [0o070707u16, 0, 7, mode, 0, 0, 1, 0, 0x6553, 0xf100, n, 0, body.len() as u16];
+        let w = [
+            0o070707u16,
+            0,
+            7,
+            mode,
+            0,
+            0,
+            1,
+            0,
+            0x6553,
+            0xf100,
+            n,
+            0,
+            body.len() as u16,
+        ];
         for x in w {
             v.extend(if be { x.to_be_bytes() } else { x.to_le_bytes() });
         }
@@ -343,8 +395,14 @@ mod tests {
         let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(a));
         let sh = tree.get("0x0.cpio/bin/sh").unwrap();
         assert_eq!(sh.link_target.as_deref(), Some("busybox"));
-        assert_eq!(tree.get("0x0.cpio/dev/null").unwrap().kind, EntryKind::CharDevice);
-        assert_eq!(&tree.get("0x0.cpio/etc/a").unwrap().data[..], b"shared content");
+        assert_eq!(
+            tree.get("0x0.cpio/dev/null").unwrap().kind,
+            EntryKind::CharDevice
+        );
+        assert_eq!(
+            &tree.get("0x0.cpio/etc/a").unwrap().data[..],
+            b"shared content"
+        );
         let b = tree.get("0x0.cpio/etc/b").unwrap();
         assert_eq!((b.meta.mode, b.meta.mtime), (0o600, 1_700_000_000));
         assert_eq!(tree.layers[0].size, len as u64);
@@ -362,7 +420,10 @@ mod tests {
             let e = tree.get("0x6.cpio/hello.txt").expect("member");
             assert_eq!(&e.data[..], b"hi there");
             assert_eq!(e.meta.mtime, 0x6553_f100);
-            assert_eq!(tree.layers[0].variant, if be { "binary be" } else { "binary le" });
+            assert_eq!(
+                tree.layers[0].variant,
+                if be { "binary be" } else { "binary le" }
+            );
         }
         // binary magic without a complete archive is not carved
         let mut a = Vec::new();
@@ -389,10 +450,19 @@ mod tests {
         a.extend(b"big\0tail");
         let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(a));
         let up = tree.get("0x0.cpio/up.txt").unwrap();
-        assert_eq!((&up.data[..], up.meta.mode, up.meta.mtime), (&b"abc"[..], 0o644, 1_600_000_000));
+        assert_eq!(
+            (&up.data[..], up.meta.mode, up.meta.mtime),
+            (&b"abc"[..], 0o644, 1_600_000_000)
+        );
         assert_eq!(&tree.get("0x0.cpio/big").unwrap().data[..], b"tail");
         assert_eq!(tree.errors.len(), 2, "{:?}", tree.errors);
-        assert!(tree.errors.iter().any(|e| e.error.contains("outside the layer")));
-        assert!(tree.errors.iter().any(|e| e.error.contains("claims 8589934591 bytes")));
+        assert!(tree
+            .errors
+            .iter()
+            .any(|e| e.error.contains("outside the layer")));
+        assert!(tree
+            .errors
+            .iter()
+            .any(|e| e.error.contains("claims 8589934591 bytes")));
     }
 }

@@ -197,12 +197,7 @@ pub fn probed_chunk(
 
 /// Common `extract` of single-output compression handlers: store the decoded output under
 /// `name`; a damaged stream keeps its decoded part and reports the damage.
-pub fn emit_stream(
-    format: &str,
-    chunk: &Chunk,
-    name: &str,
-    out: &mut Sink,
-) -> FormatResult<()> {
+pub fn emit_stream(format: &str, chunk: &Chunk, name: &str, out: &mut Sink) -> FormatResult<()> {
     let decoded = chunk.decoded.clone().unwrap_or_default();
     out.file(name, Meta::mode(0o644), decoded)?;
     if chunk.variant == "damaged" {

@@ -34,7 +34,11 @@ pub fn bmp_len(d: &[u8]) -> Option<usize> {
         return None;
     }
     // planes must be 1
-    let planes = if dib == 12 { u16::from_le_bytes([h[22], h[23]]) } else { u16::from_le_bytes([h[26], h[27]]) };
+    let planes = if dib == 12 {
+        u16::from_le_bytes([h[22], h[23]])
+    } else {
+        u16::from_le_bytes([h[26], h[27]])
+    };
     if planes != 1 || off < 14 + dib || off > size || size > d.len() {
         return None;
     }

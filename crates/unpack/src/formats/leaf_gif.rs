@@ -100,6 +100,10 @@ mod tests {
         d.extend(b"more");
         assert_eq!(gif_len(&d), Some(43));
         assert_eq!(gif_len(&g[..42]), None);
-        assert_eq!(gif_len(b"GIF89a\x01\x00\x01\x00\x00\x00\x00\x3b"), None, "no image");
+        assert_eq!(
+            gif_len(b"GIF89a\x01\x00\x01\x00\x00\x00\x00\x3b"),
+            None,
+            "no image"
+        );
     }
 }

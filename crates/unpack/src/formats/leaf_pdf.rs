@@ -66,7 +66,11 @@ mod tests {
         d.extend(b"\x1f\x8b after");
         let c = Pdf.identify(&d, 4, &Probe::default()).unwrap();
         assert_eq!((c.start, c.end), (4, total));
-        assert!(Pdf.identify(b"%PDF-x.y no eof here", 0, &Probe::default()).is_none());
-        assert!(Pdf.identify(b"%PDF-1.4 but no end", 0, &Probe::default()).is_none());
+        assert!(Pdf
+            .identify(b"%PDF-x.y no eof here", 0, &Probe::default())
+            .is_none());
+        assert!(Pdf
+            .identify(b"%PDF-1.4 but no end", 0, &Probe::default())
+            .is_none());
     }
 }

@@ -29,7 +29,9 @@ pub fn riff_len(d: &[u8]) -> Option<usize> {
     }
     let size = u32::from_le_bytes([h[4], h[5], h[6], h[7]]) as usize;
     let form = &h[8..12];
-    if !form.iter().all(|&b| b.is_ascii_alphanumeric() || b == b' ') || !form[0].is_ascii_alphabetic() {
+    if !form.iter().all(|&b| b.is_ascii_alphanumeric() || b == b' ')
+        || !form[0].is_ascii_alphabetic()
+    {
         return None;
     }
     // the first chunk id must be printable too

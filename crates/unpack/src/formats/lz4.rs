@@ -89,16 +89,14 @@ fn legacy(d: &[u8], max: u64) -> Option<(Vec<u8>, usize, bool)> {
     let mut out: Vec<u8> = Vec::new();
     let mut buf = vec![0u8; LEGACY_BLOCK];
     let mut p = 4usize;
-    loop {
-        let Some(size) = le32(d, p) else { break };
+    while let Some(size) = le32(d, p) {
         let size = size as usize;
+        // a size that cannot be a block (another stream's magic, the kernel's appended
+        // length, padding) ends the stream
         if size == 0 || size > LEGACY_BOUND || size > d.len() - p - 4 {
             break;
         }
         let src = &d[p + 4..p + 4 + size];
-        if src.starts_with(&LEGACY_MAGIC) || src.starts_with(&FRAME_MAGIC) {
-            break;
-        }
         let Ok(n) = lz4_flex::block::decompress_into(src, &mut buf) else {
             break;
         };
@@ -140,7 +138,10 @@ impl Handler for Lz4 {
             return None;
         }
         let len = frame_len(d)?;
-        let p = read_probe(lz4_flex::frame::FrameDecoder::new(&d[..len]), probe.max_output);
+        let p = read_probe(
+            lz4_flex::frame::FrameDecoder::new(&d[..len]),
+            probe.max_output,
+        );
         if p.error.is_some() {
             return None; // the structure walked but the content does not decode
         }
@@ -153,7 +154,13 @@ impl Handler for Lz4 {
             Some(_) => chunk,
             None => {
                 own = self
-                    .identify(data, 0, &Probe { max_output: out.budget() })
+                    .identify(
+                        data,
+                        0,
+                        &Probe {
+                            max_output: out.budget(),
+                        },
+                    )
                     .ok_or_else(|| FormatError::Invalid("lz4 stream does not decode".into()))?;
                 &own
             }
@@ -200,7 +207,9 @@ mod tests {
 
     #[test]
     fn legacy_kernel_style_stream_with_trailing_size() {
-        let body: Vec<u8> = (0..(9u32 << 20)).map(|i| (i % 251) as u8 ^ (i >> 12) as u8).collect();
+        let body: Vec<u8> = (0..(9u32 << 20))
+            .map(|i| (i % 251) as u8 ^ (i >> 12) as u8)
+            .collect();
         let mut s = legacy_stream(&body);
         let stream_len = s.len();
         // the kernel build appends the uncompressed size

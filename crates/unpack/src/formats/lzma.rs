@@ -114,7 +114,13 @@ impl Handler for Lzma {
             Some(_) => chunk,
             None => {
                 own = self
-                    .identify(data, 0, &Probe { max_output: out.budget() })
+                    .identify(
+                        data,
+                        0,
+                        &Probe {
+                            max_output: out.budget(),
+                        },
+                    )
                     .ok_or_else(|| FormatError::Invalid("lzma stream does not decode".into()))?;
                 &own
             }
@@ -134,7 +140,11 @@ mod tests {
     pub(crate) fn lzma_alone(body: &[u8], known_size: bool) -> Vec<u8> {
         let mut opts = lzma_rust2::LzmaOptions::with_preset(6);
         opts.dict_size = 1 << 23;
-        let size = if known_size { Some(body.len() as u64) } else { None };
+        let size = if known_size {
+            Some(body.len() as u64)
+        } else {
+            None
+        };
         let mut w = lzma_rust2::LzmaWriter::new_use_header(Vec::new(), &opts, size).unwrap();
         w.write_all(body).unwrap();
         w.finish().unwrap()

@@ -143,7 +143,12 @@ fn blocks(d: &[u8], h: &Header, max: u64) -> (Vec<u8>, usize, Option<String>, bo
     let mut c = Cur { d, p: h.len };
     loop {
         let Some(dst) = c.u32() else {
-            return (out, d.len(), Some("missing end-of-file block".into()), false);
+            return (
+                out,
+                d.len(),
+                Some("missing end-of-file block".into()),
+                false,
+            );
         };
         if dst == 0 {
             return (out, c.p, None, false);
@@ -252,7 +257,9 @@ impl Handler for Lzo {
         };
         out.file(&name, meta, decoded)?;
         match err {
-            Some(e) => Err(FormatError::Invalid(format!("lzop: {e}; decoded part kept"))),
+            Some(e) => Err(FormatError::Invalid(format!(
+                "lzop: {e}; decoded part kept"
+            ))),
             None => Ok(()),
         }
     }

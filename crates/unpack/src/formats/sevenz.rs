@@ -95,9 +95,14 @@ impl Handler for SevenZ {
         let res = reader.for_each_entries(|entry, rd| {
             let attrs = entry.windows_attributes();
             let unix = (entry.has_windows_attributes && attrs & 0x8000 != 0).then_some(attrs >> 16);
-            let mtime = (u64::from(entry.last_modified_date()) / 10_000_000) as i64 - 11_644_473_600;
+            let mtime =
+                (u64::from(entry.last_modified_date()) / 10_000_000) as i64 - 11_644_473_600;
             let meta = Meta {
-                mode: unix.map(|m| m & 0o7777).unwrap_or(if entry.is_directory() { 0o755 } else { 0o644 }),
+                mode: unix.map(|m| m & 0o7777).unwrap_or(if entry.is_directory() {
+                    0o755
+                } else {
+                    0o644
+                }),
                 mtime,
                 ..Meta::default()
             };
@@ -134,7 +139,10 @@ impl Handler for SevenZ {
             return Err(e);
         }
         if !cut.is_empty() {
-            return Err(FormatError::Limit(format!("7z: '{}' cut at the byte limit", cut[0])));
+            return Err(FormatError::Limit(format!(
+                "7z: '{}' cut at the byte limit",
+                cut[0]
+            )));
         }
         res.map_err(|e| FormatError::Invalid(format!("7z: {e}")))
     }

@@ -195,7 +195,10 @@ fn walk(d: &[u8], max_members: usize) -> (Vec<Member>, usize, Option<String>) {
         if h.iter().all(|&b| b == 0) {
             // end of archive: one or two zero blocks, then padding up to a 10 KiB record
             p += BLOCK;
-            while p % 10240 != 0 && d.get(p..p + BLOCK).is_some_and(|b| b.iter().all(|&x| x == 0)) {
+            while p.checked_rem(10240) != Some(0)
+                && d.get(p..p + BLOCK)
+                    .is_some_and(|b| b.iter().all(|&x| x == 0))
+            {
                 p += BLOCK;
             }
             break;
@@ -218,7 +221,10 @@ fn walk(d: &[u8], max_members: usize) -> (Vec<Member>, usize, Option<String>) {
             pend.size.take().unwrap_or(size)
         };
         let start = p + BLOCK;
-        let Some(end) = usize::try_from(size).ok().and_then(|s| start.checked_add(s)) else {
+        let Some(end) = usize::try_from(size)
+            .ok()
+            .and_then(|s| start.checked_add(s))
+        else {
             err = Some(format!("member at {p:#x} claims {size} bytes"));
             break;
         };
@@ -269,11 +275,21 @@ fn walk(d: &[u8], max_members: usize) -> (Vec<Member>, usize, Option<String>) {
     (out, p, err)
 }
 
-fn member(h: &[u8], pend: &mut Pending, global: &Pending, kind: u8, data: std::ops::Range<usize>) -> Member {
+fn member(
+    h: &[u8],
+    pend: &mut Pending,
+    global: &Pending,
+    kind: u8,
+    data: std::ops::Range<usize>,
+) -> Member {
     let p = std::mem::take(pend);
     let name = p.name.unwrap_or_else(|| {
         let n = cstr(&h[0..100]);
-        let prefix = if &h[257..263] == b"ustar\0" { cstr(&h[345..500]) } else { String::new() };
+        let prefix = if &h[257..263] == b"ustar\0" {
+            cstr(&h[345..500])
+        } else {
+            String::new()
+        };
         if prefix.is_empty() {
             n
         } else {
@@ -284,12 +300,19 @@ fn member(h: &[u8], pend: &mut Pending, global: &Pending, kind: u8, data: std::o
     let field32 = |f: &[u8]| num(f).and_then(|v| u32::try_from(v).ok()).unwrap_or(0);
     let meta = Meta {
         mode: field32(&h[100..108]) & 0o7777,
-        uid: p.uid.or(global.uid).unwrap_or_else(|| field32(&h[108..116])),
-        gid: p.gid.or(global.gid).unwrap_or_else(|| field32(&h[116..124])),
-        mtime: p
-            .mtime
-            .or(global.mtime)
-            .unwrap_or_else(|| num(&h[136..148]).and_then(|v| i64::try_from(v).ok()).unwrap_or(0)),
+        uid: p
+            .uid
+            .or(global.uid)
+            .unwrap_or_else(|| field32(&h[108..116])),
+        gid: p
+            .gid
+            .or(global.gid)
+            .unwrap_or_else(|| field32(&h[116..124])),
+        mtime: p.mtime.or(global.mtime).unwrap_or_else(|| {
+            num(&h[136..148])
+                .and_then(|v| i64::try_from(v).ok())
+                .unwrap_or(0)
+        }),
     };
     Member {
         name,
@@ -347,7 +370,9 @@ impl Handler for Tar {
             }
         }
         if let Some(e) = err {
-            return Err(FormatError::Truncated(format!("tar: {e}; earlier members kept")));
+            return Err(FormatError::Truncated(format!(
+                "tar: {e}; earlier members kept"
+            )));
         }
         if !escapes.is_empty() {
             return Err(FormatError::Invalid(format!(
@@ -401,7 +426,10 @@ pub(crate) mod tests {
     fn numbers() {
         assert_eq!(num(b"0000644\0"), Some(0o644));
         assert_eq!(num(b"   644 \0"), Some(0o644));
-        assert_eq!(num(b"\x80\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00"), Some(1 << 32));
+        assert_eq!(
+            num(b"\x80\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00"),
+            Some(1 << 32)
+        );
         assert_eq!(num(b"0009"), None);
     }
 
@@ -409,16 +437,37 @@ pub(crate) mod tests {
     fn ustar_gnu_and_pax_members() {
         let mut t = Vec::new();
         push(&mut t, "etc/", b'5', b"", "", 0o755);
-        push(&mut t, "etc/passwd", b'0', b"root:x:0:0::/root:/bin/sh\n", "", 0o644);
+        push(
+            &mut t,
+            "etc/passwd",
+            b'0',
+            b"root:x:0:0::/root:/bin/sh\n",
+            "",
+            0o644,
+        );
         push(&mut t, "bin/sh", b'2', b"", "busybox", 0o777);
         push(&mut t, "etc/passwd.bak", b'1', b"", "etc/passwd", 0o644);
         push(&mut t, "dev/console", b'3', b"", "", 0o600);
         let long = format!("{}/deep.txt", "d".repeat(150));
-        push(&mut t, "././@LongLink", b'L', format!("{long}\0").as_bytes(), "", 0o644);
+        push(
+            &mut t,
+            "././@LongLink",
+            b'L',
+            format!("{long}\0").as_bytes(),
+            "",
+            0o644,
+        );
         push(&mut t, "ignored", b'0', b"long body", "", 0o600);
         let rec = "29 path=pax/name/from/record\n";
         let rec2 = "15 uid=4294967\n";
-        push(&mut t, "PaxHeader", b'x', format!("{rec}{rec2}").as_bytes(), "", 0o644);
+        push(
+            &mut t,
+            "PaxHeader",
+            b'x',
+            format!("{rec}{rec2}").as_bytes(),
+            "",
+            0o644,
+        );
         push(&mut t, "short", b'0', b"pax body", "", 0o4755);
         t.extend(vec![0u8; 1024]);
         let total = t.len();
@@ -437,8 +486,14 @@ pub(crate) mod tests {
         // hard links are materialized by the engine
         let bak = tree.get(&format!("{root}/etc/passwd.bak")).unwrap();
         assert_eq!(&bak.data[..], b"root:x:0:0::/root:/bin/sh\n");
-        assert_eq!(tree.get(&format!("{root}/dev/console")).unwrap().kind, EntryKind::CharDevice);
-        assert_eq!(&tree.get(&format!("{root}/{long}")).unwrap().data[..], b"long body");
+        assert_eq!(
+            tree.get(&format!("{root}/dev/console")).unwrap().kind,
+            EntryKind::CharDevice
+        );
+        assert_eq!(
+            &tree.get(&format!("{root}/{long}")).unwrap().data[..],
+            b"long body"
+        );
         let pax = tree.get(&format!("{root}/pax/name/from/record")).unwrap();
         assert_eq!(&pax.data[..], b"pax body");
         assert_eq!((pax.meta.uid, pax.meta.mode), (4_294_967, 0o4755));
@@ -470,9 +525,16 @@ pub(crate) mod tests {
         t.extend(b"only a little");
         let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(t));
         assert_eq!(&tree.get("0x0.tar/a.txt").unwrap().data[..], b"first");
-        assert_eq!(&tree.get("0x0.tar/huge.bin").unwrap().data[..], b"only a little");
+        assert_eq!(
+            &tree.get("0x0.tar/huge.bin").unwrap().data[..],
+            b"only a little"
+        );
         assert_eq!(tree.errors.len(), 1, "{:?}", tree.errors);
-        assert!(tree.errors[0].error.contains("claims 4294967296 bytes"), "{:?}", tree.errors);
+        assert!(
+            tree.errors[0].error.contains("claims 4294967296 bytes"),
+            "{:?}",
+            tree.errors
+        );
         // a corrupted checksum on the first header: not a tar at all
         let mut bad = header("x", b'0', 0, "", 0o644);
         bad[0] = b'y';

@@ -63,7 +63,13 @@ impl Handler for Xz {
             Some(_) => chunk,
             None => {
                 own = self
-                    .identify(data, 0, &Probe { max_output: out.budget() })
+                    .identify(
+                        data,
+                        0,
+                        &Probe {
+                            max_output: out.budget(),
+                        },
+                    )
                     .ok_or_else(|| FormatError::Invalid("xz stream does not decode".into()))?;
                 &own
             }
@@ -83,8 +89,8 @@ mod tests {
     use std::io::Write;
 
     pub(crate) fn xz(body: &[u8]) -> Vec<u8> {
-        let mut w = lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(6))
-            .unwrap();
+        let mut w =
+            lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(6)).unwrap();
         w.write_all(body).unwrap();
         w.finish().unwrap()
     }
@@ -99,7 +105,10 @@ mod tests {
         img.extend(&b);
         img.extend([0xffu8; 40]);
         let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(img));
-        assert_eq!(&tree.get("0x10.xz/data").unwrap().data[..], b"first stream contents\n");
+        assert_eq!(
+            &tree.get("0x10.xz/data").unwrap().data[..],
+            b"first stream contents\n"
+        );
         let second = tree.get(&format!("{off_b:#x}.xz/data")).unwrap();
         assert_eq!(second.size, 100_000);
         assert_eq!(tree.layers[0].size, a.len() as u64);
@@ -124,6 +133,10 @@ mod tests {
         assert_eq!(&e.data[..], &body[..e.size as usize]);
         assert_eq!(tree.layers[0].variant, "damaged");
         assert_eq!(tree.errors.len(), 1, "{:?}", tree.errors);
-        assert!(tree.errors[0].error.contains("xz stream"), "{:?}", tree.errors);
+        assert!(
+            tree.errors[0].error.contains("xz stream"),
+            "{:?}",
+            tree.errors
+        );
     }
 }

@@ -189,7 +189,12 @@ fn local_header(d: &[u8], p: usize) -> Option<(Item, usize)> {
 
 /// Where the data of a local entry with a data descriptor ends (sizes unknown in the
 /// header): inflate a deflate stream, or look for a descriptor whose size matches.
-fn descriptor_end(d: &[u8], data_start: usize, method: u16, max_work: u64) -> Option<(usize, u64, u64)> {
+fn descriptor_end(
+    d: &[u8],
+    data_start: usize,
+    method: u16,
+    max_work: u64,
+) -> Option<(usize, u64, u64)> {
     let rest = d.get(data_start..)?;
     if method == 8 {
         let mut z = flate2::Decompress::new(false);
@@ -200,9 +205,15 @@ fn descriptor_end(d: &[u8], data_start: usize, method: u16, max_work: u64) -> Op
                 .decompress(&rest[before..], &mut scratch, flate2::FlushDecompress::None)
                 .ok()?;
             if st == flate2::Status::StreamEnd {
-                return Some((data_start + z.total_in() as usize, z.total_in(), z.total_out()));
+                return Some((
+                    data_start + z.total_in() as usize,
+                    z.total_in(),
+                    z.total_out(),
+                ));
             }
-            if (z.total_in() as usize == before && st == flate2::Status::BufError) || z.total_out() > max_work {
+            if (z.total_in() as usize == before && st == flate2::Status::BufError)
+                || z.total_out() > max_work
+            {
                 return None;
             }
         }
@@ -238,15 +249,26 @@ fn walk_local(d: &[u8], max_work: u64) -> (Vec<Item>, usize, Option<String>) {
                 None => {
                     it.data = ds..d.len();
                     out.push(it);
-                    return (out, d.len(), Some("entry with a data descriptor could not be delimited".into()));
+                    return (
+                        out,
+                        d.len(),
+                        Some("entry with a data descriptor could not be delimited".into()),
+                    );
                 }
             }
         } else {
-            let end = usize::try_from(it.csize).ok().and_then(|c| ds.checked_add(c));
+            let end = usize::try_from(it.csize)
+                .ok()
+                .and_then(|c| ds.checked_add(c));
             match end {
                 Some(e) if e <= d.len() => it.data = ds..e,
                 _ => {
-                    let e = format!("'{}' claims {} bytes, only {} left", it.name, it.csize, d.len().saturating_sub(ds));
+                    let e = format!(
+                        "'{}' claims {} bytes, only {} left",
+                        it.name,
+                        it.csize,
+                        d.len().saturating_sub(ds)
+                    );
                     it.data = ds.min(d.len())..d.len();
                     out.push(it);
                     return (out, d.len(), Some(e));
@@ -258,10 +280,10 @@ fn walk_local(d: &[u8], max_work: u64) -> (Vec<Item>, usize, Option<String>) {
             // [signature] crc csize usize (sizes are 8 bytes each for Zip64)
             let sig = d.get(p..p + 4) == Some(DESC);
             p += if sig { 16 } else { 12 };
-            if u32le(d, p) != Some(0x0201_4b50) && u32le(d, p) != Some(0x0403_4b50) {
-                if u32le(d, p + 8).map(|s| s == 0x0201_4b50 || s == 0x0403_4b50) == Some(true) {
-                    p += 8; // Zip64 descriptor
-                }
+            let is_header =
+                |at: usize| u32le(d, at).is_some_and(|s| s == 0x0201_4b50 || s == 0x0403_4b50);
+            if !is_header(p) && is_header(p + 8) {
+                p += 8; // Zip64 descriptor
             }
             p = p.min(d.len());
         }
@@ -347,7 +369,8 @@ fn parse(d: &[u8], max_work: u64) -> Option<(Vec<Item>, usize, Option<String>)> 
             off = e + 4;
         }
     }
-    let e = err.unwrap_or_else(|| "no central directory; entries recovered from local headers".into());
+    let e =
+        err.unwrap_or_else(|| "no central directory; entries recovered from local headers".into());
     Some((local, q, Some(e)))
 }
 
@@ -364,7 +387,9 @@ fn locate(d: &[u8], items: &mut Vec<Item>, errors: &mut Vec<String>) {
             errors.push(format!("'{}': no local header at {:#x}", it.name, it.local));
             continue;
         };
-        let end = usize::try_from(it.csize).ok().and_then(|c| ds.checked_add(c));
+        let end = usize::try_from(it.csize)
+            .ok()
+            .and_then(|c| ds.checked_add(c));
         match end {
             Some(e) if e <= d.len() => it.data = ds..e,
             _ => {
@@ -399,7 +424,12 @@ fn locate(d: &[u8], items: &mut Vec<Item>, errors: &mut Vec<String>) {
         .collect();
 }
 
-fn decoder<'a>(method: u16, flags: u16, src: &'a [u8], usize: u64) -> Result<Box<dyn Read + 'a>, String> {
+fn decoder<'a>(
+    method: u16,
+    flags: u16,
+    src: &'a [u8],
+    usize: u64,
+) -> Result<Box<dyn Read + 'a>, String> {
     Ok(match method {
         0 => Box::new(src),
         8 => Box::new(flate2::bufread::DeflateDecoder::new(src)),
@@ -407,15 +437,26 @@ fn decoder<'a>(method: u16, flags: u16, src: &'a [u8], usize: u64) -> Result<Box
         14 => {
             // u8 major, u8 minor, u16 props size, props (5 bytes), raw LZMA
             let psize = u16le(src, 2).ok_or("LZMA header truncated")? as usize;
-            let props = src.get(4..4 + psize).filter(|p| p.len() >= 5).ok_or("LZMA props")?;
+            let props = src
+                .get(4..4 + psize)
+                .filter(|p| p.len() >= 5)
+                .ok_or("LZMA props")?;
             let dict = u32::from_le_bytes([props[1], props[2], props[3], props[4]]);
             // flag bit 1: the stream has an end marker; otherwise it stops at the size
             let size = if flags & 2 != 0 { u64::MAX } else { usize };
-            let r = lzma_rust2::LzmaReader::new_with_props(&src[4 + psize..], size, props[0], dict.max(4096), None)
-                .map_err(|e| format!("LZMA: {e}"))?;
+            let r = lzma_rust2::LzmaReader::new_with_props(
+                &src[4 + psize..],
+                size,
+                props[0],
+                dict.max(4096),
+                None,
+            )
+            .map_err(|e| format!("LZMA: {e}"))?;
             Box::new(r)
         }
-        93 => Box::new(ruzstd::decoding::StreamingDecoder::new(src).map_err(|e| format!("zstd: {e}"))?),
+        93 => Box::new(
+            ruzstd::decoding::StreamingDecoder::new(src).map_err(|e| format!("zstd: {e}"))?,
+        ),
         95 => Box::new(lzma_rust2::XzReader::new(src, false)),
         m => return Err(format!("compression method {m} not supported")),
     })
@@ -442,8 +483,8 @@ impl Handler for Zip {
     }
 
     fn extract(&self, data: &Bytes, _chunk: &Chunk, out: &mut Sink) -> FormatResult<()> {
-        let (mut items, _, err) =
-            parse(data, out.budget()).ok_or_else(|| FormatError::Invalid("zip: no local header".into()))?;
+        let (mut items, _, err) = parse(data, out.budget())
+            .ok_or_else(|| FormatError::Invalid("zip: no local header".into()))?;
         let mut errors: Vec<String> = err.into_iter().collect();
         locate(data, &mut items, &mut errors);
         for it in items {
@@ -480,7 +521,10 @@ impl Handler for Zip {
                 let (mut v, _) = out.read_bounded(r.take(it.usize.saturating_add(1)), "zip")?;
                 if v.len() as u64 > it.usize {
                     v.truncate(it.usize as usize);
-                    errors.push(format!("'{}' decodes to more than its declared {} bytes; cut", it.name, it.usize));
+                    errors.push(format!(
+                        "'{}' decodes to more than its declared {} bytes; cut",
+                        it.name, it.usize
+                    ));
                 }
                 Bytes::from(v)
             };
@@ -490,7 +534,10 @@ impl Handler for Zip {
             if kind == Some(0o120000) {
                 let t = String::from_utf8_lossy(&content).into_owned();
                 if crate::formats::tar::link_escapes(&it.name, &t) {
-                    errors.push(format!("symlink '{}' -> '{t}' points above the archive root", it.name));
+                    errors.push(format!(
+                        "symlink '{}' -> '{t}' points above the archive root",
+                        it.name
+                    ));
                 }
                 out.symlink(&it.name, meta, &t)?;
             } else {
@@ -519,12 +566,17 @@ mod tests {
 
     impl Builder {
         fn new() -> Builder {
-            Builder { out: Vec::new(), cd: Vec::new(), n: 0 }
+            Builder {
+                out: Vec::new(),
+                cd: Vec::new(),
+                n: 0,
+            }
         }
         /// Add an entry; `deflate` compresses; `unix` sets the Unix mode in the directory.
         fn add(&mut self, name: &str, body: &[u8], deflate: bool, unix: u32) -> usize {
             let data = if deflate {
-                let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+                let mut e =
+                    flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
                 e.write_all(body).unwrap();
                 e.finish().unwrap()
             } else {
@@ -595,8 +647,14 @@ mod tests {
         img.extend([0x44u8; 40]);
         let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(img));
         let r = tree.get("0x28.zip/bin/run.sh").unwrap();
-        assert_eq!((&r.data[..], r.meta.mode, r.meta.mtime), (&body[..], 0o755, 1_577_880_000));
-        assert_eq!(tree.get("0x28.zip/bin/sh").unwrap().link_target.as_deref(), Some("busybox"));
+        assert_eq!(
+            (&r.data[..], r.meta.mode, r.meta.mtime),
+            (&body[..], 0o755, 1_577_880_000)
+        );
+        assert_eq!(
+            tree.get("0x28.zip/bin/sh").unwrap().link_target.as_deref(),
+            Some("busybox")
+        );
         assert_eq!(&tree.get("0x28.zip/stored.txt").unwrap().data[..], b"plain");
         assert_eq!(tree.layers[0].size, z.len() as u64);
         assert!(tree.errors.is_empty(), "{:?}", tree.errors);
@@ -616,7 +674,11 @@ mod tests {
         assert_eq!(tree.get("0x0.zip/a").unwrap().size, 1 << 20);
         assert_eq!(tree.files().count(), 1);
         assert_eq!(tree.errors.len(), 1, "{:?}", tree.errors);
-        assert!(tree.errors[0].error.contains("199 entries overlap"), "{:?}", tree.errors);
+        assert!(
+            tree.errors[0].error.contains("199 entries overlap"),
+            "{:?}",
+            tree.errors
+        );
     }
 
     #[test]
@@ -627,11 +689,26 @@ mod tests {
         let z = b.finish();
         let cut = z[..z.len() - 40].to_vec(); // directory damaged
         let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(cut));
-        assert_eq!(&tree.get("0x0.zip/one.txt").unwrap().data[..], b"first entry");
+        assert_eq!(
+            &tree.get("0x0.zip/one.txt").unwrap().data[..],
+            b"first entry"
+        );
         assert_eq!(tree.get("0x0.zip/two.txt").unwrap().size, 1300);
         assert_eq!(tree.layers[0].variant, "damaged");
-        assert!(tree.errors.iter().any(|e| e.error.contains("no central directory")), "{:?}", tree.errors);
-        assert!(tree.errors.iter().any(|e| e.error.contains("outside the layer")), "{:?}", tree.errors);
+        assert!(
+            tree.errors
+                .iter()
+                .any(|e| e.error.contains("no central directory")),
+            "{:?}",
+            tree.errors
+        );
+        assert!(
+            tree.errors
+                .iter()
+                .any(|e| e.error.contains("outside the layer")),
+            "{:?}",
+            tree.errors
+        );
     }
 
     #[test]
@@ -644,6 +721,12 @@ mod tests {
         z[cd + 24..cd + 28].copy_from_slice(&10u32.to_le_bytes());
         let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(z));
         assert_eq!(tree.get("0x0.zip/x").unwrap().size, 10);
-        assert!(tree.errors[0].error.contains("more than its declared 10 bytes"), "{:?}", tree.errors);
+        assert!(
+            tree.errors[0]
+                .error
+                .contains("more than its declared 10 bytes"),
+            "{:?}",
+            tree.errors
+        );
     }
 }

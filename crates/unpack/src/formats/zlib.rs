@@ -76,7 +76,13 @@ impl Handler for Zlib {
             Some(_) => chunk,
             None => {
                 own = self
-                    .identify(data, 0, &Probe { max_output: out.budget() })
+                    .identify(
+                        data,
+                        0,
+                        &Probe {
+                            max_output: out.budget(),
+                        },
+                    )
                     .ok_or_else(|| FormatError::Invalid("zlib stream does not decode".into()))?;
                 &own
             }
@@ -127,8 +133,9 @@ mod tests {
         let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(z));
         assert!(tree.layers.is_empty());
         // a header whose check bits fail is refused without decoding
-        let tree = Unpacker::new(Limits::default())
-            .unpack_bytes(Bytes::from_static(b"\x78\x9d\x00\x00\x00\x00\x00\x00\x00\x00"));
+        let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from_static(
+            b"\x78\x9d\x00\x00\x00\x00\x00\x00\x00\x00",
+        ));
         assert!(tree.layers.is_empty());
     }
 }
