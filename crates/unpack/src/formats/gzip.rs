@@ -142,6 +142,72 @@ pub fn stream_output_name(blob_name: &str, suffixes: &[&str]) -> String {
     "data".to_string()
 }
 
+/// What a bounded decode inside `identify` produced.
+pub struct Probed {
+    pub out: Vec<u8>,
+    /// The output reached the bound; the stream is larger.
+    pub truncated: bool,
+    /// The decoder failed (after `out.len()` bytes of output).
+    pub error: Option<std::io::Error>,
+}
+
+/// Decode at most `max` bytes from `reader` (one extra byte is read to detect that the
+/// stream is larger, then dropped). Shared by the compression handlers' `identify`.
+pub fn read_probe(reader: impl Read, max: u64) -> Probed {
+    let mut out = Vec::new();
+    let r = reader.take(max.saturating_add(1)).read_to_end(&mut out);
+    let truncated = out.len() as u64 > max;
+    if truncated {
+        out.truncate(max as usize);
+    }
+    Probed {
+        out,
+        truncated,
+        error: r.err(),
+    }
+}
+
+/// Turn a probe result into a chunk: `end` is where the stream ended when it decoded
+/// completely; a truncated output runs to the end of the blob. A damaged stream is kept
+/// (variant `damaged`) when it produced at least `min_damaged` bytes.
+pub fn probed_chunk(
+    p: Probed,
+    start: usize,
+    end: usize,
+    blob_len: usize,
+    min_damaged: usize,
+) -> Option<Chunk> {
+    let (end, truncated, variant) = match (&p.error, p.truncated) {
+        (_, true) => (blob_len, true, String::new()),
+        (None, false) => (end, false, String::new()),
+        (Some(_), false) if p.out.len() >= min_damaged => (blob_len, false, "damaged".into()),
+        (Some(_), false) => return None,
+    };
+    if end <= start || end > blob_len {
+        return None;
+    }
+    Some(Chunk {
+        start,
+        end,
+        decoded: Some(Bytes::from(p.out)),
+        truncated,
+        variant,
+    })
+}
+
+/// Common `extract` of single-output compression handlers: store the decoded output under
+/// `name`; a damaged stream keeps its decoded part and reports the damage.
+pub fn emit_stream(format: &str, chunk: &Chunk, name: &str, out: &mut Sink) -> FormatResult<()> {
+    let decoded = chunk.decoded.clone().unwrap_or_default();
+    out.file(name, Meta::mode(0o644), decoded)?;
+    if chunk.variant == "damaged" {
+        return Err(FormatError::Truncated(format!(
+            "{format} stream is damaged or ends early; decoded part kept"
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,13 +6,31 @@ use std::sync::Arc;
 use crate::handler::HandlerRef;
 
 pub mod android_sparse;
+pub mod ar;
+pub mod bzip2;
+pub mod cpio;
 pub mod fit;
 pub mod gzip;
 pub mod jffs2;
+pub mod leaf_bmp;
+pub mod leaf_gif;
+pub mod leaf_jpeg;
+pub mod leaf_pdf;
+pub mod leaf_png;
+pub mod leaf_riff;
+pub mod lz4;
+pub mod lzma;
+pub mod lzo;
+pub mod sevenz;
+pub mod tar;
 pub mod tplink;
 pub mod trx;
 pub mod uimage;
+pub mod xz;
 pub mod yaffs2;
+pub mod zip;
+pub mod zlib;
+pub mod zstd;
 
 /// Every handler, in priority order.
 pub fn all() -> Vec<HandlerRef> {
@@ -27,8 +45,26 @@ pub fn all() -> Vec<HandlerRef> {
         Arc::new(jffs2::Jffs2),
         Arc::new(yaffs2::Yaffs2),
         // archives
+        Arc::new(tar::Tar),
+        Arc::new(cpio::Cpio),
+        Arc::new(ar::Ar),
+        Arc::new(zip::Zip),
+        Arc::new(sevenz::SevenZ),
         // compression
         Arc::new(gzip::Gzip),
+        Arc::new(xz::Xz),
+        Arc::new(bzip2::Bzip2),
+        Arc::new(zstd::Zstd),
+        Arc::new(lz4::Lz4),
+        Arc::new(lzo::Lzo),
+        Arc::new(lzma::Lzma),
+        Arc::new(zlib::Zlib),
         // leaves (recognised and skipped)
+        Arc::new(leaf_pdf::Pdf),
+        Arc::new(leaf_jpeg::Jpeg),
+        Arc::new(leaf_png::Png),
+        Arc::new(leaf_gif::Gif),
+        Arc::new(leaf_bmp::Bmp),
+        Arc::new(leaf_riff::Riff),
     ]
 }
