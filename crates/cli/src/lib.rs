@@ -4,5 +4,6 @@
 pub mod certs;
 pub mod cmd_equiv;
 pub mod cmd_network;
+pub mod cmd_serve;
 pub mod pipeline;
 pub mod sandbox;

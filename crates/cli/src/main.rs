@@ -40,6 +40,10 @@ enum Cmd {
     Network(NetworkArgs),
     /// Print the supported formats as Markdown (docs/formats.md).
     Formats,
+    /// Run the lab service (HTTP API and web UI, with an in-process worker).
+    Serve(ServeArgs),
+    /// Process queued jobs of a shared database (scale-out).
+    Worker(WorkerArgs),
 }
 
 #[derive(Args, Clone)]
@@ -175,6 +179,49 @@ struct NetworkArgs {
     format: String,
     #[arg(short = 'o', long = "output")]
     output: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Data directory (database and image store); a per-user directory by default.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Database URL (postgres://... for a shared database); SQLite in the data directory by default.
+    #[arg(long)]
+    database: Option<String>,
+    /// Create an organization (if needed) and print a new API token for it: ORG ROLE
+    /// (role: lab, vendor or operator).
+    #[arg(long, num_args = 2, value_names = ["ORG", "ROLE"])]
+    create_token: Option<Vec<String>>,
+    /// Do not run an in-process worker (separate `netvet worker` processes do the scans).
+    #[arg(long)]
+    no_worker: bool,
+    /// Largest accepted upload (suffixes K, M, G allowed).
+    #[arg(long, value_parser = parse_size)]
+    max_upload: Option<u64>,
+}
+
+#[derive(Args)]
+struct WorkerArgs {
+    #[arg(long)]
+    data: Option<PathBuf>,
+    #[arg(long)]
+    database: Option<String>,
+    /// Stop after this many jobs.
+    #[arg(long)]
+    max_jobs: Option<u64>,
+}
+
+fn service_config(data: &Option<PathBuf>, database: &Option<String>) -> netvet_server::Config {
+    let dir = data
+        .clone()
+        .unwrap_or_else(netvet_cli::cmd_serve::default_data_dir);
+    let mut c = netvet_server::Config::new(dir);
+    c.database = database.clone();
+    c
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {
@@ -382,6 +429,28 @@ fn not_yet(what: &str) -> Result<u8, Fail> {
 fn run(cli: Cli) -> Result<u8, Fail> {
     match cli.cmd {
         Cmd::Scan(a) => cmd_scan(a),
+        Cmd::Serve(a) => {
+            let mut config = service_config(&a.data, &a.database);
+            if let Some(m) = a.max_upload {
+                config.max_upload = m;
+            }
+            if let Some(v) = &a.create_token {
+                let t = netvet_cli::cmd_serve::create_token(config, &v[0], &v[1])
+                    .map_err(|e| Fail(2, format!("{e:#}")))?;
+                println!("{t}");
+                return Ok(0);
+            }
+            netvet_cli::cmd_serve::serve(config, &a.listen, !a.no_worker)
+                .map_err(|e| Fail(2, format!("{e:#}")))?;
+            Ok(0)
+        }
+        Cmd::Worker(a) => {
+            let config = service_config(&a.data, &a.database);
+            let n = netvet_cli::cmd_serve::worker(config, a.max_jobs)
+                .map_err(|e| Fail(2, format!("{e:#}")))?;
+            eprintln!("netvet worker: {n} job(s) done");
+            Ok(0)
+        }
         Cmd::Formats => {
             print!("{}", netvet_unpack::formats_markdown());
             Ok(0)

@@ -1,0 +1,104 @@
+//! `netvet serve` and `netvet worker`: the lab service with this binary's scan engine.
+
+use crate::pipeline::{self, ScanOptions};
+use netvet_server::{AppState, Config, Engine};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The scan engine of this binary, for the service.
+pub struct LocalEngine {
+    analyzers: netvet_analyze::Analyzers,
+    opts: ScanOptions,
+}
+
+impl LocalEngine {
+    pub fn new() -> anyhow::Result<LocalEngine> {
+        let opts = ScanOptions::default();
+        let analyzers = netvet_analyze::Analyzers::new(&opts.rules)?;
+        Ok(LocalEngine { analyzers, opts })
+    }
+}
+
+impl Engine for LocalEngine {
+    fn scan(&self, image: &Path, name: &str) -> anyhow::Result<netvet_model::Report> {
+        let unpacker = netvet_unpack::Unpacker::new(self.opts.limits.clone());
+        let mut s = pipeline::scan(image, &unpacker, &self.analyzers, &self.opts)?;
+        s.report.image.path = name.to_string();
+        Ok(s.report)
+    }
+
+    fn equiv(&self, a: &Path, b: &Path) -> anyhow::Result<serde_json::Value> {
+        let (text, _) = crate::cmd_equiv::equiv(a, b, "json", self.opts.limits.clone())?;
+        Ok(serde_json::from_str(&text)?)
+    }
+
+    fn diff(&self, old: &Path, new: &Path) -> anyhow::Result<serde_json::Value> {
+        let (text, _) = crate::cmd_equiv::diff(old, new, "json", &self.opts)?;
+        Ok(serde_json::from_str(&text)?)
+    }
+
+    fn network(
+        &self,
+        inventory: &str,
+        policy: &str,
+        certified: &[(String, String, String)],
+    ) -> anyhow::Result<serde_json::Value> {
+        let inv = netvet_network::Inventory::parse("inventory", inventory.as_bytes())?;
+        let pol = netvet_network::Policy::parse("policy", policy)?;
+        let recs = certified
+            .iter()
+            .map(|(sha, name, verdict)| netvet_network::CertRecord {
+                file: format!("lab scan of {name}"),
+                subject_name: name.clone(),
+                sha256: sha.clone(),
+                verdict: verdict.clone(),
+                signature_ok: true,
+                problem: None,
+            })
+            .collect();
+        let a = netvet_network::assess(&inv, &pol, &netvet_network::CertIndex::new(recs), None);
+        Ok(serde_json::to_value(&a)?)
+    }
+}
+
+/// Default per-user data directory.
+pub fn default_data_dir() -> PathBuf {
+    if let Some(x) = std::env::var_os("XDG_DATA_HOME") {
+        return PathBuf::from(x).join("netvet");
+    }
+    match std::env::var_os("HOME") {
+        Some(h) => PathBuf::from(h).join(".local/share/netvet"),
+        None => PathBuf::from(".netvet"),
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}
+
+pub fn create_token(config: Config, org: &str, role: &str) -> anyhow::Result<String> {
+    runtime()?.block_on(async {
+        let state = AppState::open(config, Arc::new(LocalEngine::new()?)).await?;
+        netvet_server::auth::create_token(&state.db, org, role).await
+    })
+}
+
+pub fn serve(config: Config, listen: &str, worker: bool) -> anyhow::Result<()> {
+    runtime()?.block_on(async {
+        let state = AppState::open(config, Arc::new(LocalEngine::new()?)).await?;
+        netvet_server::api::serve(state, listen, worker).await
+    })
+}
+
+pub fn worker(config: Config, max_jobs: Option<u64>) -> anyhow::Result<u64> {
+    runtime()?.block_on(async {
+        let state = AppState::open(config, Arc::new(LocalEngine::new()?)).await?;
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            let _ = tokio::signal::ctrl_c().await;
+            let _ = tx.send(true);
+        });
+        let id = format!("worker-{}-{}", std::process::id(), netvet_server::new_id());
+        netvet_server::jobs::run_worker(state, id, max_jobs, rx).await
+    })
+}
