@@ -6,11 +6,14 @@ use std::sync::Arc;
 use crate::handler::HandlerRef;
 
 pub mod gzip;
+pub mod partitions;
 
 /// Every handler, in priority order.
 pub fn all() -> Vec<HandlerRef> {
     vec![
         // firmware containers (their headers wrap everything else)
+        Arc::new(partitions::Gpt),
+        Arc::new(partitions::Mbr),
         // file systems
         // archives
         // compression
