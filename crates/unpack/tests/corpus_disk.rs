@@ -29,8 +29,16 @@ fn dump(tree: &Tree) {
     }
     for e in &tree.entries {
         eprintln!(
-            "{:?} {} {:o} {}:{} {} {} {:?}",
-            e.kind, e.path, e.meta.mode, e.meta.uid, e.meta.gid, e.meta.mtime, e.size, e.link_target
+            "{:?} {} {:o} {}:{} {} {} {:?} {:?}",
+            e.kind,
+            e.path,
+            e.meta.mode,
+            e.meta.uid,
+            e.meta.gid,
+            e.meta.mtime,
+            e.size,
+            e.link_target,
+            String::from_utf8_lossy(&e.data[..e.data.len().min(40)])
         );
     }
     eprintln!("errors {:?}", tree.errors);
@@ -82,4 +90,114 @@ fn dump_xz() {
             let _ = unpack_bytes(d);
         }
     }
+}
+
+const UNBLOB_FS: &str = "images/unblob-early/tests/integration/filesystem";
+
+#[test]
+fn mbr_img_partitions_hold_ext_file_systems() {
+    let Some(img) = unxz(&format!("{FACT}/generic_fs/test/data/mbr.img.xz")) else {
+        return;
+    };
+    let tree = unpack_bytes(img);
+    // part1 is NTFS (not unpacked); part2..4 are ext4, ext3 and a truncated ext2
+    assert_eq!(tree.get("0x0.mbr/part1").unwrap().size, 2 << 20);
+    let formats: Vec<(&str, &str)> = tree
+        .layers
+        .iter()
+        .map(|l| (l.path.as_str(), l.variant.as_str()))
+        .collect();
+    assert_eq!(
+        formats,
+        [
+            ("0x0.mbr", "truncated"),
+            ("0x0.mbr/part2.extract/0x0.ext", "ext4"),
+            ("0x0.mbr/part3.extract/0x0.ext", "ext3"),
+            ("0x0.mbr/part4.extract/0x0.ext", "ext2 truncated"),
+        ]
+    );
+    let y = tree
+        .get("0x0.mbr/part2.extract/0x0.ext/yara_test_file")
+        .expect("ext4 file");
+    assert_eq!(y.size, 23);
+    assert_eq!((y.meta.mode, y.meta.uid, y.meta.gid), (0o664, 1002, 1002));
+    let t = tree
+        .get("0x0.mbr/part3.extract/0x0.ext/testfile1")
+        .expect("ext3 file");
+    assert!(t.data.starts_with(b"test file:\ncontent: MyTestRule 1.2.3\n"));
+    assert_eq!(
+        tree.get("0x0.mbr/part4.extract/0x0.ext/lost+found")
+            .unwrap()
+            .kind,
+        EntryKind::Dir
+    );
+    // the image itself is cut short: both the table and the last file system say so
+    assert_eq!(tree.errors.len(), 2, "{:?}", tree.errors);
+}
+
+#[test]
+fn ext2_ext3_ext4_images() {
+    for (name, variant) in [("ext2", "ext2"), ("ext3", "ext3"), ("ext4", "ext4")] {
+        let Some(img) = unxz(&format!("{FACT}/sevenz/test/data/{name}.img.xz")) else {
+            return;
+        };
+        let tree = unpack_bytes(img);
+        assert!(tree.errors.is_empty(), "{name}: {:?}", tree.errors);
+        assert_eq!(tree.layers[0].variant, variant);
+        let f = tree
+            .get("0x0.ext/get_files_test/generic folder/test file 3_.txt")
+            .expect(name);
+        assert_eq!(&f.data[..], b"The third test file!");
+        assert_eq!((f.meta.mode, f.meta.uid, f.meta.mtime), (0o644, 1000, 1442312440));
+        let t = tree.get("0x0.ext/get_files_test/testfile2").unwrap();
+        assert_eq!(&t.data[..], b"This is the second test file");
+        assert_eq!(tree.get("0x0.ext/lost+found").unwrap().meta.mode, 0o700);
+        assert_eq!(tree.file_count(), 3, "{name}");
+    }
+}
+
+#[test]
+fn fat_images() {
+    for (rel, prefix) in [
+        (format!("{UNBLOB_FS}/fat/fat12/__input__/cherry.fat12"), "cherry"),
+        (format!("{UNBLOB_FS}/fat/fat16/__input__/banana.fat16"), "banana"),
+    ] {
+        let Some(tree) = unpack(&rel) else {
+            return;
+        };
+        assert!(tree.errors.is_empty(), "{:?}", tree.errors);
+        assert_eq!(tree.file_count(), 4);
+        for i in 1..=4 {
+            let e = tree
+                .get(&format!("0x0.fat/{prefix}{i}.txt"))
+                .expect("fat file");
+            assert_eq!(&e.data[..], format!("{prefix}{i}\n").as_bytes());
+        }
+    }
+    let Some(img) = unxz(&format!("{FACT}/sevenz/test/data/fat.img.xz")) else {
+        return;
+    };
+    let tree = unpack_bytes(img);
+    assert_eq!(tree.layers[0].variant, "fat16");
+    let f = tree
+        .get("0x0.fat/get_files_test/generic folder/test file 3_.txt")
+        .unwrap();
+    assert_eq!(&f.data[..], b"The third test file!");
+}
+
+#[test]
+fn floppinux_fat12_boot_floppy() {
+    let Some(tree) = unpack("images/floppinux/floppinux.img") else {
+        return;
+    };
+    assert_eq!(tree.layers[0].format, "fat");
+    assert_eq!(tree.layers[0].size, 1_474_560);
+    let cfg = tree.get("0x0.fat/syslinux.cfg").unwrap();
+    assert!(cfg.data.starts_with(b"DEFAULT linux\nLABEL linux\n"));
+    assert_eq!(tree.get("0x0.fat/bzImage").unwrap().size, 607_280);
+    let ld = tree.get("0x0.fat/ldlinux.sys").unwrap();
+    assert_eq!(ld.meta.mode, 0o444, "read-only attribute");
+    let xz = tree.get("0x0.fat/rootfs.cpio.xz").unwrap();
+    assert_eq!(xz.size, 125_048);
+    assert!(xz.data.starts_with(b"\xfd7zXZ\0"));
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::handler::HandlerRef;
 
+pub mod ext;
 pub mod fat;
 pub mod gzip;
 pub mod partitions;
@@ -16,6 +17,7 @@ pub fn all() -> Vec<HandlerRef> {
         Arc::new(partitions::Gpt),
         Arc::new(partitions::Mbr),
         // file systems
+        Arc::new(ext::Ext),
         Arc::new(fat::Fat),
         // archives
         // compression
