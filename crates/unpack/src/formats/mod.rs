@@ -9,6 +9,7 @@ pub mod ext;
 pub mod fat;
 pub mod gzip;
 pub mod partitions;
+pub mod ubi;
 
 /// Every handler, in priority order.
 pub fn all() -> Vec<HandlerRef> {
@@ -19,6 +20,7 @@ pub fn all() -> Vec<HandlerRef> {
         // file systems
         Arc::new(ext::Ext),
         Arc::new(fat::Fat),
+        Arc::new(ubi::Ubi),
         // archives
         // compression
         Arc::new(gzip::Gzip),
