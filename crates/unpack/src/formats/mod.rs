@@ -10,6 +10,7 @@ pub mod fat;
 pub mod gzip;
 pub mod partitions;
 pub mod ubi;
+pub mod ubifs;
 
 /// Every handler, in priority order.
 pub fn all() -> Vec<HandlerRef> {
@@ -21,6 +22,7 @@ pub fn all() -> Vec<HandlerRef> {
         Arc::new(ext::Ext),
         Arc::new(fat::Fat),
         Arc::new(ubi::Ubi),
+        Arc::new(ubifs::Ubifs),
         // archives
         // compression
         Arc::new(gzip::Gzip),
