@@ -201,3 +201,116 @@ fn floppinux_fat12_boot_floppy() {
     assert_eq!(xz.size, 125_048);
     assert!(xz.data.starts_with(b"\xfd7zXZ\0"));
 }
+
+const FACT_UBI: &str = "images/fact_extractor/fact_extractor/plugins/unpacking/ubi/test/data";
+
+/// The fact_extractor UBIFS tree (LZO-compressed), below `root`.
+fn assert_fact_ubifs(tree: &Tree, root: &str) {
+    let f = tree
+        .get(&format!("{root}/generic folder/test file 3_.txt"))
+        .expect("ubifs file");
+    assert_eq!(&f.data[..], b"The third test file!");
+    assert_eq!((f.meta.mode, f.meta.uid, f.meta.gid), (0o644, 1000, 1000));
+    assert_eq!(f.meta.mtime, 1_470_298_788);
+    let t = tree.get(&format!("{root}/testfile1")).unwrap();
+    assert_eq!(t.size, 62);
+    assert!(t.data.starts_with(b"test file:\ncontent: MyTestRule 1.2.3\n"));
+    assert_eq!(
+        &tree.get(&format!("{root}/testfile2")).unwrap().data[..],
+        b"This is the second test file"
+    );
+    assert_eq!(
+        tree.get(&format!("{root}/generic folder")).unwrap().kind,
+        EntryKind::Dir
+    );
+}
+
+#[test]
+fn ubi_image_volume_holds_ubifs() {
+    let Some(tree) = unpack(&format!("{FACT_UBI}/ubi.img")) else {
+        return;
+    };
+    assert!(tree.errors.is_empty(), "{:?}", tree.errors);
+    assert_eq!(tree.layers[0].variant, "peb 1024");
+    let vol = tree.get("0x0.ubi/rootfs").expect("volume named from the table");
+    assert_eq!(vol.size, 1_703_936);
+    assert_eq!(tree.layers[1].format, "ubifs");
+    assert_fact_ubifs(&tree, "0x0.ubi/rootfs.extract/0x0.ubifs");
+    assert_eq!(tree.file_count(), 4);
+}
+
+#[test]
+fn raw_ubifs_images() {
+    let Some(tree) = unpack(&format!("{FACT_UBI}/test.ubifs")) else {
+        return;
+    };
+    assert!(tree.errors.is_empty(), "{:?}", tree.errors);
+    assert_fact_ubifs(&tree, "0x0.ubifs");
+    assert_eq!(tree.file_count(), 3);
+
+    let Some(tree) = unpack(&format!("{UNBLOB_FS}/ubi/ubifs/__input__/banana.ubifs")) else {
+        return;
+    };
+    assert!(tree.errors.is_empty(), "{:?}", tree.errors);
+    assert_eq!(tree.layers[0].variant, "leb 15360");
+    for i in 1..=4 {
+        let e = tree.get(&format!("0x0.ubifs/banana{i}.txt")).unwrap();
+        assert_eq!(&e.data[..], format!("banana{i}\n").as_bytes());
+        assert_eq!((e.meta.uid, e.meta.mtime), (1000, 1_625_762_349));
+    }
+}
+
+#[test]
+fn ubi_static_and_dynamic_volumes() {
+    let Some(tree) = unpack(&format!("{UNBLOB_FS}/ubi/ubi/__input__/fruits.ubi")) else {
+        return;
+    };
+    assert!(tree.errors.is_empty(), "{:?}", tree.errors);
+    // static volume: exactly its data size; dynamic: whole LEBs (1024 - 128 bytes)
+    assert_eq!(&tree.get("0x0.ubi/apple").unwrap().data[..], b"apple1\n");
+    let d = tree.get("0x0.ubi/data").unwrap();
+    assert_eq!(d.size, 896);
+    assert!(d.data.starts_with(b"cherry1\n\xff\xff"));
+}
+
+/// A copy of a real UBIFS image whose root index node gets a branch to itself (CRC fixed):
+/// the walk must report the cycle and end.
+#[test]
+fn ubifs_hostile_index_cycle_on_real_image() {
+    let Some(p) = netvet_model::corpus::path(&format!("{UNBLOB_FS}/ubi/ubifs/__input__/banana.ubifs"))
+    else {
+        return;
+    };
+    let mut img = std::fs::read(p).unwrap();
+    let le32 = |d: &[u8], o: usize| u32::from_le_bytes(d[o..o + 4].try_into().unwrap());
+    let leb = le32(&img, 36) as usize;
+    // newest master node in LEB 1
+    let mut off = leb;
+    let mut master = None;
+    while le32(&img, off) == 0x0610_1831 {
+        if img[off + 20] == 7 {
+            master = Some(off);
+        }
+        off += (le32(&img, off + 16) as usize).div_ceil(8) * 8;
+    }
+    let m = master.expect("master node");
+    let (rl, ro) = (le32(&img, m + 48), le32(&img, m + 52));
+    let root = rl as usize * leb + ro as usize;
+    let level = u16::from_le_bytes([img[root + 26], img[root + 27]]);
+    // point the first branch of the root index node at the root itself, fix the CRC
+    img[root + 28..root + 32].copy_from_slice(&rl.to_le_bytes());
+    img[root + 32..root + 36].copy_from_slice(&ro.to_le_bytes());
+    let len = le32(&img, root + 16) as usize;
+    let crc = !crc32fast::hash(&img[root + 8..root + len]);
+    img[root + 4..root + 8].copy_from_slice(&crc.to_le_bytes());
+    let tree = unpack_bytes(img);
+    // the overwritten branch held the whole tree: nothing is listed, the walk ends, and
+    // the cycle is named
+    assert_eq!(level, 1);
+    assert_eq!((rl, ro), (10, 320));
+    assert_eq!(tree.errors.len(), 1, "{:?}", tree.errors);
+    assert_eq!(
+        tree.errors[0].error,
+        "invalid: index node 10:320 is referenced again (cycle in the index); skipped"
+    );
+}

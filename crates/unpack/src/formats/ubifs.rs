@@ -374,7 +374,11 @@ impl Handler for Ubifs {
                         let block = (le32(n, 28) & 0x1fff_ffff) as u64;
                         blocks.entry(inum).or_default().push((block, cl, co));
                     }
-                    _ => {} // xattr entries, truncation nodes
+                    T_INO | T_DENT | T_DATA => {
+                        fs.err(format!("node {cl}:{co} of type {t} is too short"));
+                    }
+                    3 | 4 => {} // extended attribute entries, truncation nodes
+                    t => fs.err(format!("index leaf {cl}:{co} points to a type {t} node")),
                 }
             }
         }
@@ -561,6 +565,10 @@ mod tests {
         let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
         std::io::Write::write_all(&mut z, &text[4096..]).unwrap();
         let z = z.finish().unwrap();
+        let zs = ruzstd::encoding::compress_to_vec(
+            &b"zstd block ".repeat(400)[..4000],
+            ruzstd::encoding::CompressionLevel::Fastest,
+        );
         let nodes = vec![
             ino(1, 0o40755, 0, b""),
             ino(65, 0o40700, 0, b""),
@@ -568,6 +576,7 @@ mod tests {
             ino(67, 0o120777, 7, b"busybox"),
             ino(68, 0o20600, 0, &[5, 1, 0, 0]),
             ino(69, 0o104755, 3, b""),
+            ino(70, 0o100600, 4000, b""),
             dent(1, "etc", 65, 1),
             dent(65, "motd", 66, 0),
             dent(65, "motd.hard", 66, 0),
@@ -575,9 +584,11 @@ mod tests {
             dent(1, "console", 68, 4),
             dent(1, "su", 69, 0),
             dent(65, "loop", 1, 1),
+            dent(65, "zstd", 70, 0),
             data(66, 0, 1, 4096, &lzo),
             data(66, 1, 2, (text.len() - 4096) as u32, &z),
             data(69, 0, 0, 3, b"abc"),
+            data(70, 0, 3, 4000, &zs),
         ];
         let mut off = 3 * LEB;
         let mut branches = Vec::new();
@@ -620,6 +631,8 @@ mod tests {
         let sh = tree.get("0x0.ubifs/sh").unwrap();
         assert_eq!(sh.link_target.as_deref(), Some("busybox"));
         assert_eq!(tree.get("0x0.ubifs/console").unwrap().kind, EntryKind::CharDevice);
+        let zs = tree.get("0x0.ubifs/etc/zstd").unwrap();
+        assert_eq!(&zs.data[..], &b"zstd block ".repeat(400)[..4000]);
         let su = tree.get("0x0.ubifs/su").unwrap();
         assert_eq!((&su.data[..], su.meta.mode), (&b"abc"[..], 0o4755));
         // etc/loop points back at the root: reported, not followed
