@@ -8,6 +8,7 @@ use crate::handler::HandlerRef;
 pub mod ext;
 pub mod fat;
 pub mod gzip;
+pub mod iso9660;
 pub mod partitions;
 pub mod ubi;
 pub mod ubifs;
@@ -21,6 +22,7 @@ pub fn all() -> Vec<HandlerRef> {
         // file systems
         Arc::new(ext::Ext),
         Arc::new(fat::Fat),
+        Arc::new(iso9660::Iso9660),
         Arc::new(ubi::Ubi),
         Arc::new(ubifs::Ubifs),
         // archives
