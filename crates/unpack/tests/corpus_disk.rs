@@ -25,7 +25,10 @@ fn unpack_bytes(data: Vec<u8>) -> Tree {
 
 fn dump(tree: &Tree) {
     for l in &tree.layers {
-        eprintln!("layer {} {} {:?} {:#x}+{:#x}", l.path, l.format, l.variant, l.offset, l.size);
+        eprintln!(
+            "layer {} {} {:?} {:#x}+{:#x}",
+            l.path, l.format, l.variant, l.offset, l.size
+        );
     }
     for e in &tree.entries {
         eprintln!(
@@ -124,7 +127,9 @@ fn mbr_img_partitions_hold_ext_file_systems() {
     let t = tree
         .get("0x0.mbr/part3.extract/0x0.ext/testfile1")
         .expect("ext3 file");
-    assert!(t.data.starts_with(b"test file:\ncontent: MyTestRule 1.2.3\n"));
+    assert!(t
+        .data
+        .starts_with(b"test file:\ncontent: MyTestRule 1.2.3\n"));
     assert_eq!(
         tree.get("0x0.mbr/part4.extract/0x0.ext/lost+found")
             .unwrap()
@@ -148,7 +153,10 @@ fn ext2_ext3_ext4_images() {
             .get("0x0.ext/get_files_test/generic folder/test file 3_.txt")
             .expect(name);
         assert_eq!(&f.data[..], b"The third test file!");
-        assert_eq!((f.meta.mode, f.meta.uid, f.meta.mtime), (0o644, 1000, 1442312440));
+        assert_eq!(
+            (f.meta.mode, f.meta.uid, f.meta.mtime),
+            (0o644, 1000, 1442312440)
+        );
         let t = tree.get("0x0.ext/get_files_test/testfile2").unwrap();
         assert_eq!(&t.data[..], b"This is the second test file");
         assert_eq!(tree.get("0x0.ext/lost+found").unwrap().meta.mode, 0o700);
@@ -159,8 +167,14 @@ fn ext2_ext3_ext4_images() {
 #[test]
 fn fat_images() {
     for (rel, prefix) in [
-        (format!("{UNBLOB_FS}/fat/fat12/__input__/cherry.fat12"), "cherry"),
-        (format!("{UNBLOB_FS}/fat/fat16/__input__/banana.fat16"), "banana"),
+        (
+            format!("{UNBLOB_FS}/fat/fat12/__input__/cherry.fat12"),
+            "cherry",
+        ),
+        (
+            format!("{UNBLOB_FS}/fat/fat16/__input__/banana.fat16"),
+            "banana",
+        ),
     ] {
         let Some(tree) = unpack(&rel) else {
             return;
@@ -214,7 +228,9 @@ fn assert_fact_ubifs(tree: &Tree, root: &str) {
     assert_eq!(f.meta.mtime, 1_470_298_788);
     let t = tree.get(&format!("{root}/testfile1")).unwrap();
     assert_eq!(t.size, 62);
-    assert!(t.data.starts_with(b"test file:\ncontent: MyTestRule 1.2.3\n"));
+    assert!(t
+        .data
+        .starts_with(b"test file:\ncontent: MyTestRule 1.2.3\n"));
     assert_eq!(
         &tree.get(&format!("{root}/testfile2")).unwrap().data[..],
         b"This is the second test file"
@@ -232,7 +248,9 @@ fn ubi_image_volume_holds_ubifs() {
     };
     assert!(tree.errors.is_empty(), "{:?}", tree.errors);
     assert_eq!(tree.layers[0].variant, "peb 1024");
-    let vol = tree.get("0x0.ubi/rootfs").expect("volume named from the table");
+    let vol = tree
+        .get("0x0.ubi/rootfs")
+        .expect("volume named from the table");
     assert_eq!(vol.size, 1_703_936);
     assert_eq!(tree.layers[1].format, "ubifs");
     assert_fact_ubifs(&tree, "0x0.ubi/rootfs.extract/0x0.ubifs");
@@ -277,7 +295,8 @@ fn ubi_static_and_dynamic_volumes() {
 /// the walk must report the cycle and end.
 #[test]
 fn ubifs_hostile_index_cycle_on_real_image() {
-    let Some(p) = netvet_model::corpus::path(&format!("{UNBLOB_FS}/ubi/ubifs/__input__/banana.ubifs"))
+    let Some(p) =
+        netvet_model::corpus::path(&format!("{UNBLOB_FS}/ubi/ubifs/__input__/banana.ubifs"))
     else {
         return;
     };
@@ -313,4 +332,53 @@ fn ubifs_hostile_index_cycle_on_real_image() {
         tree.errors[0].error,
         "invalid: index node 10:320 is referenced again (cycle in the index); skipped"
     );
+}
+
+#[test]
+fn iso9660_images() {
+    let Some(tree) = unpack(&format!("{UNBLOB_FS}/iso9660/__input__/fruits.iso")) else {
+        return;
+    };
+    assert!(tree.errors.is_empty(), "{:?}", tree.errors);
+    assert_eq!(
+        &tree.get("0x0.iso9660/APPLE.TXT").unwrap().data[..],
+        b"apple\n"
+    );
+    assert_eq!(
+        &tree.get("0x0.iso9660/CHERRY.TXT").unwrap().data[..],
+        b"cherry\n"
+    );
+    assert_eq!(tree.file_count(), 2);
+
+    // Rock Ridge: lower-case names with spaces and read-only modes
+    let Some(tree) = unpack(&format!("{FACT}/sevenz/test/data/test.iso")) else {
+        return;
+    };
+    assert!(tree.errors.is_empty(), "{:?}", tree.errors);
+    let f = tree
+        .get("0x0.iso9660/generic folder/test file 3_.txt")
+        .expect("rock ridge name");
+    assert_eq!(&f.data[..], b"The third test file!");
+    assert_eq!((f.meta.mode, f.meta.mtime), (0o444, 1_442_312_440));
+    assert_eq!(
+        tree.get("0x0.iso9660/generic folder").unwrap().meta.mode,
+        0o555
+    );
+    assert!(tree
+        .get("0x0.iso9660/testfile1")
+        .unwrap()
+        .data
+        .starts_with(b"test file:\ncontent: MyTestRule 1.2.3\n"));
+
+    // zisofs-compressed file on a plain ISO 9660 image
+    let Some(tree) = unpack(&format!("{FACT}/sevenz/test/data/test_zisofs.iso")) else {
+        return;
+    };
+    assert!(tree.errors.is_empty(), "{:?}", tree.errors);
+    assert_eq!(&tree.get("0x0.iso9660/FOO").unwrap().data[..], b"foo\n");
+    let l = tree.get("0x0.iso9660/LOREM").unwrap();
+    assert_eq!(l.size, 446);
+    assert!(l
+        .data
+        .starts_with(b"Lorem ipsum dolor sit amet, consectetur "));
 }

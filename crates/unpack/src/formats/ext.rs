@@ -217,7 +217,8 @@ impl Fs<'_> {
             return None;
         }
         let off = n.checked_mul(self.sb.block_size)? as usize;
-        self.d.get(off..off.checked_add(self.sb.block_size as usize)?)
+        self.d
+            .get(off..off.checked_add(self.sb.block_size as usize)?)
     }
 
     fn inode(&self, ino: u32) -> Result<Inode, String> {
@@ -227,7 +228,9 @@ impl Fs<'_> {
         let group = ((ino - 1) / self.sb.inodes_per_group) as u64;
         let index = ((ino - 1) % self.sb.inodes_per_group) as u64;
         if group >= self.sb.groups {
-            return Err(format!("inode {ino} is in group {group}, past the last group"));
+            return Err(format!(
+                "inode {ino} is in group {group}, past the last group"
+            ));
         }
         let gdt = (self.sb.first_data_block + 1) * self.sb.block_size;
         let gd_off = gdt + group * self.sb.desc_size;
@@ -298,7 +301,13 @@ impl Fs<'_> {
     }
 
     /// Content of an inode, `size` bytes (holes read as zeros). Fails only on a limit.
-    fn read(&mut self, ino: &Inode, size: u64, what: &str, out: &mut Sink) -> FormatResult<Vec<u8>> {
+    fn read(
+        &mut self,
+        ino: &Inode,
+        size: u64,
+        what: &str,
+        out: &mut Sink,
+    ) -> FormatResult<Vec<u8>> {
         if ino.flags & FL_INLINE != 0 {
             let mut v = ino.block.to_vec();
             v.extend_from_slice(Self::inline_xattr(ino));
@@ -354,7 +363,15 @@ impl Fs<'_> {
         }
     }
 
-    fn indirect(&mut self, b: u64, level: u32, base: u64, buf: &mut [u8], nblocks: u64, what: &str) {
+    fn indirect(
+        &mut self,
+        b: u64,
+        level: u32,
+        base: u64,
+        buf: &mut [u8],
+        nblocks: u64,
+        what: &str,
+    ) {
         if b == 0 || base >= nblocks {
             return;
         }
@@ -392,7 +409,9 @@ impl Fs<'_> {
         let entries = le16(node, 2) as usize;
         let depth = le16(node, 6) as u32;
         if depth > 5 || level > 5 || entries > (node.len() - 12) / 12 {
-            self.err(format!("{what}: corrupt extent node (depth {depth}, {entries} entries)"));
+            self.err(format!(
+                "{what}: corrupt extent node (depth {depth}, {entries} entries)"
+            ));
             return;
         }
         for i in 0..entries {
@@ -417,18 +436,24 @@ impl Fs<'_> {
                         break;
                     }
                     if self.work == self.work_max {
-                        self.err(format!("{what}: extent tree revisits blocks; rest not read"));
+                        self.err(format!(
+                            "{what}: extent tree revisits blocks; rest not read"
+                        ));
                     }
                     self.copy_block(start + j, lblock + j, buf, what);
                 }
             } else {
                 let leaf = (le16(e, 8) as u64) << 32 | le32(e, 4) as u64;
                 let Some(child) = self.block(leaf).map(|b| b.to_vec()) else {
-                    self.err(format!("{what}: extent index block {leaf} outside the image"));
+                    self.err(format!(
+                        "{what}: extent index block {leaf} outside the image"
+                    ));
                     continue;
                 };
                 if le16(&child, 6) as u32 + 1 != depth {
-                    self.err(format!("{what}: extent tree depth does not decrease at block {leaf}"));
+                    self.err(format!(
+                        "{what}: extent tree depth does not decrease at block {leaf}"
+                    ));
                     continue;
                 }
                 self.extents(&child, level + 1, buf, nblocks, what);
@@ -451,7 +476,7 @@ fn dirents(data: &[u8], block: usize, filetype: bool) -> Vec<(u32, Vec<u8>)> {
             } else {
                 le16(blk, p + 6) as usize
             };
-            if rec_len < 8 || rec_len % 4 != 0 || p + rec_len > blk.len() {
+            if rec_len < 8 || !rec_len.is_multiple_of(4) || p + rec_len > blk.len() {
                 break;
             }
             if ino != 0 && name_len > 0 && 8 + name_len <= rec_len {
@@ -542,7 +567,10 @@ impl Handler for Ext {
                 }
             };
             if dir.size > MAX_DIR_BYTES {
-                fs.err(format!("directory '{shown}' claims {} bytes; not read", dir.size));
+                fs.err(format!(
+                    "directory '{shown}' claims {} bytes; not read",
+                    dir.size
+                ));
                 continue;
             }
             let raw = fs.read(&dir, dir.size, shown, out)?;
@@ -578,7 +606,9 @@ impl Handler for Ext {
                         } else if depth + 1 >= MAX_DEPTH {
                             out.limit(
                                 "max-depth",
-                                &format!("directory '{p}' nested deeper than {MAX_DEPTH}; not read"),
+                                &format!(
+                                    "directory '{p}' nested deeper than {MAX_DEPTH}; not read"
+                                ),
                             );
                         } else {
                             stack.push((ino, p, depth + 1));
@@ -815,7 +845,11 @@ mod tests {
         assert_eq!(&l.data[..], b"root:x:0:0::/root:/bin/sh\n");
         let big = tree.get("0x0.ext/etc/big").unwrap();
         assert_eq!(big.size, 20 * 1024);
-        assert_eq!(big.data[13 * 1024], 13, "block via the single-indirect block");
+        assert_eq!(
+            big.data[13 * 1024],
+            13,
+            "block via the single-indirect block"
+        );
         assert_eq!(big.data[19 * 1024 + 5], 19);
         assert_eq!(big.meta.mode, 0o4755);
         let bb = tree.get("0x0.ext/bin/busybox").unwrap();
@@ -824,8 +858,14 @@ mod tests {
         let sh = tree.get("0x0.ext/bin/sh").unwrap();
         assert_eq!(sh.link_target.as_deref(), Some("busybox"));
         let long = tree.get("0x0.ext/bin/long").unwrap();
-        assert_eq!(long.link_target.as_deref(), Some(&*format!("/{}", "x".repeat(70))));
-        assert_eq!(tree.get("0x0.ext/dev/console").unwrap().kind, EntryKind::CharDevice);
+        assert_eq!(
+            long.link_target.as_deref(),
+            Some(&*format!("/{}", "x".repeat(70)))
+        );
+        assert_eq!(
+            tree.get("0x0.ext/dev/console").unwrap().kind,
+            EntryKind::CharDevice
+        );
     }
 
     #[test]
@@ -861,7 +901,10 @@ mod tests {
         assert_eq!(tree.get("0x0.ext/etc/outside").unwrap().data.len(), 10);
         assert!(tree.get("0x0.ext/etc/passwd").is_some());
         let err = &tree.errors[0].error;
-        assert!(err.contains("outside the image") && err.contains("inode 9999"), "{err}");
+        assert!(
+            err.contains("outside the image") && err.contains("inode 9999"),
+            "{err}"
+        );
         // cut the image right after the inode table
         d.truncate(FIRST_DATA * BS + 100);
         let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(d));

@@ -110,7 +110,11 @@ fn geometry(d: &[u8]) -> Option<Geometry> {
         return None;
     }
     let total = if total16 != 0 { total16 } else { total32 };
-    let fat_size = if fat16 != 0 { fat16 } else { le32(d, 36) as u64 };
+    let fat_size = if fat16 != 0 {
+        fat16
+    } else {
+        le32(d, 36) as u64
+    };
     if total == 0 || fat_size == 0 {
         return None;
     }

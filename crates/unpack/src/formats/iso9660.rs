@@ -34,6 +34,9 @@ use crate::handler::*;
 use crate::tree::{EntryKind, Meta};
 
 const SECTOR: usize = 2048;
+/// Start of a zisofs-compressed file (also recognised without a Rock Ridge ZF entry, as
+/// mkzftree output copied onto a plain ISO 9660 image).
+const ZISOFS_MAGIC: [u8; 8] = [0x37, 0xe4, 0x53, 0x96, 0xc9, 0xdb, 0xd6, 0x07];
 const MAX_DEPTH: usize = 64;
 const MAX_DIR_BYTES: usize = 16 << 20;
 const MAX_ERRORS: usize = 32;
@@ -103,8 +106,7 @@ fn volume(d: &[u8]) -> Option<Volume> {
         if &vd[1..6] != b"CD001" || vd[0] == 255 {
             break;
         }
-        if vd[0] == 2 && vd[88] == b'%' && vd[89] == b'/' && matches!(vd[90], b'@' | b'C' | b'E')
-        {
+        if vd[0] == 2 && vd[88] == b'%' && vd[89] == b'/' && matches!(vd[90], b'@' | b'C' | b'E') {
             joliet_root = Some((le32(vd, 158), le32(vd, 166)));
         }
     }
@@ -120,7 +122,11 @@ fn record_time(t: &[u8]) -> i64 {
     if t.len() < 7 || t[1] == 0 {
         return 0;
     }
-    let days = days_from_civil(1900 + t[0] as i64, t[1].clamp(1, 12) as i64, t[2].max(1) as i64);
+    let days = days_from_civil(
+        1900 + t[0] as i64,
+        t[1].clamp(1, 12) as i64,
+        t[2].max(1) as i64,
+    );
     let gmt = t[6] as i8 as i64 * 15 * 60;
     days * 86400 + t[3] as i64 * 3600 + t[4] as i64 * 60 + t[5] as i64 - gmt
 }
@@ -273,7 +279,7 @@ impl Fs<'_> {
 
     /// Decompress a zisofs file (header, block pointer table, zlib blocks).
     fn zisofs(&mut self, raw: &[u8], what: &str, out: &mut Sink) -> FormatResult<Vec<u8>> {
-        if raw.len() < 16 || raw[..8] != [0x37, 0xe4, 0x53, 0x96, 0xc9, 0xdb, 0xd6, 0x07] {
+        if !raw.starts_with(&ZISOFS_MAGIC) || raw.len() < 16 {
             self.err(format!("{what}: zisofs header missing; stored data kept"));
             return Ok(raw.to_vec());
         }
@@ -289,7 +295,10 @@ impl Fs<'_> {
         let nblocks = size.div_ceil(bs) as usize;
         let mut buf = Vec::with_capacity(size as usize);
         for b in 0..nblocks {
-            let (s, e) = (le32(raw, hdr + b * 4) as usize, le32(raw, hdr + b * 4 + 4) as usize);
+            let (s, e) = (
+                le32(raw, hdr + b * 4) as usize,
+                le32(raw, hdr + b * 4 + 4) as usize,
+            );
             let want = (size - buf.len() as u64).min(bs) as usize;
             if s == e {
                 buf.resize(buf.len() + want, 0);
@@ -370,7 +379,9 @@ impl Handler for Iso9660 {
         while let Some(((lba, size), dpath, depth)) = stack.pop() {
             let shown = if dpath.is_empty() { "/" } else { &dpath };
             let Some(range) = fs.extent(lba, size.min(MAX_DIR_BYTES as u32) as u64) else {
-                fs.err(format!("directory '{shown}' at block {lba} outside the image"));
+                fs.err(format!(
+                    "directory '{shown}' at block {lba} outside the image"
+                ));
                 continue;
             };
             let dir = data.slice(range);
@@ -485,7 +496,7 @@ impl Handler for Iso9660 {
                     }
                     Bytes::from(v)
                 };
-                if r.rr.zisofs {
+                if r.rr.zisofs || content.starts_with(&ZISOFS_MAGIC) {
                     match fs.zisofs(&content, &p, out) {
                         Ok(v) => out.file(&p, meta, v)?,
                         Err(FormatError::Limit(_)) => continue,
@@ -542,7 +553,9 @@ fn records(fs: &mut Fs, dir: &[u8], joliet: bool) -> Vec<Record> {
             continue;
         }
         if len < 34 || p + len > dir.len() {
-            fs.err(format!("directory record at +{p:#x} has length {len}; rest skipped"));
+            fs.err(format!(
+                "directory record at +{p:#x} has length {len}; rest skipped"
+            ));
             break;
         }
         let rec = &dir[p..p + len];
@@ -660,7 +673,13 @@ mod tests {
         let mut root = Vec::new();
         root.extend(rec(&[0], 18, 2048, true, &[sp, px(0o40755, 0)].concat()));
         root.extend(rec(&[1], 18, 2048, true, &[]));
-        root.extend(rec(b"ETC", 19, 2048, true, &rr(vec![px(0o40700, 0), nm("etc")])));
+        root.extend(rec(
+            b"ETC",
+            19,
+            2048,
+            true,
+            &rr(vec![px(0o40700, 0), nm("etc")]),
+        ));
         root.extend(rec(
             b"README.TXT;1",
             20,
@@ -669,7 +688,13 @@ mod tests {
             &rr(vec![px(0o100644, 1000), nm("ReadMe.txt")]),
         ));
         if rock_ridge {
-            root.extend(rec(b"SH.;1", 0, 0, false, &[px(0o120777, 0), nm("sh"), sl("/bin/busybox")].concat()));
+            root.extend(rec(
+                b"SH.;1",
+                0,
+                0,
+                false,
+                &[px(0o120777, 0), nm("sh"), sl("/bin/busybox")].concat(),
+            ));
         }
         for r in extra_root {
             root.extend(r);
@@ -707,7 +732,10 @@ mod tests {
         let r = tree.get("0x0.iso9660/README.TXT").expect("readme");
         assert_eq!(&r.data[..], b"hello world\n");
         assert_eq!(r.meta.mtime, 1_704_164_645);
-        assert_eq!(&tree.get("0x0.iso9660/ETC/SHADOW").unwrap().data[..4], b"root");
+        assert_eq!(
+            &tree.get("0x0.iso9660/ETC/SHADOW").unwrap().data[..4],
+            b"root"
+        );
     }
 
     #[test]
@@ -727,21 +755,48 @@ mod tests {
     fn hostile_cycle_traversal_name_and_huge_size() {
         let extra = vec![
             // a directory record pointing back at the root directory
-            rec(b"LOOP", 18, 2048, true, &[px(0o40755, 0), nm("loop")].concat()),
+            rec(
+                b"LOOP",
+                18,
+                2048,
+                true,
+                &[px(0o40755, 0), nm("loop")].concat(),
+            ),
             // a Rock Ridge name trying to leave the layer
-            rec(b"EVIL.;1", 20, 12, false, &[px(0o100644, 0), nm("../../evil")].concat()),
+            rec(
+                b"EVIL.;1",
+                20,
+                12,
+                false,
+                &[px(0o100644, 0), nm("../../evil")].concat(),
+            ),
             // a file claiming 4 GiB
-            rec(b"BIG.;1", 22, u32::MAX, false, &[px(0o100644, 0), nm("big")].concat()),
+            rec(
+                b"BIG.;1",
+                22,
+                u32::MAX,
+                false,
+                &[px(0o100644, 0), nm("big")].concat(),
+            ),
         ];
         let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(image(true, &extra)));
         assert!(tree.get("0x0.iso9660/loop").is_some());
         assert!(tree.get("0x0.iso9660/loop/etc").is_none());
-        assert!(tree.get("0x0.iso9660/evil").is_some(), "normalized into the layer");
+        assert!(
+            tree.get("0x0.iso9660/evil").is_some(),
+            "normalized into the layer"
+        );
         assert!(tree.get("0x0.iso9660/big").is_none());
         let all: Vec<&str> = tree.errors.iter().map(|e| e.error.as_str()).collect();
         let text = all.join("\n");
-        assert!(text.contains("'loop' at block 18 already entered (cycle)"), "{text}");
-        assert!(text.contains("'big': 4294967295 bytes at block 22 outside"), "{text}");
+        assert!(
+            text.contains("'loop' at block 18 already entered (cycle)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("'big': 4294967295 bytes at block 22 outside"),
+            "{text}"
+        );
         assert!(text.contains("points outside the layer"), "{text}");
     }
 }

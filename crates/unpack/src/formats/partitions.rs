@@ -233,7 +233,14 @@ impl Handler for Mbr {
                 continue;
             }
             if !is_extended(e.ptype) {
-                emit(data, out, i + 1, e.lba as u64, e.sectors as u64, &mut errors)?;
+                emit(
+                    data,
+                    out,
+                    i + 1,
+                    e.lba as u64,
+                    e.sectors as u64,
+                    &mut errors,
+                )?;
             } else {
                 // the extended partition itself is only a container of EBRs: not emitted
                 // walk the EBR chain; every link is relative to the extended partition
@@ -428,7 +435,10 @@ pub(crate) mod tests {
         let p1 = tree.get("0x0.mbr/part1").expect("part1");
         assert_eq!(p1.size, 1536);
         assert_eq!(&p1.data[..4], b"AAAA");
-        assert!(tree.get("0x0.mbr/part2").is_none(), "extended container not emitted");
+        assert!(
+            tree.get("0x0.mbr/part2").is_none(),
+            "extended container not emitted"
+        );
         let p5 = tree.get("0x0.mbr/part5").expect("part5");
         assert_eq!(p5.size, 1024);
         assert_eq!(&p5.data[..4], b"BBBB");
@@ -451,7 +461,11 @@ pub(crate) mod tests {
         let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(img));
         assert_eq!(tree.get("0x0.mbr/part1").unwrap().size, 1536);
         assert_eq!(tree.errors.len(), 1);
-        assert!(tree.errors[0].error.contains("past the end"), "{:?}", tree.errors);
+        assert!(
+            tree.errors[0].error.contains("past the end"),
+            "{:?}",
+            tree.errors
+        );
     }
 
     #[test]

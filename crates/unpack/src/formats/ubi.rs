@@ -419,7 +419,10 @@ pub(crate) mod tests {
         assert!(tree.get("0x0.ubi/rootfs").is_some());
         assert!(tree.get("0x0.ubi/kernel").is_none());
         let e = &tree.errors[0].error;
-        assert!(e.contains("out of range") && e.contains("CRC mismatch"), "{e}");
+        assert!(
+            e.contains("out of range") && e.contains("CRC mismatch"),
+            "{e}"
+        );
         // truncated in the middle of a PEB: no panic
         let img = image(b"a", b"b");
         let tree = Unpacker::new(Limits::default())

@@ -105,10 +105,7 @@ fn node(d: &[u8]) -> Result<(u8, usize, u64), String> {
     }
     let len = le32(d, 16) as usize;
     if len < 24 || len > d.len() {
-        return Err(format!(
-            "node claims {len} bytes, {} available",
-            d.len()
-        ));
+        return Err(format!("node claims {len} bytes, {} available", d.len()));
     }
     if mtd_crc(&d[8..len]) != le32(d, 4) {
         return Err("node CRC mismatch".into());
@@ -127,7 +124,7 @@ fn superblock(d: &[u8]) -> Option<Sb> {
     if !(4096..=(16 << 20)).contains(&leb_size)
         || leb_cnt < 4
         || min_io == 0
-        || leb_size % min_io != 0
+        || !leb_size.is_multiple_of(min_io)
     {
         return None;
     }
@@ -163,7 +160,9 @@ impl<'a> Fs<'a> {
     /// The node at LEB `lnum`, offset `offs`: bytes `[0..len)` after checks.
     fn at(&self, lnum: u32, offs: u32) -> Result<(u8, &'a [u8]), String> {
         if lnum as u64 >= self.sb.leb_cnt || offs as u64 >= self.sb.leb_size {
-            return Err(format!("node address {lnum}:{offs} outside the file system"));
+            return Err(format!(
+                "node address {lnum}:{offs} outside the file system"
+            ));
         }
         let start = lnum as u64 * self.sb.leb_size + offs as u64;
         let leb_end = (lnum as u64 + 1) * self.sb.leb_size;
@@ -182,10 +181,10 @@ impl<'a> Fs<'a> {
             let base = lnum * self.sb.leb_size;
             let mut off = 0u64;
             while off + 24 <= self.sb.leb_size {
-                let Some(d) = self
-                    .d
-                    .get((base + off) as usize..(base + self.sb.leb_size).min(self.d.len() as u64) as usize)
-                else {
+                let Some(d) = self.d.get(
+                    (base + off) as usize
+                        ..(base + self.sb.leb_size).min(self.d.len() as u64) as usize,
+                ) else {
                     break;
                 };
                 let Ok((t, len, sqnum)) = node(d) else { break };
@@ -299,13 +298,18 @@ impl Handler for Ubifs {
                 continue;
             }
             if seen.len() > MAX_INDEX_NODES {
-                out.limit("max-entries", "UBIFS index larger than 1M nodes; rest not read");
+                out.limit(
+                    "max-entries",
+                    "UBIFS index larger than 1M nodes; rest not read",
+                );
                 break;
             }
             let n = match fs.at(lnum, offs) {
                 Ok((T_IDX, n)) => n,
                 Ok((t, _)) => {
-                    fs.err(format!("index branch {lnum}:{offs} points to a type {t} node"));
+                    fs.err(format!(
+                        "index branch {lnum}:{offs} points to a type {t} node"
+                    ));
                     continue;
                 }
                 Err(e) => {
@@ -316,14 +320,18 @@ impl Handler for Ubifs {
             let children = le16(n, 24) as usize;
             let level = le16(n, 26);
             if level > MAX_LEVEL || want_level.is_some_and(|w| w != level) {
-                fs.err(format!("index node {lnum}:{offs} has level {level}, expected {want_level:?}"));
+                fs.err(format!(
+                    "index node {lnum}:{offs} has level {level}, expected {want_level:?}"
+                ));
                 continue;
             }
             let mut leaves = Vec::new();
             for i in 0..children {
                 let b = 28 + i * 20;
                 let Some(br) = n.get(b..b + 20) else {
-                    fs.err(format!("index node {lnum}:{offs}: {children} branches do not fit"));
+                    fs.err(format!(
+                        "index node {lnum}:{offs}: {children} branches do not fit"
+                    ));
                     break;
                 };
                 let (cl, co) = (le32(br, 0), le32(br, 4));
@@ -417,7 +425,9 @@ impl Handler for Ubifs {
                         } else if depth + 1 >= MAX_DEPTH {
                             out.limit(
                                 "max-depth",
-                                &format!("directory '{p}' nested deeper than {MAX_DEPTH}; not read"),
+                                &format!(
+                                    "directory '{p}' nested deeper than {MAX_DEPTH}; not read"
+                                ),
                             );
                         } else {
                             queue.push((inum, p, depth + 1));
@@ -623,14 +633,20 @@ mod tests {
         let motd = tree.get("0x0.ubifs/etc/motd").expect("motd");
         assert_eq!(motd.size, 5100);
         assert_eq!(&motd.data[..], &b"hello from ubifs\n".repeat(300)[..]);
-        assert_eq!((motd.meta.mode, motd.meta.uid, motd.meta.gid), (0o644, 166, 266));
+        assert_eq!(
+            (motd.meta.mode, motd.meta.uid, motd.meta.gid),
+            (0o644, 166, 266)
+        );
         assert_eq!(motd.meta.mtime, 1_650_000_000);
         assert_eq!(tree.get("0x0.ubifs/etc/motd.hard").unwrap().size, 5100);
         let etc = tree.get("0x0.ubifs/etc").unwrap();
         assert_eq!((etc.kind, etc.meta.mode), (EntryKind::Dir, 0o700));
         let sh = tree.get("0x0.ubifs/sh").unwrap();
         assert_eq!(sh.link_target.as_deref(), Some("busybox"));
-        assert_eq!(tree.get("0x0.ubifs/console").unwrap().kind, EntryKind::CharDevice);
+        assert_eq!(
+            tree.get("0x0.ubifs/console").unwrap().kind,
+            EntryKind::CharDevice
+        );
         let zs = tree.get("0x0.ubifs/etc/zstd").unwrap();
         assert_eq!(&zs.data[..], &b"zstd block ".repeat(400)[..4000]);
         let su = tree.get("0x0.ubifs/su").unwrap();
