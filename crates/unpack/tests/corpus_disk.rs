@@ -382,3 +382,71 @@ fn iso9660_images() {
         .data
         .starts_with(b"Lorem ipsum dolor sit amet, consectetur "));
 }
+
+/// Every corpus file through this area's handlers only: no panic ("internal error"), no
+/// hang, and these handlers claim only the files that really are of their formats.
+#[test]
+fn every_corpus_file_survives_disk_handlers() {
+    use netvet_unpack::formats::{ext, fat, iso9660, partitions, ubi, ubifs};
+    use std::sync::Arc;
+    let Some(root) = netvet_model::corpus::dir() else {
+        return;
+    };
+    let mut files = Vec::new();
+    let mut dirs = vec![root];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    let handlers: Vec<netvet_unpack::handler::HandlerRef> = vec![
+        Arc::new(partitions::Gpt),
+        Arc::new(partitions::Mbr),
+        Arc::new(ext::Ext),
+        Arc::new(fat::Fat),
+        Arc::new(iso9660::Iso9660),
+        Arc::new(ubi::Ubi),
+        Arc::new(ubifs::Ubifs),
+    ];
+    let mut claimed = 0;
+    for f in &files {
+        let t = std::time::Instant::now();
+        let tree = Unpacker::with_handlers(Limits::default(), handlers.clone())
+            .unpack_path(f)
+            .unwrap();
+        let ms = t.elapsed().as_millis();
+        let layers: Vec<String> = tree
+            .layers
+            .iter()
+            .map(|l| format!("{}@{:#x}", l.format, l.offset))
+            .collect();
+        if !layers.is_empty() || ms > 2000 {
+            eprintln!(
+                "{} {ms} ms {:?} errors {}",
+                f.display(),
+                layers,
+                tree.errors.len()
+            );
+        }
+        if !layers.is_empty() {
+            claimed += 1;
+        }
+        for e in &tree.errors {
+            assert!(
+                !e.error.contains("internal error"),
+                "{}: {:?}",
+                f.display(),
+                e
+            );
+        }
+    }
+    // the 11 disk images of the corpus (the xz-compressed ones are opaque here) plus the
+    // Android sparse image, whose first raw chunk is an ext4 superblock
+    assert_eq!(claimed, 12, "of {} files", files.len());
+}

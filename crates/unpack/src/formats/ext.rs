@@ -150,7 +150,7 @@ fn superblock(d: &[u8]) -> Option<Super> {
         return None;
     }
     let groups = (blocks - first_data_block).div_ceil(bpg);
-    if (inodes as u64) > groups * ipg as u64 {
+    if (inodes as u64) > groups.saturating_mul(ipg as u64) {
         return None;
     }
     Some(Super {
@@ -547,11 +547,11 @@ impl Handler for Ext {
             work: 0,
             work_max: 0,
         };
-        if fs.sb.blocks * fs.sb.block_size > data.len() as u64 {
+        let claimed = fs.sb.blocks.saturating_mul(fs.sb.block_size);
+        if claimed > data.len() as u64 {
             fs.err(format!(
-                "image has {} bytes, the superblock claims {}",
-                data.len(),
-                fs.sb.blocks * fs.sb.block_size
+                "image has {} bytes, the superblock claims {claimed}",
+                data.len()
             ));
         }
         let mut visited_dirs = HashSet::from([2u32]);
@@ -882,6 +882,47 @@ mod tests {
         assert!(tree.errors[0].error.contains("cycle"));
         assert!(tree.errors[0].error.contains("'bin/loop'"));
         assert!(tree.errors[0].error.contains("'etc/up'"));
+    }
+
+    #[test]
+    fn extent_index_pointing_to_itself() {
+        let mut img = sample();
+        img.entry(12, 23, "selfref", 1);
+        img.set_inode(23, 0x81a4, 0, 4096, 1, FL_EXTENTS);
+        // an index node (depth 1) in block B whose only entry points at B again
+        let b = img.next_block as u32;
+        let mut node = Vec::new();
+        for v in [0xf30au16, 1, 84, 1] {
+            node.extend(v.to_le_bytes());
+        }
+        node.extend(0u32.to_le_bytes());
+        node.extend(0u32.to_le_bytes()); // logical block
+        node.extend(b.to_le_bytes()); // leaf_lo
+        node.extend(0u32.to_le_bytes());
+        assert_eq!(img.alloc(&node), b);
+        // the inode's root: depth 2, pointing at B
+        let mut root = Vec::new();
+        for v in [0xf30au16, 1, 4, 2] {
+            root.extend(v.to_le_bytes());
+        }
+        root.extend(0u32.to_le_bytes());
+        root.extend(0u32.to_le_bytes());
+        root.extend(b.to_le_bytes());
+        root.extend(0u32.to_le_bytes());
+        let o = Img::inode_off(23) + 40;
+        img.d[o..o + root.len()].copy_from_slice(&root);
+        let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(img.finish()));
+        let f = tree
+            .get("0x0.ext/etc/selfref")
+            .expect("file kept, as zeros");
+        assert_eq!(f.size, 4096);
+        assert!(f.data.iter().all(|&b| b == 0));
+        let e = &tree.errors[0].error;
+        assert!(
+            e.contains("etc/selfref: extent tree depth does not decrease"),
+            "{e}"
+        );
+        assert!(tree.get("0x0.ext/etc/passwd").is_some());
     }
 
     #[test]

@@ -128,10 +128,17 @@ impl Ubi {
         if peb <= ec.data_off {
             return None;
         }
+        // count PEBs; erased PEBs (all 0xff headers) inside the image belong to it when a
+        // valid PEB follows them
         let mut n = 0usize;
-        while let Some(p) = d.get(n * peb..) {
+        let mut i = 0usize;
+        while let Some(p) = d.get(i * peb..) {
             match ec_hdr(p) {
-                Some(e) if e.image_seq == ec.image_seq => n += 1,
+                Some(e) if e.image_seq == ec.image_seq => {
+                    i += 1;
+                    n = i;
+                }
+                _ if p.len() >= 64 && p[..64].iter().all(|&b| b == 0xff) => i += 1,
                 _ => break,
             }
         }
@@ -384,6 +391,7 @@ pub(crate) mod tests {
         img.extend(peb(Some(vid(1, 0, 1, 0, 0, 9)), b));
         img.extend(peb(Some(vid(1, 0, 1, 0, 0, 3)), b"stale copy"));
         img.extend(peb(None, b""));
+        img.extend(vec![0xff; PEB]); // erased, without an erase-counter header
         img.extend(peb(Some(vid(1, 0, 0, 0, 0, 4)), a));
         img.extend(peb(Some(vid(2, 1, 0, 11, 1, 5)), b"kernel data"));
         img
@@ -397,7 +405,7 @@ pub(crate) mod tests {
         let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(data));
         assert!(tree.errors.is_empty(), "{:?}", tree.errors);
         assert_eq!(tree.layers[0].offset, 100);
-        assert_eq!(tree.layers[0].size, 7 * PEB as u64);
+        assert_eq!(tree.layers[0].size, 8 * PEB as u64);
         let r = tree.get("0x64.ubi/rootfs").expect("rootfs volume");
         let leb = PEB - 128;
         assert_eq!(r.size, 2 * leb as u64);
@@ -414,7 +422,7 @@ pub(crate) mod tests {
         let v = vid(1, 0, 0x7fff_ffff, 0, 0, 99);
         img[4 * PEB + 64..4 * PEB + 128].copy_from_slice(&v);
         // corrupt the kernel volume header CRC
-        img[6 * PEB + 64 + 20] ^= 1;
+        img[7 * PEB + 64 + 20] ^= 1;
         let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(img));
         assert!(tree.get("0x0.ubi/rootfs").is_some());
         assert!(tree.get("0x0.ubi/kernel").is_none());

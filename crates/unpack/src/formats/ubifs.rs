@@ -200,7 +200,11 @@ impl<'a> Fs<'a> {
     fn decompress(&mut self, compr: u16, src: &[u8], size: usize, what: &str) -> Vec<u8> {
         let res: Result<Vec<u8>, String> = match compr {
             0 => Ok(src.to_vec()),
-            1 => lzokay_native::decompress_all(src, Some(size)).map_err(|e| format!("{e:?}")),
+            // the LZO decoder has no output bound of its own: the caller limits the input to
+            // two blocks, and a decoder panic on hostile input stays local to this block
+            1 => std::panic::catch_unwind(|| lzokay_native::decompress_all(src, Some(size)))
+                .map_err(|_| "LZO decoder failed".to_string())
+                .and_then(|r| r.map_err(|e| format!("LZO: {e:?}"))),
             2 => {
                 let mut v = Vec::new();
                 flate2::read::DeflateDecoder::new(src)
@@ -453,8 +457,11 @@ impl Handler for Ubifs {
                             }
                             let Ok((_, n)) = fs.at(cl, co) else { continue };
                             let bsize = le32(n, 40) as usize;
-                            if bsize as u64 > BLOCK {
-                                fs.err(format!("'{p}': block {block} claims {bsize} bytes"));
+                            if bsize as u64 > BLOCK || (n.len() - 48) as u64 > 2 * BLOCK {
+                                fs.err(format!(
+                                    "'{p}': block {block} claims {bsize} bytes from {} stored",
+                                    n.len() - 48
+                                ));
                                 continue;
                             }
                             let what = format!("'{p}' block {block}");
