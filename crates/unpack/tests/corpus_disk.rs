@@ -450,3 +450,54 @@ fn every_corpus_file_survives_disk_handlers() {
     // Android sparse image, whose first raw chunk is an ext4 superblock
     assert_eq!(claimed, 12, "of {} files", files.len());
 }
+
+/// Mutated copies of the real images (random bytes overwritten, biased towards the
+/// metadata at the start): every run must end without a handler panic.
+#[test]
+fn mutated_images_never_panic() {
+    let mut inputs: Vec<(String, Vec<u8>)> = Vec::new();
+    for rel in [
+        "formats/mbr.bin".to_string(),
+        format!("{UNBLOB_FS}/fat/fat12/__input__/cherry.fat12"),
+        format!("{UNBLOB_FS}/iso9660/__input__/fruits.iso"),
+        format!("{UNBLOB_FS}/ubi/ubi/__input__/fruits.ubi"),
+        format!("{UNBLOB_FS}/ubi/ubifs/__input__/banana.ubifs"),
+        format!("{FACT}/sevenz/test/data/test.iso"),
+    ] {
+        let Some(p) = netvet_model::corpus::path(&rel) else {
+            return;
+        };
+        inputs.push((rel, std::fs::read(p).unwrap()));
+    }
+    if let Some(d) = unxz(&format!("{FACT}/sevenz/test/data/ext4.img.xz")) {
+        inputs.push(("ext4.img".into(), d[..256 << 10].to_vec()));
+    }
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut rnd = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut runs = 0;
+    for (name, base) in &inputs {
+        for _ in 0..200 {
+            let mut img = base.clone();
+            for _ in 0..1 + rnd() % 16 {
+                let span = if rnd() % 2 == 0 {
+                    img.len().min(64 << 10)
+                } else {
+                    img.len()
+                };
+                let at = (rnd() as usize) % span;
+                img[at] = rnd() as u8;
+            }
+            let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(img));
+            for e in &tree.errors {
+                assert!(!e.error.contains("internal error"), "{name}: {e:?}");
+            }
+            runs += 1;
+        }
+    }
+    assert_eq!(runs, 200 * inputs.len());
+}
