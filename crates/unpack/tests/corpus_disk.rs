@@ -14,7 +14,6 @@ fn unpack(rel: &str) -> Option<Tree> {
     Some(tree)
 }
 
-#[allow(dead_code)]
 fn unpack_bytes(data: Vec<u8>) -> Tree {
     let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(data));
     if std::env::var_os("NETVET_DUMP").is_some() {
@@ -23,6 +22,7 @@ fn unpack_bytes(data: Vec<u8>) -> Tree {
     tree
 }
 
+/// Lists a tree on stderr when `NETVET_DUMP` is set (for inspecting a new image).
 fn dump(tree: &Tree) {
     for l in &tree.layers {
         eprintln!(
@@ -49,14 +49,6 @@ fn dump(tree: &Tree) {
 }
 
 #[test]
-fn dump_any() {
-    // NETVET_DUMP_FILE=images/... NETVET_DUMP=1 cargo test --test corpus_disk dump_any -- --nocapture
-    if let Ok(rel) = std::env::var("NETVET_DUMP_FILE") {
-        let _ = unpack(&rel);
-    }
-}
-
-#[test]
 fn mbr_bin_has_one_partition() {
     let Some(tree) = unpack("formats/mbr.bin") else {
         return;
@@ -65,7 +57,6 @@ fn mbr_bin_has_one_partition() {
     assert_eq!(p.size, 9 * 512);
     assert_eq!(tree.layers[0].format, "mbr");
     assert!(tree.get("0x0.mbr/part2").is_none());
-    let _ = EntryKind::File;
 }
 
 /// A corpus file that the corpus stores xz-compressed, decompressed in the test.
@@ -81,19 +72,6 @@ fn unxz(rel: &str) -> Option<Vec<u8>> {
 }
 
 const FACT: &str = "images/fact_extractor/fact_extractor/plugins/unpacking";
-
-#[test]
-fn dump_xz() {
-    if let Ok(rel) = std::env::var("NETVET_DUMP_XZ") {
-        if let Some(d) = unxz(&rel) {
-            eprintln!("{} bytes", d.len());
-            if let Ok(out) = std::env::var("NETVET_DUMP_OUT") {
-                std::fs::write(out, &d).unwrap();
-            }
-            let _ = unpack_bytes(d);
-        }
-    }
-}
 
 const UNBLOB_FS: &str = "images/unblob-early/tests/integration/filesystem";
 
