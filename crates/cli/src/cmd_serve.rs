@@ -73,7 +73,9 @@ pub fn default_data_dir() -> PathBuf {
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }
 
 pub fn create_token(config: Config, org: &str, role: &str) -> anyhow::Result<String> {

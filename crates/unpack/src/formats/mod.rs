@@ -9,8 +9,11 @@ pub mod android_sparse;
 pub mod ar;
 pub mod bzip2;
 pub mod cpio;
+pub mod ext;
+pub mod fat;
 pub mod fit;
 pub mod gzip;
+pub mod iso9660;
 pub mod jffs2;
 pub mod leaf_bmp;
 pub mod leaf_gif;
@@ -21,10 +24,13 @@ pub mod leaf_riff;
 pub mod lz4;
 pub mod lzma;
 pub mod lzo;
+pub mod partitions;
 pub mod sevenz;
 pub mod tar;
 pub mod tplink;
 pub mod trx;
+pub mod ubi;
+pub mod ubifs;
 pub mod uimage;
 pub mod xz;
 pub mod yaffs2;
@@ -41,7 +47,14 @@ pub fn all() -> Vec<HandlerRef> {
         Arc::new(trx::Trx),
         Arc::new(tplink::TpLink),
         Arc::new(android_sparse::AndroidSparse),
+        Arc::new(partitions::Gpt),
+        Arc::new(partitions::Mbr),
         // file systems
+        Arc::new(ext::Ext),
+        Arc::new(fat::Fat),
+        Arc::new(iso9660::Iso9660),
+        Arc::new(ubi::Ubi),
+        Arc::new(ubifs::Ubifs),
         Arc::new(jffs2::Jffs2),
         Arc::new(yaffs2::Yaffs2),
         // archives
