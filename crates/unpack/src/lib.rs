@@ -56,3 +56,18 @@ pub fn formats_markdown() -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod docs_tests {
+    /// `docs/formats.md` is generated from the handlers; regenerate it with
+    /// `cargo run -p netvet-cli -- formats > docs/formats.md` when this fails.
+    #[test]
+    fn formats_doc_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/formats.md");
+        let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            on_disk == super::formats_markdown(),
+            "docs/formats.md is stale: run `cargo run -p netvet-cli -- formats > docs/formats.md`"
+        );
+    }
+}
