@@ -6,12 +6,15 @@ use std::sync::Arc;
 use crate::handler::HandlerRef;
 
 pub mod gzip;
+pub mod squashfs;
+pub mod squashfs_v3;
 
 /// Every handler, in priority order.
 pub fn all() -> Vec<HandlerRef> {
     vec![
         // firmware containers (their headers wrap everything else)
         // file systems
+        Arc::new(squashfs::Squashfs),
         // archives
         // compression
         Arc::new(gzip::Gzip),
