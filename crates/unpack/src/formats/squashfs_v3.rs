@@ -290,7 +290,7 @@ impl Old {
                 Err(err) => warnings.push(format!("fragment table: {err}")),
             }
         }
-        Ok(Old {
+        let mut old = Old {
             g,
             codec,
             inodes,
@@ -299,7 +299,47 @@ impl Old {
             guids,
             frags,
             warnings,
-        })
+        };
+        if old.codec == Codec::LzmaUnknown {
+            old.codec = old.codec_from_data(d);
+        }
+        Ok(old)
+    }
+
+    /// Tables all stored: find the codec from the first compressed data block of a file in
+    /// the root directory (its decoded size is known exactly).
+    fn codec_from_data(&self, d: &[u8]) -> Codec {
+        let Ok(Inode { kind: InodeKind::Dir { block, offset, size }, .. }) = self.inode(self.g.root) else {
+            return Codec::LzmaUnknown;
+        };
+        let Ok(list) = self.dir(block, offset, size) else {
+            return Codec::LzmaUnknown;
+        };
+        let bs = self.g.block_size as u64;
+        for de in list.iter().take(64) {
+            let Ok(Inode { kind: InodeKind::File(f), .. }) = self.inode(de.inode) else {
+                continue;
+            };
+            let Some(&w) = f.blocks.first() else { continue };
+            let len = (w & !BLOCK_STORED) as usize;
+            if w & BLOCK_STORED != 0 || len == 0 {
+                continue;
+            }
+            let Some(src) = d.get(f.start as usize..f.start as usize + len) else {
+                continue;
+            };
+            let want = bs.min(f.size) as usize;
+            if src.len() >= 2 && src[0] == 0x78 {
+                let mut buf = vec![0u8; want];
+                if decode(Codec::Zlib, src, &mut buf, true) == Ok(want) {
+                    return Codec::Zlib;
+                }
+            }
+            if let Some(k) = detect_lzma(src, want, true) {
+                return Codec::Lzma(k);
+            }
+        }
+        Codec::LzmaUnknown
     }
 
     fn owner(&self, uid: u64, guid: u64) -> (u32, u32) {
