@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use crate::handler::HandlerRef;
 
+pub mod cramfs;
 pub mod gzip;
+pub mod romfs;
 pub mod squashfs;
 pub mod squashfs_v3;
 
@@ -15,6 +17,8 @@ pub fn all() -> Vec<HandlerRef> {
         // firmware containers (their headers wrap everything else)
         // file systems
         Arc::new(squashfs::Squashfs),
+        Arc::new(cramfs::Cramfs),
+        Arc::new(romfs::Romfs),
         // archives
         // compression
         Arc::new(gzip::Gzip),
