@@ -117,8 +117,10 @@ pub(crate) enum LzmaKind {
     Alone,
     /// props and u32 dictionary, then the raw stream (no size field).
     Header5,
-    /// raw stream, properties known from elsewhere.
-    Raw { props: u8, dict: u32 },
+    /// DD-WRT ("tqsh"): per block `u8 pb, lc, lp, 0xff`, then the raw stream.
+    DdWrt { dict: u32 },
+    /// raw stream after `skip` header bytes (DD-WRT: 4), properties found by trial.
+    Raw { props: u8, dict: u32, skip: u8 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,9 +142,11 @@ impl Codec {
             Codec::Xz => "xz".into(),
             Codec::Lzma(LzmaKind::Alone) | Codec::LzmaUnknown => "lzma".into(),
             Codec::Lzma(LzmaKind::Header5) => "lzma (5-byte header)".into(),
-            Codec::Lzma(LzmaKind::Raw { props, .. }) => {
+            Codec::Lzma(LzmaKind::DdWrt { .. }) => "lzma (dd-wrt per-block properties)".into(),
+            Codec::Lzma(LzmaKind::Raw { props, skip, .. }) => {
                 let (lc, lp, pb) = (props % 9, (props / 9) % 5, props / 45);
-                format!("lzma (raw, lc={lc} lp={lp} pb={pb})")
+                let h = if skip > 0 { format!(" after {skip}-byte header") } else { String::new() };
+                format!("lzma (raw{h}, lc={lc} lp={lp} pb={pb})")
             }
             Codec::Lzo => "lzo".into(),
             Codec::Lz4 => "lz4".into(),
@@ -235,7 +239,20 @@ fn decode_lzma(kind: LzmaKind, src: &[u8], dst: &mut [u8], exact: bool) -> Resul
                 .map_err(|e| format!("lzma: {e}"))?;
             read_into(r, dst, !exact).map_err(|e| format!("lzma: {e}"))
         }
-        LzmaKind::Raw { props, dict } => {
+        LzmaKind::DdWrt { dict } => {
+            let h = src.get(..4).ok_or("lzma: block shorter than its header")?;
+            if h[0] > 4 || h[1] > 8 || h[2] > 4 || h[3] != 0xff {
+                return Err("lzma: bad dd-wrt block header".into());
+            }
+            let props = (h[0] * 5 + h[2]) * 9 + h[1];
+            let dict = dict.max(dst.len().next_power_of_two() as u32);
+            let r = lzma_rust2::LzmaReader::new_with_props(&src[4..], size, props, dict, None)
+                .map_err(|e| format!("lzma: {e}"))?;
+            read_into(r, dst, !exact).map_err(|e| format!("lzma: {e}"))
+        }
+        LzmaKind::Raw { props, dict, skip } => {
+            let src = src.get(skip as usize..).ok_or("lzma: block shorter than its header")?;
+            let dict = dict.max(dst.len().next_power_of_two() as u32);
             let r = lzma_rust2::LzmaReader::new_with_props(src, size, props, dict, None)
                 .map_err(|e| format!("lzma: {e}"))?;
             read_into(r, dst, !exact).map_err(|e| format!("lzma: {e}"))
@@ -265,7 +282,14 @@ pub(crate) fn detect_lzma(src: &[u8], cap: usize, exact: bool) -> Option<LzmaKin
             return Some(LzmaKind::Header5);
         }
     }
-    if src.first() == Some(&0) {
+    let dict = (cap.next_power_of_two() as u32).max(1 << 16);
+    if src.len() > 5 && src[3] == 0xff && src[4] == 0 && ok(LzmaKind::DdWrt { dict }, &mut scratch) {
+        return Some(LzmaKind::DdWrt { dict });
+    }
+    for skip in [0u8, 4] {
+        if src.get(skip as usize) != Some(&0) {
+            continue;
+        }
         let dict = (cap.next_power_of_two() as u32).max(1 << 16);
         let mut order: Vec<u8> = vec![0x5d];
         for pb in 0..=4u8 {
@@ -279,7 +303,7 @@ pub(crate) fn detect_lzma(src: &[u8], cap: usize, exact: bool) -> Option<LzmaKin
             }
         }
         for props in order {
-            let kind = LzmaKind::Raw { props, dict };
+            let kind = LzmaKind::Raw { props, dict, skip };
             if ok(kind, &mut scratch) {
                 return Some(kind);
             }
