@@ -117,7 +117,11 @@ impl<'a> Img<'a> {
             // block boundaries first (each block starts where the previous ended)
             let mut spans = Vec::with_capacity(nblocks);
             for p in &ptrs {
-                let flags = if self.flags & FLAG_EXT_PTRS != 0 { p & (BLK_UNCOMPRESSED | BLK_DIRECT) } else { 0 };
+                let flags = if self.flags & FLAG_EXT_PTRS != 0 {
+                    p & (BLK_UNCOMPRESSED | BLK_DIRECT)
+                } else {
+                    0
+                };
                 let end = (p & !(BLK_UNCOMPRESSED | BLK_DIRECT)) as usize;
                 if flags & BLK_DIRECT != 0 {
                     return Err("direct block pointers are not supported".into());
@@ -144,8 +148,13 @@ impl<'a> Img<'a> {
                     }
                     let mut z = flate2::Decompress::new(true);
                     match z.decompress(src, dst, flate2::FlushDecompress::Finish) {
-                        Ok(flate2::Status::StreamEnd) if z.total_out() as usize == dst.len() => Ok(()),
-                        Ok(_) => Err(format!("block at {s:#x} does not decode to {} bytes", dst.len())),
+                        Ok(flate2::Status::StreamEnd) if z.total_out() as usize == dst.len() => {
+                            Ok(())
+                        }
+                        Ok(_) => Err(format!(
+                            "block at {s:#x} does not decode to {} bytes",
+                            dst.len()
+                        )),
                         Err(e) => Err(format!("block at {s:#x}: {e}")),
                     }
                 })
@@ -208,20 +217,28 @@ impl Handler for Cramfs {
     }
 
     fn extract(&self, data: &Bytes, _chunk: &Chunk, out: &mut Sink) -> FormatResult<()> {
-        let (be, _, flags) = probe(data).ok_or_else(|| FormatError::Invalid("not a cramfs superblock".into()))?;
+        let (be, _, flags) =
+            probe(data).ok_or_else(|| FormatError::Invalid("not a cramfs superblock".into()))?;
         let img = Img { d: data, be, flags };
-        let root = img.node(64).ok_or_else(|| FormatError::Truncated("cramfs root inode".into()))?;
+        let root = img
+            .node(64)
+            .ok_or_else(|| FormatError::Truncated("cramfs root inode".into()))?;
         let mut problems: Vec<String> = Vec::new();
         let mut visited: HashSet<usize> = HashSet::new();
         let mut stack: Vec<(String, Node, usize)> = vec![(String::new(), root, 0)];
         let mut count = 0usize;
         while let Some((dir, node, depth)) = stack.pop() {
             if !visited.insert(node.offset) && node.size > 0 {
-                problems.push(format!("directory '/{dir}' lists entries already read (a loop); skipped"));
+                problems.push(format!(
+                    "directory '/{dir}' lists entries already read (a loop); skipped"
+                ));
                 continue;
             }
             let mut p = node.offset;
-            let end = node.offset.saturating_add(node.size as usize).min(data.len());
+            let end = node
+                .offset
+                .saturating_add(node.size as usize)
+                .min(data.len());
             while p + 12 <= end {
                 count += 1;
                 if count > (1 << 20) {
@@ -234,11 +251,16 @@ impl Handler for Cramfs {
                     break;
                 };
                 p += 12 + n.namelen;
-                let name = String::from_utf8_lossy(raw.split(|&b| b == 0).next().unwrap_or(&[])).into_owned();
+                let name = String::from_utf8_lossy(raw.split(|&b| b == 0).next().unwrap_or(&[]))
+                    .into_owned();
                 if name.is_empty() {
                     continue;
                 }
-                let path = if dir.is_empty() { name } else { format!("{dir}/{name}") };
+                let path = if dir.is_empty() {
+                    name
+                } else {
+                    format!("{dir}/{name}")
+                };
                 let meta = Meta {
                     mode: n.mode & 0o7777,
                     uid: n.uid,
@@ -257,15 +279,17 @@ impl Handler for Cramfs {
                     }
                     0o100000 | 0o120000 => {
                         let link = n.mode & 0o170000 == 0o120000;
-                        if let Err(e) = out.check_alloc(&format!("'/{path}'"), n.size as u64) {
-                            return Err(e);
-                        }
+                        out.check_alloc(&format!("'/{path}'"), n.size as u64)?;
                         match img.content(&n) {
                             Ok(c) if link => out.symlink(&path, meta, &String::from_utf8_lossy(&c)),
                             Ok(c) => out.file(&path, meta, c),
                             Err(e) => {
                                 problems.push(format!("'/{path}': {e}"));
-                                if link { Ok(()) } else { out.file(&path, meta, Bytes::new()) }
+                                if link {
+                                    Ok(())
+                                } else {
+                                    out.file(&path, meta, Bytes::new())
+                                }
                             }
                         }
                     }
@@ -303,7 +327,15 @@ mod tests {
         e.finish().unwrap()
     }
 
-    fn inode(be: bool, mode: u32, uid: u32, size: u32, gid: u32, namelen: usize, offset: usize) -> Vec<u8> {
+    fn inode(
+        be: bool,
+        mode: u32,
+        uid: u32,
+        size: u32,
+        gid: u32,
+        namelen: usize,
+        offset: usize,
+    ) -> Vec<u8> {
         let (nl, off) = ((namelen / 4) as u32, (offset / 4) as u32);
         let (w0, w1, w2) = if be {
             ((mode << 16) | uid, (size << 8) | gid, (nl << 26) | off)
@@ -324,7 +356,12 @@ mod tests {
         let body: Vec<u8> = b"first block ".iter().copied().cycle().take(PAGE).collect();
         let fsize = (PAGE + 100) as u32;
         // layout: super (64) + root inode (12) = 76; dir entries; file data
-        let names: [&[u8; 8]; 4] = [b"file\0\0\0\0", b"link\0\0\0\0", b"tty\0\0\0\0\0", b"..\0\0\0\0\0\0"];
+        let names: [&[u8; 8]; 4] = [
+            b"file\0\0\0\0",
+            b"link\0\0\0\0",
+            b"tty\0\0\0\0\0",
+            b"..\0\0\0\0\0\0",
+        ];
         let dir_at = 76usize;
         let dir_len = 4 * (12 + 8);
         let file_at = dir_at + dir_len;
@@ -371,13 +408,24 @@ mod tests {
             let f = t.get("0x0.cramfs/file").expect("file");
             assert_eq!(f.size, (PAGE + 100) as u64);
             assert!(f.data.starts_with(b"first block first block"));
-            assert!(f.data[PAGE..].iter().all(|&b| b == 0), "hole reads as zeros");
+            assert!(
+                f.data[PAGE..].iter().all(|&b| b == 0),
+                "hole reads as zeros"
+            );
             assert_eq!((f.meta.mode, f.meta.uid, f.meta.gid), (0o755, 1000, 50));
-            let l = t.get("0x0.cramfs/link").unwrap_or_else(|| panic!("{:?} {:?}", t.errors, t.entries));
+            let l = t
+                .get("0x0.cramfs/link")
+                .unwrap_or_else(|| panic!("{:?} {:?}", t.errors, t.entries));
             assert_eq!(l.link_target.as_deref(), Some("file"));
             assert_eq!(t.get("0x0.cramfs/tty").unwrap().kind, EntryKind::CharDevice);
             // ".." is normalized into the layer and recorded
-            assert!(t.errors.iter().any(|e| e.error.contains("outside the layer")), "{:?}", t.errors);
+            assert!(
+                t.errors
+                    .iter()
+                    .any(|e| e.error.contains("outside the layer")),
+                "{:?}",
+                t.errors
+            );
             assert_eq!(t.layers[0].variant, if be { "be" } else { "le" });
         }
     }

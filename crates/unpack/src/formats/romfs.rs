@@ -40,7 +40,9 @@ pub struct Romfs;
 const MAX_NODES: usize = 1 << 20;
 
 fn be32(d: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(d.get(at..at.checked_add(4)?)?.try_into().ok()?))
+    Some(u32::from_be_bytes(
+        d.get(at..at.checked_add(4)?)?.try_into().ok()?,
+    ))
 }
 
 /// A NUL-terminated name at `at` and the 16-aligned offset after it.
@@ -95,7 +97,9 @@ impl Handler for Romfs {
         while let Some((dir, mut off, depth)) = stack.pop() {
             while off != 0 {
                 if !seen.insert(off) || seen.len() > MAX_NODES {
-                    problems.push(format!("entry at {off:#x} is reached twice (a loop); stopped"));
+                    problems.push(format!(
+                        "entry at {off:#x} is reached twice (a loop); stopped"
+                    ));
                     break;
                 }
                 let (Some(next), Some(spec), Some(size)) =
@@ -118,8 +122,9 @@ impl Handler for Romfs {
                 let meta = Meta::mode(if exec || typ == 1 { 0o755 } else { 0o644 });
                 let data_end = data_at.saturating_add(size as usize);
                 let content = || {
-                    d.get(data_at..data_end)
-                        .ok_or_else(|| format!("'{path}': {size} bytes at {data_at:#x} run past the image"))
+                    d.get(data_at..data_end).ok_or_else(|| {
+                        format!("'{path}': {size} bytes at {data_at:#x} run past the image")
+                    })
                 };
                 let res = match typ {
                     _ if name == "." || name == ".." => Ok(()),
@@ -171,7 +176,9 @@ impl Handler for Romfs {
                 Some(t) => {
                     out.hardlink(&path, Meta::mode(0o644), &t.clone())?;
                 }
-                None => problems.push(format!("hard link '{path}' targets unknown entry {target:#x}")),
+                None => problems.push(format!(
+                    "hard link '{path}' targets unknown entry {target:#x}"
+                )),
             }
         }
         if problems.is_empty() {
@@ -190,7 +197,7 @@ mod tests {
     /// A romfs image: (name, type, spec, data); entries of the root directory in order.
     fn build(entries: &[(&str, u32, u32, &[u8])]) -> Vec<u8> {
         fn pad(v: &mut Vec<u8>) {
-            while v.len() % 16 != 0 {
+            while v.len() & 15 != 0 {
                 v.push(0);
             }
         }
@@ -208,7 +215,11 @@ mod tests {
             pad(&mut img);
             img.extend(*body);
             pad(&mut img);
-            let next = if i + 1 < entries.len() { img.len() as u32 } else { 0 };
+            let next = if i + 1 < entries.len() {
+                img.len() as u32
+            } else {
+                0
+            };
             img[at..at + 4].copy_from_slice(&(next | typ).to_be_bytes());
             img[at + 4..at + 8].copy_from_slice(&spec.to_be_bytes());
             img[at + 8..at + 12].copy_from_slice(&(body.len() as u32).to_be_bytes());
@@ -222,7 +233,9 @@ mod tests {
     fn fix_sum(img: &mut [u8]) {
         img[12..16].copy_from_slice(&[0; 4]);
         let sum = (0..img.len().min(512) / 4).fold(0u32, |s, i| {
-            s.wrapping_add(u32::from_be_bytes(img[i * 4..i * 4 + 4].try_into().unwrap()))
+            s.wrapping_add(u32::from_be_bytes(
+                img[i * 4..i * 4 + 4].try_into().unwrap(),
+            ))
         });
         img[12..16].copy_from_slice(&(0u32.wrapping_sub(sum)).to_be_bytes());
     }
@@ -240,10 +253,19 @@ mod tests {
         let h = t.get("0x0.romfs/hello").expect("hello");
         assert_eq!(&h.data[..], b"hi there\n");
         assert_eq!(h.meta.mode, 0o755);
-        assert_eq!(t.get("0x0.romfs/link").unwrap().link_target.as_deref(), Some("hello"));
+        assert_eq!(
+            t.get("0x0.romfs/link").unwrap().link_target.as_deref(),
+            Some("hello")
+        );
         // the escaping name is normalized into the layer and recorded
         assert!(t.get("0x0.romfs/escape").is_some());
-        assert!(t.errors.iter().any(|e| e.error.contains("outside the layer")), "{:?}", t.errors);
+        assert!(
+            t.errors
+                .iter()
+                .any(|e| e.error.contains("outside the layer")),
+            "{:?}",
+            t.errors
+        );
     }
 
     #[test]
@@ -257,7 +279,11 @@ mod tests {
         fix_sum(&mut looped);
         let t = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(looped));
         assert_eq!(&t.get("0x0.romfs/b").unwrap().data[..], b"bbbb");
-        assert!(t.errors.iter().any(|e| e.error.contains("loop")), "{:?}", t.errors);
+        assert!(
+            t.errors.iter().any(|e| e.error.contains("loop")),
+            "{:?}",
+            t.errors
+        );
         for cut in [20, 40, img.len() - 5] {
             let _ = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(img[..cut].to_vec()));
         }

@@ -145,7 +145,11 @@ impl Codec {
             Codec::Lzma(LzmaKind::DdWrt { .. }) => "lzma (dd-wrt per-block properties)".into(),
             Codec::Lzma(LzmaKind::Raw { props, skip, .. }) => {
                 let (lc, lp, pb) = (props % 9, (props / 9) % 5, props / 45);
-                let h = if skip > 0 { format!(" after {skip}-byte header") } else { String::new() };
+                let h = if skip > 0 {
+                    format!(" after {skip}-byte header")
+                } else {
+                    String::new()
+                };
                 format!("lzma (raw{h}, lc={lc} lp={lp} pb={pb})")
             }
             Codec::Lzo => "lzo".into(),
@@ -180,7 +184,12 @@ fn lzma_dict_ok(dict: u32) -> bool {
 /// Decode one block with `codec` into `dst`; returns the decoded length. `exact`: the block
 /// is known to decode to exactly `dst.len()` bytes (a data block), which lets raw LZMA stop
 /// without an end marker.
-pub(crate) fn decode(codec: Codec, src: &[u8], dst: &mut [u8], exact: bool) -> Result<usize, String> {
+pub(crate) fn decode(
+    codec: Codec,
+    src: &[u8],
+    dst: &mut [u8],
+    exact: bool,
+) -> Result<usize, String> {
     match codec {
         Codec::Zlib => {
             let mut z = flate2::Decompress::new(true);
@@ -202,14 +211,18 @@ pub(crate) fn decode(codec: Codec, src: &[u8], dst: &mut [u8], exact: bool) -> R
         .map_err(|e| format!("xz: {e}")),
         Codec::Lzma(kind) => decode_lzma(kind, src, dst, exact),
         Codec::LzmaUnknown => {
-            let kind = detect_lzma(src, dst.len(), exact).ok_or("no LZMA variant decodes this block")?;
+            let kind =
+                detect_lzma(src, dst.len(), exact).ok_or("no LZMA variant decodes this block")?;
             decode_lzma(kind, src, dst, exact)
         }
         Codec::Lzo => {
             let v = lzokay_native::decompress_all(src, Some(dst.len()))
                 .map_err(|e| format!("lzo: {e:?}"))?;
             if v.len() > dst.len() {
-                return Err(format!("lzo block decodes to more than {} bytes", dst.len()));
+                return Err(format!(
+                    "lzo block decodes to more than {} bytes",
+                    dst.len()
+                ));
             }
             dst[..v.len()].copy_from_slice(&v);
             Ok(v.len())
@@ -231,7 +244,9 @@ fn decode_lzma(kind: LzmaKind, src: &[u8], dst: &mut [u8], exact: bool) -> Resul
         }
         LzmaKind::Header5 => {
             let props = *src.first().ok_or("lzma: empty block")?;
-            let dict = Endian { be: false }.u32(src, 1).ok_or("lzma: short header")?;
+            let dict = Endian { be: false }
+                .u32(src, 1)
+                .ok_or("lzma: short header")?;
             if props >= 225 || !lzma_dict_ok(dict) {
                 return Err("lzma: bad properties".into());
             }
@@ -251,7 +266,9 @@ fn decode_lzma(kind: LzmaKind, src: &[u8], dst: &mut [u8], exact: bool) -> Resul
             read_into(r, dst, !exact).map_err(|e| format!("lzma: {e}"))
         }
         LzmaKind::Raw { props, dict, skip } => {
-            let src = src.get(skip as usize..).ok_or("lzma: block shorter than its header")?;
+            let src = src
+                .get(skip as usize..)
+                .ok_or("lzma: block shorter than its header")?;
             let dict = dict.max(dst.len().next_power_of_two() as u32);
             let r = lzma_rust2::LzmaReader::new_with_props(src, size, props, dict, None)
                 .map_err(|e| format!("lzma: {e}"))?;
@@ -272,7 +289,10 @@ pub(crate) fn detect_lzma(src: &[u8], cap: usize, exact: bool) -> Option<LzmaKin
     if src.len() >= 14 && src[0] < 225 {
         let dict = le.u32(src, 1)?;
         let size = le.u64(src, 5)?;
-        if lzma_dict_ok(dict) && (size <= (1 << 24) || size == u64::MAX) && ok(LzmaKind::Alone, &mut scratch) {
+        if lzma_dict_ok(dict)
+            && (size <= (1 << 24) || size == u64::MAX)
+            && ok(LzmaKind::Alone, &mut scratch)
+        {
             return Some(LzmaKind::Alone);
         }
     }
@@ -283,7 +303,8 @@ pub(crate) fn detect_lzma(src: &[u8], cap: usize, exact: bool) -> Option<LzmaKin
         }
     }
     let dict = (cap.next_power_of_two() as u32).max(1 << 16);
-    if src.len() > 5 && src[3] == 0xff && src[4] == 0 && ok(LzmaKind::DdWrt { dict }, &mut scratch) {
+    if src.len() > 5 && src[3] == 0xff && src[4] == 0 && ok(LzmaKind::DdWrt { dict }, &mut scratch)
+    {
         return Some(LzmaKind::DdWrt { dict });
     }
     for skip in [0u8, 4] {
@@ -349,7 +370,11 @@ pub(crate) struct FileData {
 
 #[derive(Debug, Clone)]
 pub(crate) enum InodeKind {
-    Dir { block: u64, offset: usize, size: u64 },
+    Dir {
+        block: u64,
+        offset: usize,
+        size: u64,
+    },
     File(FileData),
     Symlink(Vec<u8>),
     Special(EntryKind),
@@ -392,7 +417,9 @@ impl MetaTable {
         };
         match self.buf.get(s.saturating_add(offset)..) {
             Some(b) if !b.is_empty() => Ok(b),
-            _ => truncated(format!("{what}: offset {offset} past the end of metadata block {block:#x}")),
+            _ => truncated(format!(
+                "{what}: offset {offset} past the end of metadata block {block:#x}"
+            )),
         }
     }
 }
@@ -412,16 +439,22 @@ pub(crate) fn read_meta_table(
     let mut pos = start;
     let mut blocks: Vec<(u64, usize, usize, bool)> = Vec::new(); // (rel, src start, src len, stored)
     while pos + hdr as u64 <= end {
-        let Some(h) = g.meta.u16(data, pos as usize) else { break };
+        let Some(h) = g.meta.u16(data, pos as usize) else {
+            break;
+        };
         let stored = h & 0x8000 != 0;
         let len = (h & 0x7fff) as usize;
         if len == 0 || len > META_SIZE + 64 {
-            t.error = Some(format!("metadata block at {pos:#x} has an invalid length {len}"));
+            t.error = Some(format!(
+                "metadata block at {pos:#x} has an invalid length {len}"
+            ));
             break;
         }
         let s = pos as usize + hdr;
         if s + len > end as usize {
-            t.error = Some(format!("metadata block at {pos:#x} runs past the table end"));
+            t.error = Some(format!(
+                "metadata block at {pos:#x} runs past the table end"
+            ));
             break;
         }
         if blocks.len().saturating_mul(META_SIZE) >= max_out {
@@ -578,7 +611,8 @@ impl V4 {
         v.inodes = read_meta_table(d, &v.g, codec, v.g.inode_start, v.g.dir_start, MAX_TABLE);
         if v.inodes.buf.is_empty() && codec == Codec::Lzma(LzmaKind::Alone) {
             // vendor LZMA packed differently: find out how from the first block
-            if let Some(kind) = first_block(d, &v.g).and_then(|b| detect_lzma(b, META_SIZE, false)) {
+            if let Some(kind) = first_block(d, &v.g).and_then(|b| detect_lzma(b, META_SIZE, false))
+            {
                 v.codec = Codec::Lzma(kind);
                 v.inodes =
                     read_meta_table(d, &v.g, v.codec, v.g.inode_start, v.g.dir_start, MAX_TABLE);
@@ -596,7 +630,9 @@ impl V4 {
                     .filter_map(|i| e.u32(&buf, i * 4))
                     .collect()
             }
-            Err(err) => v.warnings.push(format!("id table: {err}; owners shown as 0")),
+            Err(err) => v
+                .warnings
+                .push(format!("id table: {err}; owners shown as 0")),
         }
         if fragments > 0 && frag_start != u64::MAX {
             match read_indexed(d, &v.g, v.codec, frag_start, fragments as u64, 16, 8) {
@@ -675,7 +711,14 @@ pub(crate) fn read_indexed(
             g.endian.u32(d, at).map(u64::from)
         }
         .ok_or("index truncated")?;
-        let t = read_meta_table(d, g, codec, ptr, ptr.saturating_add(META_SIZE as u64 + 3), META_SIZE);
+        let t = read_meta_table(
+            d,
+            g,
+            codec,
+            ptr,
+            ptr.saturating_add(META_SIZE as u64 + 3),
+            META_SIZE,
+        );
         let first = t.starts.get(&0).and_then(|&s| t.buf.get(s..));
         match first {
             Some(b) => {
@@ -683,7 +726,9 @@ pub(crate) fn read_indexed(
                 out.extend_from_slice(&b[..b.len().min(want)]);
             }
             None => {
-                return Err(t.error.unwrap_or_else(|| format!("no metadata block at {ptr:#x}")))
+                return Err(t
+                    .error
+                    .unwrap_or_else(|| format!("no metadata block at {ptr:#x}")))
             }
         }
     }
@@ -746,7 +791,11 @@ impl Layout for V4 {
                     )
                 };
                 let frag = (frag != NO_FRAGMENT).then_some((frag, foff));
-                let n = if frag.is_some() { size / bs } else { size.div_ceil(bs) };
+                let n = if frag.is_some() {
+                    size / bs
+                } else {
+                    size.div_ceil(bs)
+                };
                 if n.saturating_mul(4) > d.len() as u64 {
                     return truncated(format!(
                         "inode {r:#x}: {size}-byte file needs {n} block sizes, more than the table holds"
@@ -815,10 +864,12 @@ impl Layout for V4 {
     }
 
     fn fragment(&self, i: u32) -> FormatResult<(u64, u32)> {
-        self.frags
-            .get(i as usize)
-            .copied()
-            .ok_or_else(|| FormatError::Invalid(format!("fragment {i} is not in the fragment table ({} entries)", self.frags.len())))
+        self.frags.get(i as usize).copied().ok_or_else(|| {
+            FormatError::Invalid(format!(
+                "fragment {i} is not in the fragment table ({} entries)",
+                self.frags.len()
+            ))
+        })
     }
 }
 
@@ -889,7 +940,8 @@ impl Handler for Squashfs {
     }
 
     fn extract(&self, data: &Bytes, _chunk: &Chunk, out: &mut Sink) -> FormatResult<()> {
-        let (version, ..) = probe(data).ok_or_else(|| FormatError::Invalid("not a squashfs superblock".into()))?;
+        let (version, ..) =
+            probe(data).ok_or_else(|| FormatError::Invalid("not a squashfs superblock".into()))?;
         match version {
             Version::V4 => {
                 let fs = V4::open(data, false)?;
@@ -967,7 +1019,14 @@ pub(crate) fn extract_fs(fs: &dyn Layout, data: &Bytes, out: &mut Sink) -> Forma
     let mut entries = 0u64;
     let limit_err = |e: FormatError| matches!(e, FormatError::Limit(_));
     while let Some((path, _r, ino, depth)) = stack.pop() {
-        let InodeKind::Dir { block, offset, size } = ino.kind else { continue };
+        let InodeKind::Dir {
+            block,
+            offset,
+            size,
+        } = ino.kind
+        else {
+            continue;
+        };
         if !path.is_empty() {
             if let Err(e) = out.dir(&path, ino.meta) {
                 if limit_err(e) {
@@ -992,10 +1051,17 @@ pub(crate) fn extract_fs(fs: &dyn Layout, data: &Bytes, out: &mut Sink) -> Forma
             };
             entries += 1;
             if entries > (g.inodes as u64).saturating_mul(4).max(1 << 16) {
-                problems.add(format!("more directory entries than the {} inodes allow; stopped", g.inodes));
+                problems.add(format!(
+                    "more directory entries than the {} inodes allow; stopped",
+                    g.inodes
+                ));
                 return finish(fs, data, jobs, out, problems);
             }
-            let child = if path.is_empty() { name } else { format!("{path}/{name}") };
+            let child = if path.is_empty() {
+                name
+            } else {
+                format!("{path}/{name}")
+            };
             let ino = match fs.inode(de.inode) {
                 Ok(i) => i,
                 Err(e) => {
@@ -1011,7 +1077,9 @@ pub(crate) fn extract_fs(fs: &dyn Layout, data: &Bytes, out: &mut Sink) -> Forma
                             de.inode
                         ));
                     } else if depth + 1 >= MAX_DEPTH {
-                        problems.add(format!("'/{child}': directories nested deeper than {MAX_DEPTH}; skipped"));
+                        problems.add(format!(
+                            "'/{child}': directories nested deeper than {MAX_DEPTH}; skipped"
+                        ));
                     } else {
                         stack.push((child, de.inode, ino, depth + 1));
                     }
@@ -1056,7 +1124,10 @@ fn finish(
     let bs = g.block_size as u64;
     let codec = fs.codec();
     // decode every fragment block that a file uses, once, in parallel
-    let mut frag_ids: Vec<u32> = jobs.iter().filter_map(|j| j.file.frag.map(|f| f.0)).collect();
+    let mut frag_ids: Vec<u32> = jobs
+        .iter()
+        .filter_map(|j| j.file.frag.map(|f| f.0))
+        .collect();
     frag_ids.sort_unstable();
     frag_ids.dedup();
     let frag_bytes = (frag_ids.len() as u64).saturating_mul(bs);
@@ -1067,22 +1138,28 @@ fn finish(
     let frags: HashMap<u32, Result<Bytes, String>> = frag_ids
         .par_iter()
         .map(|&i| {
-            let r = fs.fragment(i).map_err(|e| e.to_string()).and_then(|(start, word)| {
-                let len = (word & !BLOCK_STORED) as usize;
-                if len as u64 > bs {
-                    return Err(format!("fragment block {i} claims {len} bytes"));
-                }
-                let src = data
-                    .get(start as usize..(start as usize).saturating_add(len))
-                    .ok_or_else(|| format!("fragment block {i} at {start:#x} is outside the image"))?;
-                if word & BLOCK_STORED != 0 {
-                    return Ok(data.slice(start as usize..start as usize + len));
-                }
-                let mut buf = vec![0u8; bs as usize];
-                let n = decode(codec, src, &mut buf, false).map_err(|e| format!("fragment block {i}: {e}"))?;
-                buf.truncate(n);
-                Ok(Bytes::from(buf))
-            });
+            let r = fs
+                .fragment(i)
+                .map_err(|e| e.to_string())
+                .and_then(|(start, word)| {
+                    let len = (word & !BLOCK_STORED) as usize;
+                    if len as u64 > bs {
+                        return Err(format!("fragment block {i} claims {len} bytes"));
+                    }
+                    let src = data
+                        .get(start as usize..(start as usize).saturating_add(len))
+                        .ok_or_else(|| {
+                            format!("fragment block {i} at {start:#x} is outside the image")
+                        })?;
+                    if word & BLOCK_STORED != 0 {
+                        return Ok(data.slice(start as usize..start as usize + len));
+                    }
+                    let mut buf = vec![0u8; bs as usize];
+                    let n = decode(codec, src, &mut buf, false)
+                        .map_err(|e| format!("fragment block {i}: {e}"))?;
+                    buf.truncate(n);
+                    Ok(Bytes::from(buf))
+                });
             (i, r)
         })
         .collect();
@@ -1138,7 +1215,9 @@ fn finish(
                 }
                 let r = (|| {
                     if len as u64 > bs {
-                        return Err(format!("block at {pos:#x} claims {len} bytes (block size {bs})"));
+                        return Err(format!(
+                            "block at {pos:#x} claims {len} bytes (block size {bs})"
+                        ));
                     }
                     let src = data
                         .get(pos as usize..(pos as usize).saturating_add(len))
@@ -1148,9 +1227,13 @@ fn finish(
                         dst[..n].copy_from_slice(&src[..n]);
                         return Ok(());
                     }
-                    let n = decode(codec, src, dst, true).map_err(|e| format!("block at {pos:#x}: {e}"))?;
+                    let n = decode(codec, src, dst, true)
+                        .map_err(|e| format!("block at {pos:#x}: {e}"))?;
                     if n != dst.len() {
-                        return Err(format!("block at {pos:#x} decodes to {n} bytes, expected {}", dst.len()));
+                        return Err(format!(
+                            "block at {pos:#x} decodes to {n} bytes, expected {}",
+                            dst.len()
+                        ));
                     }
                     Ok(())
                 })();
@@ -1269,17 +1352,29 @@ mod tests {
         type Compressor = Compressor;
         type FilesystemCompressor = FilesystemCompressor;
         type SuperBlock = backhand::SuperBlock;
-        fn decompress(&self, b: &[u8], out: &mut Vec<u8>, c: Compressor) -> Result<(), BackhandError> {
+        fn decompress(
+            &self,
+            b: &[u8],
+            out: &mut Vec<u8>,
+            c: Compressor,
+        ) -> Result<(), BackhandError> {
             DefaultCompressor.decompress(b, out, c)
         }
-        fn compress(&self, b: &[u8], fc: FilesystemCompressor, bs: u32) -> Result<Vec<u8>, BackhandError> {
+        fn compress(
+            &self,
+            b: &[u8],
+            fc: FilesystemCompressor,
+            bs: u32,
+        ) -> Result<Vec<u8>, BackhandError> {
             if !self.0 {
                 return DefaultCompressor.compress(b, fc, bs);
             }
-            let mut w = lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(6))
-                .map_err(|_| BackhandError::InvalidCompressionOption)?;
+            let mut w =
+                lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(6))
+                    .map_err(|_| BackhandError::InvalidCompressionOption)?;
             w.write_all(b)?;
-            w.finish().map_err(|_| BackhandError::InvalidCompressionOption)
+            w.finish()
+                .map_err(|_| BackhandError::InvalidCompressionOption)
         }
     }
 
@@ -1292,7 +1387,9 @@ mod tests {
         let mut v = Vec::new();
         let mut i = 0u64;
         while v.len() < 300 * 1024 {
-            v.extend_from_slice(format!("line {i} {}\n", i.wrapping_mul(0x9e37_79b9_7f4a_7c15)).as_bytes());
+            v.extend_from_slice(
+                format!("line {i} {}\n", i.wrapping_mul(0x9e37_79b9_7f4a_7c15)).as_bytes(),
+            );
             i += 1;
         }
         v
@@ -1314,17 +1411,29 @@ mod tests {
         fs.set_block_size(65536);
         fs.set_root_mode(0o755);
         fs.push_dir("etc", hdr(0o755, 0, 0)).unwrap();
-        fs.push_file(Cursor::new(b"root:x:0:0:root:/root:/bin/sh\n".to_vec()), "etc/passwd", hdr(0o644, 0, 0))
-            .unwrap();
-        fs.push_file(Cursor::new(b"root:$1$abc$xyz:0:0::::\n".to_vec()), "etc/shadow", hdr(0o600, 0, 42))
-            .unwrap();
+        fs.push_file(
+            Cursor::new(b"root:x:0:0:root:/root:/bin/sh\n".to_vec()),
+            "etc/passwd",
+            hdr(0o644, 0, 0),
+        )
+        .unwrap();
+        fs.push_file(
+            Cursor::new(b"root:$1$abc$xyz:0:0::::\n".to_vec()),
+            "etc/shadow",
+            hdr(0o600, 0, 42),
+        )
+        .unwrap();
         fs.push_dir("bin", hdr(0o755, 0, 0)).unwrap();
-        fs.push_file(Cursor::new(big), "bin/big.txt", hdr(0o4755, 1000, 1001)).unwrap();
-        fs.push_symlink("big.txt", "bin/sh", hdr(0o777, 0, 0)).unwrap();
+        fs.push_file(Cursor::new(big), "bin/big.txt", hdr(0o4755, 1000, 1001))
+            .unwrap();
+        fs.push_symlink("big.txt", "bin/sh", hdr(0o777, 0, 0))
+            .unwrap();
         fs.push_dir("dev", hdr(0o755, 0, 0)).unwrap();
-        fs.push_char_device((5 << 8) | 1, "dev/console", hdr(0o600, 0, 5)).unwrap();
+        fs.push_char_device((5 << 8) | 1, "dev/console", hdr(0o600, 0, 5))
+            .unwrap();
         fs.push_fifo("dev/initctl", hdr(0o600, 0, 0)).unwrap();
-        fs.push_file(Cursor::new(Vec::new()), "empty", hdr(0o644, 0, 0)).unwrap();
+        fs.push_file(Cursor::new(Vec::new()), "empty", hdr(0o644, 0, 0))
+            .unwrap();
         let mut out = Cursor::new(Vec::new());
         fs.write(&mut out).unwrap();
         out.into_inner()
@@ -1353,7 +1462,10 @@ mod tests {
         assert_eq!(t.content(l).len(), b.data.len());
         let c = t.get("0x0.squashfs/dev/console").expect("console");
         assert_eq!((c.kind, c.meta.gid), (EntryKind::CharDevice, 5));
-        assert_eq!(t.get("0x0.squashfs/dev/initctl").unwrap().kind, EntryKind::Fifo);
+        assert_eq!(
+            t.get("0x0.squashfs/dev/initctl").unwrap().kind,
+            EntryKind::Fifo
+        );
         assert_eq!(t.get("0x0.squashfs/empty").unwrap().size, 0);
         assert_eq!(t.get("0x0.squashfs/etc").unwrap().kind, EntryKind::Dir);
     }
@@ -1389,7 +1501,9 @@ mod tests {
 
     /// Position of `needle` in `hay` (test helper).
     fn find(hay: &[u8], needle: &[u8]) -> usize {
-        hay.windows(needle.len()).position(|w| w == needle).expect("needle")
+        hay.windows(needle.len())
+            .position(|w| w == needle)
+            .expect("needle")
     }
 
     #[test]
@@ -1421,7 +1535,11 @@ mod tests {
             if let Some(p) = t.get("0x0.squashfs/etc/passwd") {
                 assert!(p.data.is_empty() || &p.data[..] == b"root:x:0:0:root:/root:/bin/sh\n");
             }
-            assert!(t.errors.iter().all(|e| !e.error.contains("internal error")), "{:?}", t.errors);
+            assert!(
+                t.errors.iter().all(|e| !e.error.contains("internal error")),
+                "{:?}",
+                t.errors
+            );
         }
     }
 
@@ -1437,8 +1555,15 @@ mod tests {
         let n = img.len() as u64;
         patch(&mut img, 80, &(n + 0x1000).to_le_bytes());
         let t = unpack(img);
-        assert!(t.errors.iter().any(|e| e.error.contains("fragment")), "{:?}", t.errors);
-        assert_eq!(t.get("0x0.squashfs/bin/big.txt").unwrap().size, big_text().len() as u64);
+        assert!(
+            t.errors.iter().any(|e| e.error.contains("fragment")),
+            "{:?}",
+            t.errors
+        );
+        assert_eq!(
+            t.get("0x0.squashfs/bin/big.txt").unwrap().size,
+            big_text().len() as u64
+        );
         // an inode count of 2^32-1: only a bound, nothing is allocated from it
         let mut img = build(false, false);
         patch(&mut img, 4, &u32::MAX.to_le_bytes());
@@ -1452,9 +1577,16 @@ mod tests {
         let mut img = build(false, false);
         patch(&mut img, 16, &u32::MAX.to_le_bytes());
         let t = unpack(img);
-        assert!(t.errors.iter().any(|e| e.error.contains("fragment table")), "{:?}", t.errors);
+        assert!(
+            t.errors.iter().any(|e| e.error.contains("fragment table")),
+            "{:?}",
+            t.errors
+        );
         assert!(t.get("0x0.squashfs/etc/passwd").is_some());
-        assert_eq!(t.get("0x0.squashfs/dev/console").unwrap().kind, EntryKind::CharDevice);
+        assert_eq!(
+            t.get("0x0.squashfs/dev/console").unwrap().kind,
+            EntryKind::CharDevice
+        );
     }
 
     #[test]
@@ -1516,7 +1648,8 @@ mod tests {
                     extract_fs(&fs, data, out)
                 }
             }
-            let h: crate::handler::HandlerRef = std::sync::Arc::new(H(std::sync::Mutex::new(Some(cyc))));
+            let h: crate::handler::HandlerRef =
+                std::sync::Arc::new(H(std::sync::Mutex::new(Some(cyc))));
             Unpacker::with_handlers(u.limits().clone(), vec![h]).unpack_bytes(data.clone())
         };
         let t = ctx_tree;
@@ -1546,7 +1679,9 @@ mod tests {
         let mut alone = Vec::new();
         {
             let opts = lzma_rust2::LzmaOptions::with_preset(6);
-            let mut w = lzma_rust2::LzmaWriter::new_use_header(&mut alone, &opts, Some(block.len() as u64)).unwrap();
+            let mut w =
+                lzma_rust2::LzmaWriter::new_use_header(&mut alone, &opts, Some(block.len() as u64))
+                    .unwrap();
             w.write_all(block).unwrap();
             w.finish().unwrap();
         }
@@ -1556,7 +1691,10 @@ mod tests {
         h5.extend_from_slice(&alone[13..]);
         assert_eq!(detect_lzma(&h5, 8192, true), Some(LzmaKind::Header5));
         let mut out = vec![0u8; 8192];
-        assert_eq!(decode(Codec::Lzma(LzmaKind::Header5), &h5, &mut out, true), Ok(8192));
+        assert_eq!(
+            decode(Codec::Lzma(LzmaKind::Header5), &h5, &mut out, true),
+            Ok(8192)
+        );
         assert_eq!(&out[..], block);
         // raw stream with the usual properties
         let raw = &alone[13..];

@@ -197,7 +197,11 @@ fn sample_block<'a>(d: &'a [u8], g: &Geometry) -> Option<&'a [u8]> {
 
 fn detect_codec(d: &[u8], g: &Geometry) -> Codec {
     match sample_block(d, g) {
-        Some(b) if b.len() >= 2 && b[0] == 0x78 && (u16::from(b[0]) << 8 | u16::from(b[1])) % 31 == 0 => {
+        Some(b)
+            if b.len() >= 2
+                && b[0] == 0x78
+                && (u16::from(b[0]) << 8 | u16::from(b[1])) % 31 == 0 =>
+        {
             Codec::Zlib
         }
         Some(b) => match detect_lzma(b, META_SIZE, false) {
@@ -309,7 +313,16 @@ impl Old {
     /// Tables all stored: find the codec from the first compressed data block of a file in
     /// the root directory (its decoded size is known exactly).
     fn codec_from_data(&self, d: &[u8]) -> Codec {
-        let Ok(Inode { kind: InodeKind::Dir { block, offset, size }, .. }) = self.inode(self.g.root) else {
+        let Ok(Inode {
+            kind:
+                InodeKind::Dir {
+                    block,
+                    offset,
+                    size,
+                },
+            ..
+        }) = self.inode(self.g.root)
+        else {
             return Codec::LzmaUnknown;
         };
         let Ok(list) = self.dir(block, offset, size) else {
@@ -317,7 +330,11 @@ impl Old {
         };
         let bs = self.g.block_size as u64;
         for de in list.iter().take(64) {
-            let Ok(Inode { kind: InodeKind::File(f), .. }) = self.inode(de.inode) else {
+            let Ok(Inode {
+                kind: InodeKind::File(f),
+                ..
+            }) = self.inode(de.inode)
+            else {
                 continue;
             };
             let Some(&w) = f.blocks.first() else { continue };
@@ -352,10 +369,22 @@ impl Old {
         (u, g)
     }
 
-    fn file(&self, d: &[u8], list_at: usize, start: u64, frag: u32, foff: u32, size: u64, r: u64) -> FormatResult<InodeKind> {
+    fn file(
+        &self,
+        d: &[u8],
+        list_at: usize,
+        start: u64,
+        (frag, foff): (u32, u32),
+        size: u64,
+        r: u64,
+    ) -> FormatResult<InodeKind> {
         let bs = self.g.block_size as u64;
         let frag = (frag != NO_FRAGMENT).then_some((frag, foff));
-        let n = if frag.is_some() { size / bs } else { size.div_ceil(bs) };
+        let n = if frag.is_some() {
+            size / bs
+        } else {
+            size.div_ceil(bs)
+        };
         if n.saturating_mul(4) > d.len().saturating_sub(list_at) as u64 {
             return truncated(format!(
                 "inode {r:#x}: {size}-byte file needs {n} block sizes, more than the table holds"
@@ -422,21 +451,29 @@ impl Layout for Old {
                     let size = b.u(19)?;
                     let offset = b.u(13)? as usize;
                     let block = b.u(32)?;
-                    InodeKind::Dir { block, offset, size }
+                    InodeKind::Dir {
+                        block,
+                        offset,
+                        size,
+                    }
                 }
                 8 => {
                     b.u(32)?;
                     let size = b.u(27)?;
                     let offset = b.u(13)? as usize;
                     let block = b.u(32)?;
-                    InodeKind::Dir { block, offset, size }
+                    InodeKind::Dir {
+                        block,
+                        offset,
+                        size,
+                    }
                 }
                 2 => {
                     let start = b.u(64)?;
                     let frag = b.u(32)? as u32;
                     let foff = b.u(32)? as u32;
                     let size = b.u(32)?;
-                    self.file(d, b.byte_pos(), start, frag, foff, size, r)?
+                    self.file(d, b.byte_pos(), start, (frag, foff), size, r)?
                 }
                 9 => {
                     b.u(32)?;
@@ -444,7 +481,7 @@ impl Layout for Old {
                     let frag = b.u(32)? as u32;
                     let foff = b.u(32)? as u32;
                     let size = b.u(64)?;
-                    self.file(d, b.byte_pos(), start, frag, foff, size, r)?
+                    self.file(d, b.byte_pos(), start, (frag, foff), size, r)?
                 }
                 3 => {
                     b.u(32)?;
@@ -452,13 +489,15 @@ impl Layout for Old {
                     let at = b.byte_pos();
                     InodeKind::Symlink(
                         d.get(at..at + n)
-                            .ok_or_else(|| FormatError::Truncated(format!("symlink inode {r:#x} cut short")))?
+                            .ok_or_else(|| {
+                                FormatError::Truncated(format!("symlink inode {r:#x} cut short"))
+                            })?
                             .to_vec(),
                     )
                 }
-                t => InodeKind::Special(
-                    special(t).ok_or_else(|| FormatError::Invalid(format!("inode {r:#x} has unknown type {t}")))?,
-                ),
+                t => InodeKind::Special(special(t).ok_or_else(|| {
+                    FormatError::Invalid(format!("inode {r:#x} has unknown type {t}"))
+                })?),
             }
         } else {
             match typ {
@@ -467,14 +506,22 @@ impl Layout for Old {
                     let offset = b.u(13)? as usize;
                     meta.mtime = b.u(32)? as i64;
                     let block = b.u(24)?;
-                    InodeKind::Dir { block, offset, size }
+                    InodeKind::Dir {
+                        block,
+                        offset,
+                        size,
+                    }
                 }
                 8 => {
                     let size = b.u(27)?;
                     let offset = b.u(13)? as usize;
                     meta.mtime = b.u(32)? as i64;
                     let block = b.u(24)?;
-                    InodeKind::Dir { block, offset, size }
+                    InodeKind::Dir {
+                        block,
+                        offset,
+                        size,
+                    }
                 }
                 2 => {
                     meta.mtime = b.u(32)? as i64;
@@ -482,20 +529,22 @@ impl Layout for Old {
                     let frag = b.u(32)? as u32;
                     let foff = b.u(32)? as u32;
                     let size = b.u(32)?;
-                    self.file(d, b.byte_pos(), start, frag, foff, size, r)?
+                    self.file(d, b.byte_pos(), start, (frag, foff), size, r)?
                 }
                 3 => {
                     let n = b.u(16)? as usize;
                     let at = b.byte_pos();
                     InodeKind::Symlink(
                         d.get(at..at + n)
-                            .ok_or_else(|| FormatError::Truncated(format!("symlink inode {r:#x} cut short")))?
+                            .ok_or_else(|| {
+                                FormatError::Truncated(format!("symlink inode {r:#x} cut short"))
+                            })?
                             .to_vec(),
                     )
                 }
-                t => InodeKind::Special(
-                    special(t).ok_or_else(|| FormatError::Invalid(format!("inode {r:#x} has unknown type {t}")))?,
-                ),
+                t => InodeKind::Special(special(t).ok_or_else(|| {
+                    FormatError::Invalid(format!("inode {r:#x} has unknown type {t}"))
+                })?),
             }
         };
         Ok(Inode { kind, meta })
@@ -527,9 +576,9 @@ impl Layout for Old {
                 let off = b.u(13)?;
                 let _typ = b.u(3)?;
                 let nlen = b.u(8)? as usize + 1;
-                let name = d
-                    .get(p + ent_len..p + ent_len + nlen)
-                    .ok_or_else(|| FormatError::Truncated("directory entry name cut short".into()))?;
+                let name = d.get(p + ent_len..p + ent_len + nlen).ok_or_else(|| {
+                    FormatError::Truncated("directory entry name cut short".into())
+                })?;
                 out.push(DirEntry {
                     name: name.to_vec(),
                     inode: (iblock << 16) | off,
