@@ -9,6 +9,7 @@ pub mod android_sparse;
 pub mod ar;
 pub mod bzip2;
 pub mod cpio;
+pub mod cramfs;
 pub mod ext;
 pub mod fat;
 pub mod fit;
@@ -25,7 +26,10 @@ pub mod lz4;
 pub mod lzma;
 pub mod lzo;
 pub mod partitions;
+pub mod romfs;
 pub mod sevenz;
+pub mod squashfs;
+pub mod squashfs_v3;
 pub mod tar;
 pub mod tplink;
 pub mod trx;
@@ -50,6 +54,9 @@ pub fn all() -> Vec<HandlerRef> {
         Arc::new(partitions::Gpt),
         Arc::new(partitions::Mbr),
         // file systems
+        Arc::new(squashfs::Squashfs),
+        Arc::new(cramfs::Cramfs),
+        Arc::new(romfs::Romfs),
         Arc::new(ext::Ext),
         Arc::new(fat::Fat),
         Arc::new(iso9660::Iso9660),
