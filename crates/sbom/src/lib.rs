@@ -102,6 +102,19 @@ fn cpe_enc(s: &str) -> String {
     o
 }
 
+/// The path a finding about `c` points at: a file that carries it rather than the package
+/// database, when there is one.
+pub fn primary_path(c: &Component) -> Option<String> {
+    let is_db = |p: &str| {
+        p.ends_with("opkg/status") || p.ends_with("dpkg/status") || p.ends_with(".control")
+    };
+    c.paths
+        .iter()
+        .find(|p| !is_db(p))
+        .or_else(|| c.paths.first())
+        .cloned()
+}
+
 /// `b` continues `a` with more detail (`1.8` -> `1.8.20140523`, `6.7` -> `6.7p1`).
 fn refines(a: &str, b: &str) -> bool {
     a != b
@@ -444,7 +457,7 @@ impl Sbom {
                     .filter(|c| !c.version.is_empty())
                     .map(|c| format!("{} at {}", c.version, c.paths.join(", ")))
                     .collect();
-                let first = comps.first().and_then(|c| c.paths.first().cloned());
+                let first = comps.first().and_then(primary_path);
                 res.findings.push(
                     Finding::new(
                         kinds::COMPONENT_DUPLICATE,
@@ -504,7 +517,7 @@ impl Sbom {
                     kinds::COMPONENT_END_OF_LIFE,
                     Severity::Medium,
                     format!("{} {} is end of life since {}", c.name, c.version, f.eol),
-                    c.paths.first().cloned(),
+                    primary_path(c),
                     format!(
                         "{} {} belongs to release series {}, unsupported since {} (source: {})",
                         c.name, c.version, f.cycle, f.eol, f.source

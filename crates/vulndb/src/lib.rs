@@ -179,7 +179,7 @@ pub fn finding(h: &Hit, c: &Component) -> Finding {
     } else {
         format!("; {}", h.cwe.join(", "))
     };
-    let path = c.paths.first().cloned();
+    let path = primary_path(c);
     let where_ = if c.paths.is_empty() {
         String::new()
     } else {
@@ -197,4 +197,55 @@ pub fn finding(h: &Hit, c: &Component) -> Finding {
     )
     .with_cve(h.id.clone())
     .with_component(format!("{}@{}", c.name, c.version))
+}
+
+/// The user's database for a scan: `explicit` (which must exist) or the default location
+/// when a database was imported there; `None` means the embedded dataset alone.
+pub fn open_for_scan(explicit: Option<&std::path::Path>) -> Result<Option<VulnDb>, VulnError> {
+    match explicit {
+        Some(p) => match VulnDb::open_existing(p)? {
+            Some(db) => Ok(Some(db)),
+            None => Err(VulnError::Io(
+                p.display().to_string(),
+                "no such vulnerability database (create it with `netvet db import`)".into(),
+            )),
+        },
+        None => match VulnDb::default_path() {
+            Some(p) => VulnDb::open_existing(&p),
+            None => Ok(None),
+        },
+    }
+}
+
+/// The path a finding about component `c` points at: the first file that carries it, the
+/// package database only when nothing else does.
+pub fn primary_path(c: &Component) -> Option<String> {
+    let is_db = |p: &str| {
+        p.ends_with("opkg/status") || p.ends_with("dpkg/status") || p.ends_with(".control")
+    };
+    c.paths
+        .iter()
+        .find(|p| !is_db(p))
+        .or_else(|| c.paths.first())
+        .cloned()
+}
+
+/// Structured hits for the report's `summaries.vulnerabilities` (used by the CycloneDX
+/// output for ratings and CWEs).
+pub fn summary(hits: &[Hit], components: &[Component]) -> serde_json::Value {
+    let list: Vec<serde_json::Value> = hits
+        .iter()
+        .filter_map(|h| {
+            let c = components.get(h.component)?;
+            Some(serde_json::json!({
+                "id": h.id,
+                "component": format!("{}@{}", c.name, c.version),
+                "cvss": h.cvss,
+                "vector": h.vector,
+                "cwe": h.cwe,
+                "criterion": h.criterion,
+            }))
+        })
+        .collect();
+    serde_json::Value::Array(list)
 }
