@@ -26,14 +26,19 @@ def validate_cyclonedx(path):
     spec = json.loads(text).get("specVersion", "1.5")
     version = {"1.5": SchemaVersion.V1_5, "1.6": SchemaVersion.V1_6}[spec]
     err = JsonStrictValidator(version).validate_str(text)
-    return [str(err)] if err else []
+    return [str(err).splitlines()[0]] if err else []
 
 
 def validate_spdx(path):
     from spdx_tools.spdx.parser.parse_anything import parse_file
     from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
 
-    doc = parse_file(path)
+    from spdx_tools.spdx.parser.error import SPDXParsingError
+
+    try:
+        doc = parse_file(path)
+    except SPDXParsingError as e:
+        return [str(m) for m in e.get_messages()]
     return [m.validation_message for m in validate_full_spdx_document(doc)]
 
 

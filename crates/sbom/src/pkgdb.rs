@@ -18,7 +18,7 @@ pub fn parse(text: &str) -> Vec<Package> {
     let mut cur: (Option<String>, Option<String>, String, bool) = (None, None, String::new(), true);
     let flush = |cur: &mut (Option<String>, Option<String>, String, bool), out: &mut Vec<Package>| {
         if let (Some(n), Some(v)) = (cur.0.take(), cur.1.take()) {
-            if cur.3 && out.len() < MAX_PACKAGES {
+            if cur.3 && !n.is_empty() && out.len() < MAX_PACKAGES {
                 out.push(Package {
                     name: n,
                     version: v,

@@ -63,11 +63,18 @@ fn phicomm_k2p_components() {
     one(&r, "zlib", "1.2.8");
     one(&r, "lua", "5.1.5");
     one(&r, "wolfssl", "3.2.0");
-    // curl 7.40.0 (the tool) and libcurl 7.38.0 (the library) are two versions
-    one(&r, "curl", "7.40.0");
-    one(&r, "curl", "7.38.0");
-    assert!(r.findings.iter().any(|f| f.kind == kinds::COMPONENT_DUPLICATE
-        && f.title == "Several versions of curl: 7.38.0, 7.40.0"));
+    // curl 7.40.0 (the tool) and libcurl 7.38.0 (the library) are two components
+    let curl = one(&r, "curl", "7.40.0");
+    assert!(curl.paths.contains(&"usr/bin/curl".to_string()));
+    let lib = one(&r, "libcurl", "7.38.0");
+    assert!(lib.paths.contains(&"usr/lib/libcurl.so.4.3.0".to_string()));
+    assert_eq!(lib.cpe.as_deref(), Some("cpe:2.3:a:haxx:libcurl:7.38.0:*:*:*:*:*:*:*"));
+    // nothing is duplicated in this image
+    assert!(
+        !r.findings.iter().any(|f| f.kind == kinds::COMPONENT_DUPLICATE),
+        "{:?}",
+        r.findings
+    );
     // Linux 3.10 ended in 2017, OpenSSL 1.0.2 in 2019
     let eol: Vec<&str> = r
         .findings
@@ -99,6 +106,9 @@ fn luxul_xbr4400_components() {
     one(&r, "xl2tpd", "1.3.6");
     one(&r, "linux", "3.10.49");
     one(&r, "php", "5.4.37");
+    // a UPX-packed executable carries the packer's version
+    let upx = one(&r, "upx", "3.91");
+    assert_eq!(upx.source, "version-string");
     assert!(find(&r, "dnsmasq").len() == 1);
     assert!(!r
         .findings
