@@ -53,12 +53,19 @@ pub(crate) fn run(cmd: DbCmd) -> Result<u8, Fail> {
             let embedded =
                 netvet_vulndb::embedded_records(&netvet_rules::RuleSet::embedded())?.len();
             println!("database:          {}", s.path);
-            println!("records:           {} (NVD {}, OSV {})", s.records, s.nvd, s.osv);
+            println!(
+                "records:           {} (NVD {}, OSV {})",
+                s.records, s.nvd, s.osv
+            );
             println!("CPE products:      {}", s.products);
             println!("OSV packages:      {}", s.packages);
             println!(
                 "by CVSS severity:  critical {}, high {}, medium {}, low {}, unscored {}",
-                s.by_severity[0], s.by_severity[1], s.by_severity[2], s.by_severity[3], s.by_severity[4]
+                s.by_severity[0],
+                s.by_severity[1],
+                s.by_severity[2],
+                s.by_severity[3],
+                s.by_severity[4]
             );
             println!("newest published:  {}", s.newest_published);
             println!("last import:       {}", s.last_import);

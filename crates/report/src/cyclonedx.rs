@@ -70,7 +70,11 @@ pub fn document(report: &Report) -> Value {
             refs.entry(format!("{}@{}", c.name, c.version))
                 .or_insert_with(|| r.clone());
             let mut o = Map::new();
-            let kind = if c.cpe.as_deref().is_some_and(|p| p.starts_with("cpe:2.3:o:")) {
+            let kind = if c
+                .cpe
+                .as_deref()
+                .is_some_and(|p| p.starts_with("cpe:2.3:o:"))
+            {
                 "operating-system"
             } else {
                 "application"
@@ -200,8 +204,8 @@ pub fn render(report: &Report) -> Result<String, RenderError> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::testdata::sample_report;
+    use super::*;
 
     #[test]
     fn components_and_vulnerabilities() {

@@ -12,7 +12,13 @@ use std::collections::BTreeMap;
 
 fn spdx_id(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect()
 }
 
@@ -175,13 +181,19 @@ mod tests {
         let p = &d["packages"][1];
         assert_eq!(p["SPDXID"], "SPDXRef-Package-1-busybox");
         assert_eq!(p["versionInfo"], "1.22.1");
-        assert_eq!(p["externalRefs"][0]["referenceLocator"], "pkg:generic/busybox@1.22.1");
+        assert_eq!(
+            p["externalRefs"][0]["referenceLocator"],
+            "pkg:generic/busybox@1.22.1"
+        );
         assert_eq!(p["externalRefs"][1]["referenceType"], "cpe23Type");
         assert_eq!(
             p["externalRefs"][2]["referenceLocator"],
             "https://nvd.nist.gov/vuln/detail/CVE-2022-48174"
         );
-        assert_eq!(d["relationships"][1]["relatedSpdxElement"], "SPDXRef-Package-1-busybox");
+        assert_eq!(
+            d["relationships"][1]["relatedSpdxElement"],
+            "SPDXRef-Package-1-busybox"
+        );
         assert_eq!(d["packages"].as_array().unwrap().len(), 3);
     }
 

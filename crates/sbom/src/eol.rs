@@ -49,10 +49,14 @@ pub fn load(rules: &netvet_rules::RuleSet) -> Result<Vec<EolFact>, EolError> {
             file: path.to_string(),
             message,
         };
-        let f: File = toml::from_str(&String::from_utf8_lossy(bytes)).map_err(|e| err(e.to_string()))?;
+        let f: File =
+            toml::from_str(&String::from_utf8_lossy(bytes)).map_err(|e| err(e.to_string()))?;
         for e in f.eol {
             if !valid_date(&e.eol) {
-                return Err(err(format!("{} {}: eol '{}' is not YYYY-MM-DD", e.component, e.cycle, e.eol)));
+                return Err(err(format!(
+                    "{} {}: eol '{}' is not YYYY-MM-DD",
+                    e.component, e.cycle, e.eol
+                )));
             }
             if e.source.trim().is_empty() {
                 return Err(err(format!("{} {}: no source", e.component, e.cycle)));
@@ -114,7 +118,9 @@ mod tests {
     #[test]
     fn embedded_facts_load() {
         let f = load(&netvet_rules::RuleSet::embedded()).unwrap();
-        assert!(f.iter().any(|e| e.component == "openssl" && e.cycle == "1.0.2" && e.eol == "2019-12-31"));
+        assert!(f
+            .iter()
+            .any(|e| e.component == "openssl" && e.cycle == "1.0.2" && e.eol == "2019-12-31"));
         assert!(f.iter().all(|e| e.source.starts_with("https://")));
     }
 }

@@ -222,16 +222,17 @@ impl Sbom {
                 out.push(o);
             }
         };
-        let obs = |sig: usize, version: String, source: &'static str, evidence: String, copy: bool| Obs {
-            sig: Some(sig),
-            name: self.sigs.sigs[sig].name.clone(),
-            version,
-            path: e.path.clone(),
-            source,
-            evidence,
-            copy,
-            purl_type: "generic",
-        };
+        let obs =
+            |sig: usize, version: String, source: &'static str, evidence: String, copy: bool| Obs {
+                sig: Some(sig),
+                name: self.sigs.sigs[sig].name.clone(),
+                version,
+                path: e.path.clone(),
+                source,
+                evidence,
+                copy,
+                purl_type: "generic",
+            };
         // file names: executables and libraries only (not `etc/config/uhttpd`)
         let is_so = fname.contains(".so");
         let elf_file = elf::is_elf(data);
@@ -239,11 +240,24 @@ impl Sbom {
             for re in s.filenames.iter().filter(|_| elf_file) {
                 if let Some(c) = re.captures(fname) {
                     let v = c.get(1).map(|m| m.as_str().to_string()).unwrap_or_default();
-                    push(&mut out, obs(i, v, "filename", format!("file name {fname}"), false));
+                    push(
+                        &mut out,
+                        obs(i, v, "filename", format!("file name {fname}"), false),
+                    );
                 }
             }
-            if is_so && s.sonames.iter().any(|p| fname.starts_with(p.as_str())) && elf::is_elf(data) {
-                push(&mut out, obs(i, String::new(), "elf-soname", format!("shared object {fname}"), false));
+            if is_so && s.sonames.iter().any(|p| fname.starts_with(p.as_str())) && elf::is_elf(data)
+            {
+                push(
+                    &mut out,
+                    obs(
+                        i,
+                        String::new(),
+                        "elf-soname",
+                        format!("shared object {fname}"),
+                        false,
+                    ),
+                );
             }
         }
         if e.size > MAX_SCAN_BYTES || data.len() < 8 {
@@ -254,7 +268,16 @@ impl Sbom {
             if let Some(so) = elf::soname(data) {
                 for (i, s) in self.sigs.sigs.iter().enumerate() {
                     if s.sonames.iter().any(|p| so.starts_with(p.as_str())) {
-                        push(&mut out, obs(i, String::new(), "elf-soname", format!("SONAME {so}"), false));
+                        push(
+                            &mut out,
+                            obs(
+                                i,
+                                String::new(),
+                                "elf-soname",
+                                format!("SONAME {so}"),
+                                false,
+                            ),
+                        );
                     }
                 }
             }
@@ -269,10 +292,7 @@ impl Sbom {
                         version: pkgdb::upstream(&np.version),
                         path: e.path.clone(),
                         source: "elf-note",
-                        evidence: format!(
-                            ".note.package {} {} {}",
-                            np.kind, np.name, np.version
-                        ),
+                        evidence: format!(".note.package {} {} {}", np.kind, np.name, np.version),
                         copy: false,
                         purl_type: "generic",
                     },
@@ -377,18 +397,29 @@ impl Sbom {
         }
         let purl_type = list.first().map(|o| o.purl_type).unwrap_or("generic");
         let purl = match (sig, version.is_empty()) {
-            (_, true) => format!("pkg:{}/{}", if sig.is_some() { "generic" } else { purl_type }, purl_enc(name)),
+            (_, true) => format!(
+                "pkg:{}/{}",
+                if sig.is_some() { "generic" } else { purl_type },
+                purl_enc(name)
+            ),
             (Some(_), false) => format!("pkg:generic/{}@{}", purl_enc(name), purl_enc(version)),
             (None, false) => format!("pkg:{purl_type}/{}@{}", purl_enc(name), purl_enc(version)),
         };
         let cpe = sig
             .and_then(|i| {
                 let s = &self.sigs.sigs[i];
-                s.cpe.as_ref().map(|(v, p)| (s.part.clone(), v.clone(), p.clone()))
+                s.cpe
+                    .as_ref()
+                    .map(|(v, p)| (s.part.clone(), v.clone(), p.clone()))
             })
             .filter(|_| !version.is_empty())
             .map(|(part, v, p)| {
-                format!("cpe:2.3:{part}:{}:{}:{}:*:*:*:*:*:*:*", cpe_enc(&v), cpe_enc(&p), cpe_enc(version))
+                format!(
+                    "cpe:2.3:{part}:{}:{}:{}:*:*:*:*:*:*:*",
+                    cpe_enc(&v),
+                    cpe_enc(&p),
+                    cpe_enc(version)
+                )
             });
         Component {
             name: name.to_string(),
@@ -471,8 +502,11 @@ impl Sbom {
                 );
             } else if let Some(i) = sig {
                 let limit = self.sigs.sigs[i].copies as usize;
-                let copies: BTreeSet<&str> =
-                    list.iter().filter(|o| o.copy).map(|o| o.path.as_str()).collect();
+                let copies: BTreeSet<&str> = list
+                    .iter()
+                    .filter(|o| o.copy)
+                    .map(|o| o.path.as_str())
+                    .collect();
                 if limit > 0 && copies.len() > limit {
                     let v = versions.iter().next().cloned().unwrap_or_default();
                     res.findings.push(

@@ -16,7 +16,8 @@ pub const MAX_PACKAGES: usize = 100_000;
 pub fn parse(text: &str) -> Vec<Package> {
     let mut out = Vec::new();
     let mut cur: (Option<String>, Option<String>, String, bool) = (None, None, String::new(), true);
-    let flush = |cur: &mut (Option<String>, Option<String>, String, bool), out: &mut Vec<Package>| {
+    let flush = |cur: &mut (Option<String>, Option<String>, String, bool),
+                 out: &mut Vec<Package>| {
         if let (Some(n), Some(v)) = (cur.0.take(), cur.1.take()) {
             if cur.3 && !n.is_empty() && out.len() < MAX_PACKAGES {
                 out.push(Package {
@@ -94,7 +95,10 @@ mod tests {
         assert_eq!(upstream("1.22.1-3"), "1.22.1");
         assert_eq!(upstream("6.7p1-3"), "6.7p1");
         assert_eq!(upstream("1.0.2d-1"), "1.0.2d");
-        assert_eq!(upstream("3.10.14-1-b111ad83351afe639183d8564c3857ca"), "3.10.14");
+        assert_eq!(
+            upstream("3.10.14-1-b111ad83351afe639183d8564c3857ca"),
+            "3.10.14"
+        );
         assert_eq!(upstream("1:2.3-4"), "2.3");
         assert_eq!(upstream("2014-10-27-fd8e5e3"), "2014-10-27-fd8e5e3");
         assert_eq!(upstream("4.8-linaro-1"), "4.8");

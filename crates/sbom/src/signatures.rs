@@ -114,7 +114,10 @@ impl Signatures {
         let mut files: Vec<(String, String)> = Vec::new();
         for (path, bytes) in rules.under("components/") {
             if path.ends_with(".toml") {
-                files.push((path.to_string(), String::from_utf8_lossy(bytes).into_owned()));
+                files.push((
+                    path.to_string(),
+                    String::from_utf8_lossy(bytes).into_owned(),
+                ));
             }
         }
         Self::from_texts(&files)

@@ -15,7 +15,10 @@ fn scan(rel: &str) -> Option<SbomResult> {
     let r = sbom.scan(&tree);
     if std::env::var_os("NETVET_SBOM_DUMP").is_some() {
         for c in &r.components {
-            eprintln!("{} {} [{}] {:?} {:?}", c.name, c.version, c.source, c.cpe, c.paths);
+            eprintln!(
+                "{} {} [{}] {:?} {:?}",
+                c.name, c.version, c.source, c.cpe, c.paths
+            );
         }
         for f in &r.findings {
             eprintln!("{} {} | {}", f.kind, f.title, f.evidence);
@@ -41,24 +44,47 @@ fn phicomm_k2p_components() {
         return;
     };
     let bb = one(&r, "busybox", "1.22.1");
-    assert!(bb.paths.contains(&"bin/busybox".to_string()), "{:?}", bb.paths);
+    assert!(
+        bb.paths.contains(&"bin/busybox".to_string()),
+        "{:?}",
+        bb.paths
+    );
     assert!(bb.paths.contains(&"usr/lib/opkg/status".to_string()));
-    assert_eq!(bb.cpe.as_deref(), Some("cpe:2.3:a:busybox:busybox:1.22.1:*:*:*:*:*:*:*"));
+    assert_eq!(
+        bb.cpe.as_deref(),
+        Some("cpe:2.3:a:busybox:busybox:1.22.1:*:*:*:*:*:*:*")
+    );
     assert_eq!(bb.purl, "pkg:generic/busybox@1.22.1");
     assert!(bb.evidence.contains("BusyBox v1.22.1"), "{}", bb.evidence);
     let dq = one(&r, "dnsmasq", "2.71");
     assert!(dq.paths.contains(&"usr/sbin/dnsmasq".to_string()));
     assert!(dq.evidence.contains("dnsmasq-2.71"));
     let up = one(&r, "miniupnpd", "1.8.20140523");
-    assert!(up.paths.contains(&"usr/sbin/miniupnpd".to_string()), "{:?}", up.paths);
-    one(&r, "uhttpd", "2014-10-27-fd8e5e379c23c5fbcec3e76894b839233df09067");
+    assert!(
+        up.paths.contains(&"usr/sbin/miniupnpd".to_string()),
+        "{:?}",
+        up.paths
+    );
+    one(
+        &r,
+        "uhttpd",
+        "2014-10-27-fd8e5e379c23c5fbcec3e76894b839233df09067",
+    );
     let ossl = one(&r, "openssl", "1.0.2");
-    assert!(ossl.paths.contains(&"usr/lib/libcrypto.so.1.0.0".to_string()));
+    assert!(ossl
+        .paths
+        .contains(&"usr/lib/libcrypto.so.1.0.0".to_string()));
     assert!(ossl.paths.contains(&"usr/lib/libssl.so.1.0.0".to_string()));
     let k = one(&r, "linux", "3.10.14");
     assert!(k.source.contains("vermagic"), "{}", k.source);
-    assert!(k.paths.iter().any(|p| p.starts_with("lib/modules/3.10.14/") && p.ends_with(".ko")));
-    assert_eq!(k.cpe.as_deref(), Some("cpe:2.3:o:linux:linux_kernel:3.10.14:*:*:*:*:*:*:*"));
+    assert!(k
+        .paths
+        .iter()
+        .any(|p| p.starts_with("lib/modules/3.10.14/") && p.ends_with(".ko")));
+    assert_eq!(
+        k.cpe.as_deref(),
+        Some("cpe:2.3:o:linux:linux_kernel:3.10.14:*:*:*:*:*:*:*")
+    );
     one(&r, "uclibc", "0.9.33.2");
     one(&r, "zlib", "1.2.8");
     one(&r, "lua", "5.1.5");
@@ -68,10 +94,15 @@ fn phicomm_k2p_components() {
     assert!(curl.paths.contains(&"usr/bin/curl".to_string()));
     let lib = one(&r, "libcurl", "7.38.0");
     assert!(lib.paths.contains(&"usr/lib/libcurl.so.4.3.0".to_string()));
-    assert_eq!(lib.cpe.as_deref(), Some("cpe:2.3:a:haxx:libcurl:7.38.0:*:*:*:*:*:*:*"));
+    assert_eq!(
+        lib.cpe.as_deref(),
+        Some("cpe:2.3:a:haxx:libcurl:7.38.0:*:*:*:*:*:*:*")
+    );
     // nothing is duplicated in this image
     assert!(
-        !r.findings.iter().any(|f| f.kind == kinds::COMPONENT_DUPLICATE),
+        !r.findings
+            .iter()
+            .any(|f| f.kind == kinds::COMPONENT_DUPLICATE),
         "{:?}",
         r.findings
     );
@@ -82,8 +113,14 @@ fn phicomm_k2p_components() {
         .filter(|f| f.kind == kinds::COMPONENT_END_OF_LIFE)
         .map(|f| f.title.as_str())
         .collect();
-    assert!(eol.contains(&"linux 3.10.14 is end of life since 2017-11-04"), "{eol:?}");
-    assert!(eol.contains(&"openssl 1.0.2 is end of life since 2019-12-31"), "{eol:?}");
+    assert!(
+        eol.contains(&"linux 3.10.14 is end of life since 2017-11-04"),
+        "{eol:?}"
+    );
+    assert!(
+        eol.contains(&"openssl 1.0.2 is end of life since 2019-12-31"),
+        "{eol:?}"
+    );
     assert!(r.components.len() >= 60, "{}", r.components.len());
 }
 
@@ -97,8 +134,15 @@ fn luxul_xbr4400_components() {
     one(&r, "dnsmasq", "2.71");
     one(&r, "miniupnpd", "1.9.20141209");
     let ssh = one(&r, "openssh", "6.7p1");
-    assert!(ssh.paths.contains(&"usr/sbin/sshd".to_string()), "{:?}", ssh.paths);
-    assert_eq!(ssh.cpe.as_deref(), Some("cpe:2.3:a:openbsd:openssh:6.7p1:*:*:*:*:*:*:*"));
+    assert!(
+        ssh.paths.contains(&"usr/sbin/sshd".to_string()),
+        "{:?}",
+        ssh.paths
+    );
+    assert_eq!(
+        ssh.cpe.as_deref(),
+        Some("cpe:2.3:a:openbsd:openssh:6.7p1:*:*:*:*:*:*:*")
+    );
     let lt = one(&r, "lighttpd", "1.4.35");
     assert!(lt.paths.contains(&"usr/sbin/lighttpd".to_string()));
     one(&r, "openssl", "1.0.2d");
@@ -110,8 +154,10 @@ fn luxul_xbr4400_components() {
     let upx = one(&r, "upx", "3.91");
     assert_eq!(upx.source, "version-string");
     assert!(find(&r, "dnsmasq").len() == 1);
-    assert!(!r
-        .findings
-        .iter()
-        .any(|f| f.kind == kinds::COMPONENT_DUPLICATE && f.component.as_deref() == Some("busybox")));
+    assert!(
+        !r.findings
+            .iter()
+            .any(|f| f.kind == kinds::COMPONENT_DUPLICATE
+                && f.component.as_deref() == Some("busybox"))
+    );
 }

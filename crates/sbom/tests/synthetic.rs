@@ -29,7 +29,7 @@ fn sbom() -> Sbom {
 fn elf_with_note(json: &str) -> Vec<u8> {
     let mut desc = json.as_bytes().to_vec();
     desc.push(0);
-    while desc.len() % 4 != 0 {
+    while !desc.len().is_multiple_of(4) {
         desc.push(0);
     }
     let mut note = Vec::new();
@@ -77,10 +77,13 @@ fn elf_with_note(json: &str) -> Vec<u8> {
 fn dpkg_kernel_banner_image_name_and_note() {
     let status = b"Package: openssh-server\nStatus: install ok installed\nVersion: 1:9.2p1-2+deb12u2\n\nPackage: removed\nStatus: deinstall ok config-files\nVersion: 1.0\n\nPackage: libfoo\nStatus: install ok installed\nVersion: 2.3-1\n";
     let mut kernel = vec![0u8; 64];
-    kernel.extend_from_slice(b"Linux version 4.14.90 (builder@host) (gcc version 7.3.0) #1 SMP\n\0");
+    kernel
+        .extend_from_slice(b"Linux version 4.14.90 (builder@host) (gcc version 7.3.0) #1 SMP\n\0");
     let mut uboot = vec![0u8; 16];
     uboot.extend_from_slice(b"U-Boot 2014.04 (Jan 01 2016 - 00:00:00)\0");
-    let note = elf_with_note(r#"{"type":"deb","name":"xz-utils","version":"5.6.1-1","osCpe":"cpe:/o:debian:debian_linux:12"}"#);
+    let note = elf_with_note(
+        r#"{"type":"deb","name":"xz-utils","version":"5.6.1-1","osCpe":"cpe:/o:debian:debian_linux:12"}"#,
+    );
     let entries = vec![
         file("0x0.uimage/kernel", 11, &kernel),
         file("0x0.uimage/var/lib/dpkg/status", 11, status),
@@ -115,23 +118,35 @@ fn dpkg_kernel_banner_image_name_and_note() {
     assert_eq!(k.version, "4.14.90");
     assert_eq!(k.source, "image-name,kernel-banner");
     assert_eq!(k.paths, vec!["0x0.uimage", "0x0.uimage/kernel"]);
-    assert!(k.evidence.contains("Linux version 4.14.90 (builder@host)"), "{}", k.evidence);
+    assert!(
+        k.evidence.contains("Linux version 4.14.90 (builder@host)"),
+        "{}",
+        k.evidence
+    );
     assert_eq!(get("u-boot").version, "2014.04");
     let xz = get("xz");
     assert_eq!(xz.version, "5.6.1");
     assert_eq!(xz.source, "elf-note");
-    assert_eq!(xz.cpe.as_deref(), Some("cpe:2.3:a:tukaani:xz:5.6.1:*:*:*:*:*:*:*"));
+    assert_eq!(
+        xz.cpe.as_deref(),
+        Some("cpe:2.3:a:tukaani:xz:5.6.1:*:*:*:*:*:*:*")
+    );
     // 4.14 ended 2024-01-10
-    assert!(r.findings.iter().any(|f| f.kind == kinds::COMPONENT_END_OF_LIFE
-        && f.title == "linux 4.14.90 is end of life since 2024-01-10"
-        && f.path.as_deref() == Some("0x0.uimage")));
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.kind == kinds::COMPONENT_END_OF_LIFE
+            && f.title == "linux 4.14.90 is end of life since 2024-01-10"
+            && f.path.as_deref() == Some("0x0.uimage")));
 }
 
 #[test]
 fn copies_and_versions_are_duplicates() {
     let bb = |v: &str| {
         let mut d = vec![0u8; 8];
-        d.extend_from_slice(format!("BusyBox v{v} (2020-01-01 00:00:00 UTC) multi-call binary.\0").as_bytes());
+        d.extend_from_slice(
+            format!("BusyBox v{v} (2020-01-01 00:00:00 UTC) multi-call binary.\0").as_bytes(),
+        );
         d
     };
     let tree = Tree::from_parts(
@@ -198,7 +213,11 @@ fn scripts_do_not_count_and_hostile_input_is_bounded() {
             file("bin/spam", 0, &spam),
             file("bin/empty", 0, b""),
             file("bin/elfish", 0, b"\x7fELF\x02\x01\x01garbage"),
-            file("usr/lib/opkg/status", 0, b"Package: \nVersion:\n\n\n:::\nPackage: x"),
+            file(
+                "usr/lib/opkg/status",
+                0,
+                b"Package: \nVersion:\n\n\n:::\nPackage: x",
+            ),
         ],
         vec![],
         vec![],

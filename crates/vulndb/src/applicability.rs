@@ -188,8 +188,11 @@ pub fn affected(rec: &Record, targets: &[Target]) -> Vec<(usize, String)> {
                 .flat_map(|n| n.matches.iter())
                 .filter(|m| m.vulnerable)
                 .find(|m| {
-                    Cpe::parse(&m.criteria)
-                        .is_ok_and(|crit| targets.get(i).is_some_and(|t| criterion_admits(m, &crit, t)))
+                    Cpe::parse(&m.criteria).is_ok_and(|crit| {
+                        targets
+                            .get(i)
+                            .is_some_and(|t| criterion_admits(m, &crit, t))
+                    })
                 })
                 .map(describe_match)
                 .unwrap_or_default();
@@ -198,10 +201,11 @@ pub fn affected(rec: &Record, targets: &[Target]) -> Vec<(usize, String)> {
     }
     for a in &rec.osv {
         for (i, t) in targets.iter().enumerate() {
-            if t.names.iter().any(|n| *n == a.name) && osv_admits(a, &t.version) {
-                if !out.iter().any(|(j, _)| *j == i) {
-                    out.push((i, format!("OSV {} package '{}'", a.ecosystem, a.name)));
-                }
+            if t.names.contains(&a.name)
+                && osv_admits(a, &t.version)
+                && !out.iter().any(|(j, _)| *j == i)
+            {
+                out.push((i, format!("OSV {} package '{}'", a.ecosystem, a.name)));
             }
         }
     }

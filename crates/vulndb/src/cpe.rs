@@ -159,15 +159,19 @@ impl Cpe {
         {
             return false;
         }
-        self.rest.iter().zip(c.rest.iter()).enumerate().all(|(i, (a, b))| {
-            // target_sw (index 4): firmware runs on Linux; "linux" applicability admits it
-            if i == 4 && matches!(b, Value::Any) {
-                if let Value::Is(t) = a {
-                    return t == "linux" || t == "linux_kernel";
+        self.rest
+            .iter()
+            .zip(c.rest.iter())
+            .enumerate()
+            .all(|(i, (a, b))| {
+                // target_sw (index 4): firmware runs on Linux; "linux" applicability admits it
+                if i == 4 && matches!(b, Value::Any) {
+                    if let Value::Is(t) = a {
+                        return t == "linux" || t == "linux_kernel";
+                    }
                 }
-            }
-            a.admits(b)
-        })
+                a.admits(b)
+            })
     }
 }
 
@@ -218,7 +222,10 @@ mod tests {
         let c = Cpe::parse("cpe:2.3:a:openbsd:openssh:8.5:p1:*:*:*:*:*:*").unwrap();
         assert_eq!(c.key(), Some(("openbsd".into(), "openssh".into())));
         assert_eq!(c.full_version().as_deref(), Some("8.5p1"));
-        assert_eq!(c.to_string(), "cpe:2.3:a:openbsd:openssh:8.5:p1:*:*:*:*:*:*");
+        assert_eq!(
+            c.to_string(),
+            "cpe:2.3:a:openbsd:openssh:8.5:p1:*:*:*:*:*:*"
+        );
         let e = Cpe::parse(r"cpe:2.3:a:foo\:bar:baz:1.0:*:*:*:*:*:*:*").unwrap();
         assert_eq!(e.vendor, Value::Is("foo:bar".into()));
         assert_eq!(e.product, Value::Is("baz".into()));

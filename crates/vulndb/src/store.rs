@@ -149,7 +149,9 @@ impl VulnDb {
                     put_cpe.execute(params![v, p, r.id]).map_err(sql(&label))?;
                 }
                 for a in &r.osv {
-                    put_pkg.execute(params![a.name, r.id]).map_err(sql(&label))?;
+                    put_pkg
+                        .execute(params![a.name, r.id])
+                        .map_err(sql(&label))?;
                 }
             }
         }
@@ -197,7 +199,10 @@ impl VulnDb {
     }
 
     fn load(&self, sql_text: &str, key: &[&str]) -> Result<Vec<Record>, VulnError> {
-        let mut st = self.conn.prepare_cached(sql_text).map_err(sql(&self.label))?;
+        let mut st = self
+            .conn
+            .prepare_cached(sql_text)
+            .map_err(sql(&self.label))?;
         let rows = st
             .query_map(rusqlite::params_from_iter(key.iter()), |r| {
                 r.get::<_, String>(0)
@@ -317,7 +322,9 @@ pub fn read_records(path: &Path) -> Result<Vec<Record>, String> {
     let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
     if len > MAX_IMPORT_FILE {
-        return Err(format!("{len} bytes is larger than the {MAX_IMPORT_FILE} limit"));
+        return Err(format!(
+            "{len} bytes is larger than the {MAX_IMPORT_FILE} limit"
+        ));
     }
     let mut head = [0u8; 2];
     let mut bytes = Vec::with_capacity(len.min(1 << 30) as usize);

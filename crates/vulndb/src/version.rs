@@ -74,7 +74,11 @@ fn cmp_alpha(a: &str, b: &str) -> Ordering {
     let (pa, pb) = (is_prerelease(a), is_prerelease(b));
     if pa != pb {
         // `1.0rc1` vs `1.0k`: the pre-release is older
-        return if pa { Ordering::Less } else { Ordering::Greater };
+        return if pa {
+            Ordering::Less
+        } else {
+            Ordering::Greater
+        };
     }
     a.to_ascii_lowercase().cmp(&b.to_ascii_lowercase())
 }

@@ -68,7 +68,12 @@ fn busybox_dropbear_dnsmasq_uclibc_lighttpd() {
         vec!["CVE-2021-42374", "CVE-2022-48174"]
     );
     assert!(cves(&m, comp("busybox", "busybox", "busybox", "1.36.2")).is_empty());
-    let db_ = |v: &str| cves(&m, comp("dropbear", "dropbear_ssh_project", "dropbear_ssh", v));
+    let db_ = |v: &str| {
+        cves(
+            &m,
+            comp("dropbear", "dropbear_ssh_project", "dropbear_ssh", v),
+        )
+    };
     assert_eq!(db_("2014.63"), vec!["CVE-2016-7406"]);
     assert_eq!(db_("2016.73"), vec!["CVE-2016-7406"]);
     assert!(db_("2016.74").is_empty());
@@ -197,9 +202,14 @@ fn gzip_feed_and_osv() {
     assert_eq!(dq("2.71"), vec!["CVE-2099-0001"]);
     assert!(dq("2.70").is_empty());
     assert!(dq("2.72").is_empty());
-    let f = m.findings(&[comp("dnsmasq", "thekelleys", "dnsmasq", "2.71")]).unwrap();
+    let f = m
+        .findings(&[comp("dnsmasq", "thekelleys", "dnsmasq", "2.71")])
+        .unwrap();
     assert_eq!(f[0].severity, Severity::Critical);
-    let j = |v: &str| m.findings(&[comp("json-c", "json-c", "json-c", v)]).unwrap();
+    let j = |v: &str| {
+        m.findings(&[comp("json-c", "json-c", "json-c", v)])
+            .unwrap()
+    };
     let hit = j("0.11");
     assert_eq!(hit.len(), 1);
     assert_eq!(hit[0].cve.as_deref(), Some("OSV-2099-1"));
@@ -231,8 +241,14 @@ fn embedded_dataset_matches_sources() {
         .text("vulndb/nvd-facts.jsonl")
         .unwrap()
         .into_owned();
-    assert!(!text.contains("backdoor"), "descriptions must not be embedded");
-    assert!(!text.contains("https://"), "references must not be embedded");
+    assert!(
+        !text.contains("backdoor"),
+        "descriptions must not be embedded"
+    );
+    assert!(
+        !text.contains("https://"),
+        "references must not be embedded"
+    );
 }
 
 #[test]
@@ -242,5 +258,8 @@ fn embedded_dataset_matches_without_a_database() {
         cves(&m, comp("busybox", "busybox", "busybox", "1.22.1")),
         vec!["CVE-2022-48174"]
     );
-    assert_eq!(cves(&m, comp("xz", "tukaani", "xz", "5.6.1")), vec!["CVE-2024-3094"]);
+    assert_eq!(
+        cves(&m, comp("xz", "tukaani", "xz", "5.6.1")),
+        vec!["CVE-2024-3094"]
+    );
 }
