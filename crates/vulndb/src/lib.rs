@@ -180,10 +180,10 @@ pub fn finding(h: &Hit, c: &Component) -> Finding {
         format!("; {}", h.cwe.join(", "))
     };
     let path = primary_path(c);
-    let where_ = if c.paths.is_empty() {
-        String::new()
-    } else {
-        format!("; found at {}", c.paths.join(", "))
+    let where_ = match c.paths.len() {
+        0 => String::new(),
+        n if n > 5 => format!("; found at {} and {} more", c.paths[..5].join(", "), n - 5),
+        _ => format!("; found at {}", c.paths.join(", ")),
     };
     Finding::new(
         kinds::VULN_CVE,

@@ -263,3 +263,28 @@ fn embedded_dataset_matches_without_a_database() {
         vec!["CVE-2024-3094"]
     );
 }
+
+#[test]
+fn explicit_database_must_exist() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("none.sqlite");
+    let e = netvet_vulndb::open_for_scan(Some(&missing)).err().unwrap();
+    assert!(e.to_string().contains("none.sqlite"), "{e}");
+    assert!(e.to_string().contains("netvet db import"), "{e}");
+    // a file that is not a database is refused with its name
+    let junk = tmp.path().join("junk.sqlite");
+    std::fs::write(&junk, b"not sqlite at all, just text").unwrap();
+    let e = netvet_vulndb::open_for_scan(Some(&junk)).err().unwrap();
+    assert!(e.to_string().contains("junk.sqlite"), "{e}");
+    // many paths are summarised in the evidence
+    let mut c = comp("busybox", "busybox", "busybox", "1.22.1");
+    c.paths = (0..8).map(|i| format!("bin/b{i}")).collect();
+    let m = Matcher::new(&netvet_rules::RuleSet::embedded(), None).unwrap();
+    let f = m.findings(&[c]).unwrap();
+    assert!(
+        f[0].evidence
+            .ends_with("found at bin/b0, bin/b1, bin/b2, bin/b3, bin/b4 and 3 more"),
+        "{}",
+        f[0].evidence
+    );
+}
