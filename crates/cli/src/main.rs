@@ -1,5 +1,7 @@
 //! `netvet`: vendor-neutral security evaluation of network equipment firmware.
 
+mod cmd_db;
+
 use clap::{Args, Parser, Subcommand};
 use netvet_cli::pipeline::{self, ScanOptions};
 use netvet_model::Severity;
@@ -455,7 +457,7 @@ fn run(cli: Cli) -> Result<u8, Fail> {
             print!("{}", netvet_unpack::formats_markdown());
             Ok(0)
         }
-        Cmd::Db(_) => not_yet("db"),
+        Cmd::Db(c) => cmd_db::run(c),
         Cmd::Certify(_) => not_yet("certify"),
         Cmd::Verify(_) => not_yet("verify"),
         Cmd::Keygen { .. } => not_yet("keygen"),

@@ -145,6 +145,23 @@ pub fn scan(
     for (k, v) in out.summaries {
         report.summaries.insert(k, v);
     }
+    // sbom -> vulndb: components, duplicate / end-of-life findings, then CVEs
+    let sbom = netvet_sbom::Sbom::new(&opts.rules).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let sb = sbom.scan(&tree);
+    report.findings.extend(sb.findings);
+    let user_db = netvet_vulndb::open_for_scan(opts.vulndb.as_deref())?;
+    let matcher = netvet_vulndb::Matcher::new(&opts.rules, user_db)?;
+    let hits = matcher.hits(&sb.components)?;
+    for h in &hits {
+        if let Some(c) = sb.components.get(h.component) {
+            report.findings.push(netvet_vulndb::finding(h, c));
+        }
+    }
+    if !hits.is_empty() {
+        let v = netvet_vulndb::summary(&hits, &sb.components);
+        report.summaries.insert("vulnerabilities".into(), v);
+    }
+    report.components = sb.components;
     report.findings.extend(unpack_findings(&tree));
     let t_analyze = t1.elapsed();
 

@@ -1,1 +1,565 @@
 //! Component identification (SBOM) over an unpacked tree.
+//!
+//! Sources of evidence, all driven by data in `rules/components/`:
+//! - package databases: opkg `status` and `*.control`, dpkg `status` ([`pkgdb`]);
+//! - version strings in binary files, found with one multi-pattern scan per file
+//!   ([`signatures`]); kernel banners and module `vermagic` are such strings;
+//! - ELF metadata: SONAME and `.note.package` ([`elf`]); file names (`libuClibc-0.9.33.2.so`);
+//! - layer variants (the uImage name `OpenWrt-Linux-3.10.14`).
+//!
+//! Observations are merged per component and version; several versions, or more copies of
+//! the version string than the signature allows, give `component.duplicate`; release series
+//! past their end of life (`rules/eol/`) give `component.end-of-life`.
+
+pub mod elf;
+pub mod eol;
+pub mod pkgdb;
+pub mod signatures;
+
+use netvet_model::{kinds, Component, Finding, Severity};
+use netvet_unpack::{Entry, Tree};
+use rayon::prelude::*;
+use signatures::Signatures;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Files larger than this are not scanned for version strings.
+pub const MAX_SCAN_BYTES: u64 = 512 << 20;
+/// Version-string matches evaluated per file (a hostile file could repeat an anchor).
+const MAX_HITS_PER_FILE: usize = 256;
+/// Distinct observations kept per file.
+const MAX_OBS_PER_FILE: usize = 32;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SbomError {
+    #[error(transparent)]
+    Signatures(#[from] signatures::SigError),
+    #[error(transparent)]
+    Eol(#[from] eol::EolError),
+}
+
+/// How a component was seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Obs {
+    /// Signature index, or `None` for a package no signature knows.
+    sig: Option<usize>,
+    name: String,
+    version: String,
+    path: String,
+    source: &'static str,
+    evidence: String,
+    /// A version string inside a binary: counts as a copy of the component.
+    copy: bool,
+    /// purl type for unknown packages (`opkg`, `deb`).
+    purl_type: &'static str,
+}
+
+/// Components and SBOM findings of one tree.
+#[derive(Debug, Default)]
+pub struct SbomResult {
+    pub components: Vec<Component>,
+    /// `component.duplicate` and `component.end-of-life`.
+    pub findings: Vec<Finding>,
+}
+
+/// The identification engine: compiled signatures and end-of-life facts.
+pub struct Sbom {
+    sigs: Signatures,
+    eol: Vec<eol::EolFact>,
+    today: String,
+}
+
+fn printable(b: &[u8]) -> String {
+    let s: String = String::from_utf8_lossy(b)
+        .chars()
+        .take(120)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    s.trim().to_string()
+}
+
+/// Percent-encode a purl segment (RFC 3986 unreserved characters kept).
+fn purl_enc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~') {
+            o.push(b as char);
+        } else {
+            o.push_str(&format!("%{b:02X}"));
+        }
+    }
+    o
+}
+
+/// Escape a CPE 2.3 formatted-string value.
+fn cpe_enc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        if !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-') {
+            o.push('\\');
+        }
+        o.push(c.to_ascii_lowercase());
+    }
+    o
+}
+
+/// The path a finding about `c` points at: a file that carries it rather than the package
+/// database, when there is one.
+pub fn primary_path(c: &Component) -> Option<String> {
+    let is_db = |p: &str| {
+        p.ends_with("opkg/status") || p.ends_with("dpkg/status") || p.ends_with(".control")
+    };
+    c.paths
+        .iter()
+        .find(|p| !is_db(p))
+        .or_else(|| c.paths.first())
+        .cloned()
+}
+
+/// `b` continues `a` with more detail (`1.8` -> `1.8.20140523`, `6.7` -> `6.7p1`).
+fn refines(a: &str, b: &str) -> bool {
+    a != b
+        && b.strip_prefix(a)
+            .is_some_and(|rest| !rest.as_bytes().first().is_some_and(u8::is_ascii_digit))
+}
+
+impl Sbom {
+    pub fn new(rules: &netvet_rules::RuleSet) -> Result<Sbom, SbomError> {
+        Ok(Sbom {
+            sigs: Signatures::from_rules(rules)?,
+            eol: eol::load(rules)?,
+            today: eol::today(),
+        })
+    }
+
+    /// Fix "today" for end-of-life decisions (reproducible tests and reports).
+    pub fn with_today(mut self, date: &str) -> Sbom {
+        self.today = date.to_string();
+        self
+    }
+
+    pub fn signature_count(&self) -> usize {
+        self.sigs.sigs.len()
+    }
+
+    /// Identify the components of `tree`.
+    pub fn scan(&self, tree: &Tree) -> SbomResult {
+        let mut obs = self.package_obs(tree);
+        let per_file: Vec<Vec<Obs>> = tree
+            .files()
+            .collect::<Vec<_>>()
+            .par_iter()
+            .map(|e| self.file_obs(e))
+            .collect();
+        obs.extend(per_file.into_iter().flatten());
+        obs.extend(self.layer_obs(tree));
+        self.merge(obs)
+    }
+
+    fn package_obs(&self, tree: &Tree) -> Vec<Obs> {
+        let mut out = Vec::new();
+        let mut status_roots: BTreeSet<&str> = BTreeSet::new();
+        let dbs = tree.files().filter(|e| {
+            matches!(
+                e.inner_path(),
+                "usr/lib/opkg/status" | "var/lib/opkg/status" | "var/lib/dpkg/status"
+            )
+        });
+        for e in dbs {
+            status_roots.insert(e.root());
+            let dpkg = e.inner_path().contains("dpkg");
+            for p in pkgdb::parse(&String::from_utf8_lossy(&e.data)) {
+                out.extend(self.package(&p, &e.path, if dpkg { "dpkg" } else { "opkg" }));
+            }
+        }
+        // opkg control files only where no status database exists
+        for e in tree.files().filter(|e| {
+            !status_roots.contains(e.root())
+                && e.inner_path().starts_with("usr/lib/opkg/info/")
+                && e.inner_path().ends_with(".control")
+        }) {
+            for p in pkgdb::parse(&String::from_utf8_lossy(&e.data)) {
+                out.extend(self.package(&p, &e.path, "opkg"));
+            }
+        }
+        out
+    }
+
+    fn package(&self, p: &pkgdb::Package, path: &str, db: &'static str) -> Option<Obs> {
+        let sig = self.sigs.by_package(&p.name);
+        if sig.is_none() && p.name.starts_with("kmod-") {
+            // kernel modules are the kernel's; the kernel comes from its own package
+            return None;
+        }
+        Some(Obs {
+            name: match sig {
+                Some(i) => self.sigs.sigs[i].name.clone(),
+                None => p.name.to_ascii_lowercase(),
+            },
+            version: if sig.is_some() {
+                pkgdb::upstream(&p.version)
+            } else {
+                p.version.clone()
+            },
+            sig,
+            path: path.to_string(),
+            source: db,
+            evidence: format!("{db} package {} {}", p.name, p.version),
+            copy: false,
+            purl_type: if db == "dpkg" { "deb" } else { "opkg" },
+        })
+    }
+
+    fn file_obs(&self, e: &Entry) -> Vec<Obs> {
+        let mut out: Vec<Obs> = Vec::new();
+        let data: &[u8] = &e.data;
+        let fname = e.file_name();
+        let push = |out: &mut Vec<Obs>, o: Obs| {
+            if out.len() < MAX_OBS_PER_FILE
+                && !out
+                    .iter()
+                    .any(|x| x.sig == o.sig && x.version == o.version && x.source == o.source)
+            {
+                out.push(o);
+            }
+        };
+        let obs =
+            |sig: usize, version: String, source: &'static str, evidence: String, copy: bool| Obs {
+                sig: Some(sig),
+                name: self.sigs.sigs[sig].name.clone(),
+                version,
+                path: e.path.clone(),
+                source,
+                evidence,
+                copy,
+                purl_type: "generic",
+            };
+        // file names: executables and libraries only (not `etc/config/uhttpd`)
+        let is_so = fname.contains(".so");
+        let elf_file = elf::is_elf(data);
+        for (i, s) in self.sigs.sigs.iter().enumerate() {
+            for re in s.filenames.iter().filter(|_| elf_file) {
+                if let Some(c) = re.captures(fname) {
+                    let v = c.get(1).map(|m| m.as_str().to_string()).unwrap_or_default();
+                    push(
+                        &mut out,
+                        obs(i, v, "filename", format!("file name {fname}"), false),
+                    );
+                }
+            }
+            if is_so && s.sonames.iter().any(|p| fname.starts_with(p.as_str())) && elf::is_elf(data)
+            {
+                push(
+                    &mut out,
+                    obs(
+                        i,
+                        String::new(),
+                        "elf-soname",
+                        format!("shared object {fname}"),
+                        false,
+                    ),
+                );
+            }
+        }
+        if e.size > MAX_SCAN_BYTES || data.len() < 8 {
+            return out;
+        }
+        let is_elf = elf::is_elf(data);
+        if is_elf {
+            if let Some(so) = elf::soname(data) {
+                for (i, s) in self.sigs.sigs.iter().enumerate() {
+                    if s.sonames.iter().any(|p| so.starts_with(p.as_str())) {
+                        push(
+                            &mut out,
+                            obs(
+                                i,
+                                String::new(),
+                                "elf-soname",
+                                format!("SONAME {so}"),
+                                false,
+                            ),
+                        );
+                    }
+                }
+            }
+            if let Some(np) = elf::note_package(data) {
+                let name = np.name.to_ascii_lowercase();
+                let sig = self.sigs.by_package(&name);
+                push(
+                    &mut out,
+                    Obs {
+                        sig,
+                        name: sig.map(|i| self.sigs.sigs[i].name.clone()).unwrap_or(name),
+                        version: pkgdb::upstream(&np.version),
+                        path: e.path.clone(),
+                        source: "elf-note",
+                        evidence: format!(".note.package {} {} {}", np.kind, np.name, np.version),
+                        copy: false,
+                        purl_type: "generic",
+                    },
+                );
+            }
+        }
+        // version strings: binary files only (scripts and docs mention versions loosely)
+        let head = &data[..data.len().min(8192)];
+        if !is_elf && memchr::memchr(0, head).is_none() {
+            return out;
+        }
+        let mut hits = 0;
+        for m in self.sigs.anchors.find_overlapping_iter(data) {
+            hits += 1;
+            if hits > MAX_HITS_PER_FILE {
+                break;
+            }
+            let Some(p) = self.sigs.patterns.get(m.pattern().as_usize()) else {
+                continue;
+            };
+            let end = data.len().min(m.start() + 256);
+            let Some(window) = data.get(m.start()..end) else {
+                continue;
+            };
+            if let Some(c) = p.regex.captures(window) {
+                let Some(v) = c.get(1) else { continue };
+                let version = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                let whole = c.get(0).map(|w| w.as_bytes()).unwrap_or_default();
+                // the evidence: the matched text up to the end of its string
+                let tail_end = window
+                    .iter()
+                    .skip(whole.len())
+                    .position(|&b| b == 0 || b == b'\n')
+                    .map(|n| whole.len() + n)
+                    .unwrap_or(whole.len())
+                    .min(window.len());
+                let text = printable(&window[..tail_end]);
+                let source = if self.sigs.sigs[p.sig].name == "linux" {
+                    if text.starts_with("vermagic") {
+                        "vermagic"
+                    } else {
+                        "kernel-banner"
+                    }
+                } else {
+                    "version-string"
+                };
+                push(
+                    &mut out,
+                    obs(
+                        p.sig,
+                        version,
+                        source,
+                        format!("'{text}' at offset {:#x}", m.start()),
+                        true,
+                    ),
+                );
+            }
+        }
+        out
+    }
+
+    fn layer_obs(&self, tree: &Tree) -> Vec<Obs> {
+        let mut out = Vec::new();
+        for l in &tree.layers {
+            if l.variant.is_empty() {
+                continue;
+            }
+            for (i, s) in self.sigs.sigs.iter().enumerate() {
+                for re in &s.layers {
+                    if let Some(v) = re.captures(&l.variant).and_then(|c| c.get(1)) {
+                        out.push(Obs {
+                            sig: Some(i),
+                            name: s.name.clone(),
+                            version: v.as_str().to_string(),
+                            path: l.path.clone(),
+                            source: "image-name",
+                            evidence: format!("{} image name '{}'", l.format, l.variant),
+                            copy: false,
+                            purl_type: "generic",
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn component(&self, sig: Option<usize>, name: &str, version: &str, list: &[&Obs]) -> Component {
+        let paths: BTreeSet<String> = list.iter().map(|o| o.path.clone()).collect();
+        let mut sources: Vec<&str> = list.iter().map(|o| o.source).collect();
+        sources.sort();
+        sources.dedup();
+        let mut ev: Vec<String> = Vec::new();
+        for o in list {
+            let s = format!("{} ({})", o.evidence, o.path);
+            if !ev.contains(&s) && ev.len() < 6 {
+                ev.push(s);
+            }
+        }
+        if list.len() > ev.len() {
+            ev.push(format!("and {} more", list.len() - ev.len()));
+        }
+        let purl_type = list.first().map(|o| o.purl_type).unwrap_or("generic");
+        let purl = match (sig, version.is_empty()) {
+            (_, true) => format!(
+                "pkg:{}/{}",
+                if sig.is_some() { "generic" } else { purl_type },
+                purl_enc(name)
+            ),
+            (Some(_), false) => format!("pkg:generic/{}@{}", purl_enc(name), purl_enc(version)),
+            (None, false) => format!("pkg:{purl_type}/{}@{}", purl_enc(name), purl_enc(version)),
+        };
+        let cpe = sig
+            .and_then(|i| {
+                let s = &self.sigs.sigs[i];
+                s.cpe
+                    .as_ref()
+                    .map(|(v, p)| (s.part.clone(), v.clone(), p.clone()))
+            })
+            .filter(|_| !version.is_empty())
+            .map(|(part, v, p)| {
+                format!(
+                    "cpe:2.3:{part}:{}:{}:{}:*:*:*:*:*:*:*",
+                    cpe_enc(&v),
+                    cpe_enc(&p),
+                    cpe_enc(version)
+                )
+            });
+        Component {
+            name: name.to_string(),
+            version: version.to_string(),
+            purl,
+            cpe,
+            paths: paths.into_iter().collect(),
+            evidence: ev.join("; "),
+            source: sources.join(","),
+        }
+    }
+
+    fn merge(&self, obs: Vec<Obs>) -> SbomResult {
+        // group by component name
+        let mut by_name: BTreeMap<String, Vec<Obs>> = BTreeMap::new();
+        for o in obs {
+            by_name.entry(o.name.clone()).or_default().push(o);
+        }
+        let mut res = SbomResult::default();
+        for (name, list) in by_name {
+            let sig = list.iter().find_map(|o| o.sig);
+            // versions, with less detailed ones folded into a more detailed one they prefix
+            let mut versions: BTreeSet<String> = list
+                .iter()
+                .map(|o| o.version.clone())
+                .filter(|v| !v.is_empty())
+                .collect();
+            let folded: Vec<(String, String)> = versions
+                .iter()
+                .filter_map(|a| {
+                    let finer: Vec<&String> = versions.iter().filter(|b| refines(a, b)).collect();
+                    (finer.len() == 1).then(|| (a.clone(), finer[0].clone()))
+                })
+                .collect();
+            for (a, _) in &folded {
+                versions.remove(a);
+            }
+            let canon = |v: &str| -> String {
+                if v.is_empty() && versions.len() == 1 {
+                    return versions.iter().next().cloned().unwrap_or_default();
+                }
+                folded
+                    .iter()
+                    .find(|(a, _)| a == v)
+                    .map(|(_, b)| b.clone())
+                    .unwrap_or_else(|| v.to_string())
+            };
+            let mut groups: BTreeMap<String, Vec<&Obs>> = BTreeMap::new();
+            for o in &list {
+                groups.entry(canon(&o.version)).or_default().push(o);
+            }
+            let mut comps = Vec::new();
+            for (v, g) in &groups {
+                if v.is_empty() && !versions.is_empty() {
+                    // presence-only evidence when several versions exist: attach its paths
+                    // to nothing rather than guess
+                    continue;
+                }
+                comps.push(self.component(sig, &name, v, g));
+            }
+            // duplicates
+            if versions.len() > 1 {
+                let vs: Vec<&str> = versions.iter().map(String::as_str).collect();
+                let detail: Vec<String> = comps
+                    .iter()
+                    .filter(|c| !c.version.is_empty())
+                    .map(|c| format!("{} at {}", c.version, c.paths.join(", ")))
+                    .collect();
+                let first = comps.first().and_then(primary_path);
+                res.findings.push(
+                    Finding::new(
+                        kinds::COMPONENT_DUPLICATE,
+                        Severity::Medium,
+                        format!("Several versions of {name}: {}", vs.join(", ")),
+                        first,
+                        detail.join("; "),
+                    )
+                    .with_component(name.clone())
+                    .with_key(&name),
+                );
+            } else if let Some(i) = sig {
+                let limit = self.sigs.sigs[i].copies as usize;
+                let copies: BTreeSet<&str> = list
+                    .iter()
+                    .filter(|o| o.copy)
+                    .map(|o| o.path.as_str())
+                    .collect();
+                if limit > 0 && copies.len() > limit {
+                    let v = versions.iter().next().cloned().unwrap_or_default();
+                    res.findings.push(
+                        Finding::new(
+                            kinds::COMPONENT_DUPLICATE,
+                            Severity::Low,
+                            format!("{} copies of {name} {v}", copies.len()),
+                            copies.iter().next().map(|s| s.to_string()),
+                            format!(
+                                "version string of {name} {v} found in {} files: {}",
+                                copies.len(),
+                                copies.iter().copied().collect::<Vec<_>>().join(", ")
+                            ),
+                        )
+                        .with_component(format!("{name}@{v}"))
+                        .with_key(&name),
+                    );
+                }
+            }
+            res.components.extend(comps);
+        }
+        res.findings.extend(self.eol_findings(&res.components));
+        res
+    }
+
+    /// `component.end-of-life` findings for components in a release series past its end.
+    pub fn eol_findings(&self, components: &[Component]) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for c in components {
+            let Some(f) = self
+                .eol
+                .iter()
+                .find(|f| f.component == c.name && eol::in_cycle(&c.version, &f.cycle))
+            else {
+                continue;
+            };
+            if f.eol.as_str() > self.today.as_str() {
+                continue;
+            }
+            out.push(
+                Finding::new(
+                    kinds::COMPONENT_END_OF_LIFE,
+                    Severity::Medium,
+                    format!("{} {} is end of life since {}", c.name, c.version, f.eol),
+                    primary_path(c),
+                    format!(
+                        "{} {} belongs to release series {}, unsupported since {} (source: {})",
+                        c.name, c.version, f.cycle, f.eol, f.source
+                    ),
+                )
+                .with_component(format!("{}@{}", c.name, c.version)),
+            );
+        }
+        out
+    }
+}

@@ -1,0 +1,236 @@
+//! Component signatures (`rules/components/*.toml`), compiled once per scan.
+
+use aho_corasick::AhoCorasick;
+use regex::bytes::Regex as BytesRegex;
+use regex::Regex;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+struct File {
+    #[serde(default)]
+    component: Vec<RawSig>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSig {
+    name: String,
+    #[serde(default)]
+    cpe: Option<String>,
+    #[serde(default)]
+    part: Option<String>,
+    #[serde(default)]
+    packages: Vec<String>,
+    #[serde(default)]
+    strings: Vec<String>,
+    #[serde(default)]
+    filenames: Vec<String>,
+    #[serde(default)]
+    sonames: Vec<String>,
+    #[serde(default)]
+    layers: Vec<String>,
+    #[serde(default)]
+    copies: Option<u32>,
+}
+
+/// One compiled component signature.
+#[derive(Debug)]
+pub struct Signature {
+    pub name: String,
+    /// `(vendor, product)` of the CPE.
+    pub cpe: Option<(String, String)>,
+    pub part: String,
+    pub packages: Vec<String>,
+    pub filenames: Vec<Regex>,
+    pub sonames: Vec<String>,
+    pub layers: Vec<Regex>,
+    /// 0 = unlimited.
+    pub copies: u32,
+}
+
+impl Signature {
+    /// Does opkg/dpkg package `pkg` belong to this component?
+    pub fn has_package(&self, pkg: &str) -> bool {
+        self.packages.iter().any(|p| match p.strip_suffix('*') {
+            Some(prefix) => pkg.starts_with(prefix),
+            None => p == pkg,
+        })
+    }
+}
+
+/// A version-string pattern: anchor literal for the fast scan, regex for the version.
+#[derive(Debug)]
+pub struct StringPattern {
+    pub sig: usize,
+    pub regex: BytesRegex,
+}
+
+/// Every signature plus the multi-pattern automaton over the string anchors.
+#[derive(Debug)]
+pub struct Signatures {
+    pub sigs: Vec<Signature>,
+    pub patterns: Vec<StringPattern>,
+    /// Anchor `i` belongs to `patterns[i]`.
+    pub anchors: AhoCorasick,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("component signatures {file}: {message}")]
+pub struct SigError {
+    pub file: String,
+    pub message: String,
+}
+
+/// The literal prefix of a regex (escaped punctuation unescaped), stopping at the first
+/// metacharacter.
+pub fn literal_prefix(re: &str) -> String {
+    let mut out = String::new();
+    let mut chars = re.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.peek() {
+                Some(&n) if n.is_ascii_punctuation() => {
+                    out.push(n);
+                    chars.next();
+                }
+                _ => break,
+            },
+            '(' | ')' | '[' | ']' | '{' | '}' | '.' | '*' | '+' | '?' | '|' | '^' | '$' => {
+                // a quantifier applies to the previous literal character: drop it
+                if matches!(c, '*' | '+' | '?' | '{') {
+                    out.pop();
+                }
+                break;
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+impl Signatures {
+    /// Compile all `components/*.toml` files of the rule set.
+    pub fn from_rules(rules: &netvet_rules::RuleSet) -> Result<Signatures, SigError> {
+        let mut files: Vec<(String, String)> = Vec::new();
+        for (path, bytes) in rules.under("components/") {
+            if path.ends_with(".toml") {
+                files.push((
+                    path.to_string(),
+                    String::from_utf8_lossy(bytes).into_owned(),
+                ));
+            }
+        }
+        Self::from_texts(&files)
+    }
+
+    /// Compile from `(file name, TOML text)` pairs.
+    pub fn from_texts(files: &[(String, String)]) -> Result<Signatures, SigError> {
+        let mut sigs = Vec::new();
+        let mut patterns = Vec::new();
+        let mut anchors = Vec::new();
+        for (file, text) in files {
+            let err = |message: String| SigError {
+                file: file.clone(),
+                message,
+            };
+            let parsed: File = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+            for raw in parsed.component {
+                let name = raw.name.trim().to_ascii_lowercase();
+                if name.is_empty() {
+                    return Err(err("a component without a name".into()));
+                }
+                let cpe = match raw.cpe {
+                    Some(c) => {
+                        let (v, p) = c.split_once(':').ok_or_else(|| {
+                            err(format!("{name}: cpe '{c}' is not vendor:product"))
+                        })?;
+                        Some((v.to_string(), p.to_string()))
+                    }
+                    None => None,
+                };
+                let idx = sigs.len();
+                for s in &raw.strings {
+                    let lit = literal_prefix(s);
+                    if lit.len() < 4 {
+                        return Err(err(format!(
+                            "{name}: string pattern '{s}' must start with a literal of at least 4 bytes"
+                        )));
+                    }
+                    let regex = BytesRegex::new(&format!("^(?-u:{s})"))
+                        .map_err(|e| err(format!("{name}: {e}")))?;
+                    anchors.push(lit);
+                    patterns.push(StringPattern { sig: idx, regex });
+                }
+                let compile = |list: &[String]| -> Result<Vec<Regex>, SigError> {
+                    list.iter()
+                        .map(|r| Regex::new(r).map_err(|e| err(format!("{name}: {e}"))))
+                        .collect()
+                };
+                sigs.push(Signature {
+                    filenames: compile(&raw.filenames)?,
+                    layers: compile(&raw.layers)?,
+                    name,
+                    cpe,
+                    part: raw.part.unwrap_or_else(|| "a".into()),
+                    packages: raw.packages,
+                    sonames: raw.sonames,
+                    copies: raw.copies.unwrap_or(1),
+                });
+            }
+        }
+        let anchors = AhoCorasick::new(&anchors).map_err(|e| SigError {
+            file: "components/".into(),
+            message: e.to_string(),
+        })?;
+        Ok(Signatures {
+            sigs,
+            patterns,
+            anchors,
+        })
+    }
+
+    pub fn by_package(&self, pkg: &str) -> Option<usize> {
+        self.sigs.iter().position(|s| s.has_package(pkg))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_prefixes() {
+        assert_eq!(literal_prefix(r"BusyBox v(\d+)"), "BusyBox v");
+        assert_eq!(literal_prefix(r"xz \(XZ Utils\) (\d)"), "xz (XZ Utils) ");
+        assert_eq!(literal_prefix(r"\$Lua: Lua (\d)"), "$Lua: Lua ");
+        assert_eq!(literal_prefix(r"abcd+"), "abc");
+        assert_eq!(literal_prefix(r"/usr/lib/pppd/(\d)"), "/usr/lib/pppd/");
+    }
+
+    #[test]
+    fn embedded_signatures_compile() {
+        let s = Signatures::from_rules(&netvet_rules::RuleSet::embedded()).unwrap();
+        assert!(s.sigs.len() >= 60, "{} signatures", s.sigs.len());
+        let bb = s.by_package("busybox").unwrap();
+        assert_eq!(s.sigs[bb].name, "busybox");
+        assert_eq!(
+            s.sigs[s.by_package("lighttpd-mod-cgi").unwrap()].name,
+            "lighttpd"
+        );
+        assert!(s.by_package("kmod-usb-core").is_none());
+    }
+
+    #[test]
+    fn bad_signatures_are_errors() {
+        let bad = |t: &str| Signatures::from_texts(&[("x.toml".into(), t.into())]).unwrap_err();
+        assert!(bad("[[component]]\nname = \"x\"\nstrings = ['(\\d+)']")
+            .message
+            .contains("literal"));
+        assert!(bad("[[component]]\nname = \"x\"\ncpe = \"nocolon\"")
+            .message
+            .contains("vendor:product"));
+        assert!(bad("[[component]]\nname = \"x\"\nbogus = 1")
+            .message
+            .contains("bogus"));
+    }
+}
