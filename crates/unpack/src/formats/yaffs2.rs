@@ -167,7 +167,13 @@ fn detect(d: &[u8], start: usize) -> Option<Geometry> {
                     continue;
                 };
                 if let Some(h) = d.get(start..start + page).and_then(|p| header(&g, p)) {
-                    if !h.name.is_empty() && h.parent != 0 {
+                    // a real first header names a real object: kernels and other binaries
+                    // contain byte patterns that pass the tag checks but not this
+                    let plausible_name = h
+                        .name
+                        .chars()
+                        .all(|c| !c.is_control() && c != '\u{fffd}' && c != '/');
+                    if !h.name.is_empty() && h.parent != 0 && plausible_name && h.mode & 0o170000 != 0 {
                         return Some(g);
                     }
                 }
