@@ -12,7 +12,8 @@
 //! toolchains emit none: checksec and netvet both say NX is missing, and the kernel then
 //! gives such a process an executable stack); RELRO is full when PT_GNU_RELRO is present and
 //! the loader binds eagerly (DT_BIND_NOW, DF_BIND_NOW or DF_1_NOW); PIE is an ET_DYN object
-//! with an interpreter or DF_1_PIE (a shared library is a "DSO", not "no PIE").
+//! with DF_1_PIE, DT_DEBUG or an interpreter and no SONAME (a shared library is a "DSO", not
+//! "no PIE").
 
 use crate::{Analyzer, Context, Output};
 use netvet_model::{kinds, Finding, Severity};
@@ -191,6 +192,8 @@ fn inspect_as<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<Hardeni
     // dynamic entries
     let mut bind_now = false;
     let mut pie_flag = false;
+    let mut debug_tag = false;
+    let mut soname = false;
     let mut rpath_off = None;
     let mut runpath_off = None;
     let mut needed_off = Vec::new();
@@ -208,6 +211,8 @@ fn inspect_as<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<Hardeni
                 bind_now |= val & elf::DF_1_NOW as u64 != 0;
                 pie_flag |= val & elf::DF_1_PIE as u64 != 0;
             }
+            elf::DT_DEBUG => debug_tag = true,
+            elf::DT_SONAME => soname = true,
             elf::DT_RPATH => rpath_off = Some(val),
             elf::DT_RUNPATH => runpath_off = Some(val),
             elf::DT_NEEDED => needed_off.push(val),
@@ -224,7 +229,9 @@ fn inspect_as<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<Hardeni
     let e_type = header.e_type(endian);
     let elf_type = match e_type {
         elf::ET_EXEC => ElfType::Exec,
-        elf::ET_DYN if interp || pie_flag => ElfType::Pie,
+        // DF_1_PIE (modern linkers); DT_DEBUG, which linkers add to executables only (this
+        // is checksec's test); or an interpreter without a SONAME (old toolchains)
+        elf::ET_DYN if pie_flag || debug_tag || (interp && !soname) => ElfType::Pie,
         elf::ET_DYN => ElfType::Dso,
         elf::ET_REL => ElfType::Rel,
         _ => ElfType::Other,
