@@ -77,7 +77,7 @@ rule airocon_mac_derived_admin_password
         cve = "CVE-2014-0329"
         severity = "critical"
     strings:
-        $suffix = /%[0-9]{0,2}s?airocon/
+        $suffix = /%[0-9]{0,2}[sdxX]airocon/
         $word = "airocon" fullword
     condition:
         $suffix or $word

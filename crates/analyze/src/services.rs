@@ -149,6 +149,11 @@ impl Command {
     pub fn name(&self) -> &str {
         path::file_name(&self.program)
     }
+
+    /// A call of an init script (`/etc/init.d/dropbear enabled`), not of the daemon.
+    pub fn is_init_script(&self) -> bool {
+        self.program.contains("init.d/") || self.program.contains("rc.d/")
+    }
 }
 
 /// Remove a trailing comment (a `#` at the start of a word, outside quotes).
@@ -701,6 +706,9 @@ impl Analyzer for Services {
 
 impl Services {
     fn check_command(&self, rs: &RootScan, bc: &BootCommand, out: &mut Vec<Finding>) {
+        if bc.cmd.is_init_script() {
+            return;
+        }
         let name = bc.cmd.name();
         let args = &bc.cmd.args;
         let location = format!("{} line {}: {}", bc.file, bc.line_no, bc.line);
@@ -789,6 +797,9 @@ impl Services {
             let vars = script_vars(text);
             for (n, raw) in text.lines().enumerate().take(50_000) {
                 for cmd in commands(raw, &vars) {
+                    if cmd.is_init_script() {
+                        continue;
+                    }
                     if let Some(rule) = self.catalog.get(cmd.name()) {
                         let kind = if rule.debug {
                             kinds::SERVICE_DEBUG_INTERFACE
@@ -901,6 +912,11 @@ fn shell_without_login(rs: &RootScan, prog: &str) -> bool {
     let Some(text) = rs.text_of(target) else {
         return false;
     };
+    // OpenWrt's login.sh opens a shell only while root has no password and refuses
+    // otherwise; an empty root password is reported by the credentials analyzer
+    if openwrt_guard(text).is_some() {
+        return false;
+    }
     let vars = script_vars(text);
     let mut calls_login = false;
     let mut runs_shell = false;

@@ -154,7 +154,7 @@ fn dropbear(tree: &Tree, root: &str, out: &mut Vec<Finding>) {
         return;
     }
     for (file, line_no, line, cmd) in services::boot_commands(tree, root) {
-        if cmd.name() != "dropbear" {
+        if cmd.name() != "dropbear" || cmd.is_init_script() {
             continue;
         }
         dropbear_args(&file, line_no, &line, &cmd, out);

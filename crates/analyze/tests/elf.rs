@@ -63,7 +63,7 @@ fn every_architecture_and_byte_order() {
         (false, true, 20, "powerpc"),
         (true, true, 21, "powerpc64"),
         (false, false, 3, "x86"),
-        (true, false, 243, "riscv64"),
+        (true, false, 243, "riscv"),
     ];
     for (is64, be, machine, arch) in cases {
         let spec = ElfSpec {
@@ -79,11 +79,7 @@ fn every_architecture_and_byte_order() {
             ..Default::default()
         };
         let h = elf::inspect(&build_elf(&spec)).unwrap_or_else(|e| panic!("{arch}: {e}"));
-        let arch_seen = h.arch.clone();
-        assert!(
-            arch_seen == arch || (arch == "x86" && arch_seen.starts_with('i') || arch_seen == "x86"),
-            "{arch} vs {arch_seen}"
-        );
+        assert_eq!(h.arch, arch);
         assert_eq!(h.elf_type, ElfType::Dso, "{arch}");
         assert!(h.nx, "{arch}");
         assert_eq!(h.relro, Relro::Partial, "{arch}");

@@ -141,6 +141,7 @@ fn inetd_xinetd_systemd_netcat_snmp_debug() {
         0o644,
         b"service shell\n{\n\tserver = /usr/sbin/in.rshd\n\tdisable = yes\n}\n",
     ));
+    e.push(file("usr/sbin/vsftpd", 0o755, b"\x7fELF vsftpd"));
     e.push(file(
         "lib/systemd/system/vsftpd.service",
         0o644,

@@ -119,7 +119,7 @@ fn corpus_luxul_openssh_default_root_login() {
         return;
     };
     let f = run(&Ssh, &t).findings;
-    assert_eq!(summary(&f), vec![(kinds::CONFIG_SSH_ROOT_LOGIN.to_string(), Severity::Medium)]);
+    assert_eq!(summary(&f), vec![(kinds::CONFIG_SSH_ROOT_LOGIN.to_string(), Severity::Medium)], "{f:#?}");
     assert_eq!(f[0].path.as_deref(), Some("etc/ssh/sshd_config"));
     assert!(f[0].evidence.contains("OpenSSH 6.7"), "{}", f[0].evidence);
 }
