@@ -6,5 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-3}"
-cargo build -q --release -p netvet-analyze --example analyze_bench
-"${CARGO_TARGET_DIR:-target}/release/examples/analyze_bench" "$runs"
+# PROFILE=release for the shipped build; the dev profile already optimizes dependencies
+# (yara-x, object, rayon) at opt-level 2, and builds much faster.
+profile="${PROFILE:-dev}"
+dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
+cargo build -q --profile "$profile" -p netvet-analyze --example analyze_bench
+"${CARGO_TARGET_DIR:-target}/$dir/examples/analyze_bench" "$runs"

@@ -17,7 +17,11 @@ fn main() {
             std::process::exit(1);
         }
     };
-    println!("rules compiled in {:.2} s; analyzers: {:?}", t0.elapsed().as_secs_f64(), analyzers.names());
+    println!(
+        "rules compiled in {:.2} s; analyzers: {:?}",
+        t0.elapsed().as_secs_f64(),
+        analyzers.names()
+    );
     let options = netvet_analyze::Options {
         crack_budget: Duration::ZERO,
         ..Default::default()

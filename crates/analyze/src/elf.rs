@@ -259,8 +259,8 @@ fn inspect_as<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<Hardeni
                 for sym in table.iter().take(MAX_SYMBOLS) {
                     if let Ok(n) = table.symbol_name(endian, sym) {
                         if !n.is_empty() {
-                            let undefined = sym.st_shndx(endian) == elf::SHN_UNDEF
-                                && kind == elf::SHT_DYNSYM;
+                            let undefined =
+                                sym.st_shndx(endian) == elf::SHN_UNDEF && kind == elf::SHT_DYNSYM;
                             names.push((String::from_utf8_lossy(n).into_owned(), undefined));
                         }
                     }
@@ -282,9 +282,8 @@ fn inspect_as<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<Hardeni
         })
         .collect();
     let to_off = |vaddr: u64| -> Option<u64> {
-        load.iter().find_map(|&(va, off, sz)| {
-            (vaddr >= va && vaddr - va < sz).then(|| off + (vaddr - va))
-        })
+        load.iter()
+            .find_map(|&(va, off, sz)| (vaddr >= va && vaddr - va < sz).then(|| off + (vaddr - va)))
     };
     let dynstr: &[u8] = match strtab.and_then(to_off) {
         Some(off) => {
@@ -309,7 +308,10 @@ fn inspect_as<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<Hardeni
     if !has_dynsym {
         if let Some(off) = symtab.and_then(to_off) {
             let count = mips_symtabno
-                .or_else(|| hash.and_then(to_off).and_then(|h| hash_nchain(data, h, endian)))
+                .or_else(|| {
+                    hash.and_then(to_off)
+                        .and_then(|h| hash_nchain(data, h, endian))
+                })
                 .or_else(|| {
                     gnu_hash
                         .and_then(to_off)
@@ -537,7 +539,14 @@ pub fn weak_finding(path: &str, h: &Hardening) -> Option<Finding> {
         format!("type {}", h.elf_type.as_str()),
         format!("arch {}", h.arch),
         format!("NX {}", yes(h.nx)),
-        format!("PIE {}", if h.elf_type == ElfType::Dso { "dso" } else { yes(h.pie()) }),
+        format!(
+            "PIE {}",
+            if h.elf_type == ElfType::Dso {
+                "dso"
+            } else {
+                yes(h.pie())
+            }
+        ),
         format!("RELRO {}", h.relro.as_str()),
         format!("canary {}", yes(h.canary)),
         format!("FORTIFY {}", yes(h.fortify())),

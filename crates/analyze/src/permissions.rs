@@ -11,22 +11,43 @@ use std::collections::BTreeSet;
 
 /// setuid programs whose job needs it (standard Linux distributions ship them setuid).
 const EXPECTED_SETUID: &[&str] = &[
-    "su", "sudo", "passwd", "ping", "ping6", "mount", "umount", "newgrp", "chsh", "chfn",
-    "gpasswd", "pkexec", "traceroute", "traceroute6", "crontab", "at",
+    "su",
+    "sudo",
+    "passwd",
+    "ping",
+    "ping6",
+    "mount",
+    "umount",
+    "newgrp",
+    "chsh",
+    "chfn",
+    "gpasswd",
+    "pkexec",
+    "traceroute",
+    "traceroute6",
+    "crontab",
+    "at",
 ];
 
 /// Directories where world-writable entries are expected.
 fn temp_like(inner: &str) -> bool {
-    ["tmp", "var/tmp", "dev/shm", "var/lock", "run/lock", "var/run", "run", "dev", "proc", "sys"]
-        .iter()
-        .any(|t| inner == *t || inner.starts_with(&format!("{t}/")))
+    [
+        "tmp", "var/tmp", "dev/shm", "var/lock", "run/lock", "var/run", "run", "dev", "proc", "sys",
+    ]
+    .iter()
+    .any(|t| inner == *t || inner.starts_with(&format!("{t}/")))
 }
 
 fn system_path(inner: &str) -> bool {
-    ["bin/", "sbin/", "usr/", "lib/", "lib64/", "etc/", "www/", "opt/", "root/", "boot/"]
-        .iter()
-        .any(|p| inner.starts_with(p))
-        || matches!(inner, "bin" | "sbin" | "usr" | "lib" | "etc" | "www" | "opt" | "root")
+    [
+        "bin/", "sbin/", "usr/", "lib/", "lib64/", "etc/", "www/", "opt/", "root/", "boot/",
+    ]
+    .iter()
+    .any(|p| inner.starts_with(p))
+        || matches!(
+            inner,
+            "bin" | "sbin" | "usr" | "lib" | "etc" | "www" | "opt" | "root"
+        )
 }
 
 fn mode_str(mode: u32) -> String {
@@ -62,15 +83,24 @@ impl Analyzer for Permissions {
                     } else if !suid {
                         (Severity::Low, "setgid root group")
                     } else if EXPECTED_SETUID.contains(&name) {
-                        (Severity::Low, "a program that conventionally needs setuid root")
+                        (
+                            Severity::Low,
+                            "a program that conventionally needs setuid root",
+                        )
                     } else {
-                        (Severity::Medium, "setuid root: a bug in it gives root to a local user")
+                        (
+                            Severity::Medium,
+                            "setuid root: a bug in it gives root to a local user",
+                        )
                     };
                     out.findings.push(
                         Finding::new(
                             kinds::PERMISSION_SETUID,
                             sev,
-                            format!("{} {name}", if suid { "setuid root" } else { "setgid root" }),
+                            format!(
+                                "{} {name}",
+                                if suid { "setuid root" } else { "setgid root" }
+                            ),
                             Some(e.path.clone()),
                             format!(
                                 "mode {} uid {} gid {}; {why}",
@@ -93,11 +123,17 @@ impl Analyzer for Permissions {
                     continue;
                 }
                 let (sev, why) = if at_boot {
-                    (Severity::High, "run as root at boot: any local user can change what root executes")
+                    (
+                        Severity::High,
+                        "run as root at boot: any local user can change what root executes",
+                    )
                 } else if e.kind == EntryKind::Dir {
                     (Severity::Medium, "world-writable system directory without sticky bit: anyone can replace files in it")
                 } else if m & 0o111 != 0 {
-                    (Severity::Medium, "world-writable executable in a system path")
+                    (
+                        Severity::Medium,
+                        "world-writable executable in a system path",
+                    )
                 } else {
                     (Severity::Low, "world-writable file in a system path")
                 };
@@ -107,7 +143,11 @@ impl Analyzer for Permissions {
                         sev,
                         format!(
                             "World-writable {} {}",
-                            if e.kind == EntryKind::Dir { "directory" } else { "file" },
+                            if e.kind == EntryKind::Dir {
+                                "directory"
+                            } else {
+                                "file"
+                            },
                             e.file_name()
                         ),
                         Some(e.path.clone()),

@@ -29,7 +29,9 @@ const MAX_SCRIPTS: usize = 4000;
 const MAX_DEPTH: usize = 6;
 
 /// Shells whose invocation without login hands out a shell.
-const SHELLS: &[&str] = &["sh", "ash", "bash", "dash", "hush", "msh", "ksh", "zsh", "csh", "tcsh"];
+const SHELLS: &[&str] = &[
+    "sh", "ash", "bash", "dash", "hush", "msh", "ksh", "zsh", "csh", "tcsh",
+];
 
 #[derive(Debug, Clone)]
 pub struct ServiceRule {
@@ -118,7 +120,9 @@ pub fn placeholder_target(e: &Entry) -> Option<String> {
     let s = s.strip_suffix('\n').unwrap_or(s);
     if s.is_empty()
         || s.contains(['\n', ' ', '\t', '\0', '='])
-        || !(s.contains('/') || s.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)))
+        || !(s.contains('/')
+            || s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)))
         || s.starts_with('#')
     {
         return None;
@@ -164,7 +168,10 @@ pub fn strip_comment(line: &str) -> &str {
         match b[i] {
             b'\'' if !dq => sq = !sq,
             b'"' if !sq => dq = !dq,
-            b'#' if !sq && !dq && (i == 0 || b[i - 1].is_ascii_whitespace() || b[i - 1] == b';') => {
+            b'#' if !sq
+                && !dq
+                && (i == 0 || b[i - 1].is_ascii_whitespace() || b[i - 1] == b';') =>
+            {
                 return &line[..i]
             }
             _ => {}
@@ -285,7 +292,8 @@ pub fn script_vars(text: &str) -> HashMap<String, String> {
         if value.contains("$(") || value.contains('`') {
             continue;
         }
-        vars.entry(name.to_string()).or_insert_with(|| value.to_string());
+        vars.entry(name.to_string())
+            .or_insert_with(|| value.to_string());
     }
     vars
 }
@@ -316,7 +324,10 @@ fn unwrap_command(words: &[String]) -> Option<Command> {
     while i < words.len() {
         let w = words[i].as_str();
         let is_assign = w.find('=').is_some_and(|eq| {
-            eq > 0 && w[..eq].chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            eq > 0
+                && w[..eq]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
         });
         if is_assign || matches!(w, "then" | "else" | "do" | "if" | "while" | "!" | "{" | "}") {
             i += 1;
@@ -329,7 +340,8 @@ fn unwrap_command(words: &[String]) -> Option<Command> {
         let first = rest.first()?;
         let name = path::file_name(first);
         match name {
-            "exec" | "nohup" | "busybox" | "setsid" | "nice" | "chroot_if_needed" | "service_start" => {
+            "exec" | "nohup" | "busybox" | "setsid" | "nice" | "chroot_if_needed"
+            | "service_start" => {
                 rest = &rest[1..];
             }
             "procd_set_param" => {
@@ -420,10 +432,9 @@ fn is_rc_dir(inner: &str) -> bool {
 
 fn openwrt_guard(text: &str) -> Option<String> {
     let markers = ["has_root_pwd", "root:[!x]", "FAILSAFE"];
-    markers
-        .iter()
-        .find(|m| text.contains(*m))
-        .map(|m| format!("only when the root password is unset or no SSH daemon is enabled (guard `{m}`)"))
+    markers.iter().find(|m| text.contains(*m)).map(|m| {
+        format!("only when the root password is unset or no SSH daemon is enabled (guard `{m}`)")
+    })
 }
 
 fn scan_root<'a>(tree: &'a Tree, root: &str) -> RootScan<'a> {
@@ -507,7 +518,11 @@ fn scan_root<'a>(tree: &'a Tree, root: &str) -> RootScan<'a> {
         .entry("etc/init.d/rcS")
         .and_then(|e| rs.text_of(e))
         .is_some_and(|t| t.contains("/etc/init.d/S"));
-    for e in tree.entries.iter().filter(|e| e.path.starts_with(&prefix) && e.root() == root) {
+    for e in tree
+        .entries
+        .iter()
+        .filter(|e| e.path.starts_with(&prefix) && e.root() == root)
+    {
         let inner = e.inner_path();
         let name = e.file_name();
         let in_rc = is_rc_dir(inner) && name.starts_with('S');
@@ -606,8 +621,12 @@ fn scan_root<'a>(tree: &'a Tree, root: &str) -> RootScan<'a> {
         if !(path::parent(inner).ends_with(".wants") && inner.ends_with(".service")) {
             continue;
         }
-        let Some(unit) = resolve(tree, e) else { continue };
-        let Some(text) = rs.text_of(unit) else { continue };
+        let Some(unit) = resolve(tree, e) else {
+            continue;
+        };
+        let Some(text) = rs.text_of(unit) else {
+            continue;
+        };
         for (n, raw) in text.lines().enumerate().take(5000) {
             let l = raw.trim();
             let Some(v) = l
@@ -792,7 +811,9 @@ impl Services {
     /// Init scripts present but not enabled that would start a catalogued service: info.
     fn check_disabled(&self, rs: &RootScan, out: &mut Vec<Finding>) {
         for script in &rs.disabled_scripts {
-            let Some(e) = rs.tree.get(script) else { continue };
+            let Some(e) = rs.tree.get(script) else {
+                continue;
+            };
             let Some(text) = rs.text_of(e) else { continue };
             let vars = script_vars(text);
             for (n, raw) in text.lines().enumerate().take(50_000) {
@@ -829,7 +850,10 @@ impl Services {
 }
 
 fn is_network_daemon(name: &str) -> bool {
-    matches!(name, "telnetd" | "utelnetd" | "in.telnetd" | "nc" | "netcat" | "ncat" | "socat")
+    matches!(
+        name,
+        "telnetd" | "utelnetd" | "in.telnetd" | "nc" | "netcat" | "ncat" | "socat"
+    )
 }
 
 /// Describe the unauthenticated shell a command hands out, if any.
@@ -850,24 +874,39 @@ fn unauthenticated_shell(rs: &RootScan, cmd: &Command) -> Option<String> {
             None
         }
         "nc" | "netcat" | "ncat" => {
-            let listens = args.iter().any(|a| a.starts_with("-l") || a == "--listen" || a == "-ll");
+            let listens = args
+                .iter()
+                .any(|a| a.starts_with("-l") || a == "--listen" || a == "-ll");
             let exec = arg_after(&["-e", "-c", "--exec", "--sh-exec"])?;
-            if listens && SHELLS.contains(&path::file_name(exec.split_whitespace().next().unwrap_or(""))) {
+            if listens
+                && SHELLS.contains(&path::file_name(
+                    exec.split_whitespace().next().unwrap_or(""),
+                ))
+            {
                 return Some(format!("{name} listener executing {exec}"));
             }
             None
         }
         "socat" => {
-            let listen = args.iter().any(|a| a.to_ascii_uppercase().starts_with("TCP-LISTEN") || a.to_ascii_uppercase().starts_with("TCP4-LISTEN"));
+            let listen = args.iter().any(|a| {
+                a.to_ascii_uppercase().starts_with("TCP-LISTEN")
+                    || a.to_ascii_uppercase().starts_with("TCP4-LISTEN")
+            });
             let exec = args.iter().any(|a| {
                 let u = a.to_ascii_uppercase();
                 (u.starts_with("EXEC:") || u.starts_with("SYSTEM:"))
-                    && SHELLS.iter().any(|s| a.contains(&format!("/{s}")) || a[5..].starts_with(s))
+                    && SHELLS
+                        .iter()
+                        .any(|s| a.contains(&format!("/{s}")) || a[5..].starts_with(s))
             });
-            (listen && exec).then(|| format!("socat listener executing a shell ({})", args.join(" ")))
+            (listen && exec)
+                .then(|| format!("socat listener executing a shell ({})", args.join(" ")))
         }
         "getty" | "agetty" | "mingetty" => {
-            if args.iter().any(|a| a == "-a" || a == "--autologin" || a.starts_with("--autologin=")) {
+            if args
+                .iter()
+                .any(|a| a == "-a" || a == "--autologin" || a.starts_with("--autologin="))
+            {
                 return Some(format!("{name} with autologin ({})", args.join(" ")));
             }
             let login = arg_after(&["-l"]);
@@ -940,7 +979,9 @@ fn check_inetd(
     catalog: &HashMap<String, ServiceRule>,
     out: &mut Vec<Finding>,
 ) {
-    let Some(e) = rs.entry("etc/inetd.conf") else { return };
+    let Some(e) = rs.entry("etc/inetd.conf") else {
+        return;
+    };
     let Some(text) = rs.text_of(e) else { return };
     let inetd_started = started.contains("inetd");
     for (n, raw) in text.lines().enumerate().take(10_000) {
@@ -965,7 +1006,10 @@ fn check_inetd(
         let location = format!("{} line {}: {}", e.path, n + 1, raw.trim());
         // shell services
         let shell = SHELLS.contains(&sname)
-            || args.iter().skip(1).any(|a| SHELLS.contains(&path::file_name(a)))
+            || args
+                .iter()
+                .skip(1)
+                .any(|a| SHELLS.contains(&path::file_name(a)))
                 && matches!(sname, "busybox")
             || (matches!(sname, "telnetd" | "utelnetd" | "in.telnetd")
                 && args
@@ -977,7 +1021,11 @@ fn check_inetd(
             out.push(
                 Finding::new(
                     kinds::SERVICE_UNAUTHENTICATED_SHELL,
-                    if inetd_started { Severity::Critical } else { Severity::Medium },
+                    if inetd_started {
+                        Severity::Critical
+                    } else {
+                        Severity::Medium
+                    },
                     format!("inetd service {service} hands out a shell"),
                     Some(e.path.clone()),
                     format!("{location} ({note})"),
@@ -987,10 +1035,9 @@ fn check_inetd(
             continue;
         }
         let internal = server == "internal";
-        let rule = catalog.get(sname).or_else(|| {
-            args.first()
-                .and_then(|a| catalog.get(path::file_name(a)))
-        });
+        let rule = catalog
+            .get(sname)
+            .or_else(|| args.first().and_then(|a| catalog.get(path::file_name(a))));
         if internal && matches!(service, "echo" | "chargen" | "discard" | "daytime" | "time") {
             out.push(
                 Finding::new(
@@ -1011,10 +1058,17 @@ fn check_inetd(
             out.push(
                 Finding::new(
                     kind,
-                    if inetd_started { rule.severity } else { Severity::Low },
+                    if inetd_started {
+                        rule.severity
+                    } else {
+                        Severity::Low
+                    },
                     format!("{} enabled in inetd", rule.program),
                     Some(e.path.clone()),
-                    format!("{location} ({note}); {}; source: {}", rule.what, rule.source),
+                    format!(
+                        "{location} ({note}); {}; source: {}",
+                        rule.what, rule.source
+                    ),
                 )
                 .with_key(&rule.program),
             );
@@ -1025,47 +1079,59 @@ fn check_inetd(
 fn check_xinetd(rs: &RootScan, catalog: &HashMap<String, ServiceRule>, out: &mut Vec<Finding>) {
     let dir = path::join(&rs.root, "etc/xinetd.d");
     let prefix = format!("{dir}/");
-    for e in rs.tree.entries.iter().filter(|e| e.path.starts_with(&prefix)) {
+    for e in rs
+        .tree
+        .entries
+        .iter()
+        .filter(|e| e.path.starts_with(&prefix))
+    {
         let Some(text) = rs.text_of(e) else { continue };
         let mut service = String::new();
         let mut server = String::new();
         let mut server_args = String::new();
         let mut disabled = false;
         let mut first_line = 0usize;
-        let mut flush = |service: &str, server: &str, server_args: &str, disabled: bool, line: usize| {
-            if service.is_empty() || disabled {
-                return;
-            }
-            let sname = path::file_name(server);
-            let location = format!("{} line {}: service {service} server {server} {server_args}", e.path, line);
-            if SHELLS.contains(&sname) {
-                out.push(
-                    Finding::new(
-                        kinds::SERVICE_UNAUTHENTICATED_SHELL,
-                        Severity::Critical,
-                        format!("xinetd service {service} hands out a shell"),
-                        Some(e.path.clone()),
-                        location,
-                    )
-                    .with_key(&format!("xinetd:{service}")),
+        let mut flush =
+            |service: &str, server: &str, server_args: &str, disabled: bool, line: usize| {
+                if service.is_empty() || disabled {
+                    return;
+                }
+                let sname = path::file_name(server);
+                let location = format!(
+                    "{} line {}: service {service} server {server} {server_args}",
+                    e.path, line
                 );
-            } else if let Some(rule) = catalog.get(sname) {
-                out.push(
-                    Finding::new(
-                        if rule.debug {
-                            kinds::SERVICE_DEBUG_INTERFACE
-                        } else {
-                            kinds::SERVICE_INSECURE
-                        },
-                        rule.severity,
-                        format!("{} enabled in xinetd", rule.program),
-                        Some(e.path.clone()),
-                        format!("{location} (disable = no); {}; source: {}", rule.what, rule.source),
-                    )
-                    .with_key(&rule.program),
-                );
-            }
-        };
+                if SHELLS.contains(&sname) {
+                    out.push(
+                        Finding::new(
+                            kinds::SERVICE_UNAUTHENTICATED_SHELL,
+                            Severity::Critical,
+                            format!("xinetd service {service} hands out a shell"),
+                            Some(e.path.clone()),
+                            location,
+                        )
+                        .with_key(&format!("xinetd:{service}")),
+                    );
+                } else if let Some(rule) = catalog.get(sname) {
+                    out.push(
+                        Finding::new(
+                            if rule.debug {
+                                kinds::SERVICE_DEBUG_INTERFACE
+                            } else {
+                                kinds::SERVICE_INSECURE
+                            },
+                            rule.severity,
+                            format!("{} enabled in xinetd", rule.program),
+                            Some(e.path.clone()),
+                            format!(
+                                "{location} (disable = no); {}; source: {}",
+                                rule.what, rule.source
+                            ),
+                        )
+                        .with_key(&rule.program),
+                    );
+                }
+            };
         for (n, raw) in text.lines().enumerate().take(10_000) {
             let l = strip_comment(raw).trim();
             if let Some(s) = l.strip_prefix("service ") {
@@ -1149,14 +1215,23 @@ mod tests {
     fn commands_look_through_wrappers() {
         let mut vars = HashMap::new();
         vars.insert("PROG".to_string(), "/usr/sbin/telnetd".to_string());
-        let c = commands("\tprocd_set_param command \"$PROG\" -F -l /bin/login.sh", &vars);
+        let c = commands(
+            "\tprocd_set_param command \"$PROG\" -F -l /bin/login.sh",
+            &vars,
+        );
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].program, "/usr/sbin/telnetd");
         assert_eq!(c[0].args, vec!["-F", "-l", "/bin/login.sh"]);
-        let c = commands("[ -x /usr/sbin/telnetd ] && exec /usr/sbin/telnetd -l /bin/sh & # x", &vars);
+        let c = commands(
+            "[ -x /usr/sbin/telnetd ] && exec /usr/sbin/telnetd -l /bin/sh & # x",
+            &vars,
+        );
         assert_eq!(c[1].program, "/usr/sbin/telnetd");
         assert_eq!(c[1].args, vec!["-l", "/bin/sh"]);
-        let c = commands("start-stop-daemon -S -x /usr/sbin/utelnetd -- -l /bin/sh", &vars);
+        let c = commands(
+            "start-stop-daemon -S -x /usr/sbin/utelnetd -- -l /bin/sh",
+            &vars,
+        );
         assert_eq!(c[0].name(), "utelnetd");
         assert_eq!(c[0].args, vec!["-l", "/bin/sh"]);
         assert!(commands("start-stop-daemon -K -x telnetd", &vars).is_empty());

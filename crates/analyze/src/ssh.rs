@@ -42,8 +42,12 @@ fn text<'a>(tree: &'a Tree, root: &str, inner: &str) -> Option<(String, &'a str)
 /// OpenSSH version (major, minor) from the `OpenSSH_x.y` banner in the sshd binary.
 fn openssh_version(tree: &Tree, root: &str) -> Option<(u32, u32)> {
     for p in ["usr/sbin/sshd", "sbin/sshd", "usr/bin/sshd"] {
-        let Some(e) = services::lookup(tree, root, p) else { continue };
-        let Some(e) = services::resolve(tree, e) else { continue };
+        let Some(e) = services::lookup(tree, root, p) else {
+            continue;
+        };
+        let Some(e) = services::resolve(tree, e) else {
+            continue;
+        };
         let data = &e.data;
         if let Some(i) = memchr::memmem::find(data, b"OpenSSH_") {
             let rest = &data[i + 8..data.len().min(i + 20)];
@@ -62,7 +66,9 @@ fn openssh_version(tree: &Tree, root: &str) -> Option<(u32, u32)> {
 }
 
 fn openssh(tree: &Tree, root: &str, out: &mut Vec<Finding>) {
-    let Some((file, cfg)) = text(tree, root, "etc/ssh/sshd_config") else { return };
+    let Some((file, cfg)) = text(tree, root, "etc/ssh/sshd_config") else {
+        return;
+    };
     let mut root_login: Option<(usize, String, String)> = None;
     let mut password_auth: Option<(usize, String, String)> = None;
     let mut empty: Option<(usize, String, String)> = None;
@@ -78,7 +84,6 @@ fn openssh(tree: &Tree, root: &str, out: &mut Vec<Finding>) {
             .unwrap_or("")
             .trim()
             .trim_start_matches('=')
-            .trim()
             .split_whitespace()
             .next()
             .unwrap_or("")
@@ -163,8 +168,9 @@ fn dropbear(tree: &Tree, root: &str, out: &mut Vec<Finding>) {
 
 fn has_flag(cmd: &Command, flag: char) -> bool {
     cmd.args.iter().any(|a| {
-        a.strip_prefix('-')
-            .is_some_and(|f| !f.starts_with('-') && f.chars().all(|c| c.is_ascii_alphabetic()) && f.contains(flag))
+        a.strip_prefix('-').is_some_and(|f| {
+            !f.starts_with('-') && f.chars().all(|c| c.is_ascii_alphabetic()) && f.contains(flag)
+        })
     })
 }
 

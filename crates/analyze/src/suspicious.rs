@@ -29,8 +29,15 @@ const SHELL_COMMANDS: &[&[u8]] = &[
 ];
 
 const AUTH_IMPORTS: &[&str] = &[
-    "crypt", "crypt_r", "getspnam", "getspnam_r", "getpwnam", "getpwnam_r", "pam_start",
-    "pam_authenticate", "getpass",
+    "crypt",
+    "crypt_r",
+    "getspnam",
+    "getspnam_r",
+    "getpwnam",
+    "getpwnam_r",
+    "pam_start",
+    "pam_authenticate",
+    "getpass",
 ];
 
 pub struct Suspicious;
@@ -69,8 +76,8 @@ pub fn judge(path: &str, data: &[u8]) -> Option<Finding> {
         .into_iter()
         .filter(|n| has(n))
         .collect();
-    let listens = has("socket")
-        && ((has("bind") && (has("listen") || has("accept"))) || has("recvfrom"));
+    let listens =
+        has("socket") && ((has("bind") && (has("listen") || has("accept"))) || has("recvfrom"));
     let exec_imports: Vec<&str> = [
         "system", "popen", "execve", "execl", "execlp", "execle", "execv", "execvp",
     ]

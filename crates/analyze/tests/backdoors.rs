@@ -49,7 +49,11 @@ fn at_least_fifteen_rules_with_references() {
     let rules = netvet_rules::RuleSet::embedded();
     let b = Backdoors::new(&rules).unwrap();
     assert!(b.rule_count() >= 15, "{}", b.rule_count());
-    assert_eq!(b.rule_count(), artifacts().len(), "every rule has a positive test");
+    assert_eq!(
+        b.rule_count(),
+        artifacts().len(),
+        "every rule has a positive test"
+    );
     for (path, text) in rules.under("backdoors/") {
         if !path.ends_with(".yar") {
             continue;
@@ -89,11 +93,23 @@ fn each_rule_fires_on_its_artifact_only() {
         assert!(f.evidence.contains("reference: http"), "{}", f.evidence);
         assert!(f.offset.is_some());
     }
-    let fgt = out.findings.iter().find(|f| f.title.ends_with("fgtabc")).unwrap();
+    let fgt = out
+        .findings
+        .iter()
+        .find(|f| f.title.ends_with("fgtabc"))
+        .unwrap();
     assert_eq!(fgt.cve.as_deref(), Some("CVE-2016-1909"));
     assert_eq!(fgt.severity, Severity::Critical);
-    assert!(fgt.evidence.contains("\"FGTAbc11*xy+Qqz27\""), "{}", fgt.evidence);
-    let key = out.findings.iter().find(|f| f.title.ends_with("static_key")).unwrap();
+    assert!(
+        fgt.evidence.contains("\"FGTAbc11*xy+Qqz27\""),
+        "{}",
+        fgt.evidence
+    );
+    let key = out
+        .findings
+        .iter()
+        .find(|f| f.title.ends_with("static_key"))
+        .unwrap();
     assert_eq!(key.severity, Severity::High);
 }
 
@@ -119,14 +135,22 @@ fn user_rules_extend_and_bad_rules_name_the_file() {
         "rule local_magic { meta: description = \"x\" reference = \"https://example.invalid\" cve = \"CVE-0000-0000\" severity = \"medium\" strings: $a = \"local-magic\" condition: $a and filename == \"d\" }",
     );
     let b = Backdoors::new(&rules).unwrap();
-    let out = run(&b, &tree(vec![file("usr/d", 0o755, b"..local-magic.."), file("usr/e", 0o755, b"local-magic")]));
+    let out = run(
+        &b,
+        &tree(vec![
+            file("usr/d", 0o755, b"..local-magic.."),
+            file("usr/e", 0o755, b"local-magic"),
+        ]),
+    );
     assert_eq!(out.findings.len(), 1);
     assert_eq!(out.findings[0].path.as_deref(), Some("usr/d"));
     assert_eq!(out.findings[0].severity, Severity::Medium);
 
     let mut bad = netvet_rules::RuleSet::empty();
     bad.insert("backdoors/broken.yar", "rule x { condition: }");
-    let err = netvet_analyze::Analyzers::new(&bad).err().expect("must fail");
+    let err = netvet_analyze::Analyzers::new(&bad)
+        .err()
+        .expect("must fail");
     assert_eq!(err.file, "backdoors/broken.yar");
 }
 
@@ -157,7 +181,9 @@ fn listener(imports: Vec<&'static str>, extra: &[u8]) -> Vec<u8> {
 #[test]
 fn suspicious_bind_shell_and_embedded_command() {
     let bind_shell = listener(
-        vec!["socket", "bind", "listen", "accept", "dup2", "execl", "strcmp"],
+        vec![
+            "socket", "bind", "listen", "accept", "dup2", "execl", "strcmp",
+        ],
         b"/bin/sh\0s3cr3t-magic\0",
     );
     let f = suspicious::judge("usr/bin/helper", &bind_shell).expect("bind shell");
@@ -171,19 +197,26 @@ fn suspicious_bind_shell_and_embedded_command() {
     );
     let f = suspicious::judge("usr/bin/mfgd", &udp_cmd).expect("udp command");
     assert_eq!(f.severity, Severity::High);
-    assert!(f.evidence.contains("embedded command \"telnetd -l /bin/sh\""));
+    assert!(f
+        .evidence
+        .contains("embedded command \"telnetd -l /bin/sh\""));
 }
 
 #[test]
 fn suspicious_spares_legitimate_daemons() {
     // an SSH-like server: listens, execs a shell, but authenticates
     let sshd = listener(
-        vec!["socket", "bind", "listen", "accept", "dup2", "execv", "crypt", "getpwnam"],
+        vec![
+            "socket", "bind", "listen", "accept", "dup2", "execv", "crypt", "getpwnam",
+        ],
         b"/bin/sh\0",
     );
     assert!(suspicious::judge("usr/sbin/dropbear", &sshd).is_none());
     // a web server running CGI through system(): no shell signal
-    let httpd = listener(vec!["socket", "bind", "listen", "accept", "system"], b"/www\0");
+    let httpd = listener(
+        vec!["socket", "bind", "listen", "accept", "system"],
+        b"/www\0",
+    );
     assert!(suspicious::judge("usr/sbin/httpd", &httpd).is_none());
     // BusyBox: multi-call binary, judged through how its applets are started
     let bb = listener(

@@ -170,8 +170,15 @@ fn analyzer_findings_and_summaries() {
         .filter(|f| f.kind == kinds::CODE_UNSAFE_FUNCTION)
         .collect();
     assert_eq!(unsafe_f.len(), 1);
-    assert!(unsafe_f[0].evidence.contains("3 unsafe function(s): popen, sprintf, strcpy"));
-    let h = &out.summaries.iter().find(|(k, _)| k == "hardening").unwrap().1;
+    assert!(unsafe_f[0]
+        .evidence
+        .contains("3 unsafe function(s): popen, sprintf, strcpy"));
+    let h = &out
+        .summaries
+        .iter()
+        .find(|(k, _)| k == "hardening")
+        .unwrap()
+        .1;
     assert_eq!(h["binaries"], 2);
     assert_eq!(h["executables"], 2);
     assert_eq!(h["nx"], 1);
@@ -200,12 +207,14 @@ fn corpus_luxul_binaries() {
     assert_eq!(h.arch, "mipsel");
     assert!(h.imports.iter().any(|i| i == "strcpy"), "{:?}", h.imports);
     let out = run(&elf::ElfAnalyzer, &t);
-    let s = &out.summaries.iter().find(|(k, _)| k == "hardening").unwrap().1;
+    let s = &out
+        .summaries
+        .iter()
+        .find(|(k, _)| k == "hardening")
+        .unwrap()
+        .1;
     assert!(s["binaries"].as_u64().unwrap() > 100, "{s}");
     assert!(s["arch"]["mipsel"].as_u64().unwrap() > 100, "{s}");
     // no hardening finding above medium
-    assert!(out
-        .findings
-        .iter()
-        .all(|f| f.severity <= Severity::Medium));
+    assert!(out.findings.iter().all(|f| f.severity <= Severity::Medium));
 }

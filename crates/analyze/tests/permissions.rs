@@ -39,18 +39,46 @@ fn setuid_and_world_writable() {
     let mut want = vec![
         s(kinds::PERMISSION_SETUID, "bin/busybox", Severity::High),
         s(kinds::PERMISSION_SETUID, "bin/ping", Severity::Low),
-        s(kinds::PERMISSION_SETUID, "usr/sbin/vendord", Severity::Medium),
+        s(
+            kinds::PERMISSION_SETUID,
+            "usr/sbin/vendord",
+            Severity::Medium,
+        ),
         s(kinds::PERMISSION_SETUID, "usr/bin/wall", Severity::Low),
-        s(kinds::PERMISSION_WORLD_WRITABLE, "etc/init.d/rcS", Severity::High),
-        s(kinds::PERMISSION_WORLD_WRITABLE, "etc/boot.sh", Severity::High),
-        s(kinds::PERMISSION_WORLD_WRITABLE, "usr/bin/script", Severity::Medium),
+        s(
+            kinds::PERMISSION_WORLD_WRITABLE,
+            "etc/init.d/rcS",
+            Severity::High,
+        ),
+        s(
+            kinds::PERMISSION_WORLD_WRITABLE,
+            "etc/boot.sh",
+            Severity::High,
+        ),
+        s(
+            kinds::PERMISSION_WORLD_WRITABLE,
+            "usr/bin/script",
+            Severity::Medium,
+        ),
         s(kinds::PERMISSION_WORLD_WRITABLE, "etc/motd", Severity::Low),
-        s(kinds::PERMISSION_WORLD_WRITABLE, "usr/share/open", Severity::Medium),
+        s(
+            kinds::PERMISSION_WORLD_WRITABLE,
+            "usr/share/open",
+            Severity::Medium,
+        ),
     ];
     want.sort();
     assert_eq!(got, want);
-    let bbf = out.findings.iter().find(|f| f.path.as_deref() == Some("bin/busybox")).unwrap();
-    assert!(bbf.evidence.starts_with("mode 4755 uid 0 gid 0"), "{}", bbf.evidence);
+    let bbf = out
+        .findings
+        .iter()
+        .find(|f| f.path.as_deref() == Some("bin/busybox"))
+        .unwrap();
+    assert!(
+        bbf.evidence.starts_with("mode 4755 uid 0 gid 0"),
+        "{}",
+        bbf.evidence
+    );
 }
 
 #[test]

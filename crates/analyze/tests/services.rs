@@ -37,7 +37,11 @@ fn busybox_console_shell_in_inittab() {
     assert_eq!(sh.len(), 1, "{f:#?}");
     assert_eq!(sh[0].severity, Severity::Medium);
     assert_eq!(sh[0].path.as_deref(), Some("etc/inittab"));
-    assert!(sh[0].evidence.contains("line 2: ttyS0::askfirst:-/bin/sh"), "{}", sh[0].evidence);
+    assert!(
+        sh[0].evidence.contains("line 2: ttyS0::askfirst:-/bin/sh"),
+        "{}",
+        sh[0].evidence
+    );
     assert!(of(&f, kinds::SERVICE_INSECURE).is_empty());
 }
 
@@ -54,11 +58,17 @@ fn rcs_telnetd_with_shell_via_busybox_link() {
     let sh = of(&f, kinds::SERVICE_UNAUTHENTICATED_SHELL);
     assert_eq!(sh.len(), 1, "{f:#?}");
     assert_eq!(sh[0].severity, Severity::Critical);
-    assert!(sh[0].evidence.contains("etc/init.d/rcS line 4: /usr/sbin/telnetd -l /bin/sh &"));
+    assert!(sh[0]
+        .evidence
+        .contains("etc/init.d/rcS line 4: /usr/sbin/telnetd -l /bin/sh &"));
     let ins = of(&f, kinds::SERVICE_INSECURE);
     assert_eq!(ins.len(), 1);
     assert_eq!(ins[0].severity, Severity::High);
-    assert!(ins[0].evidence.contains("inittab line 1"), "{}", ins[0].evidence);
+    assert!(
+        ins[0].evidence.contains("inittab line 1"),
+        "{}",
+        ins[0].evidence
+    );
 }
 
 const PROCD_TELNET: &[u8] = b"#!/bin/sh /etc/rc.common\n# Copyright (C) 2006-2011 OpenWrt.org\n\nSTART=50\n\nUSE_PROCD=1\nPROG=/usr/sbin/telnetd\n\nstart_service() {\n\tprocd_open_instance\n\tprocd_set_param command \"$PROG\" -F -l /bin/login.sh\n\tprocd_close_instance\n}\n";
@@ -66,8 +76,16 @@ const PROCD_TELNET: &[u8] = b"#!/bin/sh /etc/rc.common\n# Copyright (C) 2006-201
 #[test]
 fn openwrt_procd_script_enabled_by_rc_link() {
     let mut e = base();
-    e.push(file("etc/inittab", 0o644, b"::sysinit:/etc/init.d/rcS S boot\n"));
-    e.push(file("etc/init.d/rcS", 0o755, b"#!/bin/sh\nfor i in /etc/rc.d/$1*; do $i $2; done\n"));
+    e.push(file(
+        "etc/inittab",
+        0o644,
+        b"::sysinit:/etc/init.d/rcS S boot\n",
+    ));
+    e.push(file(
+        "etc/init.d/rcS",
+        0o755,
+        b"#!/bin/sh\nfor i in /etc/rc.d/$1*; do $i $2; done\n",
+    ));
     e.push(file("etc/init.d/telnet", 0o755, PROCD_TELNET));
     e.push(symlink("etc/rc.d/S50telnet", "../init.d/telnet"));
     e.push(file("bin/login.sh", 0o755, b"#!/bin/sh\nexec /bin/login\n"));
@@ -76,7 +94,9 @@ fn openwrt_procd_script_enabled_by_rc_link() {
     assert_eq!(ins.len(), 1, "{f:#?}");
     assert_eq!(ins[0].severity, Severity::High);
     assert_eq!(ins[0].path.as_deref(), Some("etc/init.d/telnet"));
-    assert!(ins[0].evidence.contains("line 11: procd_set_param command \"$PROG\" -F -l /bin/login.sh"));
+    assert!(ins[0]
+        .evidence
+        .contains("line 11: procd_set_param command \"$PROG\" -F -l /bin/login.sh"));
     assert!(ins[0].evidence.contains("enabled by etc/rc.d/S50telnet"));
     // login.sh asks for a password: not an unauthenticated shell
     assert!(of(&f, kinds::SERVICE_UNAUTHENTICATED_SHELL).is_empty());
@@ -87,7 +107,11 @@ fn login_script_that_execs_a_shell_is_unauthenticated() {
     let mut e = base();
     e.push(file("etc/init.d/telnet", 0o755, PROCD_TELNET));
     e.push(symlink("etc/rc.d/S50telnet", "../init.d/telnet"));
-    e.push(file("bin/login.sh", 0o755, b"#!/bin/sh\n# exec /bin/login\nexec /bin/ash --login\n"));
+    e.push(file(
+        "bin/login.sh",
+        0o755,
+        b"#!/bin/sh\n# exec /bin/login\nexec /bin/ash --login\n",
+    ));
     let f = analyze(e);
     let sh = of(&f, kinds::SERVICE_UNAUTHENTICATED_SHELL);
     assert_eq!(sh.len(), 1, "{f:#?}");
@@ -114,7 +138,11 @@ fn openwrt_failsafe_guard_is_conditional() {
     let ins = of(&f, kinds::SERVICE_INSECURE);
     assert_eq!(ins.len(), 1);
     assert_eq!(ins[0].severity, Severity::Low);
-    assert!(ins[0].evidence.contains("conditional"), "{}", ins[0].evidence);
+    assert!(
+        ins[0].evidence.contains("conditional"),
+        "{}",
+        ins[0].evidence
+    );
 }
 
 #[test]
@@ -151,11 +179,22 @@ fn inetd_xinetd_systemd_netcat_snmp_debug() {
         "etc/systemd/system/multi-user.target.wants/vsftpd.service",
         "/lib/systemd/system/vsftpd.service",
     ));
-    e.push(file("etc/rc.local", 0o755, b"#!/bin/sh\nnc -l -p 4444 -e /bin/sh &\nexit 0\n"));
-    e.push(file("etc/snmp/snmpd.conf", 0o644, b"rocommunity public\nrwcommunity s3cret\n"));
+    e.push(file(
+        "etc/rc.local",
+        0o755,
+        b"#!/bin/sh\nnc -l -p 4444 -e /bin/sh &\nexit 0\n",
+    ));
+    e.push(file(
+        "etc/snmp/snmpd.conf",
+        0o644,
+        b"rocommunity public\nrwcommunity s3cret\n",
+    ));
     let f = analyze(e);
     let sh = of(&f, kinds::SERVICE_UNAUTHENTICATED_SHELL);
-    let mut shell_paths: Vec<_> = sh.iter().map(|x| (x.path.clone().unwrap(), x.severity)).collect();
+    let mut shell_paths: Vec<_> = sh
+        .iter()
+        .map(|x| (x.path.clone().unwrap(), x.severity))
+        .collect();
     shell_paths.sort();
     assert_eq!(
         shell_paths,
@@ -169,11 +208,46 @@ fn inetd_xinetd_systemd_netcat_snmp_debug() {
         .iter()
         .map(|x| (x.path.clone().unwrap(), x.title.clone(), x.severity))
         .collect();
-    assert!(ins.contains(&("etc/inetd.conf".into(), "in.telnetd enabled in inetd".into(), Severity::High)), "{ins:#?}");
-    assert!(ins.contains(&("etc/inetd.conf".into(), "inetd small server chargen".into(), Severity::Medium)), "{ins:#?}");
-    assert!(ins.contains(&("etc/xinetd.d/tftp".into(), "in.tftpd enabled in xinetd".into(), Severity::High)), "{ins:#?}");
-    assert!(ins.contains(&("lib/systemd/system/vsftpd.service".into(), "vsftpd started at boot".into(), Severity::Medium)), "{ins:#?}");
-    assert!(ins.contains(&("etc/snmp/snmpd.conf".into(), "SNMP v1/v2c with default community 'public'".into(), Severity::Medium)), "{ins:#?}");
+    assert!(
+        ins.contains(&(
+            "etc/inetd.conf".into(),
+            "in.telnetd enabled in inetd".into(),
+            Severity::High
+        )),
+        "{ins:#?}"
+    );
+    assert!(
+        ins.contains(&(
+            "etc/inetd.conf".into(),
+            "inetd small server chargen".into(),
+            Severity::Medium
+        )),
+        "{ins:#?}"
+    );
+    assert!(
+        ins.contains(&(
+            "etc/xinetd.d/tftp".into(),
+            "in.tftpd enabled in xinetd".into(),
+            Severity::High
+        )),
+        "{ins:#?}"
+    );
+    assert!(
+        ins.contains(&(
+            "lib/systemd/system/vsftpd.service".into(),
+            "vsftpd started at boot".into(),
+            Severity::Medium
+        )),
+        "{ins:#?}"
+    );
+    assert!(
+        ins.contains(&(
+            "etc/snmp/snmpd.conf".into(),
+            "SNMP v1/v2c with default community 'public'".into(),
+            Severity::Medium
+        )),
+        "{ins:#?}"
+    );
     assert!(!ins.iter().any(|x| x.1.contains("rshd")), "{ins:#?}");
     let dbg = of(&f, kinds::SERVICE_DEBUG_INTERFACE);
     assert_eq!(dbg.len(), 1);

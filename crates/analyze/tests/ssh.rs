@@ -24,12 +24,22 @@ fn openssh_permit_root_login_yes() {
     assert_eq!(
         summary(&f),
         vec![
-            (kinds::CONFIG_SSH_EMPTY_PASSWORDS.to_string(), Severity::High),
+            (
+                kinds::CONFIG_SSH_EMPTY_PASSWORDS.to_string(),
+                Severity::High
+            ),
             (kinds::CONFIG_SSH_ROOT_LOGIN.to_string(), Severity::Medium),
         ]
     );
-    let root = f.iter().find(|x| x.kind == kinds::CONFIG_SSH_ROOT_LOGIN).unwrap();
-    assert!(root.evidence.contains("line 3: PermitRootLogin yes"), "{}", root.evidence);
+    let root = f
+        .iter()
+        .find(|x| x.kind == kinds::CONFIG_SSH_ROOT_LOGIN)
+        .unwrap();
+    assert!(
+        root.evidence.contains("line 3: PermitRootLogin yes"),
+        "{}",
+        root.evidence
+    );
 }
 
 #[test]
@@ -51,7 +61,10 @@ fn openssh_default_depends_on_version() {
         file("etc/ssh/sshd_config", 0o644, b"UsePAM no\n"),
         file("usr/sbin/sshd", 0o755, b"\x7fELF....OpenSSH_6.7p1 \0"),
     ]);
-    assert_eq!(summary(&old), vec![(kinds::CONFIG_SSH_ROOT_LOGIN.to_string(), Severity::Medium)]);
+    assert_eq!(
+        summary(&old),
+        vec![(kinds::CONFIG_SSH_ROOT_LOGIN.to_string(), Severity::Medium)]
+    );
     assert!(old[0].evidence.contains("OpenSSH 6.7"));
     let new = analyze(vec![
         file("etc/ssh/sshd_config", 0o644, b"UsePAM no\n"),
@@ -64,19 +77,32 @@ fn openssh_default_depends_on_version() {
 fn dropbear_options_in_init_script() {
     let f = analyze(vec![
         file("etc/inittab", 0o644, b"::sysinit:/etc/init.d/rcS\n"),
-        file("etc/init.d/rcS", 0o755, b"#!/bin/sh\n/usr/sbin/dropbear -p 22 -B\n"),
+        file(
+            "etc/init.d/rcS",
+            0o755,
+            b"#!/bin/sh\n/usr/sbin/dropbear -p 22 -B\n",
+        ),
     ]);
     assert_eq!(
         summary(&f),
         vec![
-            (kinds::CONFIG_SSH_EMPTY_PASSWORDS.to_string(), Severity::High),
+            (
+                kinds::CONFIG_SSH_EMPTY_PASSWORDS.to_string(),
+                Severity::High
+            ),
             (kinds::CONFIG_SSH_ROOT_LOGIN.to_string(), Severity::Medium),
         ]
     );
-    assert!(f[0].evidence.contains("etc/init.d/rcS line 2: /usr/sbin/dropbear -p 22 -B"));
+    assert!(f[0]
+        .evidence
+        .contains("etc/init.d/rcS line 2: /usr/sbin/dropbear -p 22 -B"));
     let ok = analyze(vec![
         file("etc/inittab", 0o644, b"::sysinit:/etc/init.d/rcS\n"),
-        file("etc/init.d/rcS", 0o755, b"#!/bin/sh\ndropbear -w -s -p 22\n"),
+        file(
+            "etc/init.d/rcS",
+            0o755,
+            b"#!/bin/sh\ndropbear -w -s -p 22\n",
+        ),
     ]);
     assert!(ok.is_empty(), "{ok:#?}");
     let g = analyze(vec![
@@ -96,13 +122,25 @@ fn dropbear_uci() {
     assert_eq!(
         summary(&f),
         vec![
-            (kinds::CONFIG_SSH_EMPTY_PASSWORDS.to_string(), Severity::High),
+            (
+                kinds::CONFIG_SSH_EMPTY_PASSWORDS.to_string(),
+                Severity::High
+            ),
             (kinds::CONFIG_SSH_ROOT_LOGIN.to_string(), Severity::Medium),
         ]
     );
-    let root = f.iter().find(|x| x.kind == kinds::CONFIG_SSH_ROOT_LOGIN).unwrap();
-    assert!(root.evidence.contains("line 2: option PasswordAuth 'on'"), "{}", root.evidence);
-    assert!(root.evidence.contains("RootPasswordAuth not set (default on)"));
+    let root = f
+        .iter()
+        .find(|x| x.kind == kinds::CONFIG_SSH_ROOT_LOGIN)
+        .unwrap();
+    assert!(
+        root.evidence.contains("line 2: option PasswordAuth 'on'"),
+        "{}",
+        root.evidence
+    );
+    assert!(root
+        .evidence
+        .contains("RootPasswordAuth not set (default on)"));
     for off in [
         "config dropbear\n\toption RootPasswordAuth 'off'\n",
         "config dropbear\n\toption PasswordAuth 'off'\n",
@@ -119,7 +157,11 @@ fn corpus_luxul_openssh_default_root_login() {
         return;
     };
     let f = run(&Ssh, &t).findings;
-    assert_eq!(summary(&f), vec![(kinds::CONFIG_SSH_ROOT_LOGIN.to_string(), Severity::Medium)], "{f:#?}");
+    assert_eq!(
+        summary(&f),
+        vec![(kinds::CONFIG_SSH_ROOT_LOGIN.to_string(), Severity::Medium)],
+        "{f:#?}"
+    );
     assert_eq!(f[0].path.as_deref(), Some("etc/ssh/sshd_config"));
     assert!(f[0].evidence.contains("OpenSSH 6.7"), "{}", f[0].evidence);
 }
