@@ -24,7 +24,7 @@ make_image() {
       mkdir -p "$src/c$i"
       cp -a "$CORPUS/rootfs/$t/squashfs-root" "$src/c$i/$t"
       # make every copy distinct so compression cannot fold them
-      find "$src/c$i/$t" -type f -size +1k | head -200 | while read -r f; do printf 'copy %s' "$i" >> "$f"; done
+      { find "$src/c$i/$t" -type f -size +1k | head -200 | while read -r f; do printf 'copy %s' "$i" >> "$f"; done; } || true
     done
   done
   mksquashfs "$src" "$out" -comp xz -b 262144 -no-xattrs -noappend -all-root -no-duplicates -quiet >/dev/null

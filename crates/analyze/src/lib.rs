@@ -5,6 +5,13 @@
 //! (and internally over files, with rayon), and return findings with evidence a person can
 //! check. Rules are compiled once in [`Analyzers::new`] and shared by all threads.
 
+pub mod backdoors;
+pub mod elf;
+pub mod permissions;
+pub mod services;
+pub mod ssh;
+pub mod suspicious;
+
 use netvet_model::Finding;
 use netvet_rules::RuleSet;
 use netvet_unpack::Tree;
@@ -80,6 +87,12 @@ impl Analyzers {
             Box::new(credentials::Credentials::new(rules)?),
             Box::new(keys::Keys),
             Box::new(secrets::Secrets::new(rules)?),
+            Box::new(services::Services::new(rules)?),
+            Box::new(ssh::Ssh),
+            Box::new(permissions::Permissions),
+            Box::new(elf::ElfAnalyzer),
+            Box::new(backdoors::Backdoors::new(rules)?),
+            Box::new(suspicious::Suspicious),
         ];
         Ok(Analyzers { list })
     }

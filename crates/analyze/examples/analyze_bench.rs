@@ -1,0 +1,62 @@
+//! Analyze-stage throughput on the corpus root file systems (bench/analyze.sh): every
+//! registered analyzer, password cracking disabled (zero budget), MB/s of file content.
+
+use std::time::{Duration, Instant};
+
+fn main() {
+    let runs: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(3);
+    let rules = netvet_rules::RuleSet::embedded();
+    let t0 = Instant::now();
+    let analyzers = match netvet_analyze::Analyzers::new(&rules) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    println!(
+        "rules compiled in {:.2} s; analyzers: {:?}",
+        t0.elapsed().as_secs_f64(),
+        analyzers.names()
+    );
+    let options = netvet_analyze::Options {
+        crack_budget: Duration::ZERO,
+        ..Default::default()
+    };
+    println!("threads: {}", rayon::current_num_threads());
+    for rel in [
+        "rootfs/luxul-xbr4400/squashfs-root",
+        "rootfs/phicomm-k2p/squashfs-root",
+    ] {
+        let Some(p) = netvet_model::corpus::path(rel) else {
+            return;
+        };
+        let tree = netvet_unpack::Unpacker::new(netvet_unpack::Limits::default())
+            .unpack_dir(&p)
+            .expect("unpack");
+        let bytes = tree.total_bytes();
+        let cx = netvet_analyze::Context {
+            tree: &tree,
+            rules: &rules,
+            options: &options,
+        };
+        let mut best = f64::MAX;
+        let mut findings = 0;
+        for _ in 0..runs {
+            let t = Instant::now();
+            let out = analyzers.run(&cx);
+            best = best.min(t.elapsed().as_secs_f64());
+            findings = out.findings.len();
+        }
+        println!(
+            "{rel}: {} files, {:.1} MB, best of {runs}: {:.3} s = {:.0} MB/s, {findings} findings",
+            tree.file_count(),
+            bytes as f64 / 1e6,
+            best,
+            bytes as f64 / 1e6 / best
+        );
+    }
+}
