@@ -62,6 +62,47 @@ pub(crate) fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> Certify
     }
 }
 
+/// Catalogue, policy and judgement of one report.
+#[derive(Debug, Clone)]
+pub struct Certification {
+    pub catalogue: Catalogue,
+    pub policy: Policy,
+    pub judgement: Judgement,
+}
+
+/// Load the catalogue of `rules` and the policy (`policy_file`, or the rule set's default).
+pub fn load(
+    rules: &netvet_rules::RuleSet,
+    policy_file: Option<&std::path::Path>,
+) -> Result<(Catalogue, Policy), CertifyError> {
+    let catalogue = Catalogue::from_rules(rules)?;
+    let policy = match policy_file {
+        Some(p) => Policy::load_file(p, &catalogue)?,
+        None => Policy::default_from(rules, &catalogue)?,
+    };
+    Ok((catalogue, policy))
+}
+
+/// The certify stage: judge `report` (findings already numbered) against the catalogue and
+/// policy, today. Sets `report.verdict` and each finding's requirements.
+pub fn apply(
+    report: &mut netvet_model::Report,
+    catalogue: Catalogue,
+    policy: Policy,
+) -> Certification {
+    let judgement = judge(report, &catalogue, &policy, today_utc());
+    Certification {
+        catalogue,
+        policy,
+        judgement,
+    }
+}
+
+/// The current time (UTC), for attestations.
+pub fn now_utc() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}
+
 /// Today's date (UTC), for waiver expiry.
 pub fn today_utc() -> time::Date {
     time::OffsetDateTime::now_utc().date()

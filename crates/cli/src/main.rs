@@ -9,6 +9,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 
+mod cmd_certify;
+
 #[derive(Parser)]
 #[command(name = "netvet", version, about = "Vendor-neutral security evaluation of network equipment firmware", long_about = None)]
 struct Cli {
@@ -340,9 +342,9 @@ fn run(cli: Cli) -> Result<u8, Fail> {
             Ok(0)
         }
         Cmd::Db(_) => not_yet("db"),
-        Cmd::Certify(_) => not_yet("certify"),
-        Cmd::Verify(_) => not_yet("verify"),
-        Cmd::Keygen { .. } => not_yet("keygen"),
+        Cmd::Certify(a) => cmd_certify::certify(a),
+        Cmd::Verify(a) => cmd_certify::verify(a),
+        Cmd::Keygen { output } => cmd_certify::keygen(&output),
         Cmd::Equiv(_) => not_yet("equiv"),
         Cmd::Diff(_) => not_yet("diff"),
         Cmd::Network(_) => not_yet("network"),
