@@ -128,7 +128,7 @@ pub fn render(report: &Report) -> Result<String, RenderError> {
         );
         for f in fs {
             let mut title = escape(&f.title);
-            if let Some(c) = &f.cve {
+            if let Some(c) = f.cve.as_ref().filter(|c| !f.title.contains(c.as_str())) {
                 let _ = write!(title, " {}", escape(c));
             }
             if let Some(c) = &f.component {
