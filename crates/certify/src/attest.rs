@@ -66,7 +66,9 @@ pub enum VerifyError {
     BadSignature { keyid: String },
     #[error("signed payload is not a netvet in-toto statement: {0}")]
     Statement(String),
-    #[error("image digest mismatch: attestation is for sha256:{attested}, image is sha256:{actual}")]
+    #[error(
+        "image digest mismatch: attestation is for sha256:{attested}, image is sha256:{actual}"
+    )]
     DigestMismatch { attested: String, actual: String },
 }
 
@@ -468,7 +470,10 @@ mod tests {
         let mut e: Envelope = serde_json::from_str(&env).unwrap();
         e.signatures.clear();
         let t = serde_json::to_string(&e).unwrap();
-        assert_eq!(verify(t.as_bytes(), &sk.verifying_key(), DIGEST), Err(VerifyError::Unsigned));
+        assert_eq!(
+            verify(t.as_bytes(), &sk.verifying_key(), DIGEST),
+            Err(VerifyError::Unsigned)
+        );
         let mut e: Envelope = serde_json::from_str(&env).unwrap();
         e.payload_type = "text/plain".into();
         let t = serde_json::to_string(&e).unwrap();
@@ -507,7 +512,9 @@ mod tests {
         assert!(matches!(write_keypair(&prefix), Err(KeyError::Exists(_))));
         let e = load_verifying_key(&k).unwrap_err().to_string();
         assert!(e.contains("lab.key: not an Ed25519 public key"), "{e}");
-        let e = load_signing_key(&dir.path().join("missing.key")).unwrap_err().to_string();
+        let e = load_signing_key(&dir.path().join("missing.key"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("missing.key"), "{e}");
     }
 }

@@ -103,7 +103,8 @@ impl Catalogue {
                 message: format!("not UTF-8 text ({e})"),
             })?;
             if *path == VERSION_FILE {
-                let v: VersionFile = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
+                let v: VersionFile =
+                    toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
                 if v.version.trim().is_empty() {
                     return Err(invalid(path, "empty catalogue version"));
                 }
@@ -114,14 +115,27 @@ impl Catalogue {
                 toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
             for r in f.requirement {
                 if r.id.trim().is_empty() || r.id.contains(char::is_whitespace) {
-                    return Err(invalid(path, &format!("requirement id {:?} is empty or has spaces", r.id)));
+                    return Err(invalid(
+                        path,
+                        &format!("requirement id {:?} is empty or has spaces", r.id),
+                    ));
                 }
                 if !seen.insert(r.id.clone()) {
-                    return Err(invalid(path, &format!("requirement {} is defined twice", r.id)));
+                    return Err(invalid(
+                        path,
+                        &format!("requirement {} is defined twice", r.id),
+                    ));
                 }
-                for (what, v) in [("title", &r.title), ("source", &r.source), ("clause", &r.clause)] {
+                for (what, v) in [
+                    ("title", &r.title),
+                    ("source", &r.source),
+                    ("clause", &r.clause),
+                ] {
                     if v.trim().is_empty() {
-                        return Err(invalid(path, &format!("requirement {} has no {what}", r.id)));
+                        return Err(invalid(
+                            path,
+                            &format!("requirement {} has no {what}", r.id),
+                        ));
                     }
                 }
                 if let Some(k) = r.kinds.iter().find(|k| !known.contains(k.as_str())) {
@@ -136,7 +150,8 @@ impl Catalogue {
                 }
             }
         }
-        let version = version.ok_or_else(|| invalid(VERSION_FILE, "missing (the catalogue has no version)"))?;
+        let version = version
+            .ok_or_else(|| invalid(VERSION_FILE, "missing (the catalogue has no version)"))?;
         if requirements.is_empty() {
             return Err(invalid(DIR, "the catalogue has no requirements"));
         }
@@ -203,7 +218,9 @@ mod tests {
         let rules = RuleSet::embedded();
         for (p, b) in rules.under(DIR).chain(rules.under("policy/")) {
             let t = String::from_utf8_lossy(b).to_lowercase();
-            for v in ["huawei", "zte", "cisco", "ericsson", "nokia", "juniper", "tp-link", "netgear"] {
+            for v in [
+                "huawei", "zte", "cisco", "ericsson", "nokia", "juniper", "tp-link", "netgear",
+            ] {
                 assert!(!t.contains(v), "{p} names vendor {v}");
             }
         }
@@ -214,11 +231,17 @@ mod tests {
         let v: (&str, &[u8]) = (VERSION_FILE, b"version = \"t\"\n");
         let dup = b"[[requirement]]\nid = \"A\"\ntitle = \"t\"\nsource = \"s\"\nclause = \"1\"\n[[requirement]]\nid = \"A\"\ntitle = \"t\"\nsource = \"s\"\nclause = \"1\"\n";
         let e = Catalogue::from_files(&[v, ("requirements/x.toml", dup)]).unwrap_err();
-        assert_eq!(e.to_string(), "requirements/x.toml: requirement A is defined twice");
+        assert_eq!(
+            e.to_string(),
+            "requirements/x.toml: requirement A is defined twice"
+        );
 
         let kind = b"[[requirement]]\nid = \"A\"\ntitle = \"t\"\nsource = \"s\"\nclause = \"1\"\nkinds = [\"nope\"]\n";
         let e = Catalogue::from_files(&[v, ("requirements/x.toml", kind)]).unwrap_err();
-        assert!(e.to_string().contains("unknown finding kind \"nope\""), "{e}");
+        assert!(
+            e.to_string().contains("unknown finding kind \"nope\""),
+            "{e}"
+        );
 
         let syntax = b"[[requirement]]\nid = \"A\"\ntitle = \n";
         let e = Catalogue::from_files(&[v, ("requirements/x.toml", syntax)]).unwrap_err();

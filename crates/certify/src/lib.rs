@@ -53,7 +53,12 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
 pub(crate) fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> CertifyError {
     let (line, column) = e.span().map_or((1, 1), |s| line_col(text, s.start));
     // toml's Display repeats the location and a source excerpt; keep the first line only
-    let message = e.message().lines().next().unwrap_or("invalid TOML").to_string();
+    let message = e
+        .message()
+        .lines()
+        .next()
+        .unwrap_or("invalid TOML")
+        .to_string();
     CertifyError::Syntax {
         file: file.to_string(),
         line,

@@ -143,10 +143,17 @@ impl Policy {
         for (list, out) in [(&include_raw, &mut include), (&sel.exclude, &mut exclude)] {
             for p in list {
                 let pat = p.get_ref().trim().to_string();
-                if !catalogue.requirements.iter().any(|r| pattern_matches(&pat, &r.id)) {
+                if !catalogue
+                    .requirements
+                    .iter()
+                    .any(|r| pattern_matches(&pat, &r.id))
+                {
                     return Err(at(
                         p.span(),
-                        format!("{pat:?} matches no requirement of catalogue {}", catalogue.version),
+                        format!(
+                            "{pat:?} matches no requirement of catalogue {}",
+                            catalogue.version
+                        ),
                     ));
                 }
                 out.push(pat);
@@ -167,7 +174,10 @@ impl Policy {
             }
             for (k, v) in &t.kinds {
                 if !kinds::ALL.iter().any(|(known, _)| known == k) {
-                    return Err(at(v.span(), format!("unknown finding kind {k:?} in [thresholds.kinds]")));
+                    return Err(at(
+                        v.span(),
+                        format!("unknown finding kind {k:?} in [thresholds.kinds]"),
+                    ));
                 }
                 kind_thresholds.insert(k.clone(), parse_sev(v)?);
             }
@@ -252,10 +262,12 @@ impl Policy {
 
     /// The default policy of the rule set (`policy/default.toml`).
     pub fn default_from(rules: &RuleSet, catalogue: &Catalogue) -> Result<Policy, CertifyError> {
-        let text = rules.text(DEFAULT_POLICY).ok_or_else(|| CertifyError::Invalid {
-            file: DEFAULT_POLICY.to_string(),
-            message: "the rule set has no default policy".to_string(),
-        })?;
+        let text = rules
+            .text(DEFAULT_POLICY)
+            .ok_or_else(|| CertifyError::Invalid {
+                file: DEFAULT_POLICY.to_string(),
+                message: "the rule set has no default policy".to_string(),
+            })?;
         let origin = match rules.origin(DEFAULT_POLICY) {
             Some(netvet_rules::Origin::User(p)) => p.clone(),
             _ => format!("embedded:{DEFAULT_POLICY}"),
@@ -405,7 +417,10 @@ requirement = "TS33117-4.3.2.1"
         ];
         for (text, want) in cases {
             let e = Policy::parse(text, "p.toml", &c).unwrap_err().to_string();
-            assert!(e.starts_with(want), "policy {text:?}: got {e:?}, want prefix {want:?}");
+            assert!(
+                e.starts_with(want),
+                "policy {text:?}: got {e:?}, want prefix {want:?}"
+            );
         }
     }
 

@@ -80,7 +80,7 @@ pub fn judge(
     for f in report.findings.iter_mut() {
         f.requirements = applicable
             .iter()
-            .filter(|r| r.kinds.iter().any(|k| *k == f.kind))
+            .filter(|r| r.kinds.contains(&f.kind))
             .map(|r| r.id.clone())
             .collect();
     }
@@ -93,7 +93,11 @@ pub fn judge(
     for r in &applicable {
         let mut ids = Vec::new();
         let (mut failing, mut waived) = (false, false);
-        for f in report.findings.iter().filter(|f| f.requirements.contains(&r.id)) {
+        for f in report
+            .findings
+            .iter()
+            .filter(|f| f.requirements.contains(&r.id))
+        {
             ids.push(f.id.clone());
             any_finding = true;
             if f.severity < policy.threshold(&f.kind) {
@@ -246,7 +250,12 @@ mod tests {
         );
         assert_eq!(status(&j.verdict, "TS33117-4.3.2.1"), "fail");
         assert_eq!(status(&j.verdict, "EN303645-5.6-1"), "fail");
-        let rr = j.verdict.requirements.iter().find(|x| x.id == "TS33117-4.3.2.1").unwrap();
+        let rr = j
+            .verdict
+            .requirements
+            .iter()
+            .find(|x| x.id == "TS33117-4.3.2.1")
+            .unwrap();
         assert_eq!(rr.findings, vec!["F0001".to_string()]);
         assert_eq!(rr.source.as_deref(), Some("3GPP TS 33.117 4.3.2.1"));
         assert_eq!(status(&j.verdict, "TS33117-4.3.2.6"), "pass");
@@ -282,7 +291,10 @@ mod tests {
         assert_eq!(j.verdict.result, "fail");
         assert_eq!(j.expired_waivers.len(), 1);
         assert!(j.applied_waivers.is_empty());
-        assert_eq!(r.summaries["certify"]["expired_waivers"][0]["expires"], "2025-06-30");
+        assert_eq!(
+            r.summaries["certify"]["expired_waivers"][0]["expires"],
+            "2025-06-30"
+        );
     }
 
     #[test]
@@ -307,7 +319,11 @@ mod tests {
         let j = judge(&mut r, &c, &p, date("2025-01-01"));
         assert_eq!(j.verdict.result, "pass");
         assert!(r.findings[0].requirements.is_empty());
-        assert!(!j.verdict.requirements.iter().any(|x| x.id == "TS33117-4.3.2.1"));
+        assert!(!j
+            .verdict
+            .requirements
+            .iter()
+            .any(|x| x.id == "TS33117-4.3.2.1"));
         let s = j.summary(&r);
         assert_eq!(s["total"], 1);
         assert_eq!(s["by_severity"]["high"], 1);

@@ -173,11 +173,13 @@ mod tests {
         let att = d.join("fw.att");
         let code = certify(certify_args(&image, &policy, &d.join("lab.key"), &att)).ok();
         assert_eq!(code, Some(0));
-        let env: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(&att).unwrap()).unwrap();
+        let env: serde_json::Value = serde_json::from_slice(&std::fs::read(&att).unwrap()).unwrap();
         assert_eq!(env["payloadType"], "application/vnd.in-toto+json");
 
-        assert_eq!(verify(verify_args(&image, &att, &d.join("lab.pub"))).ok(), Some(0));
+        assert_eq!(
+            verify(verify_args(&image, &att, &d.join("lab.pub"))).ok(),
+            Some(0)
+        );
 
         // wrong key
         let (c, m) = err(verify(verify_args(&image, &att, &d.join("other.pub"))));
@@ -200,11 +202,24 @@ mod tests {
         assert!(m.contains("not a DSSE envelope"), "{m}");
 
         // unreadable inputs are usage errors (exit 2)
-        let (c, _) = err(verify(verify_args(&image, &d.join("none.att"), &d.join("lab.pub"))));
+        let (c, _) = err(verify(verify_args(
+            &image,
+            &d.join("none.att"),
+            &d.join("lab.pub"),
+        )));
         assert_eq!(c, 2);
         let bad_policy = d.join("bad.toml");
-        std::fs::write(&bad_policy, "name = \"x\"\n[thresholds]\nfail = \"urgent\"\n").unwrap();
-        let (c, m) = err(certify(certify_args(&image, &bad_policy, &d.join("lab.key"), &att)));
+        std::fs::write(
+            &bad_policy,
+            "name = \"x\"\n[thresholds]\nfail = \"urgent\"\n",
+        )
+        .unwrap();
+        let (c, m) = err(certify(certify_args(
+            &image,
+            &bad_policy,
+            &d.join("lab.key"),
+            &att,
+        )));
         assert_eq!(c, 2);
         assert!(m.contains("bad.toml:3:8: unknown severity"), "{m}");
     }

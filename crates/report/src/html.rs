@@ -60,7 +60,12 @@ pub(crate) fn grouped(report: &Report) -> Vec<(&str, Vec<&Finding>)> {
 pub(crate) fn severity_counts(report: &Report) -> Vec<(Severity, usize)> {
     Severity::ALL
         .iter()
-        .map(|s| (*s, report.findings.iter().filter(|f| f.severity == *s).count()))
+        .map(|s| {
+            (
+                *s,
+                report.findings.iter().filter(|f| f.severity == *s).count(),
+            )
+        })
         .collect()
 }
 
@@ -72,8 +77,17 @@ pub struct CoverageRow {
     pub total: u64,
 }
 
-const TOTAL_KEYS: &[&str] = &["binaries", "total", "files", "elf_files", "elves", "checked"];
-const NEGATIVE_KEYS: &[&str] = &["no", "none", "missing", "false", "disabled", "off", "without"];
+const TOTAL_KEYS: &[&str] = &[
+    "binaries",
+    "total",
+    "files",
+    "elf_files",
+    "elves",
+    "checked",
+];
+const NEGATIVE_KEYS: &[&str] = &[
+    "no", "none", "missing", "false", "disabled", "off", "without",
+];
 
 /// Coverage rows from the `hardening` summary. Accepted shapes: an object with a total
 /// (`binaries`, `total`, ...) and per-property counts (at the top level or under `properties`
@@ -272,7 +286,11 @@ pub fn render(report: &Report) -> Result<String, RenderError> {
         escape(&vtext)
     );
     if !policy.is_empty() {
-        let _ = write!(h, r#" <span class="muted">policy {}</span>"#, escape(&policy));
+        let _ = write!(
+            h,
+            r#" <span class="muted">policy {}</span>"#,
+            escape(&policy)
+        );
     }
     let _ = write!(
         h,
@@ -282,10 +300,9 @@ pub fn render(report: &Report) -> Result<String, RenderError> {
     for (s, n) in severity_counts(report) {
         let _ = write!(h, r#"<div class="stat"><b>{n}</b>{}</div>"#, s.as_str());
     }
-    let _ = write!(
+    let _ = writeln!(
         h,
-        r#"<div class="stat"><b>{}</b>components</div><div class="stat"><b>{}</b>files unpacked</div><div class="stat"><b>{}</b>layers</div></div></section>
-"#,
+        r#"<div class="stat"><b>{}</b>components</div><div class="stat"><b>{}</b>files unpacked</div><div class="stat"><b>{}</b>layers</div></div></section>"#,
         report.components.len(),
         report.unpack.files,
         report.unpack.layers.len()
@@ -458,11 +475,20 @@ mod tests {
         let flat = json!({"binaries": 10, "nx": 9, "pie": 4, "canary": 0});
         let rows = hardening_coverage(&flat);
         assert_eq!(rows.len(), 3);
-        assert!(rows.contains(&CoverageRow { property: "pie".into(), covered: 4, total: 10 }));
-        let nested = json!({"total": 5, "properties": {"relro": {"full": 2, "partial": 1, "none": 2}}});
+        assert!(rows.contains(&CoverageRow {
+            property: "pie".into(),
+            covered: 4,
+            total: 10
+        }));
+        let nested =
+            json!({"total": 5, "properties": {"relro": {"full": 2, "partial": 1, "none": 2}}});
         assert_eq!(
             hardening_coverage(&nested),
-            vec![CoverageRow { property: "relro".into(), covered: 3, total: 5 }]
+            vec![CoverageRow {
+                property: "relro".into(),
+                covered: 3,
+                total: 5
+            }]
         );
         assert!(hardening_coverage(&json!([1, 2])).is_empty());
         assert!(hardening_coverage(&json!({"nx": 3})).is_empty());

@@ -24,8 +24,8 @@ pub fn escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
             '\n' | '\r' | '\t' => out.push(' '),
-            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '!'
-            | '|' | '~' | '.' | ':' | '"' | '\'' | '=' | '$' => {
+            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '!' | '|' | '~'
+            | ':' | '$' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -149,7 +149,9 @@ pub fn render(report: &Report) -> Result<String, RenderError> {
     }
 
     if !report.components.is_empty() {
-        m.push_str("## Components and CVEs\n\n| Name | Version | purl | CVEs |\n|---|---|---|---|\n");
+        m.push_str(
+            "## Components and CVEs\n\n| Name | Version | purl | CVEs |\n|---|---|---|---|\n",
+        );
         for c in &report.components {
             let cves: Vec<String> = report
                 .findings
@@ -178,7 +180,10 @@ mod tests {
     #[test]
     fn escape_neutralises_markup() {
         assert_eq!(escape("a|b"), "a\\|b");
-        assert_eq!(escape("<script>x</script>"), "&lt;script&gt;x&lt;/script&gt;");
+        assert_eq!(
+            escape("<script>x</script>"),
+            "&lt;script&gt;x&lt;/script&gt;"
+        );
         assert_eq!(escape("[link](http://x)"), "\\[link\\]\\(http\\://x\\)");
         assert_eq!(escape("line1\nline2"), "line1 line2");
         assert_eq!(escape(&"x".repeat(500)).chars().count(), MAX_CELL + 1);

@@ -227,10 +227,16 @@ mod tests {
 
     #[test]
     fn names_and_uris() {
-        assert_eq!(rule_name("credential.default-password"), "CredentialDefaultPassword");
+        assert_eq!(
+            rule_name("credential.default-password"),
+            "CredentialDefaultPassword"
+        );
         assert_eq!(rule_name("vuln.cve"), "VulnCve");
         assert_eq!(uri_path("/etc/my file#1"), "etc/my%20file%231");
-        assert_eq!(uri_path("0x1c.squashfs/etc/shadow"), "0x1c.squashfs/etc/shadow");
+        assert_eq!(
+            uri_path("0x1c.squashfs/etc/shadow"),
+            "0x1c.squashfs/etc/shadow"
+        );
         assert_eq!(uri_path(""), ".");
         assert_eq!(level(Severity::High), "error");
     }

@@ -108,15 +108,24 @@ fn html_report_renders_in_chromium() {
 
     let (dom, console) = run(&browser, &page, "--dump-dom");
     assert!(console.is_empty(), "console messages: {console:#?}");
-    assert!(dom.contains(r#"id="verdict" class="verdict verdict-fail" data-verdict="fail">FAIL</div>"#), "verdict missing");
+    assert!(
+        dom.contains(r#"id="verdict" class="verdict verdict-fail" data-verdict="fail">FAIL</div>"#),
+        "verdict missing"
+    );
     let rows = dom.matches(r#"<tr class="finding""#).count();
     assert_eq!(rows, report.findings.len());
     assert_eq!(rows, 6);
     assert!(dom.contains(r#"id="finding-count" data-count="6">6</b>"#));
     assert_eq!(dom.matches(r#"<tr class="requirement""#).count(), 4);
     // the hostile evidence is text, not markup
-    assert!(!dom.contains("<script"), "a script element made it into the page");
-    assert!(!dom.contains("<img"), "an img element made it into the page");
+    assert!(
+        !dom.contains("<script"),
+        "a script element made it into the page"
+    );
+    assert!(
+        !dom.contains("<img"),
+        "an img element made it into the page"
+    );
     assert!(dom.contains("&lt;script&gt;document.title='pwned'&lt;/script&gt;"));
     assert!(dom.contains("<title>netvet report: router-fw-1.2.3.bin</title>"));
     // both charts are inline SVG

@@ -79,8 +79,7 @@ fn sarif_validates_against_the_official_schema() {
 fn empty_report_is_valid_sarif_and_the_check_can_fail() {
     let v = schema();
     let report = Report::new(netvet_model::ImageInfo::default());
-    let doc: Value =
-        serde_json::from_str(&netvet_report::sarif::render(&report).unwrap()).unwrap();
+    let doc: Value = serde_json::from_str(&netvet_report::sarif::render(&report).unwrap()).unwrap();
     assert!(errors(&v, &doc).is_empty());
     assert_eq!(doc["runs"][0]["results"].as_array().unwrap().len(), 0);
     // the validator does reject a broken log

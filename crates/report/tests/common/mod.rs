@@ -83,13 +83,19 @@ pub fn sample_report() -> Report {
     r.number_findings();
     for f in r.findings.iter_mut() {
         f.requirements = match f.kind.as_str() {
-            "credential.default-password" => vec!["TS33117-4.2.3.4.2.3".into(), "EN303645-5.1-1".into()],
+            "credential.default-password" => {
+                vec!["TS33117-4.2.3.4.2.3".into(), "EN303645-5.1-1".into()]
+            }
             "service.insecure" => vec!["TS33117-4.3.2.1".into()],
             _ => vec![],
         };
     }
     let ids = |k: &str| -> Vec<String> {
-        r.findings.iter().filter(|f| f.kind == k).map(|f| f.id.clone()).collect()
+        r.findings
+            .iter()
+            .filter(|f| f.kind == k)
+            .map(|f| f.id.clone())
+            .collect()
     };
     r.verdict = Some(Verdict {
         result: "fail".into(),
