@@ -11,6 +11,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 
+mod cmd_certify;
+
 #[derive(Parser)]
 #[command(name = "netvet", version, about = "Vendor-neutral security evaluation of network equipment firmware", long_about = None)]
 struct Cli {
@@ -421,13 +423,6 @@ fn cmd_scan(a: ScanArgs) -> Result<u8, Fail> {
     Ok(code)
 }
 
-fn not_yet(what: &str) -> Result<u8, Fail> {
-    Err(Fail(
-        2,
-        format!("`netvet {what}` is not available in this build yet"),
-    ))
-}
-
 fn run(cli: Cli) -> Result<u8, Fail> {
     match cli.cmd {
         Cmd::Scan(a) => cmd_scan(a),
@@ -458,9 +453,9 @@ fn run(cli: Cli) -> Result<u8, Fail> {
             Ok(0)
         }
         Cmd::Db(c) => cmd_db::run(c),
-        Cmd::Certify(_) => not_yet("certify"),
-        Cmd::Verify(_) => not_yet("verify"),
-        Cmd::Keygen { .. } => not_yet("keygen"),
+        Cmd::Certify(a) => cmd_certify::certify(a),
+        Cmd::Verify(a) => cmd_certify::verify(a),
+        Cmd::Keygen { output } => cmd_certify::keygen(&output),
         Cmd::Equiv(a) => {
             let (text, different) =
                 netvet_cli::cmd_equiv::equiv(&a.a, &a.b, &a.format, limits_from(&a.limits))

@@ -100,6 +100,8 @@ pub fn scan(
     analyzers: &Analyzers,
     opts: &ScanOptions,
 ) -> anyhow::Result<Scan> {
+    // certify inputs first, so that a bad policy fails before a long unpack
+    let (catalogue, policy) = netvet_certify::load(&opts.rules, opts.policy.as_deref())?;
     let t0 = Instant::now();
     let tree = unpacker
         .unpack_path(input)
@@ -166,6 +168,7 @@ pub fn scan(
     let t_analyze = t1.elapsed();
 
     report.number_findings();
+    netvet_certify::apply(&mut report, catalogue, policy);
     report.timing_ms.unpack = t_unpack.as_millis() as u64;
     report.timing_ms.analyze = t_analyze.as_millis() as u64;
     report.timing_ms.total = t0.elapsed().as_millis() as u64;
