@@ -173,7 +173,11 @@ fn detect(d: &[u8], start: usize) -> Option<Geometry> {
                         .name
                         .chars()
                         .all(|c| !c.is_control() && c != '\u{fffd}' && c != '/');
-                    if !h.name.is_empty() && h.parent != 0 && plausible_name && h.mode & 0o170000 != 0 {
+                    if !h.name.is_empty()
+                        && h.parent != 0
+                        && plausible_name
+                        && h.mode & 0o170000 != 0
+                    {
                         return Some(g);
                     }
                 }
