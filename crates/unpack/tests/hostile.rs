@@ -507,10 +507,9 @@ fn zstd_rle_bomb_of_4_gib_is_cut() {
     );
 }
 
-#[test]
-fn zip_bomb_with_overlapping_entries() {
-    // one deflated local file of 16 MiB of zeros; 2000 central-directory entries all point at
-    // it (the overlapping-entries construction), claiming 32 GiB in total
+/// One deflated local file of 16 MiB of zeros; 2000 central-directory entries all point at
+/// it (the overlapping-entries construction), claiming 32 GiB in total.
+fn zip_overlap_bomb() -> Vec<u8> {
     let body = vec![0u8; 16 << 20];
     let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
     e.write_all(&body).unwrap();
@@ -542,7 +541,12 @@ fn zip_bomb_with_overlapping_entries() {
             0,
         ));
     }
-    let data = finish_zip(v, cd, n);
+    finish_zip(v, cd, n)
+}
+
+#[test]
+fn zip_bomb_with_overlapping_entries() {
+    let data = zip_overlap_bomb();
     let input = data.len() as u64;
     let t = run("zip bomb", data);
     let limits = Limits::default();
@@ -563,8 +567,7 @@ fn zip_bomb_with_overlapping_entries() {
     );
 }
 
-#[test]
-fn sixty_four_nested_mixed_compression_layers() {
+fn nested_mixed() -> Vec<u8> {
     let mut data = b"innermost payload\n".repeat(10);
     for i in 0..64 {
         data = match i % 3 {
@@ -573,6 +576,12 @@ fn sixty_four_nested_mixed_compression_layers() {
             _ => zlib(&data),
         };
     }
+    data
+}
+
+#[test]
+fn sixty_four_nested_mixed_compression_layers() {
+    let data = nested_mixed();
     let limits = Limits::default();
     let depth = limits.max_depth as usize;
     let t = run("nested", data);
@@ -584,8 +593,7 @@ fn sixty_four_nested_mixed_compression_layers() {
     );
 }
 
-#[test]
-fn jffs2_tables_claiming_huge_sizes() {
+fn jffs2_huge() -> Vec<u8> {
     let mut j = Jffs2(Vec::new());
     j.node(0x2003, Vec::new());
     // a small real file, to be found whatever happens to the others
@@ -603,11 +611,12 @@ fn jffs2_tables_claiming_huge_sizes() {
     for k in 0..20_000u32 {
         j.dirent(1, 2, &format!("alias{k}"), 8);
     }
-    let t = run("jffs2 huge", j.0);
-    for e in t.entries.iter().take(5) {
-        eprintln!("{} {:?} {} {:?}", e.path, e.kind, e.size, e.link_target);
-    }
-    eprintln!("{:?} {:?}", t.limits_hit, t.errors);
+    j.0
+}
+
+#[test]
+fn jffs2_tables_claiming_huge_sizes() {
+    let t = run("jffs2 huge", jffs2_huge());
     assert_eq!(&get(&t, "0x0.jffs2/shadow").data[..], SHADOW);
     let limits = Limits::default();
     assert!(t.total_bytes() <= limits.ratio_floor, "{}", t.total_bytes());
@@ -804,12 +813,63 @@ fn corpus_images_of_each_format_truncated_at_every_kib() {
 // Findings from the intact part survive
 // ---------------------------------------------------------------------------------------
 
-#[test]
-fn intact_shadow_before_garbage_is_still_extracted() {
+fn shadow_then_garbage() -> Vec<u8> {
     let mut data = tar(&[("etc/shadow", b'0', "", SHADOW)]);
     data.truncate(1024); // drop the end-of-archive blocks
     data.extend(tar_member("etc/passwd", b'0', "", &[b'x'; 3000])[..700].iter());
     data.extend((0..100_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8));
-    let t = run("tar+garbage", data);
+    data
+}
+
+#[test]
+fn intact_shadow_before_garbage_is_still_extracted() {
+    let t = run("tar+garbage", shadow_then_garbage());
     assert_eq!(&get(&t, "0x0.tar/etc/shadow").data[..], SHADOW);
+}
+
+/// `NETVET_HOSTILE_OUT=DIR cargo test -p netvet-unpack --test hostile write_fixtures`: write
+/// the bomb and traversal fixtures to DIR for bench/hostile.sh (does nothing otherwise).
+#[test]
+fn write_fixtures() {
+    let Some(dir) = std::env::var_os("NETVET_HOSTILE_OUT") else {
+        return;
+    };
+    let dir = std::path::PathBuf::from(dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..4096 {
+        gz.write_all(&zeros).unwrap();
+    }
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("gzip-4gib-zeros.gz", gz.finish().unwrap()),
+        ("zstd-4gib-rle.zst", zstd_rle_bomb(4 << 30)),
+        ("zip-overlap-bomb.zip", zip_overlap_bomb()),
+        ("nested-64-mixed.gz", nested_mixed()),
+        ("jffs2-huge-sizes.jffs2", jffs2_huge()),
+        ("tar-shadow-garbage.tar", shadow_then_garbage()),
+        (
+            "tar-traversal.tar",
+            tar(&[
+                ("../../../../evil", b'0', "", b"dotdot"),
+                ("/etc/abs", b'0', "", b"absolute"),
+                ("link", b'2', "/tmp", b""),
+                ("link/through", b'0', "", b"through"),
+                ("hard", b'1', "../../../etc/passwd", b""),
+            ]),
+        ),
+    ];
+    for (name, data) in files {
+        std::fs::write(dir.join(name), data).unwrap();
+    }
+}
+
+/// Found by the corpus sweep (FACT_core's container/test.zip): a writer that puts the host
+/// system in the high byte of "version needed" (0x0314) made the whole zip unrecognised.
+#[test]
+fn zip_with_host_byte_in_version_needed() {
+    let mut z = zip(&[ZipEntry { name: "etc/shadow", mode: 0o100644, data: SHADOW }]);
+    z[4..6].copy_from_slice(&0x0314u16.to_le_bytes());
+    let t = run("zip 0x0314", z);
+    assert_eq!(&get(&t, "0x0.zip/etc/shadow").data[..], SHADOW);
 }
