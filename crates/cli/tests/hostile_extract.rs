@@ -87,7 +87,12 @@ fn traversal_links_and_garbage_stay_inside_extract_to() {
         ("link", b'2', victim_s, b""),
         ("link/through", b'0', "", b"through a symlink"),
         ("up", b'2', "../../..", b""),
-        ("up/victim/through-up", b'0', "", b"through a relative symlink"),
+        (
+            "up/victim/through-up",
+            b'0',
+            "",
+            b"through a relative symlink",
+        ),
         ("hard", b'1', "../../../victim/hard-target", b""),
         ("hard2", b'1', &format!("{victim_s}/x")[..], b""),
     ] {
@@ -113,7 +118,10 @@ fn traversal_links_and_garbage_stay_inside_extract_to() {
         std::fs::read(dest.join("0x0.tar/victim/dotdot")).unwrap(),
         b"dotdot"
     );
-    let abs_inside = dest.join(format!("0x0.tar/{}/absolute", victim_s.trim_start_matches('/')));
+    let abs_inside = dest.join(format!(
+        "0x0.tar/{}/absolute",
+        victim_s.trim_start_matches('/')
+    ));
     assert_eq!(std::fs::read(abs_inside).unwrap(), b"absolute");
     // the member behind the symlink was not written through it
     assert!(std::fs::symlink_metadata(dest.join("0x0.tar/link"))
@@ -132,9 +140,10 @@ fn traversal_links_and_garbage_stay_inside_extract_to() {
     // the report records the problems
     let errors = j["unpack"]["errors"].as_array().unwrap();
     assert!(
-        errors
-            .iter()
-            .any(|e| e["error"].as_str().unwrap_or("").contains("outside the layer")),
+        errors.iter().any(|e| e["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("outside the layer")),
         "{errors:?}"
     );
     // and still has the finding from the intact shadow file

@@ -52,7 +52,12 @@ fn assert_inside(name: &str, tree: &Tree) {
         }
         // following links never leaves the entry's own layer
         if let Some(r) = tree.resolve(e) {
-            assert!(r.path.starts_with(e.root()), "{name}: {} -> {}", e.path, r.path);
+            assert!(
+                r.path.starts_with(e.root()),
+                "{name}: {} -> {}",
+                e.path,
+                r.path
+            );
         }
     }
 }
@@ -180,12 +185,28 @@ fn zip(entries: &[ZipEntry]) -> Vec<u8> {
         v.extend(0u16.to_le_bytes());
         v.extend(e.name.as_bytes());
         v.extend(e.data);
-        cd.extend(central(e.name, 0, crc, e.data.len() as u32, e.data.len() as u32, e.mode, off));
+        cd.extend(central(
+            e.name,
+            0,
+            crc,
+            e.data.len() as u32,
+            e.data.len() as u32,
+            e.mode,
+            off,
+        ));
     }
     finish_zip(v, cd, entries.len())
 }
 
-fn central(name: &str, method: u16, crc: u32, csize: u32, usize: u32, mode: u32, off: u32) -> Vec<u8> {
+fn central(
+    name: &str,
+    method: u16,
+    crc: u32,
+    csize: u32,
+    usize: u32,
+    mode: u32,
+    off: u32,
+) -> Vec<u8> {
     let mut c = Vec::new();
     c.extend(0x0201_4b50u32.to_le_bytes());
     c.extend((3u16 << 8 | 20).to_le_bytes()); // made by Unix
@@ -222,8 +243,16 @@ fn ar(members: &[(&str, &[u8])]) -> Vec<u8> {
     let mut v = b"!<arch>\n".to_vec();
     for (n, d) in members {
         v.extend(
-            format!("{:<16}{:<12}{:<6}{:<6}{:<8}{:<10}`\n", format!("{n}/"), 0, 0, 0, 100644, d.len())
-                .as_bytes(),
+            format!(
+                "{:<16}{:<12}{:<6}{:<6}{:<8}{:<10}`\n",
+                format!("{n}/"),
+                0,
+                0,
+                0,
+                100644,
+                d.len()
+            )
+            .as_bytes(),
         );
         v.extend(*d);
         if v.len() % 2 == 1 {
@@ -271,7 +300,7 @@ impl Jffs2 {
         n.extend(c.to_le_bytes());
         n.append(&mut body);
         self.0.extend(&n);
-        while self.0.len() % 4 != 0 {
+        while !self.0.len().is_multiple_of(4) {
             self.0.push(0);
         }
     }
@@ -291,12 +320,21 @@ impl Jffs2 {
         hdr.extend(jcrc(name.as_bytes()).to_le_bytes());
         hdr.extend(name.as_bytes());
         self.0.extend(&hdr);
-        while self.0.len() % 4 != 0 {
+        while !self.0.len().is_multiple_of(4) {
             self.0.push(0);
         }
     }
     #[allow(clippy::too_many_arguments)]
-    fn inode(&mut self, ino: u32, mode: u32, isize: u32, offset: u32, compr: u8, data: &[u8], dsize: u32) {
+    fn inode(
+        &mut self,
+        ino: u32,
+        mode: u32,
+        isize: u32,
+        offset: u32,
+        compr: u8,
+        data: &[u8],
+        dsize: u32,
+    ) {
         let mut n = Vec::new();
         n.extend(0x1985u16.to_le_bytes());
         n.extend(0xe002u16.to_le_bytes());
@@ -318,7 +356,7 @@ impl Jffs2 {
         n.extend(c.to_le_bytes());
         n.extend(data);
         self.0.extend(&n);
-        while self.0.len() % 4 != 0 {
+        while !self.0.len().is_multiple_of(4) {
             self.0.push(0);
         }
     }
@@ -354,17 +392,37 @@ fn dotdot_and_absolute_names_stay_in_the_layer() {
         (
             "zip",
             zip(&[
-                ZipEntry { name: "../../../../evil", mode: 0o100644, data: b"dotdot" },
-                ZipEntry { name: "/etc/abs", mode: 0o100644, data: b"absolute" },
-                ZipEntry { name: "a/../../b", mode: 0o100644, data: b"mixed" },
+                ZipEntry {
+                    name: "../../../../evil",
+                    mode: 0o100644,
+                    data: b"dotdot",
+                },
+                ZipEntry {
+                    name: "/etc/abs",
+                    mode: 0o100644,
+                    data: b"absolute",
+                },
+                ZipEntry {
+                    name: "a/../../b",
+                    mode: 0o100644,
+                    data: b"mixed",
+                },
             ]),
             "0x0.zip",
         ),
     ];
     for (name, data, root) in cases {
         let t = run(name, data);
-        assert_eq!(&get(&t, &format!("{root}/evil")).data[..], b"dotdot", "{name}");
-        assert_eq!(&get(&t, &format!("{root}/etc/abs")).data[..], b"absolute", "{name}");
+        assert_eq!(
+            &get(&t, &format!("{root}/evil")).data[..],
+            b"dotdot",
+            "{name}"
+        );
+        assert_eq!(
+            &get(&t, &format!("{root}/etc/abs")).data[..],
+            b"absolute",
+            "{name}"
+        );
         assert_eq!(&get(&t, &format!("{root}/b")).data[..], b"mixed", "{name}");
         assert!(path_errors(&t) >= 2, "{name}: {:?}", t.errors);
     }
@@ -427,16 +485,32 @@ fn symlink_then_entry_through_it_stays_virtual() {
         ]),
     );
     assert_eq!(get(&t, "0x0.cpio/link").kind, EntryKind::Symlink);
-    assert_eq!(get(&t, "0x0.cpio/link").link_target.as_deref(), Some("/etc"));
+    assert_eq!(
+        get(&t, "0x0.cpio/link").link_target.as_deref(),
+        Some("/etc")
+    );
 
     let t = run(
         "zip",
         zip(&[
-            ZipEntry { name: "link", mode: 0o120777, data: b"/etc" },
-            ZipEntry { name: "link/passwd", mode: 0o100644, data: b"through the link" },
+            ZipEntry {
+                name: "link",
+                mode: 0o120777,
+                data: b"/etc",
+            },
+            ZipEntry {
+                name: "link/passwd",
+                mode: 0o100644,
+                data: b"through the link",
+            },
         ]),
     );
-    assert_eq!(get(&t, "0x0.zip/link").kind, EntryKind::Symlink, "{:?}", names(&t));
+    assert_eq!(
+        get(&t, "0x0.zip/link").kind,
+        EntryKind::Symlink,
+        "{:?}",
+        names(&t)
+    );
 }
 
 #[test]
@@ -598,7 +672,15 @@ fn jffs2_huge() -> Vec<u8> {
     j.node(0x2003, Vec::new());
     // a small real file, to be found whatever happens to the others
     j.dirent(1, 2, "shadow", 8);
-    j.inode(2, 0o100644, SHADOW.len() as u32, 0, 0, SHADOW, SHADOW.len() as u32);
+    j.inode(
+        2,
+        0o100644,
+        SHADOW.len() as u32,
+        0,
+        0,
+        SHADOW,
+        SHADOW.len() as u32,
+    );
     // 200 files each claiming 200 MiB (isize) with one zero node far out
     for ino in 10..210u32 {
         j.dirent(1, ino, &format!("big{ino}"), 8);
@@ -666,7 +748,10 @@ fn ext_directory_cycles() {
         let parent = dirents(&img, b"get_files_test", 2);
         let child = dirents(&img, b"generic folder", 2);
         let lf = dirents(&img, b"lost+found", 2);
-        assert!(!parent.is_empty() && !child.is_empty() && !lf.is_empty(), "{name}");
+        assert!(
+            !parent.is_empty() && !child.is_empty() && !lf.is_empty(),
+            "{name}"
+        );
         let pino = u32::from_le_bytes(img[parent[0]..parent[0] + 4].try_into().unwrap());
         // get_files_test/generic folder -> get_files_test (a cycle through the parent)
         for c in child {
@@ -677,7 +762,11 @@ fn ext_directory_cycles() {
             img[l..l + 4].copy_from_slice(&2u32.to_le_bytes());
         }
         let t = run(name, img);
-        assert!(t.entries.len() < 1000, "{name}: {} entries", t.entries.len());
+        assert!(
+            t.entries.len() < 1000,
+            "{name}: {} entries",
+            t.entries.len()
+        );
         // the intact file next to the cycle is still there
         let f = get(&t, "0x0.ext/get_files_test/testfile2");
         assert_eq!(&f.data[..], b"This is the second test file", "{name}");
@@ -704,10 +793,16 @@ fn truncations(name: &str, data: &[u8]) -> usize {
         let t0 = Instant::now();
         let t = Unpacker::new(limits).unpack_bytes(Bytes::copy_from_slice(&data[..cut]));
         let took = t0.elapsed();
-        assert!(took < Duration::from_secs(30), "{name} cut at {cut}: {took:?}");
+        assert!(
+            took < Duration::from_secs(30),
+            "{name} cut at {cut}: {took:?}"
+        );
         assert_inside(name, &t);
         for e in &t.errors {
-            assert!(!e.error.contains("internal error"), "{name} at {cut}: {e:?}");
+            assert!(
+                !e.error.contains("internal error"),
+                "{name} at {cut}: {e:?}"
+            );
         }
         n += 1;
         cut += 1024;
@@ -717,7 +812,9 @@ fn truncations(name: &str, data: &[u8]) -> usize {
 }
 
 fn built_fixtures() -> Vec<(&'static str, Vec<u8>)> {
-    let big: Vec<u8> = (0..40_000u32).flat_map(|i| (i % 251).to_le_bytes()).collect();
+    let big: Vec<u8> = (0..40_000u32)
+        .flat_map(|i| (i % 251).to_le_bytes())
+        .collect();
     let mut j = Jffs2(Vec::new());
     j.node(0x2003, Vec::new());
     for ino in 2..40u32 {
@@ -740,8 +837,16 @@ fn built_fixtures() -> Vec<(&'static str, Vec<u8>)> {
         (
             "zip",
             zip(&[
-                ZipEntry { name: "etc/shadow", mode: 0o100644, data: SHADOW },
-                ZipEntry { name: "big", mode: 0o100644, data: &big },
+                ZipEntry {
+                    name: "etc/shadow",
+                    mode: 0o100644,
+                    data: SHADOW,
+                },
+                ZipEntry {
+                    name: "big",
+                    mode: 0o100644,
+                    data: &big,
+                },
             ]),
         ),
         ("ar", ar(&[("shadow", SHADOW), ("big", &big)])),
@@ -868,7 +973,11 @@ fn write_fixtures() {
 /// system in the high byte of "version needed" (0x0314) made the whole zip unrecognised.
 #[test]
 fn zip_with_host_byte_in_version_needed() {
-    let mut z = zip(&[ZipEntry { name: "etc/shadow", mode: 0o100644, data: SHADOW }]);
+    let mut z = zip(&[ZipEntry {
+        name: "etc/shadow",
+        mode: 0o100644,
+        data: SHADOW,
+    }]);
     z[4..6].copy_from_slice(&0x0314u16.to_le_bytes());
     let t = run("zip 0x0314", z);
     assert_eq!(&get(&t, "0x0.zip/etc/shadow").data[..], SHADOW);
