@@ -14,13 +14,19 @@ for t in "${targets[@]}"; do
     if [ -d "seeds/$t" ]; then cp -n seeds/"$t"/* "corpus/$t/" 2>/dev/null || true; fi
 done
 [ -d "$corpus" ] || { echo "no test corpus at $corpus: committed seeds only"; exit 0; }
+# files are named by their sha1, as libFuzzer names its own, so reruns add nothing twice
+put() { # target < data
+    local tmp="corpus/$1/.tmp"
+    cat > "$tmp"
+    mv "$tmp" "corpus/$1/$(sha1sum "$tmp" | cut -c1-40)"
+}
 n=0
 while IFS= read -r -d '' f; do
     n=$((n + 1))
-    cp "$f" "corpus/unpack_carve/c$n"
+    put unpack_carve < "$f"
     for t in unpack_compression unpack_archive unpack_firmware unpack_filesystem unpack_leaf; do
         for s in 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
-            { printf "\\x$(printf %02x "$s")"; cat "$f"; } > "corpus/$t/c${n}_$s"
+            { printf "\\x$(printf %02x "$s")"; cat "$f"; } | put "$t"
         done
     done
 done < <(find "$corpus/formats" "$corpus/images" -type f -size -"$((max / 1024))"k -print0 | sort -z)
@@ -28,7 +34,7 @@ done < <(find "$corpus/formats" "$corpus/images" -type f -size -"$((max / 1024))
 root="$corpus/rootfs/luxul-xbr4400/squashfs-root"
 add() { # selector file
     [ -f "$2" ] || return 0
-    { printf "\\x$(printf %02x "$1")"; head -c "$max" "$2"; } > "corpus/analyze_files/s$1_$(basename "$2")"
+    { printf "\\x$(printf %02x "$1")"; head -c "$max" "$2"; } | put analyze_files
 }
 if [ -d "$root" ]; then
     add 0 "$root/etc/passwd"; add 1 "$root/etc/shadow"; add 2 "$root/etc/group"
