@@ -22,6 +22,11 @@ const PATHS: &[&str] = &[
     "usr/sbin/daemon",
     "etc/systemd/system/x.service",
     "etc/snmp/snmpd.conf",
+    "etc/ssl/private/server.key",
+    "etc/ssl/certs/ca.der",
+    "etc/ssh/ssh_host_ed25519_key",
+    "lib/libc.so.0",
+    "etc/rc.local",
 ];
 
 fuzz_target!(|data: &[u8]| {

@@ -165,8 +165,10 @@ fn local_header(d: &[u8], p: usize) -> Option<(Item, usize)> {
     let method = u16le(d, p + 8)?;
     let nlen = u16le(d, p + 26)? as usize;
     let xlen = u16le(d, p + 28)? as usize;
-    // plausibility: a known spec version, a name, a method that exists
-    if need > 100 || nlen == 0 || method > 99 {
+    // plausibility: a known spec version, a name, a method that exists. Some writers put the
+    // host system in the high byte of "version needed" (0x0314: Unix, 2.0), as in "version
+    // made by"; Info-ZIP reads only the low byte, so do the same.
+    if need & 0xff > 100 || nlen == 0 || method > 99 {
         return None;
     }
     let name = d.get(p + 30..p + 30 + nlen)?;
