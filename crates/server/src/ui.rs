@@ -165,7 +165,7 @@ async fn diff_page(
             "<option value=\"{}\">{} ({})</option>",
             esc(&sha),
             esc(j.image_name.as_deref().unwrap_or("")),
-            esc(&sha[..sha.len().min(12)])
+            esc(sha.get(..12).unwrap_or(&sha))
         );
     }
     let b = format!(
