@@ -423,7 +423,7 @@ pub async fn serve(state: AppState, listen: &str, in_process_worker: bool) -> an
     eprintln!("netvet: serving on http://{}", listener.local_addr()?);
     axum::serve(listener, router(state))
         .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
+            crate::shutdown_signal().await;
         })
         .await?;
     let _ = tx.send(true);

@@ -16,7 +16,8 @@ pub struct Db {
     pub backend: Backend,
 }
 
-/// The migrations, applied in order; each is idempotent. The same text runs on both back ends.
+/// The migrations, applied in order and recorded in `netvet_migrations`; append only, never
+/// edit one that has shipped. The same text runs on both back ends.
 pub const MIGRATIONS: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS orgs (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL, created BIGINT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS tokens (hash TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES orgs(id), created BIGINT NOT NULL)",
@@ -111,13 +112,37 @@ impl Db {
         Ok(Db { pool, backend })
     }
 
+    /// Apply the migrations not yet applied, recorded in `netvet_migrations`. On PostgreSQL
+    /// the whole run holds an advisory lock, so workers starting together on a fresh database
+    /// do not race each other's `CREATE TABLE`.
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        for m in MIGRATIONS {
-            sqlx::query(m)
-                .execute(&self.pool)
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(7268616)")
+                .execute(&mut *tx)
                 .await
-                .map_err(|e| anyhow::anyhow!("migration failed: {e}: {m}"))?;
+                .map_err(|e| anyhow::anyhow!("migration lock: {e}"))?;
         }
+        sqlx::query("CREATE TABLE IF NOT EXISTS netvet_migrations (version BIGINT PRIMARY KEY, applied BIGINT NOT NULL)")
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| anyhow::anyhow!("migration table: {e}"))?;
+        let done: i64 = sqlx::query("SELECT COUNT(*) AS n FROM netvet_migrations")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("n")?;
+        for (i, m) in MIGRATIONS.iter().enumerate().skip(done.max(0) as usize) {
+            sqlx::query(m)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| anyhow::anyhow!("migration {} failed: {e}: {m}", i + 1))?;
+            sqlx::query("INSERT INTO netvet_migrations (version, applied) VALUES ($1, $2)")
+                .bind(i as i64 + 1)
+                .bind(crate::now())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

@@ -151,6 +151,32 @@ async fn concurrent_claims_postgres() {
     concurrent_claims(open(Some(url), &d).await).await;
 }
 
+/// Workers starting together on a fresh database: the migrations run once, nobody fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_migrations_postgres() {
+    let Some(url) = postgres().await else { return };
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let url = url.clone();
+        tasks.push(tokio::spawn(async move {
+            let db = Db::connect(&url).await.unwrap();
+            db.migrate().await.map(|_| db)
+        }));
+    }
+    let mut dbs = Vec::new();
+    for t in tasks {
+        dbs.push(t.await.unwrap().expect("migration"));
+    }
+    let n: i64 = sqlx::Row::get(
+        &sqlx::query("SELECT COUNT(*) AS n FROM netvet_migrations")
+            .fetch_one(&dbs[0].pool)
+            .await
+            .unwrap(),
+        "n",
+    );
+    assert_eq!(n, netvet_server::db::MIGRATIONS.len() as i64);
+}
+
 #[tokio::test]
 async fn bad_database_urls_are_named() {
     let e = Db::connect("mysql://x").await.err().unwrap().to_string();
