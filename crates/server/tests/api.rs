@@ -343,6 +343,14 @@ async fn tenants_postgres() {
     tenants(&h).await;
 }
 
+/// The same scenario with images in an object store (`file://` through `object_store`, the
+/// code path of S3) and the data directory as its cache.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tenants_object_store() {
+    let h = start_with(None, Some("file://{dir}")).await;
+    tenants(&h).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_are_stored_hashed() {
     let h = start(None).await;

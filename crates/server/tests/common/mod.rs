@@ -90,9 +90,16 @@ pub struct Harness {
 }
 
 pub async fn start(database: Option<String>) -> Harness {
+    start_with(database, None).await
+}
+
+/// With a blob store URL (`file:///...`): `{dir}` is replaced by a temporary directory.
+pub async fn start_with(database: Option<String>, blob_store: Option<&str>) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::new(dir.path().join("data"));
     config.database = database;
+    config.blob_store =
+        blob_store.map(|u| u.replace("{dir}", &dir.path().join("remote").display().to_string()));
     config.max_upload = 64 * 1024;
     config.lease_secs = 5;
     let state = AppState::open(config, Arc::new(FakeEngine)).await.unwrap();
