@@ -97,7 +97,7 @@ pub fn worker(config: Config, max_jobs: Option<u64>) -> anyhow::Result<u64> {
         let state = AppState::open(config, Arc::new(LocalEngine::new()?)).await?;
         let (tx, rx) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
-            let _ = tokio::signal::ctrl_c().await;
+            netvet_server::shutdown_signal().await;
             let _ = tx.send(true);
         });
         let id = format!("worker-{}-{}", std::process::id(), netvet_server::new_id());

@@ -196,6 +196,10 @@ struct ServeArgs {
     /// Database URL (postgres://... for a shared database); SQLite in the data directory by default.
     #[arg(long)]
     database: Option<String>,
+    /// Image store: s3://bucket/prefix (AWS_* environment variables; AWS_ENDPOINT for other
+    /// S3-compatible stores) or file:///dir; the data directory by default.
+    #[arg(long)]
+    blob_store: Option<String>,
     /// Create an organization (if needed) and print a new API token for it: ORG ROLE
     /// (role: lab, vendor or operator).
     #[arg(long, num_args = 2, value_names = ["ORG", "ROLE"])]
@@ -210,21 +214,35 @@ struct ServeArgs {
 
 #[derive(Args)]
 struct WorkerArgs {
+    /// Data directory (blob store or its cache); a per-user directory by default.
     #[arg(long)]
     data: Option<PathBuf>,
+    /// Database URL shared with `netvet serve` (postgres://...).
     #[arg(long)]
     database: Option<String>,
+    /// Image store shared with `netvet serve` (s3://bucket/prefix or file:///dir).
+    #[arg(long)]
+    blob_store: Option<String>,
+    /// Lease of a claimed job in seconds: another worker takes the job over when this
+    /// worker stops renewing it for that long.
+    #[arg(long, default_value_t = 60)]
+    lease_secs: i64,
     /// Stop after this many jobs.
     #[arg(long)]
     max_jobs: Option<u64>,
 }
 
-fn service_config(data: &Option<PathBuf>, database: &Option<String>) -> netvet_server::Config {
+fn service_config(
+    data: &Option<PathBuf>,
+    database: &Option<String>,
+    blob_store: &Option<String>,
+) -> netvet_server::Config {
     let dir = data
         .clone()
         .unwrap_or_else(netvet_cli::cmd_serve::default_data_dir);
     let mut c = netvet_server::Config::new(dir);
     c.database = database.clone();
+    c.blob_store = blob_store.clone();
     c
 }
 
@@ -427,7 +445,7 @@ fn run(cli: Cli) -> Result<u8, Fail> {
     match cli.cmd {
         Cmd::Scan(a) => cmd_scan(a),
         Cmd::Serve(a) => {
-            let mut config = service_config(&a.data, &a.database);
+            let mut config = service_config(&a.data, &a.database, &a.blob_store);
             if let Some(m) = a.max_upload {
                 config.max_upload = m;
             }
@@ -442,7 +460,8 @@ fn run(cli: Cli) -> Result<u8, Fail> {
             Ok(0)
         }
         Cmd::Worker(a) => {
-            let config = service_config(&a.data, &a.database);
+            let mut config = service_config(&a.data, &a.database, &a.blob_store);
+            config.lease_secs = a.lease_secs.clamp(1, 86_400);
             let n = netvet_cli::cmd_serve::worker(config, a.max_jobs)
                 .map_err(|e| Fail(2, format!("{e:#}")))?;
             eprintln!("netvet worker: {n} job(s) done");

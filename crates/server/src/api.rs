@@ -3,6 +3,7 @@
 //! as for an unknown id).
 
 use crate::auth::{hash_token, Role};
+use crate::blob::PutError;
 use crate::db::{Job, Org};
 use crate::AppState;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
@@ -99,6 +100,7 @@ async fn upload(
     State(state): State<AppState>,
     Caller(org): Caller,
     Query(q): Query<UploadQuery>,
+    headers: axum::http::HeaderMap,
     body: axum::body::Body,
 ) -> Result<(StatusCode, Json<Job>), ApiError> {
     if org.role == Role::Operator {
@@ -106,11 +108,32 @@ async fn upload(
     }
     let name = q.name.unwrap_or_else(|| "image.bin".into());
     let name: String = name.chars().filter(|c| !c.is_control()).take(200).collect();
+    let max = state.config.max_upload;
+    // refuse early when the client announces too much; the stream is counted anyway
+    if let Some(len) = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        if len > max {
+            return Err(ApiError(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("upload of {len} bytes is larger than the limit of {max} bytes"),
+            ));
+        }
+    }
     let (sha, size) = state
         .blobs
-        .put_stream(body.into_data_stream(), state.config.max_upload)
+        .put_stream(body.into_data_stream(), max)
         .await
-        .map_err(|e| ApiError(StatusCode::PAYLOAD_TOO_LARGE, format!("{e:#}")))?;
+        .map_err(|e| {
+            let code = match e {
+                PutError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+                PutError::Interrupted(_) => StatusCode::BAD_REQUEST,
+                PutError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            ApiError(code, e.to_string())
+        })?;
     if size == 0 {
         return Err(ApiError(StatusCode::BAD_REQUEST, "empty upload".into()));
     }
@@ -162,6 +185,47 @@ async fn get_job(
     Ok(Json(v))
 }
 
+async fn get_scan(
+    State(state): State<AppState>,
+    Caller(org): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Job>, ApiError> {
+    if org.role == Role::Operator {
+        return Err(not_found());
+    }
+    let j = visible_job(&state, &org, &id).await?;
+    if j.kind != "scan" {
+        return Err(not_found());
+    }
+    Ok(Json(j))
+}
+
+/// The signed attestation of a scan. The shape is final (404 for a scan the caller may not
+/// see, 409 while it runs); signing is not wired yet, so a visible finished scan gets 501.
+async fn get_attestation(
+    State(state): State<AppState>,
+    Caller(org): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    if org.role == Role::Operator {
+        return Err(not_found());
+    }
+    let j = visible_job(&state, &org, &id).await?;
+    if j.kind != "scan" {
+        return Err(not_found());
+    }
+    if j.state != "done" {
+        return Err(ApiError(
+            StatusCode::CONFLICT,
+            format!("scan is {}", j.state),
+        ));
+    }
+    Err(ApiError(
+        StatusCode::NOT_IMPLEMENTED,
+        "attestations are not available in this build yet: signing (netvet certify) is not wired into the service".into(),
+    ))
+}
+
 #[derive(Deserialize)]
 pub struct ReportQuery {
     pub format: Option<String>,
@@ -192,12 +256,19 @@ pub async fn render_report(
     let fmt: netvet_report::Format = format
         .parse()
         .map_err(|e: String| ApiError(StatusCode::BAD_REQUEST, e))?;
-    let text = netvet_report::render(&report, fmt)
-        .map_err(|e| ApiError(StatusCode::NOT_IMPLEMENTED, e.to_string()))?;
+    let text = netvet_report::render(&report, fmt).map_err(|e| match e {
+        netvet_report::RenderError::NotAvailable(_) => {
+            ApiError(StatusCode::NOT_IMPLEMENTED, e.to_string())
+        }
+        _ => ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    })?;
     let ctype = match fmt {
         netvet_report::Format::Html => "text/html; charset=utf-8",
         netvet_report::Format::Markdown => "text/markdown; charset=utf-8",
-        _ => "application/json",
+        netvet_report::Format::Sarif => "application/sarif+json",
+        netvet_report::Format::CycloneDx => "application/vnd.cyclonedx+json",
+        netvet_report::Format::Spdx => "application/spdx+json",
+        netvet_report::Format::Json => "application/json",
     };
     Ok((text, ctype))
 }
@@ -244,7 +315,7 @@ async fn pair_job(
         return Err(forbidden("compare images"));
     }
     for sha in [a, b] {
-        if !state.db.can_read_image(org, sha).await? || !state.blobs.exists(sha) {
+        if !state.db.can_read_image(org, sha).await? || !state.blobs.exists(sha).await {
             return Err(not_found());
         }
     }
@@ -321,7 +392,9 @@ pub fn router(state: AppState) -> Router {
             post(upload).layer(DefaultBodyLimit::disable()),
         )
         .route("/api/scans", get(list_scans))
+        .route("/api/scans/{id}", get(get_scan))
         .route("/api/scans/{id}/report", get(get_report))
+        .route("/api/scans/{id}/attestation", get(get_attestation))
         .route("/api/jobs", get(list_jobs))
         .route("/api/jobs/{id}", get(get_job))
         .route("/api/certifications", get(certifications))
@@ -350,7 +423,7 @@ pub async fn serve(state: AppState, listen: &str, in_process_worker: bool) -> an
     eprintln!("netvet: serving on http://{}", listener.local_addr()?);
     axum::serve(listener, router(state))
         .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
+            crate::shutdown_signal().await;
         })
         .await?;
     let _ = tx.send(true);

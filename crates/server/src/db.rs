@@ -16,7 +16,8 @@ pub struct Db {
     pub backend: Backend,
 }
 
-/// The migrations, applied in order; each is idempotent. The same text runs on both back ends.
+/// The migrations, applied in order and recorded in `netvet_migrations`; append only, never
+/// edit one that has shipped. The same text runs on both back ends.
 pub const MIGRATIONS: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS orgs (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL, created BIGINT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS tokens (hash TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES orgs(id), created BIGINT NOT NULL)",
@@ -88,31 +89,60 @@ impl Db {
         } else {
             anyhow::bail!("database URL '{url}': expected sqlite://... or postgres://...");
         };
-        let pool = AnyPoolOptions::new()
+        let mut opts = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 1 } else { 8 })
+            .acquire_timeout(std::time::Duration::from_secs(10));
+        if backend == Backend::Sqlite {
+            // per connection: a recycled connection must get them again. WAL and a busy
+            // timeout let `netvet worker` processes share the file with `netvet serve`.
+            opts = opts.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    use sqlx::Executor;
+                    conn.execute("PRAGMA journal_mode=WAL").await?;
+                    conn.execute("PRAGMA busy_timeout=10000").await?;
+                    conn.execute("PRAGMA foreign_keys=ON").await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = opts
             .connect(url)
             .await
-            .map_err(|e| anyhow::anyhow!("cannot open database {url}: {e}"))?;
-        if backend == Backend::Sqlite {
-            sqlx::query("PRAGMA journal_mode=WAL")
-                .execute(&pool)
-                .await
-                .ok();
-            sqlx::query("PRAGMA busy_timeout=10000")
-                .execute(&pool)
-                .await
-                .ok();
-        }
+            .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", redact(url)))?;
         Ok(Db { pool, backend })
     }
 
+    /// Apply the migrations not yet applied, recorded in `netvet_migrations`. On PostgreSQL
+    /// the whole run holds an advisory lock, so workers starting together on a fresh database
+    /// do not race each other's `CREATE TABLE`.
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        for m in MIGRATIONS {
-            sqlx::query(m)
-                .execute(&self.pool)
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(7268616)")
+                .execute(&mut *tx)
                 .await
-                .map_err(|e| anyhow::anyhow!("migration failed: {e}: {m}"))?;
+                .map_err(|e| anyhow::anyhow!("migration lock: {e}"))?;
         }
+        sqlx::query("CREATE TABLE IF NOT EXISTS netvet_migrations (version BIGINT PRIMARY KEY, applied BIGINT NOT NULL)")
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| anyhow::anyhow!("migration table: {e}"))?;
+        let done: i64 = sqlx::query("SELECT COUNT(*) AS n FROM netvet_migrations")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("n")?;
+        for (i, m) in MIGRATIONS.iter().enumerate().skip(done.max(0) as usize) {
+            sqlx::query(m)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| anyhow::anyhow!("migration {} failed: {e}: {m}", i + 1))?;
+            sqlx::query("INSERT INTO netvet_migrations (version, applied) VALUES ($1, $2)")
+                .bind(i as i64 + 1)
+                .bind(crate::now())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -272,9 +302,21 @@ impl Db {
         Ok(out)
     }
 
-    /// Claim the oldest queued job, or a running job whose lease expired.
-    pub async fn claim(&self, worker: &str, lease_secs: i64) -> anyhow::Result<Option<Job>> {
+    /// Claim the oldest queued job, or a running job whose lease expired. A job whose lease
+    /// expired `max_attempts` times is marked failed instead of being retried.
+    pub async fn claim(
+        &self,
+        worker: &str,
+        lease_secs: i64,
+        max_attempts: i64,
+    ) -> anyhow::Result<Option<Job>> {
         let now = crate::now();
+        sqlx::query("UPDATE jobs SET state = 'failed', error = $1, finished = $2, completions = completions + 1 WHERE state = 'running' AND lease_until < $2 AND attempts >= $3")
+            .bind(format!("gave up: the worker was lost {max_attempts} times while running this job"))
+            .bind(now)
+            .bind(max_attempts)
+            .execute(&self.pool)
+            .await?;
         let pick = match self.backend {
             Backend::Postgres => "SELECT id FROM jobs WHERE state = 'queued' OR (state = 'running' AND lease_until < $3) ORDER BY created, id LIMIT 1 FOR UPDATE SKIP LOCKED",
             // SQLite has one writer at a time: the UPDATE below is atomic on its own
@@ -296,6 +338,23 @@ impl Db {
             }
             None => Ok(None),
         }
+    }
+
+    /// Ids of the running jobs held by workers whose id starts with `worker_prefix`.
+    pub async fn running_jobs_of(&self, worker_prefix: &str) -> anyhow::Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT id, worker FROM jobs WHERE state = 'running' ORDER BY created, id LIMIT 10000",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::new();
+        for r in rows {
+            let w: Option<String> = r.try_get("worker")?;
+            if w.is_some_and(|w| w.starts_with(worker_prefix)) {
+                out.push(r.try_get("id")?);
+            }
+        }
+        Ok(out)
     }
 
     /// Extend the lease; false when the job is no longer this worker's.
@@ -334,6 +393,45 @@ impl Db {
             .await?;
         Ok(r.rows_affected() == 1)
     }
+}
+
+/// The URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Test support: create an empty PostgreSQL database next to the one `base` names and return
+/// its URL (the user needs CREATEDB; `scripts/ci-postgres.sh` sets that up).
+pub async fn scratch_postgres(base: &str) -> anyhow::Result<String> {
+    let db = Db::connect(base).await?;
+    if db.backend != Backend::Postgres {
+        anyhow::bail!("{}: not a PostgreSQL URL", redact(base));
+    }
+    let name = format!("netvet_t_{}", crate::new_id());
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&db.pool)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}: CREATE DATABASE: {e}", redact(base)))?;
+    db.pool.close().await;
+    let (head, query) = match base.split_once('?') {
+        Some((h, q)) => (h, format!("?{q}")),
+        None => (base, String::new()),
+    };
+    let after_scheme = head.find("://").map(|i| i + 3).unwrap_or(0);
+    let head = match head[after_scheme..].find('/') {
+        Some(i) => &head[..after_scheme + i],
+        None => head,
+    };
+    Ok(format!("{head}/{name}{query}"))
 }
 
 fn org_of(r: &AnyRow) -> Option<Org> {

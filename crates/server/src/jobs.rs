@@ -4,21 +4,48 @@
 
 use crate::db::Job;
 use crate::AppState;
+use std::path::PathBuf;
 use std::time::Duration;
 
-/// Run one job to completion (or failure); returns the result JSON and the verdict.
-fn execute(state: &AppState, job: &Job) -> Result<(String, Option<String>), String> {
+/// The payload keys naming images, by job kind.
+fn image_keys(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "scan" => &["sha256"],
+        "equiv" => &["a", "b"],
+        "diff" => &["old", "new"],
+        _ => &[],
+    }
+}
+
+/// Fetch the images a job needs into local files (from the remote blob store if there is one).
+async fn fetch_images(state: &AppState, job: &Job) -> Result<Vec<(String, PathBuf)>, String> {
     let p: serde_json::Value =
         serde_json::from_str(&job.payload).map_err(|e| format!("bad payload: {e}"))?;
-    let blob = |key: &str| -> Result<std::path::PathBuf, String> {
-        let sha = p[key]
+    let mut out = Vec::new();
+    for key in image_keys(&job.kind) {
+        let sha = p[*key]
             .as_str()
             .ok_or_else(|| format!("payload lacks {key}"))?;
-        state
-            .blobs
-            .path(sha)
-            .filter(|p| p.is_file())
-            .ok_or_else(|| format!("image {sha} is not in the blob store"))
+        let path = state.blobs.fetch(sha).await.map_err(|e| format!("{e:#}"))?;
+        out.push((key.to_string(), path));
+    }
+    Ok(out)
+}
+
+/// Run one job to completion (or failure); returns the result JSON and the verdict.
+fn execute(
+    state: &AppState,
+    job: &Job,
+    images: &[(String, PathBuf)],
+) -> Result<(String, Option<String>), String> {
+    let p: serde_json::Value =
+        serde_json::from_str(&job.payload).map_err(|e| format!("bad payload: {e}"))?;
+    let blob = |key: &str| -> Result<PathBuf, String> {
+        images
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, p)| p.clone())
+            .ok_or_else(|| format!("payload lacks {key}"))
     };
     match job.kind.as_str() {
         "scan" => {
@@ -81,7 +108,11 @@ pub async fn run_worker(
         if *stop.borrow() || max_jobs.is_some_and(|m| done >= m) {
             return Ok(done);
         }
-        let job = match state.db.claim(&worker_id, lease).await {
+        let job = match state
+            .db
+            .claim(&worker_id, lease, state.config.max_attempts)
+            .await
+        {
             Ok(j) => j,
             Err(e) => {
                 eprintln!("worker {worker_id}: cannot claim a job: {e:#}");
@@ -97,7 +128,14 @@ pub async fn run_worker(
         };
         let st = state.clone();
         let j2 = job.clone();
-        let mut task = tokio::task::spawn_blocking(move || execute(&st, &j2));
+        // fetching (from a remote blob store) and scanning both run under the lease
+        let mut task = tokio::spawn(async move {
+            let images = fetch_images(&st, &j2).await?;
+            let st2 = st.clone();
+            tokio::task::spawn_blocking(move || execute(&st2, &j2, &images))
+                .await
+                .unwrap_or_else(|e| Err(format!("job crashed: {e}")))
+        });
         // renew the lease while the job runs
         let result = loop {
             tokio::select! {

@@ -2,7 +2,8 @@
 //!
 //! - [`db`]: storage (SQLite by default, PostgreSQL with `--database postgres://...`), one set
 //!   of migrations for both; organizations, hashed API tokens, images, jobs.
-//! - [`blob`]: images stored once by SHA-256 in a blob store (a local directory).
+//! - [`blob`]: images stored once by SHA-256 in a blob store (a local directory, or
+//!   S3-compatible storage through `object_store` with a local cache).
 //! - [`jobs`]: the job queue. Jobs are claimed with a lease (PostgreSQL: `FOR UPDATE SKIP
 //!   LOCKED`); a worker that dies loses nothing: its lease expires and another worker takes the
 //!   job; a completion is accepted only from the worker holding the lease, so every job
@@ -54,6 +55,11 @@ pub struct Config {
     pub max_upload: u64,
     /// How long a claimed job stays leased without a heartbeat.
     pub lease_secs: i64,
+    /// A job whose worker vanished this many times is marked failed (a hostile image that
+    /// kills every worker must not loop forever).
+    pub max_attempts: i64,
+    /// Blob store URL (`s3://bucket/prefix`, `file:///dir`); `DATA/blobs` when `None`.
+    pub blob_store: Option<String>,
 }
 
 impl Config {
@@ -63,6 +69,8 @@ impl Config {
             database: None,
             max_upload: 2 << 30,
             lease_secs: 60,
+            max_attempts: 3,
+            blob_store: None,
         }
     }
 
@@ -91,13 +99,39 @@ impl AppState {
             .map_err(|e| anyhow::anyhow!("data directory {}: {e}", config.data.display()))?;
         let db = db::Db::connect(&config.database_url()).await?;
         db.migrate().await?;
-        let blobs = blob::BlobStore::new(config.data.join("blobs"))?;
+        let blobs = match &config.blob_store {
+            None => blob::BlobStore::new(config.data.join("blobs"))?,
+            Some(url) => blob::BlobStore::open_url(url, config.data.join("blob-cache"))?,
+        };
         Ok(AppState {
             db,
             blobs,
             engine,
             config,
         })
+    }
+}
+
+/// Resolves on Ctrl-C or, on Unix, SIGTERM (how containers and service managers stop us).
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let term = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 

@@ -27,6 +27,12 @@ pub const SPEC: &str = r##"{
       "responses": {"202": {"description": "queued scan job", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
                     "401": {"description": "no or bad token"}, "403": {"description": "role may not submit"}, "413": {"description": "too large"}}}},
     "/api/scans": {"get": {"summary": "Scans visible to the caller", "responses": {"200": {"description": "scans", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}}}}}}}},
+    "/api/scans/{id}": {"get": {"summary": "One scan (state and verdict)",
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "responses": {"200": {"description": "the scan", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}}, "404": {"description": "no such scan visible to the caller"}}}},
+    "/api/scans/{id}/attestation": {"get": {"summary": "Signed attestation of a finished scan (not available yet: 501)",
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "responses": {"200": {"description": "the attestation"}, "404": {"description": "no such scan visible to the caller"}, "409": {"description": "scan not finished"}, "501": {"description": "signing not available in this build"}}}},
     "/api/scans/{id}/report": {"get": {"summary": "Report of a finished scan",
       "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
                      {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "sarif", "html", "md", "cyclonedx", "spdx"]}}],
@@ -59,7 +65,9 @@ mod tests {
         for p in [
             "/api/images",
             "/api/scans",
+            "/api/scans/{id}",
             "/api/scans/{id}/report",
+            "/api/scans/{id}/attestation",
             "/api/jobs",
             "/api/jobs/{id}",
             "/api/certifications",
@@ -70,6 +78,6 @@ mod tests {
         ] {
             assert!(paths.contains_key(p), "{p} missing");
         }
-        assert_eq!(paths.len(), 10);
+        assert_eq!(paths.len(), 12);
     }
 }

@@ -116,24 +116,14 @@ async fn job_page(
     }
     if j.state == "failed" {
         let body = format!(
-            "<p id=\"state\">failed: {}</p>",
+            "<p id=\"state\" class=\"failed\">failed: {}</p>",
             esc(j.error.as_deref().unwrap_or(""))
         );
         return Ok(page("Job failed", &body).into_response());
     }
     match j.kind.as_str() {
         "scan" if org.role != Role::Operator => {
-            match render_report(&state, &org, &id, "html").await {
-                Ok((html, _)) => Ok(Html(html).into_response()),
-                Err(_) => {
-                    let body = format!(
-                    "<p>Verdict: <strong id=\"verdict\" class=\"{v}\">{v}</strong></p><p><a href=\"/api/scans/{id}/report?format=json\">JSON report</a></p>",
-                    v = esc(j.verdict.as_deref().unwrap_or("none")),
-                    id = esc(&j.id)
-                );
-                    Ok(page("Scan report", &body).into_response())
-                }
-            }
+            Ok(page("Scan report", &scan_body(&state, &org, &j).await).into_response())
         }
         _ => {
             let pretty = j
@@ -152,6 +142,61 @@ async fn job_page(
     }
 }
 
+/// The scan page: verdict and links to every report format, then the HTML report of the
+/// report crate when this build has it (in a frame), otherwise a findings table.
+async fn scan_body(state: &AppState, org: &crate::db::Org, j: &crate::db::Job) -> String {
+    let id = esc(&j.id);
+    let verdict = j.verdict.as_deref().unwrap_or("none");
+    let mut b = format!(
+        "<p>Image <strong id=\"image\">{}</strong> <code>{}</code></p>\
+         <p>Verdict: <strong id=\"verdict\" class=\"{v}\">{v}</strong></p><p>Report: ",
+        esc(j.image_name.as_deref().unwrap_or("")),
+        esc(j.image_sha256.as_deref().unwrap_or("")),
+        v = esc(verdict),
+    );
+    for f in ["json", "sarif", "html", "md", "cyclonedx", "spdx"] {
+        let _ = write!(b, "<a href=\"/api/scans/{id}/report?format={f}\">{f}</a> ");
+    }
+    let _ = write!(
+        b,
+        "· <a href=\"/api/scans/{id}/attestation\">attestation</a></p>"
+    );
+    if render_report(state, org, &j.id, "html").await.is_ok() {
+        let _ = write!(
+            b,
+            "<iframe id=\"report\" title=\"report\" src=\"/api/scans/{id}/report?format=html\" style=\"width:100%;height:80vh;border:1px solid #ccc\"></iframe>"
+        );
+        return b;
+    }
+    let report: Option<netvet_model::Report> = j
+        .result
+        .as_deref()
+        .and_then(|r| serde_json::from_str(r).ok());
+    let Some(report) = report else {
+        return b;
+    };
+    let _ = write!(
+        b,
+        "<p>{} files unpacked, {} components, {} findings.</p>\
+         <table id=\"findings\"><tr><th>severity</th><th>kind</th><th>path</th><th>title</th></tr>",
+        report.unpack.files,
+        report.components.len(),
+        report.findings.len()
+    );
+    for f in report.findings.iter().take(2000) {
+        let _ = write!(
+            b,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            f.severity.as_str(),
+            esc(&f.kind),
+            esc(f.path.as_deref().unwrap_or("")),
+            esc(&f.title)
+        );
+    }
+    b.push_str("</table>");
+    b
+}
+
 async fn diff_page(
     State(state): State<AppState>,
     Caller(org): Caller,
@@ -165,7 +210,7 @@ async fn diff_page(
             "<option value=\"{}\">{} ({})</option>",
             esc(&sha),
             esc(j.image_name.as_deref().unwrap_or("")),
-            esc(&sha[..sha.len().min(12)])
+            esc(sha.get(..12).unwrap_or(&sha))
         );
     }
     let b = format!(
