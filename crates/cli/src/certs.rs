@@ -9,20 +9,34 @@ use std::path::Path;
 /// Read every attestation in `dir` and verify it with the trusted keys (`*.pub`) in the same
 /// directory.
 pub fn load_dir(dir: &Path) -> anyhow::Result<CertIndex> {
-    let rd = std::fs::read_dir(dir).map_err(|e| anyhow::anyhow!("--certs {}: {e}", dir.display()))?;
-    let mut files: Vec<_> = rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_file()).collect();
+    let rd =
+        std::fs::read_dir(dir).map_err(|e| anyhow::anyhow!("--certs {}: {e}", dir.display()))?;
+    let mut files: Vec<_> = rd
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
     files.sort();
     let mut keys = Vec::new();
-    for p in files.iter().filter(|p| p.extension().is_some_and(|e| e == "pub")) {
+    for p in files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "pub"))
+    {
         let k = netvet_certify::attest::load_verifying_key(p)
             .map_err(|e| anyhow::anyhow!("--certs: trusted key {}: {e}", p.display()))?;
         keys.push(k);
     }
     if keys.is_empty() {
-        anyhow::bail!("--certs {}: no trusted lab key (*.pub) in the directory", dir.display());
+        anyhow::bail!(
+            "--certs {}: no trusted lab key (*.pub) in the directory",
+            dir.display()
+        );
     }
     let mut records = Vec::new();
-    for p in files.iter().filter(|p| !p.extension().is_some_and(|e| e == "pub" || e == "key")) {
+    for p in files
+        .iter()
+        .filter(|p| !p.extension().is_some_and(|e| e == "pub" || e == "key"))
+    {
         let bytes = std::fs::read(p)?;
         let Ok(env) = serde_json::from_slice::<netvet_certify::attest::Envelope>(&bytes) else {
             continue; // not an attestation
@@ -36,7 +50,10 @@ pub fn load_dir(dir: &Path) -> anyhow::Result<CertIndex> {
         };
         let subject = &st["subject"][0];
         let name = subject["name"].as_str().unwrap_or("").to_string();
-        let sha = subject["digest"]["sha256"].as_str().unwrap_or("").to_ascii_lowercase();
+        let sha = subject["digest"]["sha256"]
+            .as_str()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         let verdict = st["predicate"]["verdict"]["result"]
             .as_str()
             .or_else(|| st["predicate"]["verdict"].as_str())

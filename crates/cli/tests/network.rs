@@ -18,12 +18,27 @@ fn certs_dir_is_verified() {
     std::fs::write(p.join("policy.toml"), "name = \"t\"\n").unwrap();
     let certs = p.join("certs");
     std::fs::create_dir(&certs).unwrap();
-    assert!(netvet().args(["keygen", "-o"]).arg(certs.join("lab")).status().unwrap().success());
-    assert!(netvet().args(["keygen", "-o"]).arg(p.join("rogue")).status().unwrap().success());
+    assert!(netvet()
+        .args(["keygen", "-o"])
+        .arg(certs.join("lab"))
+        .status()
+        .unwrap()
+        .success());
+    assert!(netvet()
+        .args(["keygen", "-o"])
+        .arg(p.join("rogue"))
+        .status()
+        .unwrap()
+        .success());
     std::fs::remove_file(certs.join("lab.key")).unwrap_or(());
     // the lab key pair was written into certs/; sign with a copy kept outside
     let lab_key = p.join("lab.key");
-    assert!(netvet().args(["keygen", "-o"]).arg(p.join("lab")).status().unwrap().success());
+    assert!(netvet()
+        .args(["keygen", "-o"])
+        .arg(p.join("lab"))
+        .status()
+        .unwrap()
+        .success());
     std::fs::copy(p.join("lab.pub"), certs.join("lab.pub")).unwrap();
     let st = netvet()
         .args(["certify", "--quiet", "--policy"])
@@ -81,12 +96,22 @@ fn certs_dir_is_verified() {
     let by_rule = |r: &str| -> Vec<String> {
         v.iter()
             .filter(|x| x["rule"] == r)
-            .flat_map(|x| x["elements"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_string()))
+            .flat_map(|x| {
+                x["elements"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| e.as_str().unwrap().to_string())
+            })
             .collect()
     };
     assert_eq!(by_rule("attestation-mismatch"), vec!["amf-2"]);
     assert_eq!(by_rule("uncertified"), vec!["amf-3"]);
     // amf-1 is certified by the trusted lab key (pass or conditional verdict)
-    assert!(!v.iter().any(|x| x["elements"].as_array().unwrap().iter().any(|e| e == "amf-1")));
+    assert!(!v.iter().any(|x| x["elements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e == "amf-1")));
     assert_eq!(out.status.code(), Some(1));
 }
