@@ -35,7 +35,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 
 echo "| image | size | unsquashfs median | netvet median | ratio | unsquashfs peak RSS | netvet peak RSS |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
-for copies in 2 8; do
+for copies in ${COPIES:-3 12}; do
   img="$work/img-$copies.sqfs"
   make_image "$copies" "$img"
   size=$(du -m "$img" | cut -f1)
