@@ -78,13 +78,14 @@ for WORKERS in 1 2; do
     echo "workers=$WORKERS not done: $failed"
     if [ "$WORKERS" = 2 ]; then
         ID="$(curl -sf -H "Authorization: Bearer $TOKEN" "$BASE/api/scans" |
-            python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')"
+            python3 -c 'import json,sys; print([j for j in json.load(sys.stdin) if "sysupgrade" in j["image_name"]][0]["id"])')"
         BYTES=$(curl -sf -H "Authorization: Bearer $TOKEN" "$BASE/api/scans/$ID/report" | wc -c)
-        echo "report retrieval: $BYTES bytes of JSON, 50 connections, $WRK_SECS s"
+        echo "report retrieval (LEDE image): $BYTES bytes of JSON, 50 connections, $WRK_SECS s"
         wrk -t 2 -c 50 -d "${WRK_SECS}s" --latency -H "Authorization: Bearer $TOKEN" \
             "$BASE/api/scans/$ID/report" | sed -n '/Latency Distribution/,/Transfer/p'
     fi
     cleanup
     PIDS=()
     rm -rf "$DATA"
+    if [ -n "$DB" ]; then psql "$NETVET_TEST_POSTGRES" -qAt -c "DROP DATABASE ${DB##*/}" >/dev/null; fi
 done

@@ -141,6 +141,17 @@ fn three_workers_one_killed_every_scan_exactly_once() {
     });
     workers.0[0].kill().unwrap();
     workers.0[0].wait().unwrap();
+    // what it held when it died (it may have finished the job seen above and claimed the
+    // next one just before the kill); nobody takes that over before its lease expires
+    let held = rt
+        .block_on(state.db.running_jobs_of(&format!("worker-{victim_pid}-")))
+        .unwrap();
+    assert_eq!(
+        held.len(),
+        1,
+        "the killed worker held {held:?} (first seen: {victim_job})"
+    );
+    let victim_job = held[0].clone();
 
     // the two survivors finish everything, the victim's scan included
     rt.block_on(async {

@@ -416,7 +416,31 @@ pub async fn scratch_postgres(base: &str) -> anyhow::Result<String> {
     if db.backend != Backend::Postgres {
         anyhow::bail!("{}: not a PostgreSQL URL", redact(base));
     }
-    let name = format!("netvet_t_{}", crate::new_id());
+    // scratch databases carry their creation time; those of earlier runs (over an hour old)
+    // are dropped here, so repeated test runs do not pile them up
+    let now = crate::now();
+    let old = sqlx::query(
+        "SELECT datname::text AS datname FROM pg_database WHERE datname LIKE 'netvet\\_t\\_%' ESCAPE '\\'",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap_or_default();
+    for r in old {
+        let Ok(n) = r.try_get::<String, _>("datname") else {
+            continue;
+        };
+        let created = n
+            .split('_')
+            .nth(2)
+            .and_then(|t| t.parse::<i64>().ok())
+            .unwrap_or(now);
+        if now - created > 3600 && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {n}"))
+                .execute(&db.pool)
+                .await;
+        }
+    }
+    let name = format!("netvet_t_{now}_{}", crate::new_id());
     sqlx::query(&format!("CREATE DATABASE {name}"))
         .execute(&db.pool)
         .await

@@ -29,8 +29,8 @@ async fn lease_takeover(db: Db) {
         .enqueue("scan", &org, &json!({"sha256": "x"}), None)
         .await
         .unwrap();
-    // lease of 0 s: expired as soon as the clock moves on
-    let got = db.claim("w1", 0, 3).await.unwrap().unwrap();
+    // lease of 1 s (times are whole seconds): still held at the next claim, expired 2 s later
+    let got = db.claim("w1", 1, 3).await.unwrap().unwrap();
     assert_eq!(got.id, job.id);
     assert_eq!(got.state, "running");
     assert_eq!(got.attempts, 1);
@@ -38,7 +38,7 @@ async fn lease_takeover(db: Db) {
         db.claim("w2", 30, 3).await.unwrap().is_none(),
         "lease still held"
     );
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
     // w1 went silent: w2 takes the job over
     let got = db.claim("w2", 30, 3).await.unwrap().unwrap();
     assert_eq!(got.id, job.id);
