@@ -4,19 +4,22 @@
 # (NETVET_HOSTILE_OUT), each with --extract-to into a scratch directory; then checks that
 # nothing was written outside it. Needs GNU time (/usr/bin/time).
 # Usage: bench/hostile.sh         Figures go to stdout as a Markdown table.
+#        PROFILE=dev bench/hostile.sh   the same with debug builds (quicker to build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=${CARGO_TARGET_DIR:-target}
-cargo build --release -q -p netvet-cli
+if [ "${PROFILE:-release}" = dev ]; then flag=(); dir=debug; else flag=(--release); dir=release; fi
+cargo build "${flag[@]}" -q -p netvet-cli
+netvet="$target/$dir/netvet"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-NETVET_HOSTILE_OUT="$work/in" cargo test -q --release -p netvet-unpack --test hostile write_fixtures >/dev/null
+NETVET_HOSTILE_OUT="$work/in" cargo test -q "${flag[@]}" -p netvet-unpack --test hostile write_fixtures >/dev/null
 echo "| fixture | input bytes | wall s | peak RSS MiB | files | limits hit | errors |"
 echo "|---|---:|---:|---:|---:|---|---:|"
 for f in "$work"/in/*; do
   name=$(basename "$f")
   mkdir -p "$work/x/$name"
-  /usr/bin/time -f "%e %M" -o "$work/time" "$target/release/netvet" scan --quiet --crack-seconds 1 \
+  /usr/bin/time -f "%e %M" -o "$work/time" "$netvet" scan --quiet --crack-seconds 1 \
       -o "$work/r.json" --extract-to "$work/x/$name/out" "$f" || true
   read -r wall kib < "$work/time"
   summary=$(python3 -c '

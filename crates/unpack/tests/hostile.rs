@@ -982,3 +982,20 @@ fn zip_with_host_byte_in_version_needed() {
     let t = run("zip 0x0314", z);
     assert_eq!(&get(&t, "0x0.zip/etc/shadow").data[..], SHADOW);
 }
+
+/// Open issue (docs/fuzzing.md): an 11 MiB zstd RLE bomb is capped at the ratio cap
+/// (1.1 GB of output) correctly, but that output is held in memory before it is spilled, so
+/// peak RSS is about 2 GiB. Run alone once decoders stream past the memory budget:
+/// `cargo test -p netvet-unpack --test hostile -- --ignored large_bomb_peak_rss`.
+#[test]
+#[ignore = "open: decoder output is collected in memory before spilling"]
+fn large_bomb_peak_rss_stays_under_1_gib() {
+    let data = zstd_rle_bomb(352 << 30);
+    assert!(data.len() > 10 << 20);
+    let t = run("large zstd bomb", data);
+    assert!(
+        t.limits_hit.iter().any(|l| l.limit == "max-ratio"),
+        "{:?}",
+        t.limits_hit
+    );
+}
