@@ -51,7 +51,8 @@ impl Engine for LocalEngine {
         report: &netvet_model::Report,
         subject: &str,
     ) -> anyhow::Result<serde_json::Value> {
-        let (catalogue, policy) = netvet_certify::load(&self.opts.rules, self.opts.policy.as_deref())?;
+        let (catalogue, policy) =
+            netvet_certify::load(&self.opts.rules, self.opts.policy.as_deref())?;
         let mut r = report.clone();
         let j = netvet_certify::judge(&mut r, &catalogue, &policy, netvet_certify::today_utc());
         Ok(netvet_certify::attest::statement(
@@ -105,10 +106,14 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
+/// Only the database: creating a token neither needs nor creates the lab key.
 pub fn create_token(config: Config, org: &str, role: &str) -> anyhow::Result<String> {
     runtime()?.block_on(async {
-        let state = AppState::open(config, Arc::new(LocalEngine::new(None)?)).await?;
-        netvet_server::auth::create_token(&state.db, org, role).await
+        std::fs::create_dir_all(&config.data)
+            .map_err(|e| anyhow::anyhow!("data directory {}: {e}", config.data.display()))?;
+        let db = netvet_server::db::Db::connect(&config.database_url()).await?;
+        db.migrate().await?;
+        netvet_server::auth::create_token(&db, org, role).await
     })
 }
 

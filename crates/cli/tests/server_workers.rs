@@ -192,12 +192,9 @@ fn three_workers_one_killed_every_scan_exactly_once() {
             assert_eq!(report.schema, "netvet.report/1");
             // signed by the worker with the lab key of the shared data directory
             let env = j.attestation.as_deref().expect("stored attestation");
-            let v = netvet_certify::attest::verify(
-                env.as_bytes(),
-                &state.lab_key.verifying_key(),
-                sha,
-            )
-            .unwrap_or_else(|e| panic!("job {id}: {e}"));
+            let v =
+                netvet_certify::attest::verify(env.as_bytes(), &state.lab_key.verifying_key(), sha)
+                    .unwrap_or_else(|e| panic!("job {id}: {e}"));
             assert_eq!(
                 Some(&v.verdict),
                 report.verdict.as_ref().map(|v| &v.result),

@@ -169,7 +169,13 @@ pub const MAX_CERTIFICATIONS: usize = 10_000;
 pub async fn certifications(state: &AppState) -> anyhow::Result<Vec<Certification>> {
     let vk = state.lab_key.verifying_key();
     let mut out = Vec::new();
-    for c in state.db.certifications().await?.into_iter().take(MAX_CERTIFICATIONS) {
+    for c in state
+        .db
+        .certifications()
+        .await?
+        .into_iter()
+        .take(MAX_CERTIFICATIONS)
+    {
         let env = match c.attestation {
             Some(a) => Ok(a),
             None => match state.db.job(&c.job_id).await? {

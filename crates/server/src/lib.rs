@@ -118,8 +118,7 @@ impl AppState {
             None => blob::BlobStore::new(config.data.join("blobs"))?,
             Some(url) => blob::BlobStore::open_url(url, config.data.join("blob-cache"))?,
         };
-        let lab_key =
-            attest::LabKey::open(config.lab_key.as_deref(), &config.data, &db).await?;
+        let lab_key = attest::LabKey::open(config.lab_key.as_deref(), &config.data, &db).await?;
         Ok(AppState {
             db,
             blobs,

@@ -328,7 +328,10 @@ async fn tenants(h: &Harness) {
     // each lists where its attestation is, and the operator may fetch it
     for c in certs.as_array().unwrap() {
         let url = c["attestation"].as_str().unwrap();
-        assert_eq!(url, format!("/api/scans/{}/attestation", c["scan"].as_str().unwrap()));
+        assert_eq!(
+            url,
+            format!("/api/scans/{}/attestation", c["scan"].as_str().unwrap())
+        );
         assert_eq!(status(h.get(&h.operator, url)).await.0, 200, "{c}");
     }
     let inv = "site,element_id,function,domain,vendor,product,software_version,firmware_sha256\nS1,E1,router,core,A,R1,1.0,x\n";
@@ -608,7 +611,9 @@ async fn attestations_on_demand_and_one_lab_key() {
         .execute(&h.state.db.pool)
         .await
         .unwrap();
-    let certs = netvet_server::attest::certifications(&h.state).await.unwrap();
+    let certs = netvet_server::attest::certifications(&h.state)
+        .await
+        .unwrap();
     assert_eq!(certs.len(), 1);
     assert!(!certs[0].signature_ok);
     assert!(
