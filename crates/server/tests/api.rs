@@ -282,6 +282,27 @@ async fn tenants(h: &Harness) {
         let stored = h.state.db.job(id).await.unwrap().unwrap().attestation;
         assert_eq!(stored.as_deref().map(str::as_bytes), Some(&env[..]));
     }
+    // the web UI: the scan page links the attestation and the lab key for download; an
+    // operator's start page lists the certifications with their attestations
+    let ui = |t: &str, path: String| {
+        h.client
+            .get(format!("{}{path}", h.base))
+            .header("cookie", format!("netvet_token={t}"))
+    };
+    let (code, page) = status(ui(&h.vendor_a, format!("/ui/jobs/{ida}"))).await;
+    assert_eq!(code, 200);
+    assert!(
+        page.contains(&format!(
+            "<a id=\"attestation\" href=\"/api/scans/{ida}/attestation\" download>"
+        )) && page.contains("href=\"/api/lab-key.pub\" download"),
+        "{page}"
+    );
+    let (_, page) = status(ui(&h.operator, "/".into())).await;
+    assert!(page.contains("id=\"certifications\""), "{page}");
+    assert!(
+        page.contains(&format!("href=\"/api/scans/{ida2}/attestation\" download")),
+        "{page}"
+    );
     // another vendor: exactly the 404 of an unknown scan
     let theirs = status(h.get(&h.vendor_b, &format!("/api/scans/{ida}/attestation"))).await;
     let nothing = status(h.get(
