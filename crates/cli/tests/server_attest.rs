@@ -1,10 +1,10 @@
 //! The lab service's attestations end to end with this binary's scan engine: `netvet serve
-//! --lab-key` (a `netvet keygen` key) scans uploads, signs each finished scan, and serves the
-//! envelope and the public key; the envelopes verify with `netvet_certify::attest::verify`
-//! against the served key and the image bytes, with the report's verdict; another vendor gets
-//! the 404 of an unknown scan; the operator's network assessment counts the stored
-//! attestations for `require_certified`; and the downloaded envelopes plus the public key work
-//! as a `netvet network --certs DIR` directory.
+//! --lab-key` (a `netvet keygen` key) and `--policy` scans uploads, signs each finished scan
+//! with the policy named in it, and serves the envelope and the public key; the envelopes
+//! verify with `netvet_certify::attest::verify` against the served key and the image bytes,
+//! with the report's verdict; another vendor gets the 404 of an unknown scan; the operator's
+//! network assessment counts the stored attestations for `require_certified`; and the
+//! downloaded envelopes plus the public key work as a `netvet network --certs DIR` directory.
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
@@ -40,12 +40,14 @@ fn token(data: &Path, org: &str, role: &str) -> String {
 }
 
 /// Start `netvet serve` on a free loopback port; returns the server and its base URL.
-fn serve(data: &Path, lab_key: &Path) -> (Server, String) {
+fn serve(data: &Path, lab_key: &Path, policy: &Path) -> (Server, String) {
     let mut child = netvet()
         .args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(data)
         .arg("--lab-key")
         .arg(lab_key)
+        .arg("--policy")
+        .arg(policy)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -163,7 +165,9 @@ async fn service_attestations_verify_and_certify_the_network() {
     let operator = token(&data, "Operator", "operator");
     // creating tokens does not touch the key: the lab's key is the one serve starts with
     assert!(!data.join("lab.key").exists());
-    let (_server, base) = serve(&data, &d.join("lab.key"));
+    // the lab's own certification policy (the default requirements under another name)
+    std::fs::write(d.join("lab-policy.toml"), "name = \"lab-policy\"\n").unwrap();
+    let (_server, base) = serve(&data, &d.join("lab.key"), &d.join("lab-policy.toml"));
     let api = Api {
         base,
         client: reqwest::Client::new(),
@@ -212,7 +216,7 @@ async fn service_attestations_verify_and_certify_the_network() {
             .await;
         assert_eq!(report["verdict"]["result"], v.verdict.as_str(), "{name}");
         assert_eq!(v.subject_name, *name);
-        assert_eq!(v.statement["predicate"]["policy"]["name"], "netvet-default");
+        assert_eq!(v.statement["predicate"]["policy"]["name"], "lab-policy");
         assert_eq!(
             v.statement["predicate"]["findings"]["total"],
             report["findings"].as_array().unwrap().len(),
@@ -311,4 +315,33 @@ async fn service_attestations_verify_and_certify_the_network() {
         Vec::<String>::new()
     );
     assert_eq!(out.status.code(), Some(1));
+}
+
+/// A certification policy that does not load stops `netvet worker` (and `serve`) at start,
+/// before it takes any job, naming the file and line.
+#[test]
+fn bad_policy_stops_the_worker_at_start() {
+    let d = tempfile::tempdir().unwrap();
+    let bad = d.path().join("bad.toml");
+    std::fs::write(&bad, "name = \"x\"\n[thresholds]\nfail = \"urgent\"\n").unwrap();
+    for cmd in ["worker", "serve"] {
+        let out = netvet()
+            .args([cmd, "--data"])
+            .arg(d.path().join("data"))
+            .arg("--policy")
+            .arg(&bad)
+            .args(
+                ["--listen", "127.0.0.1:0"]
+                    .iter()
+                    .take(if cmd == "serve" { 2 } else { 0 }),
+            )
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{cmd}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("--policy") && err.contains("bad.toml:3:8: unknown severity"),
+            "{cmd}: {err}"
+        );
+    }
 }
