@@ -1,7 +1,9 @@
 // End-to-end test of the netvet web UI in headless Chromium (Debian `chromium`, driven by
 // playwright-core). Starts `netvet serve` on a free loopback port with a fresh data directory,
 // then, as a vendor: signs in, uploads a real firmware image, waits for the scan, opens the
-// report and checks the verdict against the API; checks that a second vendor gets a 404 for
+// report and checks the verdict against the API; downloads the signed attestation from the
+// report page and verifies it here (DSSE PAE, Ed25519 with the served lab key, node:crypto);
+// checks that a second vendor gets a 404 for
 // that report; runs a release diff between two uploads; as an operator runs a network
 // assessment.
 //
@@ -12,7 +14,7 @@
 
 import { chromium } from 'playwright-core';
 import { spawn, execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, verify as cryptoVerify } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -99,6 +101,25 @@ try {
   const hasFrame = await page.$('#report');
   const hasTable = await page.$('#findings');
   check(hasFrame !== null || hasTable !== null, 'report page shows the HTML report or the findings');
+
+  // certification: the report page's download link gives the signed attestation, which
+  // verifies with the served lab key (an independent DSSE check: PAE + Ed25519 in node)
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#attestation')]);
+  check(dl.suggestedFilename() === 'squashfs.bin.intoto.json', 'attestation download named after the image');
+  const env = JSON.parse(readFileSync(await dl.path(), 'utf8'));
+  check(env.payloadType === 'application/vnd.in-toto+json' && env.signatures.length === 1,
+    'attestation is a DSSE envelope with one signature');
+  const body = Buffer.from(env.payload, 'base64');
+  const pae = Buffer.concat([
+    Buffer.from(`DSSEv1 ${Buffer.byteLength(env.payloadType)} ${env.payloadType} ${body.length} `),
+    body,
+  ]);
+  const labPub = await (await page.request.get(`${base}/api/lab-key.pub`)).text();
+  check(cryptoVerify(null, pae, labPub, Buffer.from(env.signatures[0].sig, 'base64')),
+    'attestation signature verifies with the lab key');
+  const st = JSON.parse(body.toString('utf8'));
+  check(st.subject[0].digest.sha256 === sha1, 'attestation subject is the uploaded image');
+  check(st.predicate.verdict === verdict, 'attested verdict equals the report page verdict');
   await page.goto(base + '/');
   check((await page.textContent('#jobs')).includes('squashfs.bin'), 'submission listed with its state');
 

@@ -12,8 +12,15 @@ pub struct LocalEngine {
 }
 
 impl LocalEngine {
-    pub fn new() -> anyhow::Result<LocalEngine> {
-        let opts = ScanOptions::default();
+    /// The engine with the embedded rules and `policy` (TOML file; the embedded default
+    /// policy when `None`), checked here so that a bad policy stops the service at start.
+    pub fn new(policy: Option<PathBuf>) -> anyhow::Result<LocalEngine> {
+        let opts = ScanOptions {
+            policy,
+            ..ScanOptions::default()
+        };
+        netvet_certify::load(&opts.rules, opts.policy.as_deref())
+            .map_err(|e| anyhow::anyhow!("--policy: {e}"))?;
         let analyzers = netvet_analyze::Analyzers::new(&opts.rules)?;
         Ok(LocalEngine { analyzers, opts })
     }
@@ -37,23 +44,44 @@ impl Engine for LocalEngine {
         Ok(serde_json::from_str(&text)?)
     }
 
+    /// Judge the stored report again under the policy in use (the same judgement the scan
+    /// made, with today's date for waiver expiry) and state it.
+    fn statement(
+        &self,
+        report: &netvet_model::Report,
+        subject: &str,
+    ) -> anyhow::Result<serde_json::Value> {
+        let (catalogue, policy) =
+            netvet_certify::load(&self.opts.rules, self.opts.policy.as_deref())?;
+        let mut r = report.clone();
+        let j = netvet_certify::judge(&mut r, &catalogue, &policy, netvet_certify::today_utc());
+        Ok(netvet_certify::attest::statement(
+            subject,
+            &r,
+            &j,
+            &policy,
+            &catalogue,
+            netvet_certify::now_utc(),
+        ))
+    }
+
     fn network(
         &self,
         inventory: &str,
         policy: &str,
-        certified: &[(String, String, String)],
+        certified: &[netvet_server::attest::Certification],
     ) -> anyhow::Result<serde_json::Value> {
         let inv = netvet_network::Inventory::parse("inventory", inventory.as_bytes())?;
         let pol = netvet_network::Policy::parse("policy", policy)?;
         let recs = certified
             .iter()
-            .map(|(sha, name, verdict)| netvet_network::CertRecord {
-                file: format!("lab scan of {name}"),
-                subject_name: name.clone(),
-                sha256: sha.clone(),
-                verdict: verdict.clone(),
-                signature_ok: true,
-                problem: None,
+            .map(|c| netvet_network::CertRecord {
+                file: c.source.clone(),
+                subject_name: c.image_name.clone(),
+                sha256: c.image_sha256.clone(),
+                verdict: c.verdict.clone(),
+                signature_ok: c.signature_ok,
+                problem: c.problem.clone(),
             })
             .collect();
         let a = netvet_network::assess(&inv, &pol, &netvet_network::CertIndex::new(recs), None);
@@ -78,23 +106,41 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
+/// Only the database: creating a token neither needs nor creates the lab key.
 pub fn create_token(config: Config, org: &str, role: &str) -> anyhow::Result<String> {
     runtime()?.block_on(async {
-        let state = AppState::open(config, Arc::new(LocalEngine::new()?)).await?;
-        netvet_server::auth::create_token(&state.db, org, role).await
+        std::fs::create_dir_all(&config.data)
+            .map_err(|e| anyhow::anyhow!("data directory {}: {e}", config.data.display()))?;
+        let db = netvet_server::db::Db::connect(&config.database_url()).await?;
+        db.migrate().await?;
+        netvet_server::auth::create_token(&db, org, role).await
     })
 }
 
-pub fn serve(config: Config, listen: &str, worker: bool) -> anyhow::Result<()> {
+/// `policy`: the certification policy of the in-process worker and of on-demand attestations.
+pub fn serve(
+    config: Config,
+    listen: &str,
+    worker: bool,
+    policy: Option<PathBuf>,
+) -> anyhow::Result<()> {
     runtime()?.block_on(async {
-        let state = AppState::open(config, Arc::new(LocalEngine::new()?)).await?;
+        let state = AppState::open(config, Arc::new(LocalEngine::new(policy)?)).await?;
+        eprintln!(
+            "netvet: attestations signed with lab key {} (public key at /api/lab-key.pub)",
+            state.lab_key.keyid
+        );
         netvet_server::api::serve(state, listen, worker).await
     })
 }
 
-pub fn worker(config: Config, max_jobs: Option<u64>) -> anyhow::Result<u64> {
+pub fn worker(
+    config: Config,
+    max_jobs: Option<u64>,
+    policy: Option<PathBuf>,
+) -> anyhow::Result<u64> {
     runtime()?.block_on(async {
-        let state = AppState::open(config, Arc::new(LocalEngine::new()?)).await?;
+        let state = AppState::open(config, Arc::new(LocalEngine::new(policy)?)).await?;
         let (tx, rx) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
             netvet_server::shutdown_signal().await;

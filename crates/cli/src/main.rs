@@ -210,6 +210,13 @@ struct ServeArgs {
     /// Largest accepted upload (suffixes K, M, G allowed).
     #[arg(long, value_parser = parse_size)]
     max_upload: Option<u64>,
+    /// The lab's signing key (`netvet keygen`); DATA/lab.key by default (created on the
+    /// first start). Every serve and worker process of one lab needs the same key.
+    #[arg(long, value_name = "FILE")]
+    lab_key: Option<PathBuf>,
+    /// Certification policy (TOML) of the attestations; the embedded default otherwise.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -230,6 +237,12 @@ struct WorkerArgs {
     /// Stop after this many jobs.
     #[arg(long)]
     max_jobs: Option<u64>,
+    /// The lab's signing key, the same as `netvet serve`'s; DATA/lab.key by default.
+    #[arg(long, value_name = "FILE")]
+    lab_key: Option<PathBuf>,
+    /// Certification policy (TOML) of the attestations; the embedded default otherwise.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
 }
 
 fn service_config(
@@ -449,20 +462,22 @@ fn run(cli: Cli) -> Result<u8, Fail> {
             if let Some(m) = a.max_upload {
                 config.max_upload = m;
             }
+            config.lab_key = a.lab_key.clone();
             if let Some(v) = &a.create_token {
                 let t = netvet_cli::cmd_serve::create_token(config, &v[0], &v[1])
                     .map_err(|e| Fail(2, format!("{e:#}")))?;
                 println!("{t}");
                 return Ok(0);
             }
-            netvet_cli::cmd_serve::serve(config, &a.listen, !a.no_worker)
+            netvet_cli::cmd_serve::serve(config, &a.listen, !a.no_worker, a.policy.clone())
                 .map_err(|e| Fail(2, format!("{e:#}")))?;
             Ok(0)
         }
         Cmd::Worker(a) => {
             let mut config = service_config(&a.data, &a.database, &a.blob_store);
             config.lease_secs = a.lease_secs.clamp(1, 86_400);
-            let n = netvet_cli::cmd_serve::worker(config, a.max_jobs)
+            config.lab_key = a.lab_key.clone();
+            let n = netvet_cli::cmd_serve::worker(config, a.max_jobs, a.policy.clone())
                 .map_err(|e| Fail(2, format!("{e:#}")))?;
             eprintln!("netvet worker: {n} job(s) done");
             Ok(0)

@@ -24,11 +24,14 @@ impl netvet_server::Engine for NoEngine {
     fn diff(&self, _: &std::path::Path, _: &std::path::Path) -> anyhow::Result<serde_json::Value> {
         anyhow::bail!("not here")
     }
+    fn statement(&self, _: &netvet_model::Report, _: &str) -> anyhow::Result<serde_json::Value> {
+        anyhow::bail!("not here")
+    }
     fn network(
         &self,
         _: &str,
         _: &str,
-        _: &[(String, String, String)],
+        _: &[netvet_server::attest::Certification],
     ) -> anyhow::Result<serde_json::Value> {
         anyhow::bail!("not here")
     }
@@ -187,6 +190,16 @@ fn three_workers_one_killed_every_scan_exactly_once() {
                 serde_json::from_str(j.result.as_deref().expect("stored report")).unwrap();
             assert_eq!(&report.image.sha256, sha);
             assert_eq!(report.schema, "netvet.report/1");
+            // signed by the worker with the lab key of the shared data directory
+            let env = j.attestation.as_deref().expect("stored attestation");
+            let v =
+                netvet_certify::attest::verify(env.as_bytes(), &state.lab_key.verifying_key(), sha)
+                    .unwrap_or_else(|e| panic!("job {id}: {e}"));
+            assert_eq!(
+                Some(&v.verdict),
+                report.verdict.as_ref().map(|v| &v.result),
+                "job {id}"
+            );
             if *id == victim_job {
                 assert_eq!(j.attempts, 2, "the killed worker's scan was not taken over");
             } else {

@@ -200,17 +200,22 @@ async fn get_scan(
     Ok(Json(j))
 }
 
-/// The signed attestation of a scan. The shape is final (404 for a scan the caller may not
-/// see, 409 while it runs); signing is not wired yet, so a visible finished scan gets 501.
+/// The signed attestation of a scan: a DSSE envelope (in-toto Statement v1, Ed25519, the lab
+/// key of `/api/lab-key.pub`). The lab reads every one; a vendor those of its own scans;
+/// an operator those of finished scans with a verdict (the certifications it may list);
+/// anything else is the 404 of an unknown id. 409 while the scan is not finished.
 async fn get_attestation(
     State(state): State<AppState>,
     Caller(org): Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    if org.role == Role::Operator {
-        return Err(not_found());
-    }
-    let j = visible_job(&state, &org, &id).await?;
+    let j = match org.role {
+        Role::Operator => match state.db.job(&id).await? {
+            Some(j) if j.kind == "scan" && j.state == "done" && j.verdict.is_some() => j,
+            _ => return Err(not_found()),
+        },
+        _ => visible_job(&state, &org, &id).await?,
+    };
     if j.kind != "scan" {
         return Err(not_found());
     }
@@ -220,10 +225,51 @@ async fn get_attestation(
             format!("scan is {}", j.state),
         ));
     }
-    Err(ApiError(
-        StatusCode::NOT_IMPLEMENTED,
-        "attestations are not available in this build yet: signing (netvet certify) is not wired into the service".into(),
-    ))
+    let env = crate::attest::ensure(&state, &j).await?;
+    let stem: String = j
+        .image_name
+        .as_deref()
+        .unwrap_or("image")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{stem}.intoto.json\""),
+            ),
+        ],
+        env,
+    )
+        .into_response())
+}
+
+/// The lab's public key (PEM SPKI), to verify attestations with `netvet verify --pubkey` or
+/// put in a `netvet network --certs` directory. Public: no token needed.
+async fn lab_key_pub(State(state): State<AppState>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/x-pem-file".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"lab.pub\"".to_string(),
+            ),
+            (
+                header::HeaderName::from_static("x-netvet-keyid"),
+                state.lab_key.keyid.clone(),
+            ),
+        ],
+        state.lab_key.public_pem.clone(),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -289,11 +335,19 @@ async fn certifications(
     Caller(org): Caller,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let mut out = Vec::new();
-    for (sha, name, verdict) in state.db.certifications().await? {
-        if org.role == Role::Vendor && !state.db.can_read_image(&org, &sha).await? {
+    for c in state.db.certifications().await? {
+        // a vendor lists its own scans only: not even the name another vendor gave the
+        // same bytes
+        if org.role == Role::Vendor && c.org_id != org.id {
             continue;
         }
-        out.push(json!({"image_sha256": sha, "image_name": name, "verdict": verdict}));
+        out.push(json!({
+            "image_sha256": c.image_sha256,
+            "image_name": c.image_name,
+            "verdict": c.verdict,
+            "scan": c.job_id,
+            "attestation": format!("/api/scans/{}/attestation", c.job_id),
+        }));
     }
     Ok(Json(json!(out)))
 }
@@ -363,13 +417,14 @@ async fn network(
     if org.role == Role::Vendor {
         return Err(forbidden("run network assessments"));
     }
-    let certs = state.db.certifications().await?;
+    // the worker reads the stored attestations and verifies them with the lab key when
+    // the job runs
     let job = state
         .db
         .enqueue(
             "network",
             &org,
-            &json!({"inventory": r.inventory, "policy": r.policy, "certifications": certs}),
+            &json!({"inventory": r.inventory, "policy": r.policy}),
             None,
         )
         .await?;
@@ -398,6 +453,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/jobs", get(list_jobs))
         .route("/api/jobs/{id}", get(get_job))
         .route("/api/certifications", get(certifications))
+        .route("/api/lab-key.pub", get(lab_key_pub))
         .route("/api/equiv", post(equiv))
         .route("/api/diff", post(diff))
         .route("/api/network", post(network))

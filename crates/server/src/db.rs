@@ -25,6 +25,9 @@ pub const MIGRATIONS: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, kind TEXT NOT NULL, org_id TEXT NOT NULL REFERENCES orgs(id), state TEXT NOT NULL, payload TEXT NOT NULL, result TEXT, error TEXT, verdict TEXT, image_sha256 TEXT, image_name TEXT, attempts BIGINT NOT NULL DEFAULT 0, completions BIGINT NOT NULL DEFAULT 0, worker TEXT, lease_until BIGINT NOT NULL DEFAULT 0, created BIGINT NOT NULL, finished BIGINT)",
     "CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state, lease_until)",
     "CREATE INDEX IF NOT EXISTS jobs_org ON jobs (org_id, kind)",
+    // signed attestations (DSSE envelope JSON) of finished scans, and the lab's public key
+    "ALTER TABLE jobs ADD COLUMN attestation TEXT",
+    "CREATE TABLE IF NOT EXISTS lab_keys (id TEXT PRIMARY KEY, keyid TEXT NOT NULL, public_pem TEXT NOT NULL, created BIGINT NOT NULL)",
 ];
 
 /// A job (scan, diff, equiv or network assessment).
@@ -48,9 +51,23 @@ pub struct Job {
     pub completions: i64,
     pub created: i64,
     pub finished: Option<i64>,
+    /// DSSE envelope (JSON text) of a finished scan.
+    #[serde(skip)]
+    pub attestation: Option<String>,
 }
 
-const JOB_COLS: &str = "id, kind, org_id, state, payload, result, error, verdict, image_sha256, image_name, attempts, completions, created, finished";
+const JOB_COLS: &str = "id, kind, org_id, state, payload, result, error, verdict, image_sha256, image_name, attempts, completions, created, finished, attestation";
+
+/// A finished scan with a verdict, as listed among the certifications.
+#[derive(Debug, Clone)]
+pub struct CertRow {
+    pub job_id: String,
+    pub org_id: String,
+    pub image_sha256: String,
+    pub image_name: String,
+    pub verdict: String,
+    pub attestation: Option<String>,
+}
 
 fn job_of(r: &AnyRow) -> Result<Job, sqlx::Error> {
     Ok(Job {
@@ -68,6 +85,7 @@ fn job_of(r: &AnyRow) -> Result<Job, sqlx::Error> {
         completions: r.try_get("completions")?,
         created: r.try_get("created")?,
         finished: r.try_get("finished")?,
+        attestation: r.try_get("attestation")?,
     })
 }
 
@@ -283,10 +301,10 @@ impl Db {
         rows.iter().map(|r| job_of(r).map_err(Into::into)).collect()
     }
 
-    /// Finished scans with a verdict: `(image sha256, image name, verdict)`.
-    pub async fn certifications(&self) -> anyhow::Result<Vec<(String, String, String)>> {
+    /// Finished scans with a verdict, newest first, with their attestations.
+    pub async fn certifications(&self) -> anyhow::Result<Vec<CertRow>> {
         let rows = sqlx::query(
-            "SELECT image_sha256, image_name, verdict FROM jobs WHERE kind = 'scan' AND state = 'done' AND verdict IS NOT NULL ORDER BY finished DESC",
+            "SELECT id, org_id, image_sha256, image_name, verdict, attestation FROM jobs WHERE kind = 'scan' AND state = 'done' AND verdict IS NOT NULL ORDER BY finished DESC, id",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -296,10 +314,58 @@ impl Db {
             let name: Option<String> = r.try_get("image_name")?;
             let verdict: Option<String> = r.try_get("verdict")?;
             if let (Some(s), Some(n), Some(v)) = (sha, name, verdict) {
-                out.push((s, n, v));
+                out.push(CertRow {
+                    job_id: r.try_get("id")?,
+                    org_id: r.try_get("org_id")?,
+                    image_sha256: s,
+                    image_name: n,
+                    verdict: v,
+                    attestation: r.try_get("attestation")?,
+                });
             }
         }
         Ok(out)
+    }
+
+    /// Store a scan's attestation unless it has one already.
+    pub async fn set_attestation(&self, id: &str, envelope: &str) -> anyhow::Result<bool> {
+        let r = sqlx::query(
+            "UPDATE jobs SET attestation = $1 WHERE id = $2 AND attestation IS NULL AND state = 'done'",
+        )
+        .bind(envelope)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// The lab key recorded in the database: `(keyid, public key PEM)`.
+    pub async fn lab_key(&self) -> anyhow::Result<Option<(String, String)>> {
+        let r = sqlx::query("SELECT keyid, public_pem FROM lab_keys WHERE id = 'lab'")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match r {
+            Some(r) => Some((r.try_get("keyid")?, r.try_get("public_pem")?)),
+            None => None,
+        })
+    }
+
+    /// Record the lab key unless one is recorded (the first process to start wins); returns
+    /// the recorded key.
+    pub async fn record_lab_key(
+        &self,
+        keyid: &str,
+        public_pem: &str,
+    ) -> anyhow::Result<(String, String)> {
+        sqlx::query("INSERT INTO lab_keys (id, keyid, public_pem, created) VALUES ('lab', $1, $2, $3) ON CONFLICT (id) DO NOTHING")
+            .bind(keyid)
+            .bind(public_pem)
+            .bind(crate::now())
+            .execute(&self.pool)
+            .await?;
+        self.lab_key()
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the lab key was not recorded"))
     }
 
     /// Claim the oldest queued job, or a running job whose lease expired. A job whose lease
@@ -377,11 +443,23 @@ impl Db {
         worker: &str,
         result: Result<(String, Option<String>), String>,
     ) -> anyhow::Result<bool> {
+        self.complete_attested(id, worker, result, None).await
+    }
+
+    /// Record the result and a scan's attestation in one update; accepted only from the
+    /// worker that holds the job.
+    pub async fn complete_attested(
+        &self,
+        id: &str,
+        worker: &str,
+        result: Result<(String, Option<String>), String>,
+        attestation: Option<String>,
+    ) -> anyhow::Result<bool> {
         let (state, res, err, verdict) = match result {
             Ok((r, v)) => ("done", Some(r), None, v),
             Err(e) => ("failed", None, Some(e), None),
         };
-        let r = sqlx::query("UPDATE jobs SET state = $1, result = $2, error = $3, verdict = $4, finished = $5, completions = completions + 1 WHERE id = $6 AND worker = $7 AND state = 'running'")
+        let r = sqlx::query("UPDATE jobs SET state = $1, result = $2, error = $3, verdict = $4, finished = $5, completions = completions + 1, attestation = $8 WHERE id = $6 AND worker = $7 AND state = 'running'")
             .bind(state)
             .bind(res)
             .bind(err)
@@ -389,6 +467,7 @@ impl Db {
             .bind(crate::now())
             .bind(id)
             .bind(worker)
+            .bind(attestation)
             .execute(&self.pool)
             .await?;
         Ok(r.rows_affected() == 1)

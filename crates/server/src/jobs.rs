@@ -32,12 +32,34 @@ async fn fetch_images(state: &AppState, job: &Job) -> Result<Vec<(String, PathBu
     Ok(out)
 }
 
-/// Run one job to completion (or failure); returns the result JSON and the verdict.
-fn execute(
-    state: &AppState,
-    job: &Job,
-    images: &[(String, PathBuf)],
-) -> Result<(String, Option<String>), String> {
+/// What a job needs besides its payload, gathered before it runs: local copies of its images
+/// and, for a network assessment, the stored certifications checked against the lab key.
+struct Inputs {
+    images: Vec<(String, PathBuf)>,
+    certifications: Vec<crate::attest::Certification>,
+}
+
+async fn gather(state: &AppState, job: &Job) -> Result<Inputs, String> {
+    let images = fetch_images(state, job).await?;
+    let certifications = if job.kind == "network" {
+        crate::attest::certifications(state)
+            .await
+            .map_err(|e| format!("cannot read the certifications: {e:#}"))?
+    } else {
+        Vec::new()
+    };
+    Ok(Inputs {
+        images,
+        certifications,
+    })
+}
+
+/// A finished job: result JSON, verdict, and (scans) the signed attestation.
+type Outcome = (String, Option<String>, Option<String>);
+
+/// Run one job to completion (or failure).
+fn execute(state: &AppState, job: &Job, inputs: &Inputs) -> Result<Outcome, String> {
+    let images = &inputs.images;
     let p: serde_json::Value =
         serde_json::from_str(&job.payload).map_err(|e| format!("bad payload: {e}"))?;
     let blob = |key: &str| -> Result<PathBuf, String> {
@@ -57,30 +79,36 @@ fn execute(
                 .map_err(|e| format!("{e:#}"))?;
             let verdict = report.verdict.as_ref().map(|v| v.result.clone());
             let json = serde_json::to_string(&report).map_err(|e| e.to_string())?;
-            Ok((json, verdict))
+            // the scan stands without its attestation; the endpoint retries on demand
+            let attestation = match crate::attest::sign_report(state, &report, name) {
+                Ok(a) => Some(a),
+                Err(e) => {
+                    eprintln!("job {}: no attestation: {e:#}", job.id);
+                    None
+                }
+            };
+            Ok((json, verdict, attestation))
         }
         "equiv" => {
             let v = state
                 .engine
                 .equiv(&blob("a")?, &blob("b")?)
                 .map_err(|e| format!("{e:#}"))?;
-            Ok((v.to_string(), v["verdict"].as_str().map(String::from)))
+            Ok((v.to_string(), v["verdict"].as_str().map(String::from), None))
         }
         "diff" => {
             let v = state
                 .engine
                 .diff(&blob("old")?, &blob("new")?)
                 .map_err(|e| format!("{e:#}"))?;
-            Ok((v.to_string(), None))
+            Ok((v.to_string(), None, None))
         }
         "network" => {
             let inv = p["inventory"].as_str().unwrap_or("");
             let pol = p["policy"].as_str().unwrap_or("");
-            let certs: Vec<(String, String, String)> =
-                serde_json::from_value(p["certifications"].clone()).unwrap_or_default();
             let v = state
                 .engine
-                .network(inv, pol, &certs)
+                .network(inv, pol, &inputs.certifications)
                 .map_err(|e| format!("{e:#}"))?;
             let verdict = v["violations"].as_array().map(|a| {
                 if a.is_empty() {
@@ -89,7 +117,7 @@ fn execute(
                     "violations".to_string()
                 }
             });
-            Ok((v.to_string(), verdict))
+            Ok((v.to_string(), verdict, None))
         }
         other => Err(format!("unknown job kind '{other}'")),
     }
@@ -130,9 +158,9 @@ pub async fn run_worker(
         let j2 = job.clone();
         // fetching (from a remote blob store) and scanning both run under the lease
         let mut task = tokio::spawn(async move {
-            let images = fetch_images(&st, &j2).await?;
+            let inputs = gather(&st, &j2).await?;
             let st2 = st.clone();
-            tokio::task::spawn_blocking(move || execute(&st2, &j2, &images))
+            tokio::task::spawn_blocking(move || execute(&st2, &j2, &inputs))
                 .await
                 .unwrap_or_else(|e| Err(format!("job crashed: {e}")))
         });
@@ -147,7 +175,15 @@ pub async fn run_worker(
                 }
             }
         };
-        match state.db.complete(&job.id, &worker_id, result).await {
+        let (result, attestation) = match result {
+            Ok((r, v, a)) => (Ok((r, v)), a),
+            Err(e) => (Err(e), None),
+        };
+        match state
+            .db
+            .complete_attested(&job.id, &worker_id, result, attestation)
+            .await
+        {
             Ok(true) => done += 1,
             Ok(false) => eprintln!(
                 "worker {worker_id}: job {} was taken over; result discarded",

@@ -8,6 +8,8 @@
 //!   LOCKED`); a worker that dies loses nothing: its lease expires and another worker takes the
 //!   job; a completion is accepted only from the worker holding the lease, so every job
 //!   completes exactly once.
+//! - [`attest`]: the lab's signing key and the signed attestations (DSSE envelopes of in-toto
+//!   statements) of finished scans, which the network assessment uses as certifications.
 //! - [`api`]: the HTTP API (axum) and the server-rendered web UI, every endpoint checking the
 //!   caller's organization and role.
 //!
@@ -15,6 +17,7 @@
 //! command line; `netvet serve` and `netvet worker` provide it.
 
 pub mod api;
+pub mod attest;
 pub mod auth;
 pub mod blob;
 pub mod db;
@@ -34,13 +37,20 @@ pub trait Engine: Send + Sync + 'static {
     fn equiv(&self, a: &Path, b: &Path) -> anyhow::Result<serde_json::Value>;
     /// Release diff (JSON) of two images.
     fn diff(&self, old: &Path, new: &Path) -> anyhow::Result<serde_json::Value>;
+    /// The in-toto statement (unsigned) that attests a stored scan report under the policy
+    /// in use; `subject` is the image name. The service signs it with the lab key.
+    fn statement(
+        &self,
+        report: &netvet_model::Report,
+        subject: &str,
+    ) -> anyhow::Result<serde_json::Value>;
     /// Network assessment (JSON) of an inventory and a policy (file contents), against the
-    /// certifications known to the service (`image sha256 -> verdict`).
+    /// stored attestations of the service, already checked against the lab key.
     fn network(
         &self,
         inventory: &str,
         policy: &str,
-        certified: &[(String, String, String)],
+        certified: &[attest::Certification],
     ) -> anyhow::Result<serde_json::Value>;
 }
 
@@ -60,6 +70,9 @@ pub struct Config {
     pub max_attempts: i64,
     /// Blob store URL (`s3://bucket/prefix`, `file:///dir`); `DATA/blobs` when `None`.
     pub blob_store: Option<String>,
+    /// The lab's Ed25519 private key (PEM PKCS#8, `netvet keygen`); `DATA/lab.key` when
+    /// `None` (created on the first start if the database has no lab key yet).
+    pub lab_key: Option<PathBuf>,
 }
 
 impl Config {
@@ -71,6 +84,7 @@ impl Config {
             lease_secs: 60,
             max_attempts: 3,
             blob_store: None,
+            lab_key: None,
         }
     }
 
@@ -91,6 +105,7 @@ pub struct AppState {
     pub blobs: blob::BlobStore,
     pub engine: Arc<dyn Engine>,
     pub config: Config,
+    pub lab_key: Arc<attest::LabKey>,
 }
 
 impl AppState {
@@ -103,11 +118,13 @@ impl AppState {
             None => blob::BlobStore::new(config.data.join("blobs"))?,
             Some(url) => blob::BlobStore::open_url(url, config.data.join("blob-cache"))?,
         };
+        let lab_key = attest::LabKey::open(config.lab_key.as_deref(), &config.data, &db).await?;
         Ok(AppState {
             db,
             blobs,
             engine,
             config,
+            lab_key: Arc::new(lab_key),
         })
     }
 }

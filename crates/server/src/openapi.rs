@@ -15,6 +15,9 @@ pub const SPEC: &str = r##"{
         "image_sha256": {"type": "string", "nullable": true}, "image_name": {"type": "string", "nullable": true},
         "attempts": {"type": "integer"}, "created": {"type": "integer"}, "finished": {"type": "integer", "nullable": true}}},
       "Error": {"type": "object", "properties": {"error": {"type": "string"}}},
+      "Envelope": {"type": "object", "required": ["payloadType", "payload", "signatures"], "properties": {
+        "payloadType": {"type": "string", "enum": ["application/vnd.in-toto+json"]}, "payload": {"type": "string", "format": "byte"},
+        "signatures": {"type": "array", "items": {"type": "object", "properties": {"keyid": {"type": "string"}, "sig": {"type": "string", "format": "byte"}}}}}},
       "Pair": {"type": "object", "required": ["a", "b"], "properties": {"a": {"type": "string", "description": "image SHA-256 (old release for diff)"}, "b": {"type": "string", "description": "image SHA-256 (new release for diff)"}}},
       "NetworkRequest": {"type": "object", "required": ["inventory", "policy"], "properties": {"inventory": {"type": "string", "description": "CSV inventory"}, "policy": {"type": "string", "description": "TOML policy"}}}
     }
@@ -30,9 +33,11 @@ pub const SPEC: &str = r##"{
     "/api/scans/{id}": {"get": {"summary": "One scan (state and verdict)",
       "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
       "responses": {"200": {"description": "the scan", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}}, "404": {"description": "no such scan visible to the caller"}}}},
-    "/api/scans/{id}/attestation": {"get": {"summary": "Signed attestation of a finished scan (not available yet: 501)",
+    "/api/scans/{id}/attestation": {"get": {"summary": "Signed attestation of a finished scan: a DSSE envelope whose payload is an in-toto Statement v1 (subject = image name and SHA-256, predicate = verdict, per-requirement results, policy and catalogue digests), signed with the lab key (Ed25519). Lab: every scan; vendor: its own; operator: finished scans with a verdict.",
       "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
-      "responses": {"200": {"description": "the attestation"}, "404": {"description": "no such scan visible to the caller"}, "409": {"description": "scan not finished"}, "501": {"description": "signing not available in this build"}}}},
+      "responses": {"200": {"description": "the DSSE envelope", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Envelope"}}}}, "404": {"description": "no such scan visible to the caller"}, "409": {"description": "scan not finished"}}}},
+    "/api/lab-key.pub": {"get": {"summary": "The lab's public key (PEM SPKI) that verifies every attestation; its key id is in the X-Netvet-Keyid header", "security": [],
+      "responses": {"200": {"description": "PEM public key", "content": {"application/x-pem-file": {"schema": {"type": "string"}}}}}}},
     "/api/scans/{id}/report": {"get": {"summary": "Report of a finished scan",
       "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
                      {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "sarif", "html", "md", "cyclonedx", "spdx"]}}],
@@ -41,14 +46,14 @@ pub const SPEC: &str = r##"{
     "/api/jobs/{id}": {"get": {"summary": "A job's state (and result for diff, equiv and network jobs)",
       "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
       "responses": {"200": {"description": "the job"}, "404": {"description": "no such job visible to the caller"}}}},
-    "/api/certifications": {"get": {"summary": "Verdicts of finished scans (image digest, name, verdict)", "responses": {"200": {"description": "certifications"}}}},
+    "/api/certifications": {"get": {"summary": "Certifications: finished scans with a verdict (image digest, name, verdict, scan id, attestation path); a vendor sees its own", "responses": {"200": {"description": "certifications"}}}},
     "/api/equiv": {"post": {"summary": "Queue a binary-equivalence check of two stored images",
       "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pair"}}}},
       "responses": {"202": {"description": "queued job", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}}, "404": {"description": "image not visible"}}}},
     "/api/diff": {"post": {"summary": "Queue a release diff of two stored images",
       "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pair"}}}},
       "responses": {"202": {"description": "queued job", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}}, "404": {"description": "image not visible"}}}},
-    "/api/network": {"post": {"summary": "Queue a network assessment against the stored certifications",
+    "/api/network": {"post": {"summary": "Queue a network assessment against the stored attestations (verified with the lab key)",
       "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NetworkRequest"}}}},
       "responses": {"202": {"description": "queued job", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}}, "403": {"description": "vendors may not"}}}},
     "/openapi.json": {"get": {"summary": "This description", "security": [], "responses": {"200": {"description": "OpenAPI 3.0 JSON"}}}}
@@ -71,6 +76,7 @@ mod tests {
             "/api/jobs",
             "/api/jobs/{id}",
             "/api/certifications",
+            "/api/lab-key.pub",
             "/api/equiv",
             "/api/diff",
             "/api/network",
@@ -78,6 +84,6 @@ mod tests {
         ] {
             assert!(paths.contains_key(p), "{p} missing");
         }
-        assert_eq!(paths.len(), 12);
+        assert_eq!(paths.len(), 13);
     }
 }

@@ -80,6 +80,21 @@ async fn index(
              location.href='/ui/jobs/'+j.id;}</script>",
         );
     }
+    if org.role == Role::Operator {
+        b.push_str("<h2>Certifications</h2><p>Signed with the <a href=\"/api/lab-key.pub\" download>lab key</a>.</p>\
+                    <table id=\"certifications\"><tr><th>image</th><th>sha256</th><th>verdict</th><th>attestation</th></tr>");
+        for c in state.db.certifications().await?.iter().take(1000) {
+            let _ = write!(
+                b,
+                "<tr><td>{}</td><td><code>{}</code></td><td class=\"{v}\">{v}</td><td><a href=\"/api/scans/{}/attestation\" download>download</a></td></tr>",
+                esc(&c.image_name),
+                esc(&c.image_sha256),
+                esc(&c.job_id),
+                v = esc(&c.verdict),
+            );
+        }
+        b.push_str("</table>");
+    }
     let jobs = state.db.jobs(&org, None).await?;
     b.push_str("<h2>Jobs</h2><table id=\"jobs\"><tr><th>kind</th><th>image</th><th>state</th><th>verdict</th><th>created</th></tr>");
     for j in jobs {
@@ -159,7 +174,9 @@ async fn scan_body(state: &AppState, org: &crate::db::Org, j: &crate::db::Job) -
     }
     let _ = write!(
         b,
-        "· <a href=\"/api/scans/{id}/attestation\">attestation</a></p>"
+        "</p><p>Certification: <a id=\"attestation\" href=\"/api/scans/{id}/attestation\" download>download the signed attestation</a> \
+         (DSSE envelope, in-toto statement) and the <a id=\"labkey\" href=\"/api/lab-key.pub\" download>lab public key</a>; \
+         check with <code>netvet verify IMAGE --attestation FILE --pubkey lab.pub</code></p>"
     );
     if render_report(state, org, &j.id, "html").await.is_ok() {
         let _ = write!(

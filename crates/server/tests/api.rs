@@ -222,10 +222,96 @@ async fn tenants(h: &Harness) {
     .await;
     assert_eq!(code, 404);
 
-    // the attestation endpoint: visible scan, signing not wired yet
-    let (code, body) = status(h.get(&h.vendor_a, &format!("/api/scans/{ida}/attestation"))).await;
-    assert_eq!(code, 501, "{body}");
-    assert!(body.contains("not available"), "{body}");
+    // attestations: signed with the lab key served at /api/lab-key.pub (no token needed),
+    // bound to the image bytes, with the verdict of the stored report
+    let r = h
+        .client
+        .get(format!("{}/api/lab-key.pub", h.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["x-netvet-keyid"].to_str().unwrap(),
+        h.state.lab_key.keyid
+    );
+    let pem = r.text().await.unwrap();
+    assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----\n"), "{pem}");
+    let vk = netvet_certify::attest::verifying_key_from_pem(&pem, "lab-key.pub").unwrap();
+    let ida2 = a2["id"].as_str().unwrap();
+    for (t, id, img, name, verdict) in [
+        (&h.vendor_a, ida, IMG_A, "a-1.0.bin", "pass"),
+        (&h.vendor_a, ida2, IMG_A2, "a-1.1.bin", "fail"),
+        (&h.lab, idb, IMG_B, "b-7.3.bin", "pass"),
+        (&h.operator, ida2, IMG_A2, "a-1.1.bin", "fail"),
+    ] {
+        let r = h
+            .get(t, &format!("/api/scans/{id}/attestation"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{name}");
+        assert_eq!(
+            r.headers()["content-disposition"],
+            format!("attachment; filename=\"{name}.intoto.json\"").as_str()
+        );
+        let env = r.bytes().await.unwrap();
+        let v = netvet_certify::attest::verify(&env, &vk, &sha256_hex(img))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(v.verdict, verdict, "{name}");
+        assert_eq!(v.subject_name, name);
+        assert_eq!(v.keyid, h.state.lab_key.keyid);
+        assert_eq!(v.statement["predicate"]["policy"]["name"], "netvet-default");
+        let report: Value = h
+            .get(&h.lab, &format!("/api/scans/{id}/report"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(report["verdict"]["result"], v.verdict, "{name}");
+        assert_eq!(
+            v.statement["predicate"]["findings"]["total"],
+            report["findings"].as_array().unwrap().len()
+        );
+        // bound to these bytes: another image does not verify
+        let e = netvet_certify::attest::verify(&env, &vk, &sha256_hex(b"other")).unwrap_err();
+        assert!(e.to_string().starts_with("image digest mismatch"), "{e}");
+        // made by the worker when the scan finished, and served as stored
+        let stored = h.state.db.job(id).await.unwrap().unwrap().attestation;
+        assert_eq!(stored.as_deref().map(str::as_bytes), Some(&env[..]));
+    }
+    // the web UI: the scan page links the attestation and the lab key for download; an
+    // operator's start page lists the certifications with their attestations
+    let ui = |t: &str, path: String| {
+        h.client
+            .get(format!("{}{path}", h.base))
+            .header("cookie", format!("netvet_token={t}"))
+    };
+    let (code, page) = status(ui(&h.vendor_a, format!("/ui/jobs/{ida}"))).await;
+    assert_eq!(code, 200);
+    assert!(
+        page.contains(&format!(
+            "<a id=\"attestation\" href=\"/api/scans/{ida}/attestation\" download>"
+        )) && page.contains("href=\"/api/lab-key.pub\" download"),
+        "{page}"
+    );
+    let (_, page) = status(ui(&h.operator, "/".into())).await;
+    assert!(page.contains("id=\"certifications\""), "{page}");
+    assert!(
+        page.contains(&format!("href=\"/api/scans/{ida2}/attestation\" download")),
+        "{page}"
+    );
+    // another vendor: exactly the 404 of an unknown scan
+    let theirs = status(h.get(&h.vendor_b, &format!("/api/scans/{ida}/attestation"))).await;
+    let nothing = status(h.get(
+        &h.vendor_b,
+        "/api/scans/0123456789abcdef0123456789abcdef/attestation",
+    ))
+    .await;
+    assert_eq!(theirs.0, 404);
+    assert_eq!(theirs, nothing);
 
     // operators: no submissions, no scan lists or reports, but certifications and network
     // assessments of their own
@@ -260,6 +346,15 @@ async fn tenants(h: &Harness) {
         .unwrap();
     let n_certs = certs.as_array().unwrap().len();
     assert_eq!(n_certs, 4, "{certs}");
+    // each lists where its attestation is, and the operator may fetch it
+    for c in certs.as_array().unwrap() {
+        let url = c["attestation"].as_str().unwrap();
+        assert_eq!(
+            url,
+            format!("/api/scans/{}/attestation", c["scan"].as_str().unwrap())
+        );
+        assert_eq!(status(h.get(&h.operator, url)).await.0, 200, "{c}");
+    }
     let inv = "site,element_id,function,domain,vendor,product,software_version,firmware_sha256\nS1,E1,router,core,A,R1,1.0,x\n";
     let (code, body) = status(h.post_json(
         &h.operator,
@@ -274,10 +369,31 @@ async fn tenants(h: &Harness) {
     assert_eq!(done["kind"], "network");
     assert_eq!(done["verdict"], "compliant");
     assert_eq!(done["result"]["elements"], 1);
-    assert_eq!(
-        done["result"]["certified"].as_array().unwrap().len(),
-        n_certs
-    );
+    // the assessment got every stored attestation, verified with the lab key
+    let certified = done["result"]["certified"].as_array().unwrap();
+    assert_eq!(certified.len(), n_certs);
+    for c in certified {
+        assert_eq!(c["signature_ok"], true, "{c}");
+        assert!(c["problem"].is_null(), "{c}");
+    }
+    let mut got: Vec<(String, String)> = certified
+        .iter()
+        .map(|c| {
+            (
+                c["image_sha256"].as_str().unwrap().to_string(),
+                c["verdict"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    let mut want = vec![
+        (sha_a.clone(), "pass".to_string()),
+        (sha_a2.clone(), "fail".to_string()),
+        (sha_b.clone(), "pass".to_string()),
+        (sha_b.clone(), "pass".to_string()),
+    ];
+    want.sort();
+    assert_eq!(got, want);
     // another operator and the vendors cannot see it; vendors cannot run one
     for t in [&h.operator2, &h.vendor_a, &h.vendor_b] {
         assert_eq!(status(h.get(t, &format!("/api/jobs/{nid}"))).await.0, 404);
@@ -461,7 +577,8 @@ async fn openapi_describes_the_routes() {
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["openapi"], "3.0.3");
     assert!(v["paths"]["/api/images"]["post"]["responses"]["413"].is_object());
-    assert!(v["paths"]["/api/scans/{id}/attestation"]["get"]["responses"]["501"].is_object());
+    assert!(v["paths"]["/api/scans/{id}/attestation"]["get"]["responses"]["200"].is_object());
+    assert!(v["paths"]["/api/lab-key.pub"]["get"].is_object());
     // the UI asks for a token first
     let page = h
         .client
@@ -473,4 +590,102 @@ async fn openapi_describes_the_routes() {
         .await
         .unwrap();
     assert!(page.contains("name=\"token\""), "{page}");
+}
+
+/// A scan stored without an attestation (finished before signing was wired) is attested on
+/// demand and the envelope stored; a tampered stored envelope is reported, not counted, by
+/// the network assessment; one lab key per database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attestations_on_demand_and_one_lab_key() {
+    let h = start(None).await;
+    let done = scan(&h, &h.vendor_a, "old.bin", IMG_A).await;
+    let id = done["id"].as_str().unwrap();
+    sqlx::query("UPDATE jobs SET attestation = NULL WHERE id = $1")
+        .bind(id)
+        .execute(&h.state.db.pool)
+        .await
+        .unwrap();
+    let r = h
+        .get(&h.vendor_a, &format!("/api/scans/{id}/attestation"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let env = r.text().await.unwrap();
+    let v = netvet_certify::attest::verify(
+        env.as_bytes(),
+        &h.state.lab_key.verifying_key(),
+        &sha256_hex(IMG_A),
+    )
+    .unwrap();
+    assert_eq!(v.verdict, "pass");
+    assert_eq!(
+        h.state.db.job(id).await.unwrap().unwrap().attestation,
+        Some(env.clone())
+    );
+    // a stored envelope whose payload was changed: the assessment sees a bad signature
+    let mut e: Value = serde_json::from_str(&env).unwrap();
+    e["payload"] = json!(netvet_certify_payload_with_verdict(&e, "pass", "fail"));
+    sqlx::query("UPDATE jobs SET attestation = $1 WHERE id = $2")
+        .bind(e.to_string())
+        .bind(id)
+        .execute(&h.state.db.pool)
+        .await
+        .unwrap();
+    let certs = netvet_server::attest::certifications(&h.state)
+        .await
+        .unwrap();
+    assert_eq!(certs.len(), 1);
+    assert!(!certs[0].signature_ok);
+    assert!(
+        certs[0]
+            .problem
+            .as_deref()
+            .unwrap()
+            .starts_with("signature does not verify"),
+        "{:?}",
+        certs[0]
+    );
+    // a second process of the lab with another key refuses to start
+    let dir = tempfile::tempdir().unwrap();
+    let (other, _) = netvet_certify::attest::write_keypair(&dir.path().join("other")).unwrap();
+    let mut config = h.state.config.clone();
+    config.lab_key = Some(other);
+    let e = netvet_server::AppState::open(config, std::sync::Arc::new(FakeEngine))
+        .await
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("lab key mismatch"), "{e}");
+    assert!(e.contains(&h.state.lab_key.keyid), "{e}");
+    // ... and so does one with no key of its own once the lab has one
+    let mut config = h.state.config.clone();
+    config.database = Some(h.state.config.database_url());
+    config.data = dir.path().join("elsewhere");
+    let e = netvet_server::AppState::open(config, std::sync::Arc::new(FakeEngine))
+        .await
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("this process has no key"), "{e}");
+    // the same key, given explicitly, is accepted
+    let mut config = h.state.config.clone();
+    config.lab_key = Some(h.state.config.data.join("lab.key"));
+    let st = netvet_server::AppState::open(config, std::sync::Arc::new(FakeEngine))
+        .await
+        .unwrap();
+    assert_eq!(st.lab_key.keyid, h.state.lab_key.keyid);
+}
+
+/// The envelope's payload (base64) with one verdict replaced, signature left as it was.
+fn netvet_certify_payload_with_verdict(env: &Value, from: &str, to: &str) -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let p = String::from_utf8(b64.decode(env["payload"].as_str().unwrap()).unwrap()).unwrap();
+    let forged = p.replace(
+        &format!("\"verdict\":\"{from}\""),
+        &format!("\"verdict\":\"{to}\""),
+    );
+    assert_ne!(p, forged);
+    b64.encode(forged)
 }

@@ -7,8 +7,13 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// A deterministic engine: the verdict is `fail` when the image contains `telnetd`.
+/// A deterministic engine: an image that contains `telnetd` gets an insecure-service finding,
+/// judged by the real catalogue and default policy (verdict `fail`); anything else passes.
 pub struct FakeEngine;
+
+fn certify_inputs() -> (netvet_certify::Catalogue, netvet_certify::Policy) {
+    netvet_certify::load(&netvet_rules::RuleSet::embedded(), None).unwrap()
+}
 
 impl Engine for FakeEngine {
     fn scan(&self, image: &Path, name: &str) -> anyhow::Result<netvet_model::Report> {
@@ -25,13 +30,36 @@ impl Engine for FakeEngine {
             sha256: hex::encode(sha2::Sha256::digest(&data)),
             size: data.len() as u64,
         });
-        let bad = data.windows(7).any(|w| w == b"telnetd");
-        r.verdict = Some(netvet_model::Verdict {
-            result: if bad { "fail" } else { "pass" }.into(),
-            policy: "test".into(),
-            requirements: vec![],
-        });
+        if data.windows(7).any(|w| w == b"telnetd") {
+            r.findings.push(netvet_model::Finding::new(
+                netvet_model::kinds::SERVICE_INSECURE,
+                netvet_model::Severity::High,
+                "telnet server started at boot",
+                Some("etc/inittab".into()),
+                "telnetd -l /bin/sh",
+            ));
+        }
+        r.number_findings();
+        let (c, p) = certify_inputs();
+        netvet_certify::apply(&mut r, c, p);
         Ok(r)
+    }
+    fn statement(
+        &self,
+        report: &netvet_model::Report,
+        subject: &str,
+    ) -> anyhow::Result<serde_json::Value> {
+        let (c, p) = certify_inputs();
+        let mut r = report.clone();
+        let j = netvet_certify::judge(&mut r, &c, &p, netvet_certify::today_utc());
+        Ok(netvet_certify::attest::statement(
+            subject,
+            &r,
+            &j,
+            &p,
+            &c,
+            netvet_certify::now_utc(),
+        ))
     }
     fn equiv(&self, a: &Path, b: &Path) -> anyhow::Result<serde_json::Value> {
         let same = std::fs::read(a)? == std::fs::read(b)?;
@@ -47,11 +75,11 @@ impl Engine for FakeEngine {
         &self,
         inventory: &str,
         _policy: &str,
-        certified: &[(String, String, String)],
+        certified: &[netvet_server::attest::Certification],
     ) -> anyhow::Result<serde_json::Value> {
         Ok(serde_json::json!({
             "elements": inventory.lines().count().saturating_sub(1),
-            "certified": certified.iter().map(|c| c.0.clone()).collect::<Vec<_>>(),
+            "certified": certified,
             "violations": [],
         }))
     }
