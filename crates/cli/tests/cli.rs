@@ -182,3 +182,55 @@ fn corpus_tree_scan_reports_mips() {
     assert!(j["unpack"]["files"].as_u64().unwrap() > 1000);
     assert!(Path::new(j["image"]["path"].as_str().unwrap()).ends_with("squashfs-root"));
 }
+
+/// A database imported with `netvet db import` is read by a sandboxed scan (`--vulndb`): the
+/// scan may write only to its temporary directory, so the database must be readable without
+/// creating files beside it.
+#[test]
+fn scan_reads_an_imported_vulndb_under_the_sandbox() {
+    let Some(vulndata) = netvet_model::corpus::path("vulndata") else {
+        return;
+    };
+    let d = tempfile::tempdir().unwrap();
+    let db = d.path().join("db").join("vulndb.sqlite");
+    let out = netvet()
+        .args(["db", "import"])
+        .arg(&vulndata)
+        .arg("--vulndb")
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tree = d.path().join("tree");
+    std::fs::create_dir_all(tree.join("bin")).unwrap();
+    std::fs::write(
+        tree.join("bin/busybox"),
+        b"\x7fELF junk BusyBox v1.22.1 (2016-08-03 13:26:07 MDT) multi-call binary\0",
+    )
+    .unwrap();
+    let out = netvet()
+        .args(["scan", "--quiet", "--vulndb"])
+        .arg(&db)
+        .arg(&tree)
+        .output()
+        .unwrap();
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = json_of(&out);
+    let cves: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["cve"].as_str())
+        .collect();
+    assert!(cves.contains(&"CVE-2022-48174"), "{cves:?}");
+}

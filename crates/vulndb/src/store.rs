@@ -87,12 +87,26 @@ impl VulnDb {
             return Ok(None);
         }
         let label = path.display().to_string();
-        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .map_err(sql(&label))?;
-        // a read-only file that is not ours fails here with a clear message
-        conn.query_row("SELECT count(*) FROM vuln", [], |r| r.get::<_, i64>(0))
-            .map_err(|e| VulnError::Db(label.clone(), format!("not a netvet vulndb: {e}")))?;
-        Ok(Some(VulnDb { conn, label }))
+        let ro = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY;
+        let conn = Connection::open_with_flags(path, ro).map_err(sql(&label))?;
+        let probe =
+            |c: &Connection| c.query_row("SELECT count(*) FROM vuln", [], |r| r.get::<_, i64>(0));
+        match probe(&conn) {
+            Ok(_) => Ok(Some(VulnDb { conn, label })),
+            Err(first) => {
+                // A database left in WAL mode by an older import cannot be read without write
+                // access to its directory (the sandboxed scan has none): read it as immutable.
+                let uri = format!("file:{}?immutable=1", uri_path(path));
+                let conn =
+                    Connection::open_with_flags(&uri, ro | rusqlite::OpenFlags::SQLITE_OPEN_URI)
+                        .map_err(sql(&label))?;
+                // a read-only file that is not ours fails here with a clear message
+                probe(&conn).map_err(|e| {
+                    VulnError::Db(label.clone(), format!("not a netvet vulndb: {first}; {e}"))
+                })?;
+                Ok(Some(VulnDb { conn, label }))
+            }
+        }
     }
 
     /// A database in memory (the embedded dataset, tests).
@@ -102,7 +116,10 @@ impl VulnDb {
     }
 
     fn init(conn: Connection, label: String) -> Result<VulnDb, VulnError> {
-        conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+        // A rollback journal, not WAL: a scan opens the database read-only from a process whose
+        // writes are sandboxed to its temporary directory, and reading a WAL database needs
+        // write access beside it (the `-shm` file). Imports are single-writer anyway.
+        conn.execute_batch("PRAGMA journal_mode=DELETE; PRAGMA synchronous=NORMAL;")
             .or_else(|_| conn.execute_batch("PRAGMA synchronous=NORMAL;"))
             .map_err(sql(&label))?;
         conn.execute_batch(SCHEMA).map_err(sql(&label))?;
@@ -342,4 +359,19 @@ pub fn read_records(path: &Path) -> Result<Vec<Record>, String> {
         serde_json::from_slice(&bytes).map_err(|e| format!("JSON: {e}"))?
     };
     records_from_json(&doc).map_err(|e| e.to_string())
+}
+
+/// A path as the path part of an SQLite `file:` URI (`%`, `?` and `#` escaped).
+fn uri_path(path: &Path) -> String {
+    let s = path.to_string_lossy();
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '?' => out.push_str("%3f"),
+            '#' => out.push_str("%23"),
+            c => out.push(c),
+        }
+    }
+    out
 }
