@@ -8,18 +8,31 @@ cd "$(dirname "$0")"
 corpus=${NETVET_CORPUS:-../../shared/corpus}
 max=${SEED_MAX_BYTES:-65536}
 targets=(unpack_carve unpack_compression unpack_archive unpack_firmware unpack_filesystem
-         unpack_leaf analyze_files network_inputs)
+         unpack_leaf analyze_files network_inputs vulndb_feeds certify_policy)
 for t in "${targets[@]}"; do
     mkdir -p "corpus/$t"
     if [ -d "seeds/$t" ]; then cp -n seeds/"$t"/* "corpus/$t/" 2>/dev/null || true; fi
 done
-[ -d "$corpus" ] || { echo "no test corpus at $corpus: committed seeds only"; exit 0; }
 # files are named by their sha1, as libFuzzer names its own, so reruns add nothing twice
 put() { # target < data
     local tmp="corpus/$1/.tmp"
     cat > "$tmp"
     mv "$tmp" "corpus/$1/$(sha1sum "$tmp" | cut -c1-40)"
 }
+# certify_policy: the embedded policy (selector 0) and requirement files (selector 1) of the
+# repository's rules/
+for f in ../rules/policy/*.toml; do
+    [ -f "$f" ] && { printf '\x00'; cat "$f"; } | put certify_policy
+done
+for f in ../rules/requirements/*.toml; do
+    [ -f "$f" ] && { printf '\x01'; cat "$f"; } | put certify_policy
+done
+[ -d "$corpus" ] || { echo "no test corpus at $corpus: committed seeds only"; exit 0; }
+# vulndb_feeds: every NVD / OSV record of the test corpus with each selector (NVD, OSV, any)
+for f in "$corpus"/vulndata/*.json; do
+    [ -f "$f" ] || continue
+    for s in 0 1 2; do { printf "\x0$s"; cat "$f"; } | put vulndb_feeds; done
+done
 n=0
 while IFS= read -r -d '' f; do
     n=$((n + 1))

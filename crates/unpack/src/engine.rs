@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::classify;
 use crate::handler::{Category, FormatError, HandlerRef, Probe, Sink};
+use crate::spool;
 use crate::tree::{Entry, EntryKind, Meta, SpillDir, Tree};
 use crate::{formats, path};
 
@@ -44,6 +45,10 @@ impl Default for Limits {
     }
 }
 
+/// Large mapped blobs are carved in windows of this size, their pages released behind the
+/// scan.
+const CARVE_WINDOW: usize = 64 << 20;
+
 /// Live counters for a progress display.
 #[derive(Debug, Default)]
 pub struct Progress {
@@ -62,6 +67,7 @@ pub struct Ctx {
     mem_used: AtomicU64,
     spill: OnceLock<Result<Arc<SpillDir>, String>>,
     spill_parent: Option<std::path::PathBuf>,
+    spool_parent: Option<Arc<Path>>,
     spill_seq: AtomicU64,
     next_layer: AtomicU32,
     errors: Mutex<Vec<UnpackErrorInfo>>,
@@ -93,6 +99,7 @@ impl Ctx {
             entries: AtomicU64::new(0),
             mem_used: AtomicU64::new(0),
             spill: OnceLock::new(),
+            spool_parent: spill_parent.as_deref().map(Arc::from),
             spill_parent,
             spill_seq: AtomicU64::new(0),
             next_layer: AtomicU32::new(0),
@@ -154,6 +161,11 @@ impl Ctx {
         }
     }
 
+    /// Where decoders spool large output (unlinked files): the spill parent.
+    pub(crate) fn spool_dir(&self) -> Option<Arc<Path>> {
+        self.spool_parent.clone()
+    }
+
     fn spill_dir(&self) -> Result<Arc<SpillDir>, String> {
         self.spill
             .get_or_init(|| {
@@ -170,8 +182,8 @@ impl Ctx {
     /// a file in the private spill directory and map it read-only.
     pub(crate) fn maybe_spill(&self, data: Bytes) -> Result<Bytes, FormatError> {
         let n = data.len() as u64;
-        if n < (256 << 10) {
-            return Ok(data);
+        if n < (256 << 10) || spool::is_mapped(&data) {
+            return Ok(data); // small, or already a map of a spool or spill file
         }
         let used = self.mem_used.fetch_add(n, Ordering::Relaxed) + n;
         if used <= self.limits.memory_budget {
@@ -186,10 +198,9 @@ impl Ctx {
         let p = dir.path().join(format!("{seq:08}"));
         std::fs::write(&p, &data)?;
         let f = std::fs::File::open(&p)?;
-        // SAFETY: the file is private to this process (inside its own 0700 temporary
-        // directory) and never modified after this point.
-        let map = unsafe { memmap2::Mmap::map(&f)? };
-        Ok(Bytes::from_owner(map))
+        // the file is private to this process (inside its own 0700 temporary directory) and
+        // never modified after this point
+        Ok(spool::map_file(&f)?)
     }
 }
 
@@ -232,6 +243,8 @@ pub struct Unpacker {
     matcher: AhoCorasick,
     /// For each pattern of `matcher`: (handler index, offset of the magic in the chunk).
     patterns: Vec<(usize, usize)>,
+    /// Length of the longest magic pattern.
+    max_magic: usize,
     limits: Limits,
     pub(crate) progress: Arc<Progress>,
     spill_parent: Option<std::path::PathBuf>,
@@ -263,6 +276,7 @@ impl Unpacker {
             handlers,
             headless,
             matcher,
+            max_magic: pats.iter().map(|p| p.len()).max().unwrap_or(0),
             patterns,
             limits,
             progress: Arc::new(Progress::default()),
@@ -413,40 +427,83 @@ impl Unpacker {
     }
 
     /// Find every chunk of a known format in `data`, in order, without overlaps.
+    ///
+    /// `probe` bounds the decoded output of all chunks together: each chunk's output is
+    /// taken from `probe.max_output` (so a blob of many small bombs cannot decode more than
+    /// one would), and from `probe.memory` while it is held in memory (past it, outputs go to
+    /// spool files). Large mapped blobs are scanned in windows whose pages are released
+    /// behind the scan, so carving a spilled 1 GiB output does not keep 1 GiB resident.
     pub fn carve(&self, data: &[u8], probe: &Probe) -> Vec<(usize, crate::handler::Chunk)> {
         let mut found = Vec::new();
         let mut cursor = 0usize;
+        let mut p = probe.clone();
+        let take = |p: &mut Probe, c: &crate::handler::Chunk| {
+            if let Some(d) = &c.decoded {
+                p.max_output = p.max_output.saturating_sub(d.len() as u64);
+                if !spool::is_mapped(d) {
+                    p.memory = p.memory.saturating_sub(d.len() as u64);
+                }
+            }
+        };
         // formats without magic: only as the whole blob
         for &hi in &self.headless {
-            if let Some(c) = self.handlers[hi].identify(data, 0, probe) {
+            if let Some(c) = self.handlers[hi].identify(data, 0, &p) {
                 if c.start == 0 && c.end <= data.len() && c.end > 0 {
                     cursor = c.end;
+                    take(&mut p, &c);
                     found.push((hi, c));
                     break;
                 }
             }
         }
+        let mapped = spool::is_mapped(data);
+        let window = if mapped { CARVE_WINDOW } else { data.len() };
+        let overlap = self.max_magic.saturating_sub(1);
+        // pages before this offset have been released
+        let mut released = 0usize;
         'outer: while cursor < data.len() {
             // restart the search from the cursor; the earliest valid candidate wins
-            let hay_start = cursor;
-            for m in self.matcher.find_overlapping_iter(&data[hay_start..]) {
-                let (hi, moff) = self.patterns[m.pattern().as_usize()];
-                let pos = hay_start + m.start();
-                let Some(start) = pos.checked_sub(moff) else {
-                    continue;
-                };
-                if start < cursor {
-                    continue;
-                }
-                if let Some(c) = self.handlers[hi].identify(data, start, probe) {
-                    if c.start >= cursor && c.end <= data.len() && c.end > c.start {
-                        cursor = c.end;
-                        found.push((hi, c));
-                        continue 'outer;
+            let mut win_start = cursor;
+            loop {
+                let win_end = win_start.saturating_add(window).min(data.len());
+                // a magic starting before `win_end` is matched whole in this window
+                let hay_end = win_end.saturating_add(overlap).min(data.len());
+                for m in self
+                    .matcher
+                    .find_overlapping_iter(&data[win_start..hay_end])
+                {
+                    let pos = win_start + m.start();
+                    if pos >= win_end {
+                        continue; // the next window reports it
+                    }
+                    let (hi, moff) = self.patterns[m.pattern().as_usize()];
+                    let Some(start) = pos.checked_sub(moff) else {
+                        continue;
+                    };
+                    if start < cursor {
+                        continue;
+                    }
+                    if let Some(c) = self.handlers[hi].identify(data, start, &p) {
+                        if c.start >= cursor && c.end <= data.len() && c.end > c.start {
+                            cursor = c.end;
+                            take(&mut p, &c);
+                            found.push((hi, c));
+                            continue 'outer;
+                        }
                     }
                 }
+                if win_end >= data.len() {
+                    break 'outer;
+                }
+                if mapped && win_start > released {
+                    spool::release(&data[released..win_start]);
+                    released = win_start;
+                }
+                win_start = win_end;
             }
-            break;
+        }
+        if mapped {
+            spool::release(&data[released..]);
         }
         found
     }
@@ -456,8 +513,13 @@ impl Unpacker {
         if data.len() < 8 {
             return part;
         }
+        // in-memory output of pending chunks shrinks with depth, so that the chunks held by
+        // every level of a nested image together stay small
         let probe = Probe {
             max_output: ctx.budget_left(),
+            memory: crate::handler::SPOOL_MEMORY.min(ctx.limits.memory_budget)
+                / u64::from(depth + 1),
+            spool_dir: ctx.spool_dir(),
         };
         let chunks = self.carve(data, &probe);
         if chunks.is_empty() {
@@ -506,7 +568,9 @@ impl Unpacker {
                     ctx.byte_cap_name,
                     &format!(
                         "{} stream at {:#x} decodes to more than the {} bytes left; truncated",
-                        doc.name, chunk.start, probe.max_output
+                        doc.name,
+                        chunk.start,
+                        chunk.decoded.as_ref().map_or(0, |d| d.len())
                     ),
                 );
             }
@@ -592,9 +656,9 @@ fn read_input(p: &Path) -> Result<Bytes, InputError> {
     let f = std::fs::File::open(p).map_err(io)?;
     let len = f.metadata().map_err(io)?.len();
     if len >= (64 << 20) {
-        // SAFETY: read-only map of an input file; netvet never writes to its inputs.
-        let map = unsafe { memmap2::Mmap::map(&f) }.map_err(io)?;
-        Ok(Bytes::from_owner(map))
+        // read-only map of an input file; netvet never writes to its inputs. Registered, so
+        // the carver releases its pages behind the scan.
+        spool::map_file(&f).map_err(io)
     } else {
         std::fs::read(p).map(Bytes::from).map_err(io)
     }

@@ -86,7 +86,11 @@ pub fn extract_to(tree: &Tree, dest: &Path) -> std::io::Result<ExtractStats> {
                     let dir = safe_mkdirs(&base, parent)?;
                     let p = dir.join(name);
                     let mut f = open_new(&p)?;
-                    f.write_all(&e.data)?;
+                    // in pieces, releasing the pages of a mapped spill file behind the write
+                    for piece in e.data.chunks(64 << 20) {
+                        f.write_all(piece)?;
+                        crate::spool::release(piece);
+                    }
                     #[cfg(unix)]
                     {
                         use std::os::unix::fs::PermissionsExt;

@@ -8,6 +8,7 @@
 
 use bytes::Bytes;
 use std::io::Read;
+use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -105,19 +106,42 @@ impl Chunk {
 }
 
 /// Bounds for the work `identify` may do.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Probe {
     /// Most bytes of decoded output `identify` may produce and keep.
     pub max_output: u64,
+    /// Most bytes of decoded output kept in memory; past it decoders write their output to
+    /// an unlinked file in `spool_dir` and hand over a read-only map of it (see
+    /// [`crate::spool`]). Use [`crate::spool::read_spooled`] or [`crate::spool::Spool`].
+    pub memory: u64,
+    /// Where spool files go; the system temporary directory when `None`.
+    pub spool_dir: Option<Arc<Path>>,
+}
+
+impl Probe {
+    /// Decode `reader` within this probe's bounds.
+    pub fn read(&self, reader: impl Read) -> crate::spool::Spooled {
+        crate::spool::read_spooled(reader, self.max_output, self.memory, self.spool_dir.clone())
+    }
+
+    /// An empty spool with this probe's memory bound.
+    pub fn spool(&self) -> crate::spool::Spool {
+        crate::spool::Spool::new(self.memory, self.spool_dir.clone())
+    }
 }
 
 impl Default for Probe {
     fn default() -> Probe {
         Probe {
             max_output: 256 << 20,
+            memory: SPOOL_MEMORY,
+            spool_dir: None,
         }
     }
 }
+
+/// Decoded output of one stream kept in memory before it goes to a spool file.
+pub const SPOOL_MEMORY: u64 = 32 << 20;
 
 /// The one error type of format handlers.
 #[derive(Debug, thiserror::Error)]
@@ -186,6 +210,16 @@ impl<'a> Sink<'a> {
     /// Bytes that may still be extracted before the total-bytes limit.
     pub fn budget(&self) -> u64 {
         self.ctx.budget_left()
+    }
+
+    /// Bounds for decoding a stream in `extract` (the remaining byte budget; output past
+    /// [`SPOOL_MEMORY`] goes to a spool file).
+    pub fn probe(&self) -> Probe {
+        Probe {
+            max_output: self.budget(),
+            memory: SPOOL_MEMORY.min(self.ctx.limits.memory_budget),
+            spool_dir: self.ctx.spool_dir(),
+        }
     }
 
     /// Entries added so far.
@@ -316,45 +350,37 @@ impl<'a> Sink<'a> {
         self.add(path, kind, meta, Bytes::new(), None)
     }
 
-    /// Read a decoder to the end, keeping at most the remaining byte budget. When the output
-    /// is larger, the limit is recorded and the truncated output is returned with `true`.
-    pub fn read_bounded(
-        &mut self,
-        mut reader: impl Read,
-        what: &str,
-    ) -> FormatResult<(Vec<u8>, bool)> {
-        let budget = self.budget();
-        let mut out = Vec::new();
-        let n = (&mut reader)
-            .take(budget.saturating_add(1))
-            .read_to_end(&mut out);
-        match n {
-            Ok(_) => {}
-            Err(e) if out.is_empty() => return Err(FormatError::Invalid(format!("{what}: {e}"))),
-            Err(e) => {
-                // keep what was decoded before the error (a truncated stream still yields
-                // its first files); the error itself goes into the report
-                self.ctx.record_error(
-                    &self.layer_dir,
-                    what,
-                    0,
-                    &format!(
-                        "{e} after {} bytes of output; partial output kept",
-                        out.len()
-                    ),
-                );
+    /// Read a decoder to the end, keeping at most the remaining byte budget (output past
+    /// [`SPOOL_MEMORY`] goes to a spool file, not memory). When the output is larger, the
+    /// limit is recorded and the truncated output is returned with `true`.
+    pub fn read_bounded(&mut self, reader: impl Read, what: &str) -> FormatResult<(Bytes, bool)> {
+        let probe = self.probe();
+        let r = probe.read(reader);
+        if let Some(e) = r.error {
+            if r.out.is_empty() {
+                return Err(FormatError::Invalid(format!("{what}: {e}")));
             }
+            // keep what was decoded before the error (a truncated stream still yields
+            // its first files); the error itself goes into the report
+            self.ctx.record_error(
+                &self.layer_dir,
+                what,
+                0,
+                &format!(
+                    "{e} after {} bytes of output; partial output kept",
+                    r.out.len()
+                ),
+            );
         }
-        if out.len() as u64 > budget {
-            out.truncate(budget as usize);
+        if r.truncated {
             let d = format!(
                 "{what}: output larger than the {} bytes left under the {} limit; truncated",
-                budget, self.ctx.byte_cap_name
+                probe.max_output, self.ctx.byte_cap_name
             );
             self.limit(self.ctx.byte_cap_name, &d);
-            return Ok((out, true));
+            return Ok((r.out, true));
         }
-        Ok((out, false))
+        Ok((r.out, false))
     }
 }
 

@@ -22,6 +22,7 @@ pub mod extract;
 pub mod formats;
 pub mod handler;
 pub mod path;
+pub mod spool;
 pub mod tree;
 
 pub use engine::{InputError, Limits, Progress, Unpacker};

@@ -983,19 +983,210 @@ fn zip_with_host_byte_in_version_needed() {
     assert_eq!(&get(&t, "0x0.zip/etc/shadow").data[..], SHADOW);
 }
 
-/// Open issue (docs/fuzzing.md): an 11 MiB zstd RLE bomb is capped at the ratio cap
-/// (1.1 GB of output) correctly, but that output is held in memory before it is spilled, so
-/// peak RSS is about 2 GiB. Run alone once decoders stream past the memory budget:
-/// `cargo test -p netvet-unpack --test hostile -- --ignored large_bomb_peak_rss`.
+// ---------------------------------------------------------------------------------------
+// Peak RSS of large compression bombs, each measured in its own process
+// ---------------------------------------------------------------------------------------
+
+/// Deflate bits, least significant first; Huffman codes most significant first.
+struct Bits {
+    out: Vec<u8>,
+    acc: u64,
+    n: u32,
+}
+
+impl Bits {
+    fn put(&mut self, v: u32, len: u32) {
+        self.acc |= u64::from(v) << self.n;
+        self.n += len;
+        while self.n >= 8 {
+            self.out.push(self.acc as u8);
+            self.acc >>= 8;
+            self.n -= 8;
+        }
+    }
+    fn code(&mut self, c: u32, len: u32) {
+        self.put(c.reverse_bits() >> (32 - len), len);
+    }
+    /// Fixed-Huffman "copy 258 bytes from distance 1" (13 bits).
+    fn copy258(&mut self) {
+        self.code(0b1100_0101, 8); // length symbol 285
+        self.code(0, 5); // distance code 0
+    }
+}
+
+/// One gzip member of `size` bytes: a fixed-Huffman block with a literal zero followed by
+/// nothing but 258-byte copies (158 output bytes per input byte), never ending: one stream
+/// that decodes to far more than the ratio cap.
+fn gzip_single_stream_bomb(size: usize) -> Vec<u8> {
+    let mut b = Bits {
+        out: vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3],
+        acc: 0,
+        n: 0,
+    };
+    b.put(0, 1); // not the final block
+    b.put(1, 2); // fixed Huffman codes
+    b.code(0b0011_0000, 8); // literal 0
+    b.copy258(); // 3 + 8 + 13 bits: byte aligned again
+    assert_eq!(b.n, 0);
+    let mut p = Bits {
+        out: Vec::new(),
+        acc: 0,
+        n: 0,
+    };
+    for _ in 0..8 {
+        p.copy258();
+    }
+    assert_eq!((p.out.len(), p.n), (13, 0));
+    let mut v = b.out;
+    while v.len() < size {
+        v.extend_from_slice(&p.out);
+    }
+    v
+}
+
+/// A legacy LZ4 stream of 8 MiB blocks of zeros (255 output bytes per input byte).
+fn lz4_legacy_bomb(size: usize) -> Vec<u8> {
+    let block = lz4_flex::block::compress(&vec![0u8; 8 << 20]);
+    let mut v = vec![0x02, 0x21, 0x4c, 0x18];
+    while v.len() < size {
+        v.extend((block.len() as u32).to_le_bytes());
+        v.extend(&block);
+    }
+    v
+}
+
+/// `one` repeated up to `size` bytes: many streams, each a separate chunk.
+fn repeated(one: &[u8], size: usize) -> Vec<u8> {
+    let mut v = Vec::with_capacity(size + one.len());
+    while v.len() < size {
+        v.extend_from_slice(one);
+    }
+    v
+}
+
+/// The bombs of `compression_bombs_peak_rss_stays_under_1_gib`: 12 MiB inputs (the ratio cap
+/// is then 1.2 GB) that decode to more than the cap.
+fn large_bomb(kind: &str) -> Vec<u8> {
+    const SIZE: usize = 12 << 20;
+    let zeros = |n: usize| vec![0u8; n];
+    match kind {
+        "zstd-rle" => zstd_rle_bomb(384 << 30),
+        "gzip-single" => gzip_single_stream_bomb(SIZE),
+        "gzip-members" => repeated(&gzip(&zeros(16 << 20)), SIZE),
+        "xz-streams" => {
+            let mut w =
+                lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(6))
+                    .unwrap();
+            w.write_all(&zeros(16 << 20)).unwrap();
+            repeated(&w.finish().unwrap(), SIZE)
+        }
+        "bzip2-streams" => repeated(&bzip2(&zeros(16 << 20)), SIZE),
+        "lz4-legacy" => lz4_legacy_bomb(SIZE),
+        "lz4-frames" => {
+            let mut e = lz4_flex::frame::FrameEncoder::new(Vec::new());
+            e.write_all(&zeros(64 << 20)).unwrap();
+            repeated(&e.finish().unwrap(), SIZE)
+        }
+        _ => panic!("unknown bomb {kind}"),
+    }
+}
+
+/// Child half of `compression_bombs_peak_rss_stays_under_1_gib` (does nothing unless
+/// `NETVET_BOMB_CHILD` names a bomb): unpack it with default limits and print
+/// `bomb-result KIND VMHWM_KIB TOTAL_BYTES LIMITS`.
 #[test]
-#[ignore = "open: decoder output is collected in memory before spilling"]
-fn large_bomb_peak_rss_stays_under_1_gib() {
-    let data = zstd_rle_bomb(352 << 30);
-    assert!(data.len() > 10 << 20);
-    let t = run("large zstd bomb", data);
-    assert!(
-        t.limits_hit.iter().any(|l| l.limit == "max-ratio"),
-        "{:?}",
-        t.limits_hit
+fn bomb_rss_child() {
+    let Ok(kind) = std::env::var("NETVET_BOMB_CHILD") else {
+        return;
+    };
+    let data = large_bomb(&kind);
+    let input_len = data.len() as u64;
+    let spill = tempfile::tempdir().unwrap();
+    let mut u = Unpacker::new(Limits::default());
+    u.set_spill_parent(spill.path());
+    let before = vm_hwm_kib().unwrap_or(0);
+    let t0 = Instant::now();
+    let tree = u.unpack_bytes(Bytes::from(data));
+    let took = t0.elapsed();
+    let hwm = vm_hwm_kib().unwrap_or(0);
+    assert_inside(&kind, &tree);
+    // the content is intact: every byte of every file is zero
+    let zero = vec![0u8; 1 << 20];
+    for e in tree.files() {
+        assert!(
+            e.data.chunks(1 << 20).all(|c| c == &zero[..c.len()]),
+            "{kind}: {} holds a non-zero byte",
+            e.path
+        );
+    }
+    let mut limits: Vec<&str> = tree.limits_hit.iter().map(|l| l.limit.as_str()).collect();
+    limits.sort();
+    limits.dedup();
+    println!(
+        "bomb-result {kind} {hwm} {} {} {input_len} {before} {}",
+        tree.total_bytes(),
+        limits.join(","),
+        took.as_millis()
     );
+}
+
+/// Large compression bombs (12 MiB inputs, so a 1.2 GB ratio cap) of each stream format: a
+/// single stream that decodes past the cap (zstd RLE blocks, a gzip member of 258-byte
+/// copies, a legacy LZ4 stream) and thousands of small streams (gzip members, xz and bzip2
+/// streams, LZ4 frames). Each runs in a child process (this test binary, `bomb_rss_child`)
+/// so that its own peak RSS (`VmHWM`) is measured: under 1 GiB, output cut at the ratio cap
+/// with `max-ratio` recorded, at least 90 % of the cap extracted, content intact.
+#[test]
+fn compression_bombs_peak_rss_stays_under_1_gib() {
+    let exe = std::env::current_exe().unwrap();
+    let mut rows = Vec::new();
+    for kind in [
+        "zstd-rle",
+        "gzip-single",
+        "lz4-legacy",
+        "gzip-members",
+        "xz-streams",
+        "bzip2-streams",
+        "lz4-frames",
+    ] {
+        let out = std::process::Command::new(&exe)
+            .args([
+                "--exact",
+                "bomb_rss_child",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("NETVET_BOMB_CHILD", kind)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{kind}: child failed\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let line = stdout
+            .lines()
+            .find_map(|l| l.split_once("bomb-result ").map(|(_, r)| r))
+            .unwrap_or_else(|| panic!("{kind}: no result line\n{stdout}"));
+        let f: Vec<&str> = line.split(' ').collect();
+        let hwm: u64 = f[1].parse().unwrap();
+        let total: u64 = f[2].parse().unwrap();
+        let input: u64 = f[4].parse().unwrap();
+        let ms: u64 = f[6].parse().unwrap();
+        let cap = 100 * input;
+        eprintln!(
+            "{kind}: peak RSS {} MiB, {total} bytes out, {ms} ms",
+            hwm >> 10
+        );
+        rows.push((kind, hwm, total, f[3].to_string(), ms));
+        assert!(hwm < RSS_CAP_KIB, "{kind}: peak RSS {hwm} KiB");
+        assert!(total <= cap, "{kind}: {total} > {cap}");
+        assert!(
+            total >= cap / 10 * 9,
+            "{kind}: only {total} of {cap} extracted"
+        );
+        assert!(f[3].split(',').any(|l| l == "max-ratio"), "{kind}: {line}");
+        assert!(ms < BOUND.as_millis() as u64, "{kind}: took {ms} ms");
+    }
 }

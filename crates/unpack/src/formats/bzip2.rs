@@ -50,7 +50,7 @@ impl Handler for Bzip2 {
         let mut rest = d;
         let p = {
             let dec = bzip2::bufread::BzDecoder::new(&mut rest);
-            read_probe(dec, probe.max_output)
+            read_probe(dec, probe)
         };
         let end = data.len() - rest.len();
         probed_chunk(p, start, end, data.len(), 512)
@@ -62,13 +62,7 @@ impl Handler for Bzip2 {
             Some(_) => chunk,
             None => {
                 own = self
-                    .identify(
-                        data,
-                        0,
-                        &Probe {
-                            max_output: out.budget(),
-                        },
-                    )
+                    .identify(data, 0, &out.probe())
                     .ok_or_else(|| FormatError::Invalid("bzip2 stream does not decode".into()))?;
                 &own
             }

@@ -65,43 +65,20 @@ impl Handler for Gzip {
             return None;
         }
         let mut dec = flate2::bufread::GzDecoder::new(d);
-        let mut out = Vec::new();
-        let n = (&mut dec)
-            .take(probe.max_output.saturating_add(1))
-            .read_to_end(&mut out);
-        let truncated = out.len() as u64 > probe.max_output;
-        match n {
-            Ok(_) if truncated => {
-                out.truncate(probe.max_output as usize);
-                Some(Chunk {
-                    start,
-                    end: data.len(),
-                    decoded: Some(Bytes::from(out)),
-                    truncated: true,
-                    variant: String::new(),
-                })
-            }
-            Ok(_) => {
-                let rest = dec.into_inner().len();
-                let end = data.len() - rest;
-                Some(Chunk {
-                    start,
-                    end,
-                    decoded: Some(Bytes::from(out)),
-                    truncated: false,
-                    variant: String::new(),
-                })
-            }
-            // a damaged stream that still decoded something is worth keeping
-            Err(_) if out.len() >= 512 => Some(Chunk {
-                start,
-                end: data.len(),
-                decoded: Some(Bytes::from(out)),
-                truncated: false,
-                variant: "damaged".into(),
-            }),
-            Err(_) => None,
-        }
+        let p = probe.read(&mut dec);
+        let end = data.len() - dec.into_inner().len();
+        // a damaged stream that still decoded something is worth keeping
+        probed_chunk(
+            Probed {
+                out: p.out,
+                truncated: p.truncated,
+                error: p.error,
+            },
+            start,
+            end,
+            data.len(),
+            512,
+        )
     }
 
     fn extract(&self, data: &Bytes, chunk: &Chunk, out: &mut Sink) -> FormatResult<()> {
@@ -112,7 +89,7 @@ impl Handler for Gzip {
             None => {
                 let (v, _) =
                     out.read_bounded(flate2::bufread::GzDecoder::new(&data[..]), "gzip")?;
-                Bytes::from(v)
+                v
             }
         };
         out.file(&name, Meta::mode(0o644), decoded)?;
@@ -144,26 +121,23 @@ pub fn stream_output_name(blob_name: &str, suffixes: &[&str]) -> String {
 
 /// What a bounded decode inside `identify` produced.
 pub struct Probed {
-    pub out: Vec<u8>,
+    /// In memory, or a map of a spool file when larger than the probe's memory bound.
+    pub out: Bytes,
     /// The output reached the bound; the stream is larger.
     pub truncated: bool,
     /// The decoder failed (after `out.len()` bytes of output).
     pub error: Option<std::io::Error>,
 }
 
-/// Decode at most `max` bytes from `reader` (one extra byte is read to detect that the
-/// stream is larger, then dropped). Shared by the compression handlers' `identify`.
-pub fn read_probe(reader: impl Read, max: u64) -> Probed {
-    let mut out = Vec::new();
-    let r = reader.take(max.saturating_add(1)).read_to_end(&mut out);
-    let truncated = out.len() as u64 > max;
-    if truncated {
-        out.truncate(max as usize);
-    }
+/// Decode at most `probe.max_output` bytes from `reader` (one extra byte is read to detect
+/// that the stream is larger, then dropped), spooling output past `probe.memory` to a file.
+/// Shared by the compression handlers' `identify`.
+pub fn read_probe(reader: impl Read, probe: &Probe) -> Probed {
+    let p = probe.read(reader);
     Probed {
-        out,
-        truncated,
-        error: r.err(),
+        out: p.out,
+        truncated: p.truncated,
+        error: p.error,
     }
 }
 
@@ -189,7 +163,7 @@ pub fn probed_chunk(
     Some(Chunk {
         start,
         end,
-        decoded: Some(Bytes::from(p.out)),
+        decoded: Some(p.out),
         truncated,
         variant,
     })

@@ -85,8 +85,10 @@ fn frame_len(d: &[u8]) -> Option<usize> {
 }
 
 /// Decode a legacy stream block by block: (output, stream length in bytes, truncated).
-fn legacy(d: &[u8], max: u64) -> Option<(Vec<u8>, usize, bool)> {
-    let mut out: Vec<u8> = Vec::new();
+/// Output past the probe's memory bound goes to a spool file.
+fn legacy(d: &[u8], probe: &Probe) -> Option<(bytes::Bytes, usize, bool)> {
+    let max = probe.max_output;
+    let mut out = probe.spool();
     let mut buf = vec![0u8; LEGACY_BLOCK];
     let mut p = 4usize;
     while let Some(size) = le32(d, p) {
@@ -101,14 +103,16 @@ fn legacy(d: &[u8], max: u64) -> Option<(Vec<u8>, usize, bool)> {
             break;
         };
         p += 4 + size;
-        let room = max.saturating_sub(out.len() as u64) as usize;
+        let room = max.saturating_sub(out.len()) as usize;
         if n > room {
-            out.extend_from_slice(&buf[..room]);
-            return Some((out, d.len(), true));
+            out.push(&buf[..room]).ok()?;
+            return Some((out.finish().ok()?, d.len(), true));
         }
-        out.extend_from_slice(&buf[..n]);
+        if out.push(&buf[..n]).is_err() {
+            break;
+        }
     }
-    (p > 4 && !out.is_empty()).then_some((out, p, false))
+    (p > 4 && !out.is_empty()).then_some((out.finish().ok()?, p, false))
 }
 
 impl Handler for Lz4 {
@@ -124,7 +128,7 @@ impl Handler for Lz4 {
     fn identify(&self, data: &[u8], start: usize, probe: &Probe) -> Option<Chunk> {
         let d = data.get(start..)?;
         if d.starts_with(&LEGACY_MAGIC) {
-            let (out, len, truncated) = legacy(d, probe.max_output)?;
+            let (out, len, truncated) = legacy(d, probe)?;
             let p = Probed {
                 out,
                 truncated,
@@ -138,10 +142,7 @@ impl Handler for Lz4 {
             return None;
         }
         let len = frame_len(d)?;
-        let p = read_probe(
-            lz4_flex::frame::FrameDecoder::new(&d[..len]),
-            probe.max_output,
-        );
+        let p = read_probe(lz4_flex::frame::FrameDecoder::new(&d[..len]), probe);
         if p.error.is_some() {
             return None; // the structure walked but the content does not decode
         }
@@ -154,13 +155,7 @@ impl Handler for Lz4 {
             Some(_) => chunk,
             None => {
                 own = self
-                    .identify(
-                        data,
-                        0,
-                        &Probe {
-                            max_output: out.budget(),
-                        },
-                    )
+                    .identify(data, 0, &out.probe())
                     .ok_or_else(|| FormatError::Invalid("lz4 stream does not decode".into()))?;
                 &own
             }

@@ -96,7 +96,7 @@ impl Handler for Lzma {
         )
         .ok()?;
         reader.set_relaxed_end_condition(false);
-        let p = read_probe(&mut reader, probe.max_output);
+        let p = read_probe(&mut reader, probe);
         if let (Some(n), false, None) = (size, p.truncated, &p.error) {
             if p.out.len() as u64 != n {
                 return None;
@@ -114,13 +114,7 @@ impl Handler for Lzma {
             Some(_) => chunk,
             None => {
                 own = self
-                    .identify(
-                        data,
-                        0,
-                        &Probe {
-                            max_output: out.budget(),
-                        },
-                    )
+                    .identify(data, 0, &out.probe())
                     .ok_or_else(|| FormatError::Invalid("lzma stream does not decode".into()))?;
                 &own
             }

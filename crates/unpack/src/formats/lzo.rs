@@ -137,9 +137,27 @@ fn header(d: &[u8]) -> Option<Header> {
     })
 }
 
-/// Decode every block: (output, end offset, error, truncated).
-fn blocks(d: &[u8], h: &Header, max: u64) -> (Vec<u8>, usize, Option<String>, bool) {
-    let mut out: Vec<u8> = Vec::new();
+/// Decode every block: (output, end offset, error, truncated). Output past the probe's
+/// memory bound goes to a spool file.
+fn blocks(d: &[u8], h: &Header, probe: &Probe) -> (bytes::Bytes, usize, Option<String>, bool) {
+    let (out, end, err, truncated) = blocks_into(d, h, probe.max_output, probe.spool());
+    match out.finish() {
+        Ok(b) => (b, end, err, truncated),
+        Err(e) => (
+            bytes::Bytes::new(),
+            end,
+            Some(format!("spool: {e}")),
+            truncated,
+        ),
+    }
+}
+
+fn blocks_into(
+    d: &[u8],
+    h: &Header,
+    max: u64,
+    mut out: crate::spool::Spool,
+) -> (crate::spool::Spool, usize, Option<String>, bool) {
     let mut c = Cur { d, p: h.len };
     loop {
         let Some(dst) = c.u32() else {
@@ -201,12 +219,16 @@ fn blocks(d: &[u8], h: &Header, max: u64) -> (Vec<u8>, usize, Option<String>, bo
                 return (out, d.len(), Some("data checksum mismatch".into()), false);
             }
         }
-        let room = max.saturating_sub(out.len() as u64) as usize;
+        let room = max.saturating_sub(out.len()) as usize;
         if block.len() > room {
-            out.extend_from_slice(&block[..room]);
+            if let Err(e) = out.push(&block[..room]) {
+                return (out, d.len(), Some(format!("spool: {e}")), false);
+            }
             return (out, d.len(), None, true);
         }
-        out.extend_from_slice(&block);
+        if let Err(e) = out.push(&block) {
+            return (out, d.len(), Some(format!("spool: {e}")), false);
+        }
     }
 }
 
@@ -223,13 +245,13 @@ impl Handler for Lzo {
     fn identify(&self, data: &[u8], start: usize, probe: &Probe) -> Option<Chunk> {
         let d = data.get(start..)?;
         let h = header(d)?;
-        let (out, end, err, truncated) = blocks(d, &h, probe.max_output);
+        let (out, end, err, truncated) = blocks(d, &h, probe);
         // the header checksum already vouches for the format: keep damaged streams
         let variant = if err.is_some() { "damaged" } else { "" };
         Some(Chunk {
             start,
             end: start + end,
-            decoded: Some(bytes::Bytes::from(out)),
+            decoded: Some(out),
             truncated,
             variant: variant.into(),
         })
@@ -240,8 +262,8 @@ impl Handler for Lzo {
         let (decoded, err) = match &chunk.decoded {
             Some(d) if chunk.variant != "damaged" => (d.clone(), None),
             _ => {
-                let (o, _, e, _) = blocks(data, &h, out.budget());
-                (bytes::Bytes::from(o), e)
+                let (o, _, e, _) = blocks(data, &h, &out.probe());
+                (o, e)
             }
         };
         let base = crate::path::file_name(&crate::path::normalize(&h.name).path).to_string();

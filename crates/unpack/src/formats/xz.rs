@@ -51,7 +51,7 @@ impl Handler for Xz {
         let mut rest = d;
         let p = {
             let dec = lzma_rust2::XzReader::new_mem_limit(&mut rest, false, MEM_LIMIT_KB);
-            read_probe(dec, probe.max_output)
+            read_probe(dec, probe)
         };
         let end = data.len() - rest.len();
         probed_chunk(p, start, end, data.len(), 512)
@@ -63,13 +63,7 @@ impl Handler for Xz {
             Some(_) => chunk,
             None => {
                 own = self
-                    .identify(
-                        data,
-                        0,
-                        &Probe {
-                            max_output: out.budget(),
-                        },
-                    )
+                    .identify(data, 0, &out.probe())
                     .ok_or_else(|| FormatError::Invalid("xz stream does not decode".into()))?;
                 &own
             }

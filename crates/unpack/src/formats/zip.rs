@@ -528,7 +528,7 @@ impl Handler for Zip {
                         it.name, it.usize
                     ));
                 }
-                Bytes::from(v)
+                v
             };
             if content.len() as u64 == it.usize && crc32fast::hash(&content) != it.crc {
                 errors.push(format!("'{}': CRC mismatch", it.name));

@@ -60,7 +60,7 @@ impl Handler for Zlib {
         let mut rest = d;
         let p = {
             let dec = flate2::bufread::ZlibDecoder::new(&mut rest);
-            read_probe(dec, probe.max_output)
+            read_probe(dec, probe)
         };
         // weak magic: no damaged streams, no tiny outputs
         if p.error.is_some() || (!p.truncated && p.out.len() < MIN_OUTPUT) {
@@ -76,13 +76,7 @@ impl Handler for Zlib {
             Some(_) => chunk,
             None => {
                 own = self
-                    .identify(
-                        data,
-                        0,
-                        &Probe {
-                            max_output: out.budget(),
-                        },
-                    )
+                    .identify(data, 0, &out.probe())
                     .ok_or_else(|| FormatError::Invalid("zlib stream does not decode".into()))?;
                 &own
             }

@@ -45,7 +45,7 @@ impl Handler for Zstd {
         let p = {
             // the default window limit (128 MiB) refuses absurd window claims up front
             let dec = ruzstd::decoding::StreamingDecoder::new(&mut rest).ok()?;
-            read_probe(dec, probe.max_output)
+            read_probe(dec, probe)
         };
         let end = data.len() - rest.len();
         probed_chunk(p, start, end, data.len(), 512)
@@ -57,13 +57,7 @@ impl Handler for Zstd {
             Some(_) => chunk,
             None => {
                 own = self
-                    .identify(
-                        data,
-                        0,
-                        &Probe {
-                            max_output: out.budget(),
-                        },
-                    )
+                    .identify(data, 0, &out.probe())
                     .ok_or_else(|| FormatError::Invalid("zstd frame does not decode".into()))?;
                 &own
             }
