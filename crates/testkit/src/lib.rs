@@ -205,7 +205,7 @@ pub fn trx(parts: &[&[u8]]) -> Vec<u8> {
         offsets[i] = at as u32;
         body.extend_from_slice(p);
         at += p.len();
-        while at % 4 != 0 {
+        while !at.is_multiple_of(4) {
             body.push(0);
             at += 1;
         }

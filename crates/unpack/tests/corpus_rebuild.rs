@@ -98,7 +98,7 @@ fn luxul_trx_with_squashfs_xz_unpacks_to_the_tree() {
     );
     assert_eq!(got_dirs, want_dirs);
     for (p, data) in &want_files {
-        assert!(&got_files[p].data[..] == &data[..], "{p}: content differs");
+        assert!(got_files[p].data[..] == data[..], "{p}: content differs");
     }
     let bb = got_files["bin/busybox"];
     assert_eq!(bb.meta.mtime, 1_470_252_412);
