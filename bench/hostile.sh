@@ -21,7 +21,7 @@ for f in "$work"/in/*; do
   mkdir -p "$work/x/$name"
   /usr/bin/time -f "%e %M" -o "$work/time" "$netvet" scan --quiet --crack-seconds 1 \
       -o "$work/r.json" --extract-to "$work/x/$name/out" "$f" || true
-  read -r wall kib < "$work/time"
+  read -r wall kib < <(tail -n 1 "$work/time")
   summary=$(python3 -c '
 import json, sys
 j = json.load(open(sys.argv[1]))

@@ -104,6 +104,8 @@ impl Analyzer for Backdoors {
                 let mut hits = Vec::new();
                 for e in chunk {
                     scan_one(&mut scanner, e, &mut hits);
+                    // hand the pages of a large spilled content back (hostile input, docs/fuzzing.md)
+                    netvet_unpack::spool::release(&e.data);
                 }
                 hits
             })

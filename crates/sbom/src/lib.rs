@@ -148,7 +148,12 @@ impl Sbom {
             .files()
             .collect::<Vec<_>>()
             .par_iter()
-            .map(|e| self.file_obs(e))
+            .map(|e| {
+                let o = self.file_obs(e);
+                // hand the pages of a large spilled content back (hostile input, docs/fuzzing.md)
+                netvet_unpack::spool::release(&e.data);
+                o
+            })
             .collect();
         obs.extend(per_file.into_iter().flatten());
         obs.extend(self.layer_obs(tree));

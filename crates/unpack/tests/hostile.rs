@@ -949,6 +949,12 @@ fn write_fixtures() {
     let files: Vec<(&str, Vec<u8>)> = vec![
         ("gzip-4gib-zeros.gz", gz.finish().unwrap()),
         ("zstd-4gib-rle.zst", zstd_rle_bomb(4 << 30)),
+        ("zstd-384gib-rle-12mib.zst", large_bomb("zstd-rle")),
+        ("gzip-single-stream-12mib.gz", large_bomb("gzip-single")),
+        ("gzip-members-12mib.gz", large_bomb("gzip-members")),
+        ("lz4-legacy-12mib.lz4", large_bomb("lz4-legacy")),
+        ("xz-streams-12mib.xz", large_bomb("xz-streams")),
+        ("bzip2-streams-12mib.bz2", large_bomb("bzip2-streams")),
         ("zip-overlap-bomb.zip", zip_overlap_bomb()),
         ("nested-64-mixed.gz", nested_mixed()),
         ("jffs2-huge-sizes.jffs2", jffs2_huge()),
