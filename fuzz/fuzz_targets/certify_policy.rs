@@ -65,11 +65,15 @@ fn today() -> time::Date {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&sel, rest)) = data.split_first() else { return };
+    let Some((&sel, rest)) = data.split_first() else {
+        return;
+    };
     let f = fixed();
     match sel % 3 {
         0 => {
-            let Ok(text) = std::str::from_utf8(rest) else { return };
+            let Ok(text) = std::str::from_utf8(rest) else {
+                return;
+            };
             if let Ok(p) = Policy::parse(text, "fuzz.toml", &f.catalogue) {
                 let mut r = report();
                 let j = judge(&mut r, &f.catalogue, &p, today());
@@ -77,7 +81,10 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         1 => {
-            let version = f.rules.get("requirements/catalogue.toml").unwrap_or_default();
+            let version = f
+                .rules
+                .get("requirements/catalogue.toml")
+                .unwrap_or_default();
             let files: [(&str, &[u8]); 2] = [
                 ("requirements/catalogue.toml", version),
                 ("requirements/fuzz.toml", rest),

@@ -38,8 +38,12 @@ fn components() -> Vec<Component> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&sel, rest)) = data.split_first() else { return };
-    let Ok(doc) = serde_json::from_slice::<serde_json::Value>(rest) else { return };
+    let Some((&sel, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(doc) = serde_json::from_slice::<serde_json::Value>(rest) else {
+        return;
+    };
     let recs = match sel % 3 {
         0 => record::from_nvd(&doc).map(|r| vec![r]),
         1 => record::from_osv(&doc).map(|r| vec![r]),
