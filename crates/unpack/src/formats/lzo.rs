@@ -204,7 +204,7 @@ fn blocks_into(
             let r = std::panic::catch_unwind(|| {
                 lzokay_native::decompress_all(payload, Some(dst as usize))
             })
-            .unwrap_or_else(|_| Err(lzokay_native::Error::OutputOverrun));
+            .unwrap_or(Err(lzokay_native::Error::OutputOverrun));
             match r {
                 Ok(b) if b.len() == dst as usize => b,
                 Ok(b) => {
