@@ -200,7 +200,12 @@ fn blocks_into(
         let block = if src == dst {
             payload.to_vec()
         } else {
-            match lzokay_native::decompress_all(payload, Some(dst as usize)) {
+            // lzokay-native can panic on a back-reference before the output: contain it
+            let r = std::panic::catch_unwind(|| {
+                lzokay_native::decompress_all(payload, Some(dst as usize))
+            })
+            .unwrap_or(Err(lzokay_native::Error::OutputOverrun));
+            match r {
                 Ok(b) if b.len() == dst as usize => b,
                 Ok(b) => {
                     let e = format!("block decodes to {} bytes, header says {dst}", b.len());

@@ -216,8 +216,15 @@ pub(crate) fn decode(
             decode_lzma(kind, src, dst, exact)
         }
         Codec::Lzo => {
-            let v = lzokay_native::decompress_all(src, Some(dst.len()))
-                .map_err(|e| format!("lzo: {e:?}"))?;
+            // lzokay-native indexes its output without checks on some corrupt streams (a
+            // back-reference before the start of the output; found by unpack_filesystem):
+            // contain the panic so that identify and extract return an error
+            let v =
+                std::panic::catch_unwind(|| lzokay_native::decompress_all(src, Some(dst.len())))
+                    .map_err(|_| {
+                        "lzo: corrupt stream (back-reference before the output)".to_string()
+                    })?
+                    .map_err(|e| format!("lzo: {e:?}"))?;
             if v.len() > dst.len() {
                 return Err(format!(
                     "lzo block decodes to more than {} bytes",
@@ -1329,6 +1336,21 @@ fn stored_slice(data: &Bytes, f: &FileData, bs: u64) -> Option<Bytes> {
     let s = f.start as usize;
     let e = s.checked_add(total as usize)?;
     (e <= data.len()).then(|| data.slice(s..e))
+}
+
+#[cfg(test)]
+mod lzo_regression {
+    /// Found by fuzzing (`unpack_filesystem`): an LZO block whose first match reaches before
+    /// the start of the output made lzokay-native index out of bounds inside `identify`,
+    /// which took the whole process down. Now an error for that block.
+    #[test]
+    fn lzo_back_reference_before_output_is_an_error() {
+        // one literal 'a', then an M2 match (0x7c) at distance (0xff << 3) + 7 + 1
+        let src = [0x12, b'a', 0x7c, 0xff, 0x11, 0x00, 0x00];
+        let mut dst = vec![0u8; 8192];
+        let r = super::decode(super::Codec::Lzo, &src, &mut dst, false);
+        assert!(r.is_err(), "{r:?}");
+    }
 }
 
 #[cfg(test)]
