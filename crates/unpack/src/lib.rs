@@ -21,6 +21,7 @@ pub mod engine;
 pub mod extract;
 pub mod formats;
 pub mod handler;
+pub mod lzo1x;
 pub mod path;
 pub mod spool;
 pub mod tree;

@@ -4,7 +4,7 @@
 //! every data range the node with the highest version wins.
 //!
 //! Written by hand: no maintained Rust crate reads JFFS2 images. Decompressors: flate2
-//! (zlib), lzma-rust2 (OpenWrt's raw LZMA), lzokay-native (LZO1X); rtime is ten lines here.
+//! (zlib), lzma-rust2 (OpenWrt's raw LZMA), `crate::lzo1x` (LZO1X); rtime is ten lines here.
 //!
 //! ```text
 //! 00000000  85 19 03 20 0c 00 00 00  b1 b0 1e e4 ff ff ff ff  |... ............|   clean marker
@@ -482,14 +482,7 @@ fn decompress(compr: u8, src: &[u8], dsize: usize) -> Result<Vec<u8>, String> {
             if src.len() > MAX_NODE_DATA as usize {
                 return Err("LZO data larger than a node may be".into());
             }
-            // lzokay-native indexes its output without checks on some corrupt streams;
-            // contain that here so that one bad node only costs that node
-            let r = std::panic::catch_unwind(|| lzokay_native::decompress_all(src, Some(dsize)));
-            match r {
-                Ok(Ok(v)) => v,
-                Ok(Err(e)) => return Err(format!("lzo: {e:?}")),
-                Err(_) => return Err("lzo: corrupt stream".into()),
-            }
+            crate::lzo1x::decompress(src, dsize.saturating_add(1))?
         }
         8 => {
             // OpenWrt's JFFS2 LZMA: raw LZMA1, lc=0 lp=0 pb=0, 8 KiB dictionary

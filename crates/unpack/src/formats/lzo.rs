@@ -200,18 +200,13 @@ fn blocks_into(
         let block = if src == dst {
             payload.to_vec()
         } else {
-            // lzokay-native can panic on a back-reference before the output: contain it
-            let r = std::panic::catch_unwind(|| {
-                lzokay_native::decompress_all(payload, Some(dst as usize))
-            })
-            .unwrap_or(Err(lzokay_native::Error::OutputOverrun));
-            match r {
+            match crate::lzo1x::decompress(payload, dst as usize) {
                 Ok(b) if b.len() == dst as usize => b,
                 Ok(b) => {
                     let e = format!("block decodes to {} bytes, header says {dst}", b.len());
                     return (out, d.len(), Some(e), false);
                 }
-                Err(e) => return (out, d.len(), Some(format!("LZO1X: {e:?}")), false),
+                Err(e) => return (out, d.len(), Some(e), false),
             }
         };
         for (bit, s) in sums {

@@ -216,21 +216,7 @@ pub(crate) fn decode(
             decode_lzma(kind, src, dst, exact)
         }
         Codec::Lzo => {
-            // lzokay-native indexes its output without checks on some corrupt streams (a
-            // back-reference before the start of the output; found by unpack_filesystem):
-            // contain the panic so that identify and extract return an error
-            let v =
-                std::panic::catch_unwind(|| lzokay_native::decompress_all(src, Some(dst.len())))
-                    .map_err(|_| {
-                        "lzo: corrupt stream (back-reference before the output)".to_string()
-                    })?
-                    .map_err(|e| format!("lzo: {e:?}"))?;
-            if v.len() > dst.len() {
-                return Err(format!(
-                    "lzo block decodes to more than {} bytes",
-                    dst.len()
-                ));
-            }
+            let v = crate::lzo1x::decompress(src, dst.len())?;
             dst[..v.len()].copy_from_slice(&v);
             Ok(v.len())
         }
@@ -1341,7 +1327,7 @@ fn stored_slice(data: &Bytes, f: &FileData, bs: u64) -> Option<Bytes> {
 #[cfg(test)]
 mod lzo_regression {
     /// Found by fuzzing (`unpack_filesystem`): an LZO block whose first match reaches before
-    /// the start of the output made lzokay-native index out of bounds inside `identify`,
+    /// the start of the output made the former decoder (lzokay-native) index out of bounds inside `identify`,
     /// which took the whole process down. Now an error for that block.
     #[test]
     fn lzo_back_reference_before_output_is_an_error() {

@@ -200,11 +200,8 @@ impl<'a> Fs<'a> {
     fn decompress(&mut self, compr: u16, src: &[u8], size: usize, what: &str) -> Vec<u8> {
         let res: Result<Vec<u8>, String> = match compr {
             0 => Ok(src.to_vec()),
-            // the LZO decoder has no output bound of its own: the caller limits the input to
-            // two blocks, and a decoder panic on hostile input stays local to this block
-            1 => std::panic::catch_unwind(|| lzokay_native::decompress_all(src, Some(size)))
-                .map_err(|_| "LZO decoder failed".to_string())
-                .and_then(|r| r.map_err(|e| format!("LZO: {e:?}"))),
+            // one byte past the size, so that a longer block is reported as such below
+            1 => crate::lzo1x::decompress(src, size.saturating_add(1)),
             2 => {
                 let mut v = Vec::new();
                 flate2::read::DeflateDecoder::new(src)
