@@ -2,11 +2,8 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::Command;
-
-fn netvet() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_netvet"))
-}
+mod common;
+use common::{json_of, netvet};
 
 fn gzip_of(name: &str, body: &[u8]) -> Vec<u8> {
     // a stored (uncompressed) deflate block inside a gzip member, written by hand so the test
@@ -37,15 +34,6 @@ fn crc32(data: &[u8]) -> u32 {
         }
     }
     !crc
-}
-
-fn json_of(out: &std::process::Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}); stderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
 }
 
 #[test]

@@ -1,57 +1,27 @@
 //! `netvet equiv` and `netvet diff` end to end: exit codes, JSON and Markdown, on images and
 //! trees built at test time (with real binaries and certificates from the test corpus).
 
-use netvet_testkit::{pack_squashfs, Comp, SquashOpts};
-use std::collections::HashMap;
-use std::path::Path;
-use std::process::{Command, Output};
+use netvet_testkit::{pack_squashfs, write_file, Comp, SquashOpts};
 
-fn netvet() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_netvet"))
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}); stderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
-
-fn write(root: &Path, rel: &str, data: &[u8]) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, data).unwrap();
-}
-
-fn opts(comp: Comp, time: u32) -> SquashOpts {
-    SquashOpts {
-        comp,
-        block_size: 131_072,
-        mkfs_time: time,
-        default_mtime: time,
-        mtimes: HashMap::new(),
-        all_root: true,
-    }
-}
+mod common;
+use common::{json_of, netvet};
 
 #[test]
 fn equiv_exit_codes_json_and_markdown() {
     let d = tempfile::tempdir().unwrap();
     let root = d.path().join("root");
-    write(&root, "etc/passwd", b"root:x:0:0:root:/root:/bin/ash\n");
-    write(&root, "etc/banner", b"release 1\n");
+    write_file(&root, "etc/passwd", b"root:x:0:0:root:/root:/bin/ash\n");
+    write_file(&root, "etc/banner", b"release 1\n");
     let a = d.path().join("shipped.bin");
     let b = d.path().join("rebuild.bin");
     std::fs::write(
         &a,
-        pack_squashfs(&root, &opts(Comp::Gzip, 1_600_000_000)).unwrap(),
+        pack_squashfs(&root, &SquashOpts::new(Comp::Gzip, 131_072, 1_600_000_000)).unwrap(),
     )
     .unwrap();
     std::fs::write(
         &b,
-        pack_squashfs(&root, &opts(Comp::Xz, 1_700_000_000)).unwrap(),
+        pack_squashfs(&root, &SquashOpts::new(Comp::Xz, 131_072, 1_700_000_000)).unwrap(),
     )
     .unwrap();
 
@@ -67,7 +37,7 @@ fn equiv_exit_codes_json_and_markdown() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let r = json(&out);
+    let r = json_of(&out);
     assert_eq!(r["schema"], "netvet.equiv/1");
     assert_eq!(r["verdict"], "equivalent");
     assert_eq!(r["summary"]["different"], 0);
@@ -88,15 +58,15 @@ fn equiv_exit_codes_json_and_markdown() {
     assert!(md.contains("identical"), "{md}");
 
     // a rebuild with one changed file: different, exit 1, the file named
-    write(&root, "etc/banner", b"release 1 (patched)\n");
+    write_file(&root, "etc/banner", b"release 1 (patched)\n");
     std::fs::write(
         &b,
-        pack_squashfs(&root, &opts(Comp::Xz, 1_700_000_000)).unwrap(),
+        pack_squashfs(&root, &SquashOpts::new(Comp::Xz, 131_072, 1_700_000_000)).unwrap(),
     )
     .unwrap();
     let out = netvet().args(["equiv"]).arg(&a).arg(&b).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
-    let r = json(&out);
+    let r = json_of(&out);
     assert_eq!(r["verdict"], "different");
     assert_eq!(r["summary"]["different"], 1);
     let f = r["files"]
@@ -144,18 +114,18 @@ fn diff_reports_components_findings_accounts_keys_cves_and_files() {
     let bb = std::fs::read(bb).unwrap();
     let d = tempfile::tempdir().unwrap();
     let (old, new) = (d.path().join("old"), d.path().join("new"));
-    write(&old, "etc/passwd", b"root:x:0:0:root:/root:/bin/ash\n");
-    write(&old, "etc/inittab", b"::sysinit:/etc/init.d/rcS\n");
-    write(&old, "bin/busybox", &bb);
-    write(&old, "www/old.html", b"<html>old</html>\n");
-    write(&old, "etc/banner", b"release 1\n");
+    write_file(&old, "etc/passwd", b"root:x:0:0:root:/root:/bin/ash\n");
+    write_file(&old, "etc/inittab", b"::sysinit:/etc/init.d/rcS\n");
+    write_file(&old, "bin/busybox", &bb);
+    write_file(&old, "www/old.html", b"<html>old</html>\n");
+    write_file(&old, "etc/banner", b"release 1\n");
 
-    write(
+    write_file(
         &new,
         "etc/passwd",
         b"root:x:0:0:root:/root:/bin/ash\ndebug:x:0:0:debug:/root:/bin/sh\n",
     );
-    write(
+    write_file(
         &new,
         "etc/inittab",
         b"::sysinit:/etc/init.d/rcS\n::respawn:/usr/sbin/telnetd -F -l /bin/sh\n",
@@ -164,9 +134,9 @@ fn diff_reports_components_findings_accounts_keys_cves_and_files() {
     let at = bb.windows(needle.len()).position(|w| w == needle).unwrap();
     let mut bb2 = bb.clone();
     bb2[at..at + needle.len()].copy_from_slice(b"BusyBox v1.36.1");
-    write(&new, "bin/busybox", &bb2);
-    write(&new, "etc/ssl/certs/ca.crt", &std::fs::read(ca).unwrap());
-    write(&new, "etc/banner", b"release 1\n");
+    write_file(&new, "bin/busybox", &bb2);
+    write_file(&new, "etc/ssl/certs/ca.crt", &std::fs::read(ca).unwrap());
+    write_file(&new, "etc/banner", b"release 1\n");
 
     let out = netvet()
         .args(["diff", "--format", "json"])
@@ -180,7 +150,7 @@ fn diff_reports_components_findings_accounts_keys_cves_and_files() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let r = json(&out);
+    let r = json_of(&out);
     assert_eq!(r["schema"], "netvet.diff/1");
     let up = &r["components"]["upgraded"];
     assert!(
@@ -261,7 +231,7 @@ fn diff_reports_components_findings_accounts_keys_cves_and_files() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let r = json(&out);
+    let r = json_of(&out);
     assert_eq!(r["findings"]["added"], serde_json::json!([]));
     assert_eq!(r["files"]["changed"], 0);
     // reversed: a downgrade
@@ -272,7 +242,7 @@ fn diff_reports_components_findings_accounts_keys_cves_and_files() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
-    let r = json(&out);
+    let r = json_of(&out);
     assert!(r["components"]["downgraded"]
         .as_array()
         .unwrap()

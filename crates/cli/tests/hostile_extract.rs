@@ -3,11 +3,8 @@
 //! intact part of the image are still reported.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn netvet() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_netvet"))
-}
+mod common;
+use common::netvet;
 
 /// One ustar member: header plus data padded to 512 bytes.
 fn tar_member(name: &str, flag: u8, link: &str, data: &[u8]) -> Vec<u8> {

@@ -1,11 +1,8 @@
 //! `netvet network` with real attestations: certified firmware passes, a forged attestation
 //! is an `attestation-mismatch`, missing ones are `uncertified`.
 
-use std::process::Command;
-
-fn netvet() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_netvet"))
-}
+mod common;
+use common::netvet;
 
 #[test]
 fn certs_dir_is_verified() {

@@ -9,12 +9,10 @@
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
-
-fn netvet() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_netvet"))
-}
+mod common;
+use common::netvet;
 
 struct Server(Child);
 impl Drop for Server {

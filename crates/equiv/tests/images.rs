@@ -3,10 +3,11 @@
 
 use bytes::Bytes;
 use netvet_equiv::equiv::{compare, FileStatus, Side, Verdict};
-use netvet_testkit::{pack_squashfs, read_mtimes, trx, trx_with_rootfs, Comp, SquashOpts};
+use netvet_testkit::{
+    pack_squashfs, read_mtimes, trx, trx_with_rootfs, write_file, Comp, SquashOpts,
+};
 use netvet_unpack::{Limits, Tree, Unpacker};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::path::Path;
 
 fn unpack(img: &[u8]) -> (Tree, Side) {
@@ -19,34 +20,17 @@ fn unpack(img: &[u8]) -> (Tree, Side) {
     (tree, side)
 }
 
-fn write(root: &Path, rel: &str, data: &[u8]) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, data).unwrap();
-}
-
 /// A small root file system; the ELF is a real MIPS BusyBox when the corpus is present.
 fn small_tree(root: &Path) {
-    write(root, "etc/passwd", b"root:x:0:0:root:/root:/bin/ash\n");
-    write(root, "etc/banner", b"welcome\n");
+    write_file(root, "etc/passwd", b"root:x:0:0:root:/root:/bin/ash\n");
+    write_file(root, "etc/banner", b"welcome\n");
     let mut big = Vec::new();
     for i in 0..40_000u32 {
         big.extend_from_slice(format!("{i} {}\n", i.wrapping_mul(2_654_435_761)).as_bytes());
     }
-    write(root, "usr/share/big.txt", &big);
+    write_file(root, "usr/share/big.txt", &big);
     if let Some(bb) = netvet_model::corpus::path("rootfs/luxul-xbr4400/squashfs-root/bin/busybox") {
-        write(root, "bin/busybox", &std::fs::read(bb).unwrap());
-    }
-}
-
-fn opts(comp: Comp, block_size: u32, time: u32) -> SquashOpts {
-    SquashOpts {
-        comp,
-        block_size,
-        mkfs_time: time,
-        default_mtime: time,
-        mtimes: HashMap::new(),
-        all_root: true,
+        write_file(root, "bin/busybox", &std::fs::read(bb).unwrap());
     }
 }
 
@@ -54,8 +38,12 @@ fn opts(comp: Comp, block_size: u32, time: u32) -> SquashOpts {
 fn same_tree_two_compressors_two_timestamps_is_equivalent() {
     let d = tempfile::tempdir().unwrap();
     small_tree(d.path());
-    let a = pack_squashfs(d.path(), &opts(Comp::Gzip, 131_072, 1_600_000_000)).unwrap();
-    let b = pack_squashfs(d.path(), &opts(Comp::Xz, 262_144, 1_700_000_000)).unwrap();
+    let a = pack_squashfs(
+        d.path(),
+        &SquashOpts::new(Comp::Gzip, 131_072, 1_600_000_000),
+    )
+    .unwrap();
+    let b = pack_squashfs(d.path(), &SquashOpts::new(Comp::Xz, 262_144, 1_700_000_000)).unwrap();
     assert_ne!(a, b);
     let (ta, sa) = unpack(&a);
     let (tb, sb) = unpack(&b);
@@ -82,9 +70,13 @@ fn same_tree_two_compressors_two_timestamps_is_equivalent() {
 fn one_changed_file_in_the_rebuild_is_different() {
     let d = tempfile::tempdir().unwrap();
     small_tree(d.path());
-    let a = pack_squashfs(d.path(), &opts(Comp::Gzip, 131_072, 1_600_000_000)).unwrap();
-    write(d.path(), "etc/banner", b"welcome, admin\n");
-    let b = pack_squashfs(d.path(), &opts(Comp::Xz, 262_144, 1_600_000_000)).unwrap();
+    let a = pack_squashfs(
+        d.path(),
+        &SquashOpts::new(Comp::Gzip, 131_072, 1_600_000_000),
+    )
+    .unwrap();
+    write_file(d.path(), "etc/banner", b"welcome, admin\n");
+    let b = pack_squashfs(d.path(), &SquashOpts::new(Comp::Xz, 262_144, 1_600_000_000)).unwrap();
     let (ta, sa) = unpack(&a);
     let (tb, sb) = unpack(&b);
     let r = compare(&ta, sa, &tb, sb);
@@ -104,7 +96,11 @@ fn one_changed_file_in_the_rebuild_is_different() {
 fn a_container_around_the_same_file_system_is_equivalent() {
     let d = tempfile::tempdir().unwrap();
     small_tree(d.path());
-    let sq = pack_squashfs(d.path(), &opts(Comp::Gzip, 131_072, 1_600_000_000)).unwrap();
+    let sq = pack_squashfs(
+        d.path(),
+        &SquashOpts::new(Comp::Gzip, 131_072, 1_600_000_000),
+    )
+    .unwrap();
     let a = trx(&[b"loader-v1", &sq]);
     let b = trx(&[b"loader-v2", &sq]);
     let (ta, sa) = unpack(&a);

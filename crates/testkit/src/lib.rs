@@ -39,16 +39,21 @@ pub struct SquashOpts {
 }
 
 impl SquashOpts {
-    /// `mksquashfs -comp xz -b 262144 -no-xattrs -noappend -all-root -mkfs-time T`.
-    pub fn like_mksquashfs_xz(mkfs_time: u32) -> SquashOpts {
+    /// Owner 0:0, every mtime and the file-system time `time`.
+    pub fn new(comp: Comp, block_size: u32, time: u32) -> SquashOpts {
         SquashOpts {
-            comp: Comp::Xz,
-            block_size: 262_144,
-            mkfs_time,
-            default_mtime: mkfs_time,
+            comp,
+            block_size,
+            mkfs_time: time,
+            default_mtime: time,
             mtimes: HashMap::new(),
             all_root: true,
         }
+    }
+
+    /// `mksquashfs -comp xz -b 262144 -no-xattrs -noappend -all-root -mkfs-time T`.
+    pub fn like_mksquashfs_xz(mkfs_time: u32) -> SquashOpts {
+        SquashOpts::new(Comp::Xz, 262_144, mkfs_time)
     }
 
     pub fn with_mtimes(mut self, mtimes: HashMap<String, u32>) -> SquashOpts {
@@ -90,6 +95,15 @@ impl CompressionAction for Codec {
         w.finish()
             .map_err(|_| BackhandError::InvalidCompressionOption)
     }
+}
+
+/// Write `data` at `root/rel`, creating the directories on the way.
+pub fn write_file(root: &Path, rel: &str, data: &[u8]) {
+    let p = root.join(rel);
+    if let Some(dir) = p.parent() {
+        std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    }
+    std::fs::write(&p, data).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
 }
 
 /// `path<TAB>mtime` lines (the root is the empty path); malformed lines are an error.

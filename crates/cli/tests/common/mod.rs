@@ -1,0 +1,19 @@
+//! Helpers shared by the end-to-end tests of the `netvet` binary.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::process::{Command, Output};
+
+/// The `netvet` binary built for these tests.
+pub fn netvet() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_netvet"))
+}
+
+/// The JSON a command printed on stdout (its stderr in the message when it is not JSON).
+pub fn json_of(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}); stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
