@@ -21,14 +21,9 @@ NETVET=${CARGO_TARGET_DIR:-target}/release/netvet
 work=$(mktemp -d)
 if [ -z "${KEEP:-}" ]; then trap 'rm -rf "$work"' EXIT; else echo "work dir: $work" >&2; fi
 
+. bench/trees.sh
 src="$work/src"
-for i in $(seq 1 "$COPIES"); do
-  for t in luxul-xbr4400 phicomm-k2p; do
-    mkdir -p "$src/c$i"
-    cp -a "$CORPUS/rootfs/$t/squashfs-root" "$src/c$i/$t"
-    { find "$src/c$i/$t" -type f -size +1k | head -200 | while read -r f; do chmod u+w "$f"; printf 'copy %s' "$i" >> "$f"; done; } || true
-  done
-done
+copy_trees "$COPIES" "$src"
 chmod -R u+w "$src"
 find "$src" -exec touch -h -d @1786544698 {} +
 mksquashfs "$src" "$work/a.sqfs" -comp xz -b 262144 -no-xattrs -noappend -all-root -no-duplicates -mkfs-time 1786544698 -quiet >/dev/null

@@ -15,18 +15,12 @@ NETVET=./target/release/netvet
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+. bench/trees.sh
+
 # image of COPIES copies of both corpus trees (duplicate detection off, so size grows linearly)
 make_image() {
   local copies=$1 out=$2 src="$work/src-$1"
-  mkdir -p "$src"
-  for i in $(seq 1 "$copies"); do
-    for t in luxul-xbr4400 phicomm-k2p; do
-      mkdir -p "$src/c$i"
-      cp -a "$CORPUS/rootfs/$t/squashfs-root" "$src/c$i/$t"
-      # make every copy distinct so compression cannot fold them
-      { find "$src/c$i/$t" -type f -size +1k | head -200 | while read -r f; do printf 'copy %s' "$i" >> "$f"; done; } || true
-    done
-  done
+  copy_trees "$copies" "$src"
   mksquashfs "$src" "$out" -comp xz -b 262144 -no-xattrs -noappend -all-root -no-duplicates -quiet >/dev/null
   rm -rf "$src"
 }
