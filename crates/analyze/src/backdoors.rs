@@ -13,6 +13,14 @@ use std::time::Duration;
 /// Matched bytes shown in evidence are cut to this length.
 const EVIDENCE_BYTES: usize = 80;
 
+/// Contents larger than this are scanned in windows of this size, overlapping by
+/// [`SCAN_OVERLAP`], the pages of each window handed back before the next: a 1 GiB spilled
+/// blob (a decompression bomb's output) would otherwise be resident whole while YARA reads
+/// it. Patterns up to the overlap in length are found across window edges; conditions on
+/// absolute offsets and `filesize` see the window, which only matters for contents this large.
+const SCAN_WINDOW: usize = 64 << 20;
+const SCAN_OVERLAP: usize = 64 << 10;
+
 pub struct Backdoors {
     rules: Option<yara_x::Rules>,
     count: usize,
@@ -138,11 +146,38 @@ impl Analyzer for Backdoors {
 fn scan_one(scanner: &mut yara_x::Scanner, e: &netvet_unpack::Entry, hits: &mut Vec<Hit>) {
     let _ = scanner.set_global("filename", e.file_name());
     let _ = scanner.set_global("filepath", e.inner_path());
-    let results = match scanner.scan(&e.data) {
+    let data = &e.data[..];
+    let first = hits.len();
+    let mut start = 0usize;
+    loop {
+        let end = data.len().min(start.saturating_add(SCAN_WINDOW));
+        scan_window(scanner, e, &data[start..end], start as u64, first, hits);
+        if end == data.len() {
+            break;
+        }
+        netvet_unpack::spool::release(&data[start..end - SCAN_OVERLAP]);
+        start = end - SCAN_OVERLAP;
+    }
+}
+
+/// Scan `window` (at `base` in the content of `e`), adding hits of rules that have not hit
+/// this content already (`hits[first..]`).
+fn scan_window(
+    scanner: &mut yara_x::Scanner,
+    e: &netvet_unpack::Entry,
+    window: &[u8],
+    base: u64,
+    first: usize,
+    hits: &mut Vec<Hit>,
+) {
+    let results = match scanner.scan(window) {
         Ok(r) => r,
         Err(_) => return, // timeout or scan error: nothing matched reliably
     };
     for rule in results.matching_rules() {
+        if hits[first..].iter().any(|h| h.rule == rule.identifier()) {
+            continue;
+        }
         let mut description = String::new();
         let mut reference = String::new();
         let mut cve = None;
@@ -168,7 +203,7 @@ fn scan_one(scanner: &mut yara_x::Scanner, e: &netvet_unpack::Entry, hits: &mut 
         let (offset, matched) = rule
             .patterns()
             .flat_map(|p| p.matches())
-            .map(|m| (m.range().start as u64, printable(m.data())))
+            .map(|m| (base + m.range().start as u64, printable(m.data())))
             .min_by_key(|(o, _)| *o)
             .unwrap_or((0, "(condition only)".into()));
         hits.push(Hit {

@@ -672,6 +672,38 @@ fn sig_name(oid: &str) -> (String, bool) {
     }
 }
 
+/// The PEM blocks anywhere in `data` (text files, and PEM embedded in binaries), with their
+/// offsets; bounded in count and block size.
+pub fn pem_blocks(data: &[u8]) -> Vec<(usize, pem::Pem)> {
+    let finder = memchr::memmem::Finder::new(b"-----BEGIN ");
+    let mut blocks: Vec<(usize, pem::Pem)> = Vec::new();
+    let mut pos = 0;
+    while let Some(i) = finder.find(&data[pos..]) {
+        let start = pos + i;
+        pos = start + 11;
+        if blocks.len() >= MAX_PEM_BLOCKS {
+            break;
+        }
+        let window = &data[start..data.len().min(start + MAX_PEM_BLOCK)];
+        let Some(label_end) = memchr::memmem::find(&window[11..], b"-----") else {
+            continue;
+        };
+        let label = &window[11..11 + label_end];
+        let mut end_marker = b"-----END ".to_vec();
+        end_marker.extend_from_slice(label);
+        end_marker.extend_from_slice(b"-----");
+        let Some(j) = memchr::memmem::find(window, &end_marker) else {
+            continue;
+        };
+        let block = &window[..j + end_marker.len()];
+        if let Ok(p) = pem::parse(block) {
+            blocks.push((start, p));
+            pos = start + block.len();
+        }
+    }
+    blocks
+}
+
 /// Parse one DER certificate.
 pub fn parse_cert(der: &[u8]) -> Option<CertInfo> {
     use x509_parser::public_key::PublicKey;
@@ -953,32 +985,7 @@ impl Keys {
             }
         }
         // PEM blocks anywhere (text files, and PEM embedded in binaries)
-        let finder = memchr::memmem::Finder::new(b"-----BEGIN ");
-        let mut blocks: Vec<(usize, pem::Pem)> = Vec::new();
-        let mut pos = 0;
-        while let Some(i) = finder.find(&data[pos..]) {
-            let start = pos + i;
-            pos = start + 11;
-            if blocks.len() >= MAX_PEM_BLOCKS {
-                break;
-            }
-            let window = &data[start..data.len().min(start + MAX_PEM_BLOCK)];
-            let Some(label_end) = memchr::memmem::find(&window[11..], b"-----") else {
-                continue;
-            };
-            let label = &window[11..11 + label_end];
-            let mut end_marker = b"-----END ".to_vec();
-            end_marker.extend_from_slice(label);
-            end_marker.extend_from_slice(b"-----");
-            let Some(j) = memchr::memmem::find(window, &end_marker) else {
-                continue;
-            };
-            let block = &window[..j + end_marker.len()];
-            if let Ok(p) = pem::parse(block) {
-                blocks.push((start, p));
-                pos = start + block.len();
-            }
-        }
+        let blocks = pem_blocks(data);
         let certs_in_file = blocks
             .iter()
             .filter(|(_, b)| b.tag().ends_with("CERTIFICATE"))

@@ -114,6 +114,39 @@ fn each_rule_fires_on_its_artifact_only() {
 }
 
 #[test]
+fn large_contents_are_scanned_in_windows_without_losing_matches() {
+    // 150 MiB: three 64 MiB windows. One artifact straddles the first window edge, one lies
+    // in the last window; offsets are reported in the whole content.
+    let b = Backdoors::new(&netvet_rules::RuleSet::embedded()).unwrap();
+    let mut data = vec![0u8; 150 << 20];
+    let edge = (64 << 20) - 10;
+    data[edge..edge + 17].copy_from_slice(b"FGTAbc11*xy+Qqz27");
+    let late = 140 << 20;
+    data[late..late + 14].copy_from_slice(b"/web_shell_cmd");
+    data[late + 14..late + 18].copy_from_slice(b".gch");
+    let out = run(&b, &tree(vec![file("data/blob.bin", 0o644, &data)]));
+    let mut got: Vec<(String, u64)> = out
+        .findings
+        .iter()
+        .map(|f| (f.title.clone(), f.offset.unwrap()))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "Known backdoor signature fortinet_fortios_ssh_fgtabc".to_string(),
+                edge as u64
+            ),
+            (
+                "Known backdoor signature zte_web_shell_cmd_page".to_string(),
+                late as u64 + 1
+            ),
+        ]
+    );
+}
+
+#[test]
 fn near_misses_do_not_fire() {
     let rules = netvet_rules::RuleSet::embedded();
     let b = Backdoors::new(&rules).unwrap();

@@ -160,45 +160,15 @@ fn accounts(tree: &Tree) -> BTreeSet<String> {
 /// blocks (the fingerprint is the first 8 bytes of the SHA-256 of the DER body), so
 /// a certificate that is valid (and so no finding) still shows when added or removed.
 fn pem_objects(tree: &Tree) -> BTreeSet<String> {
-    use base64::Engine;
     use sha2::{Digest, Sha256};
-    const BEGIN: &[u8] = b"-----BEGIN ";
     let mut out = BTreeSet::new();
     for e in tree.files().filter(|e| e.data.len() <= 8 << 20) {
-        let d = &e.data[..];
-        let mut at = 0;
-        let mut n = 0;
-        while let Some(i) = memchr::memmem::find(&d[at..], BEGIN) {
-            n += 1;
-            if n > 10_000 {
-                break;
-            }
-            let start = at + i + BEGIN.len();
-            at = start;
-            let Some(l) = memchr::memmem::find(&d[start..(start + 64).min(d.len())], b"-----")
-            else {
-                continue;
-            };
-            let label = String::from_utf8_lossy(&d[start..start + l]).into_owned();
-            if !(label.ends_with("CERTIFICATE") || label.ends_with("PRIVATE KEY")) {
-                continue;
-            }
-            let body_start = start + l + 5;
-            let Some(end) = memchr::memmem::find(&d[body_start..], b"-----END ") else {
-                break;
-            };
-            let body: Vec<u8> = String::from_utf8_lossy(&d[body_start..body_start + end])
-                .lines()
-                .filter(|line| !line.contains(':'))
-                .flat_map(|line| line.trim().bytes().collect::<Vec<_>>())
-                .collect();
-            at = body_start + end;
-            if let Ok(der) = base64::engine::general_purpose::STANDARD.decode(&body) {
-                let fp = hex::encode(&Sha256::digest(&der)[..8]);
-                out.insert(format!(
-                    "{label} sha256:{fp} ({})",
-                    crate::equiv::logical_path(&e.path)
-                ));
+        for (_, b) in netvet_analyze::keys::pem_blocks(&e.data) {
+            let label = b.tag();
+            if label.ends_with("CERTIFICATE") || label.ends_with("PRIVATE KEY") {
+                let fp = hex::encode(&Sha256::digest(b.contents())[..8]);
+                let path = crate::equiv::logical_path(&e.path);
+                out.insert(format!("{label} sha256:{fp} ({path})"));
             }
         }
     }

@@ -66,6 +66,7 @@ pub struct Ctx {
     pub(crate) entries: AtomicU64,
     mem_used: AtomicU64,
     spill: OnceLock<Result<Arc<SpillDir>, String>>,
+    pack: OnceLock<spool::Pack>,
     spill_parent: Option<std::path::PathBuf>,
     spool_parent: Option<Arc<Path>>,
     spill_seq: AtomicU64,
@@ -99,6 +100,7 @@ impl Ctx {
             entries: AtomicU64::new(0),
             mem_used: AtomicU64::new(0),
             spill: OnceLock::new(),
+            pack: OnceLock::new(),
             spool_parent: spill_parent.as_deref().map(Arc::from),
             spill_parent,
             spill_seq: AtomicU64::new(0),
@@ -179,21 +181,31 @@ impl Ctx {
     }
 
     /// Keep `data` in memory while the memory budget lasts; past it, move large contents to
-    /// a file in the private spill directory and map it read-only.
+    /// a file in the private spill directory and small ones to a shared pack segment there,
+    /// and map them read-only.
     pub(crate) fn maybe_spill(&self, data: Bytes) -> Result<Bytes, FormatError> {
         let n = data.len() as u64;
-        if n < (256 << 10) || spool::is_mapped(&data) {
-            return Ok(data); // small, or already a map of a spool or spill file
+        let small = n < (256 << 10);
+        if n == 0 || (!small && spool::is_mapped(&data)) {
+            return Ok(data); // already a map of a spool or spill file
         }
         let used = self.mem_used.fetch_add(n, Ordering::Relaxed) + n;
         if used <= self.limits.memory_budget {
             return Ok(data);
         }
         self.mem_used.fetch_sub(n, Ordering::Relaxed);
+        if small && spool::is_mapped(&data) {
+            return Ok(data);
+        }
         let dir = match self.spill_dir() {
             Ok(d) => d,
             Err(_) => return Ok(data), // no disk: keep it in memory
         };
+        if small {
+            let pack = self.pack.get_or_init(|| spool::Pack::new(dir.path()));
+            // the disk is full: keep it in memory
+            return Ok(pack.push(&data).unwrap_or(data));
+        }
         let seq = self.spill_seq.fetch_add(1, Ordering::Relaxed);
         let p = dir.path().join(format!("{seq:08}"));
         std::fs::write(&p, &data)?;

@@ -10,12 +10,18 @@
 //! mapped file pages count in the resident set while mapped, and a scan over a 1 GiB mapped
 //! blob would otherwise keep 1 GiB resident. Written by hand: no crate combines a spill-to-disk
 //! writer with read-only mapping of the result.
+//!
+//! Small contents (most files of a firmware tree) are not worth a file and a mapping each:
+//! past the memory budget they are appended to shared [`Pack`] segment files instead, and
+//! the pages of those segments are handed back to the kernel in bulk as readers report them
+//! done ([`release`]).
 
 use bytes::Bytes;
 use memmap2::{Mmap, UncheckedAdvice};
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 /// Most mappings this process keeps registered; past it a spool refuses to map another file
@@ -26,9 +32,19 @@ const MAX_MAPS: usize = 30_000;
 /// loses what it had put in the buffer during that call.
 const READ_BUF: usize = 16 << 10;
 
+/// Small contents reported done by readers after which every pack segment's pages are
+/// dropped.
+const PACK_TRIM: u64 = 24 << 20;
+
+/// Size of one pack segment file (sparse until written).
+pub const PACK_SEGMENT: usize = 64 << 20;
+
+/// Bytes of packed content released since the last trim.
+static PACK_RELEASED: AtomicU64 = AtomicU64::new(0);
+
 struct Registry {
-    /// (start address, length, mapping) of every live mapping.
-    maps: Vec<(usize, usize, Weak<Mmap>)>,
+    /// (start address, length, mapping, is a pack segment) of every live mapping.
+    maps: Vec<(usize, usize, Weak<Mmap>, bool)>,
 }
 
 static REGISTRY: Mutex<Registry> = Mutex::new(Registry { maps: Vec::new() });
@@ -47,7 +63,7 @@ impl Drop for Mapped {
         let start = self.0.as_ptr() as usize;
         if let Ok(mut r) = REGISTRY.lock() {
             r.maps
-                .retain(|(s, _, w)| *s != start || w.strong_count() > 1);
+                .retain(|(s, _, w, _)| *s != start || w.strong_count() > 1);
         }
     }
 }
@@ -56,6 +72,10 @@ impl Drop for Mapped {
 /// is private to this process: an unlinked temporary file or a file in the private spill
 /// directory, or an input file netvet only reads).
 pub fn map_file(file: &File) -> std::io::Result<Bytes> {
+    map_registered(file, false)
+}
+
+fn map_registered(file: &File, pack: bool) -> std::io::Result<Bytes> {
     {
         let r = REGISTRY
             .lock()
@@ -73,19 +93,19 @@ pub fn map_file(file: &File) -> std::io::Result<Bytes> {
     let map = Arc::new(unsafe { Mmap::map(file)? });
     let start = map.as_ptr() as usize;
     if let Ok(mut r) = REGISTRY.lock() {
-        r.maps.push((start, map.len(), Arc::downgrade(&map)));
+        r.maps.push((start, map.len(), Arc::downgrade(&map), pack));
     }
     Ok(Bytes::from_owner(Mapped(map)))
 }
 
 /// The registered mapping that holds `d`, and `d`'s offset in it.
-fn find(d: &[u8]) -> Option<(Arc<Mmap>, usize)> {
+fn find(d: &[u8]) -> Option<(Arc<Mmap>, usize, bool)> {
     let p = d.as_ptr() as usize;
     let r = REGISTRY.lock().ok()?;
-    r.maps.iter().find_map(|(s, len, w)| {
+    r.maps.iter().find_map(|(s, len, w, pack)| {
         let end = s.checked_add(*len)?;
         if p >= *s && p.checked_add(d.len())? <= end && !d.is_empty() {
-            w.upgrade().map(|m| (m, p - s))
+            w.upgrade().map(|m| (m, p - s, *pack))
         } else {
             None
         }
@@ -100,15 +120,113 @@ pub fn is_mapped(d: &[u8]) -> bool {
 
 /// Drop the resident pages of `d` when it lies in a registered file mapping (a no-op for
 /// memory). The content stays valid: a later read faults the pages in again from the file.
+///
+/// Content in a [`Pack`] segment is counted instead: once readers have reported
+/// `PACK_TRIM` bytes of it, the pages of every pack segment are dropped at once (a small
+/// file shares its pages with its neighbours, so it cannot drop them alone).
 pub fn release(d: &[u8]) {
-    if d.len() < (1 << 20) {
+    if d.is_empty() {
         return;
     }
-    if let Some((map, off)) = find(d) {
+    let Some((map, off, pack)) = find(d) else {
+        return;
+    };
+    if pack {
+        let seen = PACK_RELEASED.fetch_add(d.len() as u64, Ordering::Relaxed) + d.len() as u64;
+        if seen >= PACK_TRIM {
+            PACK_RELEASED.store(0, Ordering::Relaxed);
+            trim_packs();
+        }
+        return;
+    }
+    if d.len() >= (1 << 20) {
         // SAFETY: the mapping is a read-only map of a file that is never modified, so
         // MADV_DONTNEED only drops page-table entries; the next access reads the same bytes
         // from the page cache or the file.
         let _ = unsafe { map.unchecked_advise_range(UncheckedAdvice::DontNeed, off, d.len()) };
+    }
+}
+
+/// Drop the resident pages of every pack segment.
+fn trim_packs() {
+    let maps: Vec<Arc<Mmap>> = match REGISTRY.lock() {
+        Ok(r) => r
+            .maps
+            .iter()
+            .filter(|m| m.3)
+            .filter_map(|m| m.2.upgrade())
+            .collect(),
+        Err(_) => return,
+    };
+    for m in maps {
+        // SAFETY: as in `release`: a read-only shared map of a file; the regions readers hold
+        // are never written again, and the region still being appended to is written with
+        // `pwrite`, not through this map, so dropping the pages loses nothing.
+        let _ = unsafe { m.unchecked_advise(UncheckedAdvice::DontNeed) };
+    }
+}
+
+/// Small contents appended to shared segment files of [`PACK_SEGMENT`] bytes in a private
+/// directory, each segment mapped read-only once; the content handed back is a view of the
+/// map. A region is written once, before it is handed out, and never again.
+pub struct Pack {
+    dir: std::path::PathBuf,
+    cur: Mutex<Option<Segment>>,
+    seq: AtomicU64,
+}
+
+struct Segment {
+    file: File,
+    map: Bytes,
+    used: usize,
+}
+
+impl Pack {
+    /// Segments go to `dir`, which must be private to this process and is expected to be
+    /// removed with everything in it when the scan ends (the map outlives the file).
+    pub fn new(dir: &Path) -> Pack {
+        Pack {
+            dir: dir.to_path_buf(),
+            cur: Mutex::new(None),
+            seq: AtomicU64::new(0),
+        }
+    }
+
+    /// Append `d` (at most [`PACK_SEGMENT`] bytes) and return its mapped view.
+    pub fn push(&self, d: &[u8]) -> std::io::Result<Bytes> {
+        use std::os::unix::fs::FileExt;
+        if d.is_empty() {
+            return Ok(Bytes::new());
+        }
+        if d.len() > PACK_SEGMENT {
+            return Err(std::io::Error::other(
+                "content too large for a pack segment",
+            ));
+        }
+        let mut cur = self
+            .cur
+            .lock()
+            .map_err(|_| std::io::Error::other("pack lock"))?;
+        let full = cur.as_ref().is_none_or(|s| s.used + d.len() > PACK_SEGMENT);
+        if full {
+            let seq = self.seq.fetch_add(1, Ordering::Relaxed);
+            let path = self.dir.join(format!("pack-{seq:06}"));
+            let file = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .open(&path)?;
+            file.set_len(PACK_SEGMENT as u64)?;
+            let map = map_registered(&file, true)?;
+            *cur = Some(Segment { file, map, used: 0 });
+        }
+        let Some(seg) = cur.as_mut() else {
+            return Err(std::io::Error::other("pack segment"));
+        };
+        seg.file.write_all_at(d, seg.used as u64)?;
+        let out = seg.map.slice(seg.used..seg.used + d.len());
+        seg.used += d.len();
+        Ok(out)
     }
 }
 
@@ -256,7 +374,7 @@ mod tests {
         let start = s.out.as_ptr() as usize;
         drop(s);
         let r = REGISTRY.lock().unwrap();
-        assert!(!r.maps.iter().any(|(p, _, _)| *p == start));
+        assert!(!r.maps.iter().any(|(p, _, _, _)| *p == start));
     }
 
     #[test]
@@ -265,5 +383,26 @@ mod tests {
         assert!(!s.truncated);
         assert_eq!(s.out.len(), 4096);
         assert!(is_mapped(&s.out));
+    }
+
+    #[test]
+    fn packed_contents_read_back_after_their_pages_are_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let pack = Pack::new(dir.path());
+        // 3 segments' worth of 100 KiB files, each with its own pattern
+        let n = 3 * (PACK_SEGMENT / (100 << 10));
+        let file =
+            |i: usize| -> Vec<u8> { (0..100 << 10).map(|j| ((i * 7 + j) % 253) as u8).collect() };
+        let views: Vec<Bytes> = (0..n).map(|i| pack.push(&file(i)).unwrap()).collect();
+        assert!(views.iter().all(|v| is_mapped(v)));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
+        for v in &views {
+            release(v); // passes PACK_TRIM several times: every segment's pages dropped
+        }
+        for (i, v) in views.iter().enumerate() {
+            assert_eq!(&v[..], &file(i)[..], "file {i}");
+        }
+        assert!(pack.push(&vec![0u8; PACK_SEGMENT + 1]).is_err());
+        assert!(pack.push(&[]).unwrap().is_empty());
     }
 }
