@@ -449,10 +449,12 @@ impl Analyzer for ElfAnalyzer {
             .par_iter()
             .filter(|e| e.is_file() && netvet_unpack::classify::is_elf(&e.data))
             .filter_map(|e| {
-                inspect(&e.data).ok().map(|h| FileResult {
+                let r = inspect(&e.data).ok().map(|h| FileResult {
                     path: e.path.clone(),
                     h,
-                })
+                });
+                netvet_unpack::spool::release(&e.data);
+                r
             })
             .collect();
         let mut out = Output::default();

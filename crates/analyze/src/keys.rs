@@ -1017,7 +1017,11 @@ impl Analyzer for Keys {
         let files: Vec<&Entry> = cx.tree.files().collect();
         let results: Vec<FileResult> = files
             .par_iter()
-            .map(|e| self.scan_file(cx.tree, e, cx.options.now))
+            .map(|e| {
+                let r = self.scan_file(cx.tree, e, cx.options.now);
+                netvet_unpack::spool::release(&e.data);
+                r
+            })
             .collect();
         let mut out = Output::default();
         let (mut certs, mut expired) = (0, 0);

@@ -53,7 +53,11 @@ impl Analyzer for Suspicious {
             .entries
             .par_iter()
             .filter(|e| e.is_file() && netvet_unpack::classify::is_elf(&e.data))
-            .filter_map(|e| judge(&e.path, &e.data))
+            .filter_map(|e| {
+                let f = judge(&e.path, &e.data);
+                netvet_unpack::spool::release(&e.data);
+                f
+            })
             .collect();
         Output {
             findings,

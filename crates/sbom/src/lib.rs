@@ -24,6 +24,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Files larger than this are not scanned for version strings.
 pub const MAX_SCAN_BYTES: u64 = 512 << 20;
+/// Contents are scanned for version strings in windows of this size.
+const SCAN_WINDOW: usize = 64 << 20;
+/// How far a window's view reaches past its edge (longer than any anchor).
+const WINDOW_TAIL: usize = 4096;
 /// Version-string matches evaluated per file (a hostile file could repeat an anchor).
 const MAX_HITS_PER_FILE: usize = 256;
 /// Distinct observations kept per file.
@@ -309,52 +313,69 @@ impl Sbom {
         if !is_elf && memchr::memchr(0, head).is_none() {
             return out;
         }
+        // Large contents are read in windows whose pages are handed back behind the scan (a
+        // mapped 500 MB blob would otherwise end up resident whole). A window's view reaches
+        // `WINDOW_TAIL` bytes into the next, so an anchor across the edge is still found;
+        // anchors starting past the edge are left to the next window.
         let mut hits = 0;
-        for m in self.sigs.anchors.find_overlapping_iter(data) {
-            hits += 1;
-            if hits > MAX_HITS_PER_FILE {
-                break;
-            }
-            let Some(p) = self.sigs.patterns.get(m.pattern().as_usize()) else {
-                continue;
-            };
-            let end = data.len().min(m.start() + 256);
-            let Some(window) = data.get(m.start()..end) else {
-                continue;
-            };
-            if let Some(c) = p.regex.captures(window) {
-                let Some(v) = c.get(1) else { continue };
-                let version = String::from_utf8_lossy(v.as_bytes()).into_owned();
-                let whole = c.get(0).map(|w| w.as_bytes()).unwrap_or_default();
-                // the evidence: the matched text up to the end of its string
-                let tail_end = window
-                    .iter()
-                    .skip(whole.len())
-                    .position(|&b| b == 0 || b == b'\n')
-                    .map(|n| whole.len() + n)
-                    .unwrap_or(whole.len())
-                    .min(window.len());
-                let text = printable(&window[..tail_end]);
-                let source = if self.sigs.sigs[p.sig].name == "linux" {
-                    if text.starts_with("vermagic") {
-                        "vermagic"
-                    } else {
-                        "kernel-banner"
-                    }
-                } else {
-                    "version-string"
+        let mut base = 0usize;
+        'windows: while base < data.len() {
+            let edge = data.len().min(base.saturating_add(SCAN_WINDOW));
+            let view = &data[base..data.len().min(edge + WINDOW_TAIL)];
+            for m in self.sigs.anchors.find_overlapping_iter(view) {
+                let at = base + m.start();
+                if at >= edge {
+                    continue;
+                }
+                hits += 1;
+                if hits > MAX_HITS_PER_FILE {
+                    break 'windows;
+                }
+                let Some(p) = self.sigs.patterns.get(m.pattern().as_usize()) else {
+                    continue;
                 };
-                push(
-                    &mut out,
-                    obs(
-                        p.sig,
-                        version,
-                        source,
-                        format!("'{text}' at offset {:#x}", m.start()),
-                        true,
-                    ),
-                );
+                let end = data.len().min(at + 256);
+                let Some(window) = data.get(at..end) else {
+                    continue;
+                };
+                if let Some(c) = p.regex.captures(window) {
+                    let Some(v) = c.get(1) else { continue };
+                    let version = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                    let whole = c.get(0).map(|w| w.as_bytes()).unwrap_or_default();
+                    // the evidence: the matched text up to the end of its string
+                    let tail_end = window
+                        .iter()
+                        .skip(whole.len())
+                        .position(|&b| b == 0 || b == b'\n')
+                        .map(|n| whole.len() + n)
+                        .unwrap_or(whole.len())
+                        .min(window.len());
+                    let text = printable(&window[..tail_end]);
+                    let source = if self.sigs.sigs[p.sig].name == "linux" {
+                        if text.starts_with("vermagic") {
+                            "vermagic"
+                        } else {
+                            "kernel-banner"
+                        }
+                    } else {
+                        "version-string"
+                    };
+                    push(
+                        &mut out,
+                        obs(
+                            p.sig,
+                            version,
+                            source,
+                            format!("'{text}' at offset {at:#x}"),
+                            true,
+                        ),
+                    );
+                }
             }
+            if edge < data.len() {
+                netvet_unpack::spool::release(&data[base..edge]);
+            }
+            base = edge;
         }
         out
     }

@@ -156,6 +156,12 @@ impl Signatures {
                             "{name}: string pattern '{s}' must start with a literal of at least 4 bytes"
                         )));
                     }
+                    if lit.len() > 1024 {
+                        // the scan's windows overlap by more than this (lib.rs, WINDOW_TAIL)
+                        return Err(err(format!(
+                            "{name}: string pattern '{s}' starts with a literal longer than 1024 bytes"
+                        )));
+                    }
                     let regex = BytesRegex::new(&format!("^(?-u:{s})"))
                         .map_err(|e| err(format!("{name}: {e}")))?;
                     anchors.push(lit);

@@ -230,3 +230,34 @@ fn scripts_do_not_count_and_hostile_input_is_bounded() {
     // only the first 256 anchor hits are examined: the version at the end is not reached
     assert!(r.components.is_empty(), "{:?}", r.components);
 }
+
+#[test]
+fn large_binaries_are_scanned_in_windows_without_losing_strings() {
+    // 130 MiB: windows of 64 MiB. One version string straddles the first edge, one lies in
+    // the last window; both are found once, with their offsets in the whole file.
+    let mut data = vec![0u8; 130 << 20];
+    let edge = (64 << 20) - 6;
+    let a = b"BusyBox v1.31.1 (2020-01-01)\0";
+    data[edge..edge + a.len()].copy_from_slice(a);
+    let late = 129 << 20;
+    let b = b"dnsmasq-2.80\0";
+    data[late..late + b.len()].copy_from_slice(b);
+    let tree = Tree::from_parts(vec![file("bin/blob", 0, &data)], vec![], vec![], vec![]);
+    let r = sbom().scan(&tree);
+    let mut got: Vec<(String, String)> = r
+        .components
+        .iter()
+        .map(|c| (c.name.clone(), c.version.clone()))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            ("busybox".to_string(), "1.31.1".to_string()),
+            ("dnsmasq".to_string(), "2.80".to_string())
+        ]
+    );
+    let bb = r.components.iter().find(|c| c.name == "busybox").unwrap();
+    let ev = format!("{:?}", bb);
+    assert!(ev.contains(&format!("{edge:#x}")), "{ev}");
+}

@@ -40,7 +40,7 @@ impl Default for Limits {
             ratio_floor: 256 << 20,
             max_depth: 16,
             max_entries: 2_000_000,
-            memory_budget: 192 << 20,
+            memory_budget: 128 << 20,
         }
     }
 }

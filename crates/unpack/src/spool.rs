@@ -12,9 +12,10 @@
 //! writer with read-only mapping of the result.
 //!
 //! Small contents (most files of a firmware tree) are not worth a file and a mapping each:
-//! past the memory budget they are appended to shared [`Pack`] segment files instead, and
-//! the pages of those segments are handed back to the kernel in bulk as readers report them
-//! done ([`release`]).
+//! past the memory budget they are appended to shared [`Pack`] segment files instead. Their
+//! pages cannot be dropped one file at a time (neighbours share a page), so readers report
+//! every content they are done with ([`release`]) and once enough mapped content has been
+//! reported, the pages of every registered mapping are dropped at once.
 
 use bytes::Bytes;
 use memmap2::{Mmap, UncheckedAdvice};
@@ -32,15 +33,14 @@ const MAX_MAPS: usize = 30_000;
 /// loses what it had put in the buffer during that call.
 const READ_BUF: usize = 16 << 10;
 
-/// Small contents reported done by readers after which every pack segment's pages are
-/// dropped.
-const PACK_TRIM: u64 = 24 << 20;
+/// Mapped content reported done by readers after which every mapping's pages are dropped.
+const TRIM_AFTER: u64 = 32 << 20;
 
 /// Size of one pack segment file (sparse until written).
 pub const PACK_SEGMENT: usize = 64 << 20;
 
-/// Bytes of packed content released since the last trim.
-static PACK_RELEASED: AtomicU64 = AtomicU64::new(0);
+/// Bytes of mapped content released since the last trim.
+static RELEASED: AtomicU64 = AtomicU64::new(0);
 
 struct Registry {
     /// (start address, length, mapping, is a pack segment) of every live mapping.
@@ -119,11 +119,13 @@ pub fn is_mapped(d: &[u8]) -> bool {
 }
 
 /// Drop the resident pages of `d` when it lies in a registered file mapping (a no-op for
-/// memory). The content stays valid: a later read faults the pages in again from the file.
+/// memory): call it when done reading a content. The content stays valid: a later read
+/// faults the pages in again from the file.
 ///
-/// Content in a [`Pack`] segment is counted instead: once readers have reported
-/// `PACK_TRIM` bytes of it, the pages of every pack segment are dropped at once (a small
-/// file shares its pages with its neighbours, so it cannot drop them alone).
+/// A large content's own pages are dropped at once. Every [`TRIM_AFTER`] bytes of mapped
+/// content reported, the pages of all registered mappings are dropped: that covers small
+/// contents of a [`Pack`] (which share pages with their neighbours) and the pages other
+/// readers touched without reporting.
 pub fn release(d: &[u8]) {
     if d.is_empty() {
         return;
@@ -131,37 +133,30 @@ pub fn release(d: &[u8]) {
     let Some((map, off, pack)) = find(d) else {
         return;
     };
-    if pack {
-        let seen = PACK_RELEASED.fetch_add(d.len() as u64, Ordering::Relaxed) + d.len() as u64;
-        if seen >= PACK_TRIM {
-            PACK_RELEASED.store(0, Ordering::Relaxed);
-            trim_packs();
-        }
-        return;
-    }
-    if d.len() >= (1 << 20) {
+    if !pack && d.len() >= (1 << 20) {
         // SAFETY: the mapping is a read-only map of a file that is never modified, so
         // MADV_DONTNEED only drops page-table entries; the next access reads the same bytes
         // from the page cache or the file.
         let _ = unsafe { map.unchecked_advise_range(UncheckedAdvice::DontNeed, off, d.len()) };
     }
+    drop(map);
+    let seen = RELEASED.fetch_add(d.len() as u64, Ordering::Relaxed) + d.len() as u64;
+    if seen >= TRIM_AFTER {
+        RELEASED.store(0, Ordering::Relaxed);
+        trim();
+    }
 }
 
-/// Drop the resident pages of every pack segment.
-fn trim_packs() {
+/// Drop the resident pages of every registered mapping.
+fn trim() {
     let maps: Vec<Arc<Mmap>> = match REGISTRY.lock() {
-        Ok(r) => r
-            .maps
-            .iter()
-            .filter(|m| m.3)
-            .filter_map(|m| m.2.upgrade())
-            .collect(),
+        Ok(r) => r.maps.iter().filter_map(|m| m.2.upgrade()).collect(),
         Err(_) => return,
     };
     for m in maps {
-        // SAFETY: as in `release`: a read-only shared map of a file; the regions readers hold
-        // are never written again, and the region still being appended to is written with
-        // `pwrite`, not through this map, so dropping the pages loses nothing.
+        // SAFETY: as in `release`: read-only shared maps of files whose handed-out regions
+        // are never written again; the region of a pack segment still being appended to is
+        // written with `pwrite`, not through the map, so dropping the pages loses nothing.
         let _ = unsafe { m.unchecked_advise(UncheckedAdvice::DontNeed) };
     }
 }
@@ -397,7 +392,7 @@ mod tests {
         assert!(views.iter().all(|v| is_mapped(v)));
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
         for v in &views {
-            release(v); // passes PACK_TRIM several times: every segment's pages dropped
+            release(v); // passes TRIM_AFTER several times: every segment's pages dropped
         }
         for (i, v) in views.iter().enumerate() {
             assert_eq!(&v[..], &file(i)[..], "file {i}");

@@ -105,3 +105,54 @@ fn luxul_trx_with_squashfs_xz_unpacks_to_the_tree() {
     assert_eq!((bb.meta.uid, bb.meta.gid), (0, 0));
     assert_eq!(bb.size, 294_159);
 }
+
+/// Past the memory budget, small contents go to shared mapped pack segments and large ones to
+/// mapped files of their own; every content reads back intact either way (fragment blocks are
+/// decoded batch by batch and dropped after their last file).
+#[test]
+fn contents_past_the_memory_budget_are_mapped_and_intact() {
+    use netvet_testkit::{Comp, SquashOpts};
+    let dir = tempfile::tempdir().unwrap();
+    let small = |i: usize| -> Vec<u8> {
+        (0..8192)
+            .map(|j| ((i * 31 + j * 7 + j / 13) % 256) as u8)
+            .collect()
+    };
+    for i in 0..600 {
+        netvet_testkit::write_file(dir.path(), &format!("d{}/f{i:04}", i % 7), &small(i));
+    }
+    let big: Vec<u8> = (0..2 << 20).map(|j: usize| (j % 249) as u8).collect();
+    netvet_testkit::write_file(dir.path(), "big.bin", &big);
+    let img = pack_squashfs(dir.path(), &SquashOpts::new(Comp::Gzip, 128 << 10, 0)).unwrap();
+    let limits = Limits {
+        memory_budget: 1 << 20,
+        ..Limits::default()
+    };
+    let tree = Unpacker::new(limits).unpack_bytes(Bytes::from(img));
+    assert!(tree.errors.is_empty(), "{:?}", tree.errors);
+    let files: Vec<_> = tree.files().filter(|e| e.path.contains("/d")).collect();
+    assert_eq!(files.len(), 600);
+    for e in &files {
+        let i: usize = e.path.rsplit("/f").next().unwrap().parse().unwrap();
+        assert!(e.data[..] == small(i)[..], "{}", e.path);
+    }
+    let mapped = files
+        .iter()
+        .filter(|e| netvet_unpack::spool::is_mapped(&e.data))
+        .count();
+    // 1 MiB of budget holds at most 128 of the 8 KiB files (less when the big file came first)
+    assert!(
+        (600 - 128..=600).contains(&mapped),
+        "{mapped} of 600 mapped"
+    );
+    let b = tree.files().find(|e| e.path.ends_with("/big.bin")).unwrap();
+    assert!(b.data[..] == big[..]);
+    assert!(netvet_unpack::spool::is_mapped(&b.data));
+    for e in &files {
+        netvet_unpack::spool::release(&e.data); // drops the pack pages; contents stay readable
+    }
+    for e in &files {
+        let i: usize = e.path.rsplit("/f").next().unwrap().parse().unwrap();
+        assert!(e.data[..] == small(i)[..], "{} after release", e.path);
+    }
+}

@@ -1128,34 +1128,35 @@ fn finish(
         problems.add(e.to_string());
         return problems.into_result();
     }
-    let frags: HashMap<u32, Result<Bytes, String>> = frag_ids
-        .par_iter()
-        .map(|&i| {
-            let r = fs
-                .fragment(i)
-                .map_err(|e| e.to_string())
-                .and_then(|(start, word)| {
-                    let len = (word & !BLOCK_STORED) as usize;
-                    if len as u64 > bs {
-                        return Err(format!("fragment block {i} claims {len} bytes"));
-                    }
-                    let src = data
-                        .get(start as usize..(start as usize).saturating_add(len))
-                        .ok_or_else(|| {
-                            format!("fragment block {i} at {start:#x} is outside the image")
-                        })?;
-                    if word & BLOCK_STORED != 0 {
-                        return Ok(data.slice(start as usize..start as usize + len));
-                    }
-                    let mut buf = vec![0u8; bs as usize];
-                    let n = decode(codec, src, &mut buf, false)
-                        .map_err(|e| format!("fragment block {i}: {e}"))?;
-                    buf.truncate(n);
-                    Ok(Bytes::from(buf))
-                });
-            (i, r)
-        })
-        .collect();
+    // Fragment blocks are decoded when a batch first needs them and dropped once the last
+    // file that uses them is done: files come in directory order, which is the order
+    // mksquashfs fills fragments in, so only a few blocks are alive at a time instead of
+    // every small file of the image.
+    let mut frag_uses: HashMap<u32, usize> = HashMap::new();
+    for j in &jobs {
+        if let Some((i, _)) = j.file.frag {
+            *frag_uses.entry(i).or_default() += 1;
+        }
+    }
+    let decode_frag = |i: u32| -> Result<Bytes, String> {
+        let (start, word) = fs.fragment(i).map_err(|e| e.to_string())?;
+        let len = (word & !BLOCK_STORED) as usize;
+        if len as u64 > bs {
+            return Err(format!("fragment block {i} claims {len} bytes"));
+        }
+        let src = data
+            .get(start as usize..(start as usize).saturating_add(len))
+            .ok_or_else(|| format!("fragment block {i} at {start:#x} is outside the image"))?;
+        if word & BLOCK_STORED != 0 {
+            return Ok(data.slice(start as usize..start as usize + len));
+        }
+        let mut buf = vec![0u8; bs as usize];
+        let n =
+            decode(codec, src, &mut buf, false).map_err(|e| format!("fragment block {i}: {e}"))?;
+        buf.truncate(n);
+        Ok(Bytes::from(buf))
+    };
+    let mut frags: HashMap<u32, Result<Bytes, String>> = HashMap::new();
     let mut reported_frags: HashSet<u32> = HashSet::new();
     jobs.reverse(); // pop from the end in directory order
     while !jobs.is_empty() {
@@ -1169,6 +1170,20 @@ fn finish(
                 break;
             }
         }
+        let batch_frags: Vec<u32> = batch
+            .iter()
+            .filter_map(|j| j.file.frag.map(|f| f.0))
+            .collect();
+        let mut missing: Vec<u32> = batch_frags
+            .iter()
+            .copied()
+            .filter(|i| !frags.contains_key(i))
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+        let decoded: Vec<(u32, Result<Bytes, String>)> =
+            missing.par_iter().map(|&i| (i, decode_frag(i))).collect();
+        frags.extend(decoded);
         let mut contents: Vec<Option<Result<Bytes, String>>> = vec![None; batch.len()];
         // files entirely in one fragment, stored blocks or sparse need no decoding
         let mut bufs: Vec<(usize, Vec<u8>)> = Vec::new();
@@ -1272,6 +1287,17 @@ fn finish(
             };
             if let Err(FormatError::Limit(_)) = res {
                 return problems.into_result();
+            }
+        }
+        // the compressed blocks of this batch are done: hand the image's pages back when it is
+        // a mapped file (a 1 GiB image would otherwise end up resident whole)
+        crate::spool::release(data);
+        for i in batch_frags {
+            if let Some(n) = frag_uses.get_mut(&i) {
+                *n -= 1;
+                if *n == 0 {
+                    frags.remove(&i);
+                }
             }
         }
     }
