@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 mod common;
-use common::{json_of, netvet};
+use common::{assert_exit, json_of, netvet};
 
 fn gzip_of(name: &str, body: &[u8]) -> Vec<u8> {
     // a stored (uncompressed) deflate block inside a gzip member, written by hand so the test
@@ -48,12 +48,7 @@ fn scan_image_reports_digest_size_and_layers() {
         .arg(&img)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     let j = json_of(&out);
     assert_eq!(j["schema"], "netvet.report/1");
     assert_eq!(j["image"]["size"], data.len() as u64);
@@ -79,12 +74,7 @@ fn extract_to_writes_the_tree_and_nothing_else() {
         .arg(&img)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     // the gzip name is reduced to its base name inside the layer
     assert_eq!(
         std::fs::read(dest.join("0x0.gzip/escape.txt")).unwrap(),
@@ -188,12 +178,7 @@ fn scan_reads_an_imported_vulndb_under_the_sandbox() {
         .arg(&db)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     let tree = d.path().join("tree");
     std::fs::create_dir_all(tree.join("bin")).unwrap();
     std::fs::write(

@@ -4,7 +4,7 @@
 use netvet_testkit::{pack_squashfs, write_file, Comp, SquashOpts};
 
 mod common;
-use common::{json_of, netvet};
+use common::{assert_exit, json_of, netvet};
 
 #[test]
 fn equiv_exit_codes_json_and_markdown() {
@@ -31,12 +31,7 @@ fn equiv_exit_codes_json_and_markdown() {
         .arg(&b)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     let r = json_of(&out);
     assert_eq!(r["schema"], "netvet.equiv/1");
     assert_eq!(r["verdict"], "equivalent");
@@ -144,12 +139,7 @@ fn diff_reports_components_findings_accounts_keys_cves_and_files() {
         .arg(&new)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     let r = json_of(&out);
     assert_eq!(r["schema"], "netvet.diff/1");
     let up = &r["components"]["upgraded"];
@@ -225,12 +215,7 @@ fn diff_reports_components_findings_accounts_keys_cves_and_files() {
         .arg(&old)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     let r = json_of(&out);
     assert_eq!(r["findings"]["added"], serde_json::json!([]));
     assert_eq!(r["files"]["changed"], 0);

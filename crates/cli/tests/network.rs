@@ -2,7 +2,7 @@
 //! is an `attestation-mismatch`, missing ones are `uncertified`.
 
 mod common;
-use common::netvet;
+use common::{json_of, netvet};
 
 #[test]
 fn certs_dir_is_verified() {
@@ -87,8 +87,7 @@ fn certs_dir_is_verified() {
         .arg(&certs)
         .output()
         .unwrap();
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let j: serde_json::Value = json_of(&out);
     let v = j["violations"].as_array().unwrap();
     let by_rule = |r: &str| -> Vec<String> {
         v.iter()

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 mod common;
-use common::netvet;
+use common::{json_of, netvet};
 
 struct Server(Child);
 impl Drop for Server {
@@ -305,8 +305,7 @@ async fn service_attestations_verify_and_certify_the_network() {
         .arg(&certs)
         .output()
         .unwrap();
-    let local: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let local: Value = json_of(&out);
     assert_eq!(by_rule(&local, "uncertified"), want_uncertified, "{local}");
     assert_eq!(
         by_rule(&local, "attestation-mismatch"),

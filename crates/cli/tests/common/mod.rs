@@ -17,3 +17,13 @@ pub fn json_of(out: &Output) -> serde_json::Value {
         )
     })
 }
+
+/// Assert the exit code of a finished command, its stderr in the message.
+pub fn assert_exit(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
