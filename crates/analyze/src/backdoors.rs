@@ -13,11 +13,12 @@ use std::time::Duration;
 /// Matched bytes shown in evidence are cut to this length.
 const EVIDENCE_BYTES: usize = 80;
 
-/// Contents larger than this are scanned in windows of this size, overlapping by
-/// [`SCAN_OVERLAP`], the pages of each window handed back before the next: a 1 GiB spilled
-/// blob (a decompression bomb's output) would otherwise be resident whole while YARA reads
-/// it. Patterns up to the overlap in length are found across window edges; conditions on
-/// absolute offsets and `filesize` see the window, which only matters for contents this large.
+/// Contents larger than this are scanned in windows of this size, each view reaching
+/// [`SCAN_OVERLAP`] bytes into the next, the pages of each window handed back before the next
+/// (`spool::windows`): a 1 GiB spilled blob (a decompression bomb's output) would otherwise be
+/// resident whole while YARA reads it. Patterns up to the overlap in length are found across
+/// window edges; conditions on absolute offsets and `filesize` see the window, which only
+/// matters for contents this large.
 const SCAN_WINDOW: usize = 64 << 20;
 const SCAN_OVERLAP: usize = 64 << 10;
 
@@ -146,17 +147,9 @@ impl Analyzer for Backdoors {
 fn scan_one(scanner: &mut yara_x::Scanner, e: &netvet_unpack::Entry, hits: &mut Vec<Hit>) {
     let _ = scanner.set_global("filename", e.file_name());
     let _ = scanner.set_global("filepath", e.inner_path());
-    let data = &e.data[..];
     let first = hits.len();
-    let mut start = 0usize;
-    loop {
-        let end = data.len().min(start.saturating_add(SCAN_WINDOW));
-        scan_window(scanner, e, &data[start..end], start as u64, first, hits);
-        if end == data.len() {
-            break;
-        }
-        netvet_unpack::spool::release(&data[start..end - SCAN_OVERLAP]);
-        start = end - SCAN_OVERLAP;
+    for (base, view, _) in netvet_unpack::spool::windows(&e.data, SCAN_WINDOW, SCAN_OVERLAP) {
+        scan_window(scanner, e, view, base as u64, first, hits);
     }
 }
 

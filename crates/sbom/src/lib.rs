@@ -316,17 +316,16 @@ impl Sbom {
         // Large contents are read in windows whose pages are handed back behind the scan (a
         // mapped 500 MB blob would otherwise end up resident whole). A window's view reaches
         // `WINDOW_TAIL` bytes into the next, so an anchor across the edge is still found;
-        // anchors starting past the edge are left to the next window.
+        // anchors starting past the window's own bytes are left to the next window.
         let mut hits = 0;
-        let mut base = 0usize;
-        'windows: while base < data.len() {
-            let edge = data.len().min(base.saturating_add(SCAN_WINDOW));
-            let view = &data[base..data.len().min(edge + WINDOW_TAIL)];
+        'windows: for (base, view, own) in
+            netvet_unpack::spool::windows(data, SCAN_WINDOW, WINDOW_TAIL)
+        {
             for m in self.sigs.anchors.find_overlapping_iter(view) {
-                let at = base + m.start();
-                if at >= edge {
+                if m.start() >= own {
                     continue;
                 }
+                let at = base + m.start();
                 hits += 1;
                 if hits > MAX_HITS_PER_FILE {
                     break 'windows;
@@ -372,10 +371,6 @@ impl Sbom {
                     );
                 }
             }
-            if edge < data.len() {
-                netvet_unpack::spool::release(&data[base..edge]);
-            }
-            base = edge;
         }
         out
     }

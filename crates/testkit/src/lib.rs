@@ -68,9 +68,18 @@ impl SquashOpts {
 
 /// backhand's compressor for gzip, lzma-rust2's xz encoder for xz.
 #[derive(Clone, Copy)]
-struct Codec(Comp);
+pub struct Codec(Comp);
 static GZIP: Codec = Codec(Comp::Gzip);
 static XZ: Codec = Codec(Comp::Xz);
+
+/// The compressor for `comp`, for tests that drive backhand's writer themselves (other
+/// byte orders, hand-made nodes).
+pub fn codec(comp: Comp) -> &'static Codec {
+    match comp {
+        Comp::Gzip => &GZIP,
+        Comp::Xz => &XZ,
+    }
+}
 
 impl CompressionAction for Codec {
     type Error = BackhandError;
@@ -129,10 +138,7 @@ pub fn read_mtimes(tsv: &Path) -> Result<HashMap<String, u32>, String> {
 /// Pack the directory `root` (files, directories, symlinks; modes from the file system).
 pub fn pack_squashfs(root: &Path, o: &SquashOpts) -> Result<Vec<u8>, String> {
     let mut fs = FilesystemWriter::default();
-    let codec: &'static Codec = match o.comp {
-        Comp::Gzip => &GZIP,
-        Comp::Xz => &XZ,
-    };
+    let codec = codec(o.comp);
     fs.set_kind(Kind::new_v4(codec));
     let id = match o.comp {
         Comp::Gzip => Compressor::Gzip,

@@ -43,8 +43,8 @@ pub const PACK_SEGMENT: usize = 64 << 20;
 static RELEASED: AtomicU64 = AtomicU64::new(0);
 
 struct Registry {
-    /// (start address, length, mapping, is a pack segment) of every live mapping.
-    maps: Vec<(usize, usize, Weak<Mmap>, bool)>,
+    /// (start address, length, mapping) of every live mapping.
+    maps: Vec<(usize, usize, Weak<Mmap>)>,
 }
 
 static REGISTRY: Mutex<Registry> = Mutex::new(Registry { maps: Vec::new() });
@@ -63,7 +63,7 @@ impl Drop for Mapped {
         let start = self.0.as_ptr() as usize;
         if let Ok(mut r) = REGISTRY.lock() {
             r.maps
-                .retain(|(s, _, w, _)| *s != start || w.strong_count() > 1);
+                .retain(|(s, _, w)| *s != start || w.strong_count() > 1);
         }
     }
 }
@@ -72,10 +72,6 @@ impl Drop for Mapped {
 /// is private to this process: an unlinked temporary file or a file in the private spill
 /// directory, or an input file netvet only reads).
 pub fn map_file(file: &File) -> std::io::Result<Bytes> {
-    map_registered(file, false)
-}
-
-fn map_registered(file: &File, pack: bool) -> std::io::Result<Bytes> {
     {
         let r = REGISTRY
             .lock()
@@ -93,19 +89,19 @@ fn map_registered(file: &File, pack: bool) -> std::io::Result<Bytes> {
     let map = Arc::new(unsafe { Mmap::map(file)? });
     let start = map.as_ptr() as usize;
     if let Ok(mut r) = REGISTRY.lock() {
-        r.maps.push((start, map.len(), Arc::downgrade(&map), pack));
+        r.maps.push((start, map.len(), Arc::downgrade(&map)));
     }
     Ok(Bytes::from_owner(Mapped(map)))
 }
 
 /// The registered mapping that holds `d`, and `d`'s offset in it.
-fn find(d: &[u8]) -> Option<(Arc<Mmap>, usize, bool)> {
+fn find(d: &[u8]) -> Option<(Arc<Mmap>, usize)> {
     let p = d.as_ptr() as usize;
     let r = REGISTRY.lock().ok()?;
-    r.maps.iter().find_map(|(s, len, w, pack)| {
+    r.maps.iter().find_map(|(s, len, w)| {
         let end = s.checked_add(*len)?;
         if p >= *s && p.checked_add(d.len())? <= end && !d.is_empty() {
-            w.upgrade().map(|m| (m, p - s, *pack))
+            w.upgrade().map(|m| (m, p - s))
         } else {
             None
         }
@@ -130,21 +126,48 @@ pub fn release(d: &[u8]) {
     if d.is_empty() {
         return;
     }
-    let Some((map, off, pack)) = find(d) else {
+    let Some((map, off)) = find(d) else {
         return;
     };
-    if !pack && d.len() >= (1 << 20) {
+    // (a content of a pack is always smaller than this)
+    if d.len() >= (1 << 20) {
         // SAFETY: the mapping is a read-only map of a file that is never modified, so
         // MADV_DONTNEED only drops page-table entries; the next access reads the same bytes
         // from the page cache or the file.
         let _ = unsafe { map.unchecked_advise_range(UncheckedAdvice::DontNeed, off, d.len()) };
     }
-    drop(map);
     let seen = RELEASED.fetch_add(d.len() as u64, Ordering::Relaxed) + d.len() as u64;
     if seen >= TRIM_AFTER {
         RELEASED.store(0, Ordering::Relaxed);
         trim();
     }
+}
+
+/// Read `data` in windows of `window` bytes: yields `(offset, view, own)`, where `view`
+/// starts at `offset` and holds the window's `own` bytes plus up to `tail` bytes of the next
+/// window, so a pattern up to `tail` bytes long is seen whole across an edge. Before the next
+/// view is handed out, the previous window is [`release`]d, so a scan over a mapped 1 GiB
+/// blob keeps about one window resident. A content up to `window` bytes is one view.
+pub fn windows(
+    data: &[u8],
+    window: usize,
+    tail: usize,
+) -> impl Iterator<Item = (usize, &[u8], usize)> {
+    let window = window.max(1);
+    let mut base = 0usize;
+    std::iter::from_fn(move || {
+        if base >= data.len() {
+            return None;
+        }
+        if base > 0 {
+            release(&data[base.saturating_sub(window)..base]);
+        }
+        let edge = data.len().min(base.saturating_add(window));
+        let view = &data[base..data.len().min(edge.saturating_add(tail))];
+        let item = (base, view, edge - base);
+        base = edge;
+        Some(item)
+    })
 }
 
 /// Drop the resident pages of every registered mapping.
@@ -212,7 +235,7 @@ impl Pack {
                 .create_new(true)
                 .open(&path)?;
             file.set_len(PACK_SEGMENT as u64)?;
-            let map = map_registered(&file, true)?;
+            let map = map_file(&file)?;
             *cur = Some(Segment { file, map, used: 0 });
         }
         let Some(seg) = cur.as_mut() else {
@@ -369,7 +392,7 @@ mod tests {
         let start = s.out.as_ptr() as usize;
         drop(s);
         let r = REGISTRY.lock().unwrap();
-        assert!(!r.maps.iter().any(|(p, _, _, _)| *p == start));
+        assert!(!r.maps.iter().any(|(p, _, _)| *p == start));
     }
 
     #[test]
@@ -378,6 +401,24 @@ mod tests {
         assert!(!s.truncated);
         assert_eq!(s.out.len(), 4096);
         assert!(is_mapped(&s.out));
+    }
+
+    #[test]
+    fn windows_cover_the_content_once_and_reach_into_the_next() {
+        let data: Vec<u8> = (0..25u8).collect();
+        let w: Vec<(usize, Vec<u8>, usize)> = windows(&data, 10, 3)
+            .map(|(o, v, n)| (o, v.to_vec(), n))
+            .collect();
+        assert_eq!(
+            w,
+            vec![
+                (0, (0..13).collect(), 10),
+                (10, (10..23).collect(), 10),
+                (20, (20..25).collect(), 5),
+            ]
+        );
+        assert_eq!(windows(&data, 100, 3).count(), 1);
+        assert_eq!(windows(&[], 10, 3).count(), 0);
     }
 
     #[test]

@@ -1116,18 +1116,6 @@ fn finish(
     let g = fs.geometry();
     let bs = g.block_size as u64;
     let codec = fs.codec();
-    // decode every fragment block that a file uses, once, in parallel
-    let mut frag_ids: Vec<u32> = jobs
-        .iter()
-        .filter_map(|j| j.file.frag.map(|f| f.0))
-        .collect();
-    frag_ids.sort_unstable();
-    frag_ids.dedup();
-    let frag_bytes = (frag_ids.len() as u64).saturating_mul(bs);
-    if let Err(e) = out.check_alloc("fragment blocks", frag_bytes) {
-        problems.add(e.to_string());
-        return problems.into_result();
-    }
     // Fragment blocks are decoded when a batch first needs them and dropped once the last
     // file that uses them is done: files come in directory order, which is the order
     // mksquashfs fills fragments in, so only a few blocks are alive at a time instead of
@@ -1137,6 +1125,11 @@ fn finish(
         if let Some((i, _)) = j.file.frag {
             *frag_uses.entry(i).or_default() += 1;
         }
+    }
+    let frag_bytes = (frag_uses.len() as u64).saturating_mul(bs);
+    if let Err(e) = out.check_alloc("fragment blocks", frag_bytes) {
+        problems.add(e.to_string());
+        return problems.into_result();
     }
     let decode_frag = |i: u32| -> Result<Bytes, String> {
         let (start, word) = fs.fragment(i).map_err(|e| e.to_string())?;
@@ -1370,47 +1363,11 @@ mod tests {
     use super::*;
     use crate::engine::{Limits, Unpacker};
     use crate::tree::{EntryKind, Tree};
-    use backhand::compression::{CompressionAction, Compressor, DefaultCompressor};
+    use backhand::compression::Compressor;
     use backhand::kind::Kind;
-    use backhand::{BackhandError, FilesystemCompressor, FilesystemWriter, NodeHeader};
+    use backhand::{FilesystemCompressor, FilesystemWriter, NodeHeader};
+    use netvet_testkit::Comp;
     use std::io::{Cursor, Write};
-
-    /// backhand's default compressor for gzip, lzma-rust2 for xz (keeps the tests pure Rust).
-    #[derive(Clone, Copy)]
-    struct XzToo(bool);
-    static GZIP: XzToo = XzToo(false);
-    static XZ: XzToo = XzToo(true);
-
-    impl CompressionAction for XzToo {
-        type Error = BackhandError;
-        type Compressor = Compressor;
-        type FilesystemCompressor = FilesystemCompressor;
-        type SuperBlock = backhand::SuperBlock;
-        fn decompress(
-            &self,
-            b: &[u8],
-            out: &mut Vec<u8>,
-            c: Compressor,
-        ) -> Result<(), BackhandError> {
-            DefaultCompressor.decompress(b, out, c)
-        }
-        fn compress(
-            &self,
-            b: &[u8],
-            fc: FilesystemCompressor,
-            bs: u32,
-        ) -> Result<Vec<u8>, BackhandError> {
-            if !self.0 {
-                return DefaultCompressor.compress(b, fc, bs);
-            }
-            let mut w =
-                lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(6))
-                    .map_err(|_| BackhandError::InvalidCompressionOption)?;
-            w.write_all(b)?;
-            w.finish()
-                .map_err(|_| BackhandError::InvalidCompressionOption)
-        }
-    }
 
     fn hdr(mode: u16, uid: u32, gid: u32) -> NodeHeader {
         NodeHeader::new(mode, uid, gid, 1_700_000_000)
@@ -1432,7 +1389,7 @@ mod tests {
     fn build(xz: bool, be: bool) -> Vec<u8> {
         let big = big_text();
         let mut fs = FilesystemWriter::default();
-        let c: &'static XzToo = if xz { &XZ } else { &GZIP };
+        let c = netvet_testkit::codec(if xz { Comp::Xz } else { Comp::Gzip });
         let mut kind = Kind::new_v4(c);
         if be {
             kind = kind
