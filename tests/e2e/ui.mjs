@@ -54,7 +54,8 @@ try {
     const t = setTimeout(() => fail(new Error(`server did not start: ${err}`)), 60000);
     server.stderr.on('data', (d) => {
       err += d;
-      const m = /serving on (http:\/\/[0-9.:]+)/.exec(err);
+      // the whole line: a stderr chunk can end in the middle of the address
+      const m = /serving on (http:\/\/[0-9.:]+)\n/.exec(err);
       if (m) { clearTimeout(t); ok(m[1]); }
     });
     server.on('exit', (c) => fail(new Error(`server exited ${c}: ${err}`)));
