@@ -9,6 +9,7 @@
 # Usage: bench/equiv.sh [RUNS]      Markdown tables on stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export NETVET_VULNDB=${NETVET_VULNDB:-none}   # embedded data only, never the user's database
 RUNS=${1:-3}
 COPIES=${COPIES:-3}
 CHANGED=${CHANGED:-5}
@@ -36,7 +37,8 @@ mksquashfs "$src" "$work/c.sqfs" -comp gzip -b 131072 -no-xattrs -noappend -all-
 sed "s|^$src/||" "$work/changed.txt" | sort > "$work/changed.rel"
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-t() { python3 bench/measure.py "$@" | cut -f1; }
+# a failed run fails the script (bench/measure.py); equiv and diffoscope exit 1 on a difference
+t() { MEASURE_OK="0 1" python3 bench/measure.py "$@" | cut -f1; }
 
 echo "Images: a.sqfs $(du -m "$work/a.sqfs" | cut -f1) MB (xz), b.sqfs $(du -m "$work/b.sqfs" | cut -f1) MB (gzip), $(find "$src" -type f | wc -l) files; $(wc -l < "$work/changed.rel") files edited in c.sqfs."
 echo
@@ -46,13 +48,13 @@ for pair in "equivalent b" "different c"; do
   set -- $pair; name=$1; other="$work/$2.sqfs"
   : > "$work/n"; : > "$work/u"; : > "$work/d"
   for r in $(seq 1 "$RUNS"); do
-    t "$NETVET" equiv --format json -o "$work/equiv.json" "$work/a.sqfs" "$other" >> "$work/n" || true
+    t "$NETVET" equiv --format json -o "$work/equiv.json" "$work/a.sqfs" "$other" >> "$work/n"
     rm -rf "$work/x" "$work/y"
     { t unsquashfs -q -d "$work/x" "$work/a.sqfs"; t unsquashfs -q -d "$work/y" "$other"; } | paste -sd+ | bc >> "$work/u"
     rm -rf "$work/x" "$work/y"
   done
   # diffoscope is slow: one run per pair
-  t diffoscope --json "$work/diffo.json" "$work/a.sqfs" "$other" >> "$work/d" || true
+  t diffoscope --json "$work/diffo.json" "$work/a.sqfs" "$other" >> "$work/d"
   nm=$(median < "$work/n"); um=$(median < "$work/u"); dm=$(median < "$work/d")
   python3 - "$work/equiv.json" "$work/diffo.json" "$work/changed.rel" "$name" "$nm" "$um" "$dm" <<'PY'
 import json, sys

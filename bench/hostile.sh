@@ -7,6 +7,7 @@
 #        PROFILE=dev bench/hostile.sh   the same with debug builds (quicker to build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export NETVET_VULNDB=${NETVET_VULNDB:-none}   # embedded data only, never the user's database
 target=${CARGO_TARGET_DIR:-target}
 if [ "${PROFILE:-release}" = dev ]; then flag=(); dir=debug; else flag=(--release); dir=release; fi
 cargo build "${flag[@]}" -q -p netvet-cli
@@ -19,8 +20,11 @@ echo "|---|---:|---:|---:|---:|---|---:|"
 for f in "$work"/in/*; do
   name=$(basename "$f")
   mkdir -p "$work/x/$name"
+  status=0
   /usr/bin/time -f "%e %M" -o "$work/time" "$netvet" scan --quiet --crack-seconds 1 \
-      -o "$work/r.json" --extract-to "$work/x/$name/out" "$f" || true
+      -o "$work/r.json" --extract-to "$work/x/$name/out" "$f" || status=$?
+  # 0 or 1 (a fail verdict) is a finished scan; anything else (2, a signal) fails the benchmark
+  [ "$status" -le 1 ] || { echo "$name: netvet scan exited with $status" >&2; exit 1; }
   read -r wall kib < <(tail -n 1 "$work/time")
   summary=$(python3 -c '
 import json, sys

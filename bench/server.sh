@@ -42,7 +42,8 @@ start_server() {
     "$BIN" serve --no-worker --listen 127.0.0.1:0 --data "$data" "${dbarg[@]}" 2>"$log" &
     PIDS+=($!)
     for _ in $(seq 1 100); do
-        BASE="$(grep -o 'http://[0-9.:]*' "$log" | head -n 1 || true)"
+        # only a whole line: a log read while the server writes it can end inside the address
+        BASE="$(tr '\n' '\a' < "$log" | grep -o 'serving on http://[0-9.:]*'$'\a' | head -n 1 | sed 's/^serving on //; s/\x07$//' || true)"
         [ -n "$BASE" ] && return 0
         sleep 0.1
     done

@@ -1,24 +1,40 @@
 #!/usr/bin/env bash
 # Fuzzing smoke test: build every fuzz target and run each for 30 s (SMOKE_SECONDS) from the
-# seeds. Fails on the first crash, hang (-timeout) or out-of-memory (-rss_limit_mb); the
-# reproducer is left in fuzz/artifacts/TARGET/. Needs cargo-fuzz; nightly features are
-# enabled on the stable toolchain with RUSTC_BOOTSTRAP=1.
+# seeds. Fails when cargo fuzz exits non-zero, and on any single artifact of any kind (crash,
+# timeout, oom, leak, slow unit) that a run leaves in fuzz/artifacts/TARGET/, which is where the
+# reproducer stays. Needs cargo-fuzz; nightly features are enabled on the stable toolchain with
+# RUSTC_BOOTSTRAP=1.
 set -euo pipefail
 cd "$(dirname "$0")"
 secs=${SMOKE_SECONDS:-30}
 export RUSTC_BOOTSTRAP=1
 SEED_MAX_BYTES=${SEED_MAX_BYTES:-8192} ./seed.sh
 cargo fuzz build -O
-for t in $(cargo fuzz list); do
+targets=$(cargo fuzz list)
+[ -n "$targets" ] || { echo "fuzz smoke: cargo fuzz list printed no target" >&2; exit 1; }
+# artifacts of an earlier local run would be taken for findings of this one
+rm -rf artifacts
+for t in $targets; do
     echo "== fuzz $t (${secs} s)"
     mkdir -p "corpus/$t"
+    log=$(mktemp)
+    status=0
     cargo fuzz run -O "$t" "corpus/$t" -- \
-        -max_total_time="$secs" -rss_limit_mb=2048 -timeout=60 -print_final_stats=1 2>&1 |
-        grep -E "^(stat::number_of_executed_units|==[0-9]+== ERROR|SUMMARY|artifact_prefix|Test unit written)" || true
-    # cargo fuzz exits non-zero on a finding; pipefail is defeated by grep, so check again
-    if ls "artifacts/$t"/crash-* "artifacts/$t"/timeout-* "artifacts/$t"/oom-* >/dev/null 2>&1; then
-        echo "fuzz $t: finding in fuzz/artifacts/$t" >&2
+        -max_total_time="$secs" -rss_limit_mb=2048 -timeout=60 -print_final_stats=1 >"$log" 2>&1 || status=$?
+    grep -E "^(stat::number_of_executed_units|==[0-9]+== ERROR|SUMMARY|artifact_prefix|Test unit written)" "$log" || true
+    found=$(find "artifacts/$t" -type f 2>/dev/null | head -20)
+    if [ "$status" -ne 0 ] || [ -n "$found" ]; then
+        tail -40 "$log" >&2
+        echo "fuzz $t: cargo fuzz exited with $status; artifacts: ${found:-none}" >&2
+        rm -f "$log"
         exit 1
     fi
+    if ! grep -q "^stat::number_of_executed_units" "$log"; then
+        tail -40 "$log" >&2
+        echo "fuzz $t: the run printed no final statistics (did it run at all?)" >&2
+        rm -f "$log"
+        exit 1
+    fi
+    rm -f "$log"
 done
 echo "fuzz smoke: all targets ran ${secs} s without a finding"

@@ -3,6 +3,8 @@
 # runs ui.mjs in headless Debian chromium (apt-get install chromium).
 set -euo pipefail
 cd "$(dirname "$0")"
+# the service scans with the embedded data only, never a database in the user's data directory
+export NETVET_VULNDB=none
 cargo build -q -p netvet-cli
 npm install --no-audit --no-fund --silent
 NETVET_BIN="${NETVET_BIN:-${CARGO_TARGET_DIR:-../../target}/debug/netvet}" node ui.mjs

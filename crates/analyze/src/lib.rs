@@ -103,15 +103,31 @@ impl Analyzers {
 
     /// Run every analyzer in parallel; findings in a deterministic order.
     pub fn run(&self, cx: &Context) -> Output {
-        let outs: Vec<Output> = self.list.par_iter().map(|a| a.run(cx)).collect();
+        self.run_timed(cx).0
+    }
+
+    /// [`Analyzers::run`], with the wall time of each analyzer (name, milliseconds) in
+    /// registration order.
+    pub fn run_timed(&self, cx: &Context) -> (Output, Vec<(&'static str, u64)>) {
+        let outs: Vec<(Output, &'static str, u64)> = self
+            .list
+            .par_iter()
+            .map(|a| {
+                let t = std::time::Instant::now();
+                let o = a.run(cx);
+                (o, a.name(), t.elapsed().as_millis() as u64)
+            })
+            .collect();
         let mut all = Output::default();
-        for o in outs {
+        let mut timings = Vec::with_capacity(outs.len());
+        for (o, name, ms) in outs {
             all.findings.extend(o.findings);
             all.summaries.extend(o.summaries);
+            timings.push((name, ms));
         }
         all.findings
             .sort_by(|a, b| (&a.kind, &a.path, &a.evidence).cmp(&(&b.kind, &b.path, &b.evidence)));
-        all
+        (all, timings)
     }
 }
 

@@ -7,3 +7,4 @@ pub mod cmd_network;
 pub mod cmd_serve;
 pub mod pipeline;
 pub mod sandbox;
+pub mod summary;

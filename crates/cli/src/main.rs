@@ -44,6 +44,17 @@ enum Cmd {
     Network(NetworkArgs),
     /// Print the supported formats as Markdown (docs/formats.md).
     Formats,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or write netvet.1 and one netvet-COMMAND.1 per command
+    /// into DIR.
+    Man {
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Run the lab service (HTTP API and web UI, with an in-process worker).
     Serve(ServeArgs),
     /// Process queued jobs of a shared database (scale-out).
@@ -70,12 +81,17 @@ pub struct LimitArgs {
 struct ScanArgs {
     /// Firmware image or unpacked directory.
     input: PathBuf,
-    /// Output format: json, sarif, html, md, cyclonedx or spdx.
-    #[arg(long, default_value = "json")]
-    format: String,
+    /// Output format: json, sarif, html, md, cyclonedx or spdx. Default json; when stdout is
+    /// a terminal and no format is given, a summary is printed and the JSON report is written
+    /// to the -o file or INPUT-NAME.netvet.json in the current directory.
+    #[arg(long)]
+    format: Option<String>,
     /// Write the report here instead of stdout.
     #[arg(short = 'o', long = "output")]
     output: Option<PathBuf>,
+    /// Print the wall time of every stage and analyzer to stderr after the scan.
+    #[arg(long)]
+    timings: bool,
     /// Policy (TOML); the embedded default policy otherwise.
     #[arg(long)]
     policy: Option<PathBuf>,
@@ -338,8 +354,10 @@ fn with_progress<T>(
     );
     let h = std::thread::spawn(move || {
         while !d2.load(Ordering::Relaxed) {
+            let stage = p2.stage();
             b2.set_message(format!(
-                "{l2}: {} layers, {} entries, {:.1} MiB extracted",
+                "{}: {} layers, {} entries, {:.1} MiB extracted",
+                if stage.is_empty() { l2.as_str() } else { stage },
                 p2.layers.load(Ordering::Relaxed),
                 p2.entries.load(Ordering::Relaxed),
                 p2.bytes_extracted.load(Ordering::Relaxed) as f64 / 1048576.0
@@ -356,7 +374,19 @@ fn with_progress<T>(
 }
 
 fn cmd_scan(a: ScanArgs) -> Result<u8, Fail> {
-    let format: Format = a.format.parse().map_err(|e: String| Fail(2, e))?;
+    // a person at a terminal who asked for no format gets a summary; JSON goes to a file
+    let summary = a.format.is_none() && std::io::stdout().is_terminal();
+    let format: Format = a
+        .format
+        .as_deref()
+        .unwrap_or("json")
+        .parse()
+        .map_err(|e: String| Fail(2, e))?;
+    let output = match (&a.output, summary) {
+        (Some(p), _) => Some(p.clone()),
+        (None, true) => Some(netvet_cli::summary::default_report_path(&a.input)),
+        (None, false) => None,
+    };
     let fail_on = match &a.fail_on {
         Some(s) => Some(
             s.parse::<Severity>()
@@ -400,7 +430,7 @@ fn cmd_scan(a: ScanArgs) -> Result<u8, Fail> {
         std::fs::create_dir_all(d)
             .map_err(|e| Fail(2, format!("--extract-to {}: {e}", d.display())))?;
     }
-    let mut out_file = match &a.output {
+    let mut out_file = match &output {
         Some(p) => Some(
             std::fs::File::create(p)
                 .map_err(|e| Fail(2, format!("cannot write {}: {e}", p.display())))?,
@@ -426,7 +456,7 @@ fn cmd_scan(a: ScanArgs) -> Result<u8, Fail> {
                 2,
                 format!(
                     "cannot write {}: {e}",
-                    a.output
+                    output
                         .as_ref()
                         .map(|p| p.display().to_string())
                         .unwrap_or_default()
@@ -434,6 +464,16 @@ fn cmd_scan(a: ScanArgs) -> Result<u8, Fail> {
             )
         })?,
         None => write_output(&None, &text)?,
+    }
+    if summary {
+        let color = std::env::var_os("NO_COLOR").is_none();
+        write_output(
+            &None,
+            &netvet_cli::summary::render(&scan.report, output.as_deref(), color),
+        )?;
+    }
+    if a.timings {
+        eprint!("{}", timings_table(&scan.report.timing_ms));
     }
     let mut code = 0;
     if let (Some(t), Some(max)) = (fail_on, scan.report.max_severity()) {
@@ -452,6 +492,20 @@ fn cmd_scan(a: ScanArgs) -> Result<u8, Fail> {
     drop(scan); // removes the spill files before exit
     drop(private);
     Ok(code)
+}
+
+/// The `--timings` table: every stage and analyzer, slowest first.
+fn timings_table(t: &netvet_model::Timing) -> String {
+    let mut rows: Vec<(&str, u64)> = vec![("unpack", t.unpack), ("analyze (all)", t.analyze)];
+    let mut stages: Vec<(&str, u64)> = t.stages.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    stages.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    rows.extend(stages);
+    let mut s = String::from("stage                              ms\n");
+    for (name, ms) in rows {
+        s.push_str(&format!("{name:<30} {ms:>7}\n"));
+    }
+    s.push_str(&format!("{:<30} {:>7}\n", "total", t.total));
+    s
 }
 
 fn run(cli: Cli) -> Result<u8, Fail> {
@@ -484,6 +538,40 @@ fn run(cli: Cli) -> Result<u8, Fail> {
         }
         Cmd::Formats => {
             print!("{}", netvet_unpack::formats_markdown());
+            Ok(0)
+        }
+        Cmd::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "netvet", &mut std::io::stdout());
+            Ok(0)
+        }
+        Cmd::Man { dir } => {
+            use clap::CommandFactory;
+            let render = |cmd: clap::Command| -> Result<Vec<u8>, Fail> {
+                let mut buf = Vec::new();
+                clap_mangen::Man::new(cmd)
+                    .render(&mut buf)
+                    .map_err(|e| Fail(2, format!("cannot render the manual page: {e}")))?;
+                Ok(buf)
+            };
+            let top = Cli::command();
+            let Some(dir) = dir else {
+                write_output(&None, &String::from_utf8_lossy(&render(top)?))?;
+                return Ok(0);
+            };
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| Fail(2, format!("{}: {e}", dir.display())))?;
+            let mut pages = vec![("netvet".to_string(), top.clone())];
+            for sub in top.get_subcommands() {
+                let name = format!("netvet-{}", sub.get_name());
+                pages.push((name.clone(), sub.clone().name(name)));
+            }
+            for (name, cmd) in pages {
+                let path = dir.join(format!("{name}.1"));
+                std::fs::write(&path, render(cmd)?)
+                    .map_err(|e| Fail(2, format!("cannot write {}: {e}", path.display())))?;
+            }
             Ok(0)
         }
         Cmd::Db(c) => cmd_db::run(c),

@@ -102,6 +102,8 @@ pub fn scan(
 ) -> anyhow::Result<Scan> {
     // certify inputs first, so that a bad policy fails before a long unpack
     let (catalogue, policy) = netvet_certify::load(&opts.rules, opts.policy.as_deref())?;
+    let progress = unpacker.progress();
+    progress.set_stage("unpacking");
     let t0 = Instant::now();
     let tree = unpacker
         .unpack_path(input)
@@ -123,6 +125,8 @@ pub fn scan(
         sandbox: None,
     };
     if let Some(dir) = &opts.extract_to {
+        progress.set_stage("writing the tree");
+        let t_extract = Instant::now();
         let st = netvet_unpack::extract_to(&tree, dir)
             .map_err(|e| anyhow::anyhow!("--extract-to {}: {e}", dir.display()))?;
         for (p, why) in st.skipped.iter().take(1000) {
@@ -133,24 +137,43 @@ pub fn scan(
                 error: why.clone(),
             });
         }
+        report
+            .timing_ms
+            .stages
+            .insert("extract-to".into(), t_extract.elapsed().as_millis() as u64);
     }
     report.arch = netvet_analyze::architectures(&tree);
 
     let t1 = Instant::now();
+    progress.set_stage("analyzing");
     let cx = Context {
         tree: &tree,
         rules: &opts.rules,
         options: &opts.analyze,
     };
-    let out = analyzers.run(&cx);
+    let (out, timings) = analyzers.run_timed(&cx);
     report.findings.extend(out.findings);
     for (k, v) in out.summaries {
         report.summaries.insert(k, v);
     }
+    for (name, ms) in timings {
+        report
+            .timing_ms
+            .stages
+            .insert(format!("analyzer:{name}"), ms);
+    }
     // sbom -> vulndb: components, duplicate / end-of-life findings, then CVEs
+    progress.set_stage("identifying components");
+    let t_sbom = Instant::now();
     let sbom = netvet_sbom::Sbom::new(&opts.rules).map_err(|e| anyhow::anyhow!("{e}"))?;
     let sb = sbom.scan(&tree);
     report.findings.extend(sb.findings);
+    report
+        .timing_ms
+        .stages
+        .insert("sbom".into(), t_sbom.elapsed().as_millis() as u64);
+    progress.set_stage("matching vulnerabilities");
+    let t_vulndb = Instant::now();
     let user_db = netvet_vulndb::open_for_scan(opts.vulndb.as_deref())?;
     let matcher = netvet_vulndb::Matcher::new(&opts.rules, user_db)?;
     let hits = matcher.hits(&sb.components)?;
@@ -164,11 +187,21 @@ pub fn scan(
         report.summaries.insert("vulnerabilities".into(), v);
     }
     report.components = sb.components;
+    report
+        .timing_ms
+        .stages
+        .insert("vulndb".into(), t_vulndb.elapsed().as_millis() as u64);
     report.findings.extend(unpack_findings(&tree));
     let t_analyze = t1.elapsed();
 
+    progress.set_stage("judging");
+    let t_certify = Instant::now();
     report.number_findings();
     netvet_certify::apply(&mut report, catalogue, policy);
+    report
+        .timing_ms
+        .stages
+        .insert("certify".into(), t_certify.elapsed().as_millis() as u64);
     report.timing_ms.unpack = t_unpack.as_millis() as u64;
     report.timing_ms.analyze = t_analyze.as_millis() as u64;
     report.timing_ms.total = t0.elapsed().as_millis() as u64;

@@ -300,6 +300,11 @@ pub struct Timing {
     pub unpack: u64,
     pub analyze: u64,
     pub total: u64,
+    /// Wall time of each analyzer and later stage (`analyzer:keys`, `sbom`, `vulndb`,
+    /// `certify`, ...), in milliseconds; analyzers run in parallel, so these overlap and their
+    /// sum exceeds `analyze`. Optional in the contract.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub stages: std::collections::BTreeMap<String, u64>,
 }
 
 pub const REPORT_SCHEMA: &str = "netvet.report/1";
@@ -404,16 +409,47 @@ mod tests {
     }
 }
 
+/// Test prerequisites (the corpus, PostgreSQL, Chromium): a test that lacks one says so where a
+/// person sees it and returns early, except where it must not skip: with
+/// `NETVET_REQUIRE_<WHAT>=1`, or in CI (`CI=true`), a missing prerequisite fails the test.
+pub mod testenv {
+    use std::io::Write;
+
+    /// Whether a missing prerequisite must fail the test: `NETVET_REQUIRE_<what>=1` or `CI=true`.
+    pub fn required(what: &str) -> bool {
+        let var = format!("NETVET_REQUIRE_{}", what.to_ascii_uppercase());
+        std::env::var(var).as_deref() == Ok("1")
+            || matches!(std::env::var("CI").as_deref(), Ok("true") | Ok("1"))
+    }
+
+    /// Skip a test for want of `what`, or fail it when [`required`].
+    ///
+    /// The note is written to the process's standard error directly, past the test harness's
+    /// output capture, so a skipped test shows as `SKIPPED` in a plain `cargo test` run.
+    ///
+    /// # Panics
+    /// When the prerequisite is required (CI must not skip silently).
+    pub fn skip(what: &str, why: &str) {
+        if required(what) {
+            panic!(
+                "{why}, and {what} is required here (NETVET_REQUIRE_{}=1 or CI=true)",
+                what.to_ascii_uppercase()
+            );
+        }
+        let _ = writeln!(std::io::stderr(), "SKIPPED ({what}): {why}");
+    }
+}
+
 /// Locating the shared test corpus (`../shared/corpus` next to the repository, or
 /// `NETVET_CORPUS`). Tests that need it call [`corpus::dir`] and return early when it is
-/// `None`; with `NETVET_REQUIRE_CORPUS=1` (set by CI) a missing corpus fails the test.
+/// `None`; with `NETVET_REQUIRE_CORPUS=1` or `CI=true` a missing corpus fails the test.
 pub mod corpus {
     use std::path::PathBuf;
 
-    /// The corpus directory, or `None` (after printing a note) when it is absent.
+    /// The corpus directory, or `None` (after a visible `SKIPPED` note) when it is absent.
     ///
     /// # Panics
-    /// When the corpus is absent and `NETVET_REQUIRE_CORPUS=1`: CI must not skip silently.
+    /// When the corpus is absent and required ([`crate::testenv::required`]).
     pub fn dir() -> Option<PathBuf> {
         let p = match std::env::var_os("NETVET_CORPUS") {
             Some(p) => PathBuf::from(p),
@@ -422,13 +458,10 @@ pub mod corpus {
         if p.join("README.md").is_file() {
             return Some(p);
         }
-        if std::env::var("NETVET_REQUIRE_CORPUS").as_deref() == Ok("1") {
-            panic!(
-                "test corpus not found at {} and NETVET_REQUIRE_CORPUS=1",
-                p.display()
-            );
-        }
-        eprintln!("note: test corpus not found at {}; skipping", p.display());
+        crate::testenv::skip(
+            "corpus",
+            &format!("test corpus not found at {}", p.display()),
+        );
         None
     }
 

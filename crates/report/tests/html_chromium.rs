@@ -23,10 +23,10 @@ fn chromium() -> Option<PathBuf> {
             }
         }
     }
-    if std::env::var("NETVET_REQUIRE_CHROMIUM").as_deref() == Ok("1") {
-        panic!("chromium not found and NETVET_REQUIRE_CHROMIUM=1 (apt-get install -y chromium)");
-    }
-    eprintln!("note: chromium not found; skipping the headless browser test");
+    netvet_model::testenv::skip(
+        "chromium",
+        "chromium not found (apt-get install -y chromium); headless browser test",
+    );
     None
 }
 

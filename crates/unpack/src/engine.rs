@@ -55,6 +55,22 @@ pub struct Progress {
     pub bytes_extracted: AtomicU64,
     pub entries: AtomicU64,
     pub layers: AtomicU64,
+    /// The stage the scan is in (`unpacking`, `analyzing`, ...), set by whoever drives it.
+    stage: std::sync::Mutex<&'static str>,
+}
+
+impl Progress {
+    /// Name the stage the scan is in now.
+    pub fn set_stage(&self, stage: &'static str) {
+        if let Ok(mut s) = self.stage.lock() {
+            *s = stage;
+        }
+    }
+
+    /// The stage last named with [`Progress::set_stage`] (empty before the first).
+    pub fn stage(&self) -> &'static str {
+        self.stage.lock().map(|s| *s).unwrap_or("")
+    }
 }
 
 /// State shared by all workers of one unpack run.

@@ -199,10 +199,23 @@ pub fn finding(h: &Hit, c: &Component) -> Finding {
     .with_component(format!("{}@{}", c.name, c.version))
 }
 
-/// The user's database for a scan: `explicit` (which must exist) or the default location
-/// when a database was imported there; `None` means the embedded dataset alone.
+/// The environment variable that chooses the user's database when no path is given:
+/// a path, or `none` for the embedded dataset alone (tests and benchmarks set `none`, so that
+/// a database imported into the user's data directory never changes their results).
+pub const VULNDB_ENV: &str = "NETVET_VULNDB";
+
+/// The user's database for a scan: `explicit` (which must exist), else the one named by
+/// `NETVET_VULNDB` (`none`: no user database), else the default location when a database was
+/// imported there; `None` means the embedded dataset alone.
 pub fn open_for_scan(explicit: Option<&std::path::Path>) -> Result<Option<VulnDb>, VulnError> {
-    match explicit {
+    let from_env = std::env::var_os(VULNDB_ENV).filter(|v| !v.is_empty());
+    if explicit.is_none() && from_env.as_deref() == Some(std::ffi::OsStr::new("none")) {
+        return Ok(None);
+    }
+    let explicit = explicit
+        .map(std::path::PathBuf::from)
+        .or(from_env.map(Into::into));
+    match explicit.as_deref() {
         Some(p) => match VulnDb::open_existing(p)? {
             Some(db) => Ok(Some(db)),
             None => Err(VulnError::Io(

@@ -3,9 +3,12 @@
 
 use std::process::{Command, Output};
 
-/// The `netvet` binary built for these tests.
+/// The `netvet` binary built for these tests. It never reads a vulnerability database from the
+/// user's data directory (`NETVET_VULNDB=none`); tests that want one pass `--vulndb`.
 pub fn netvet() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_netvet"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_netvet"));
+    c.env("NETVET_VULNDB", "none");
+    c
 }
 
 /// The JSON a command printed on stdout (its stderr in the message when it is not JSON).

@@ -86,7 +86,7 @@ impl Engine for FakeEngine {
 }
 
 /// PostgreSQL for the tests: a fresh database next to `NETVET_TEST_POSTGRES`, or `None` (with
-/// a note) when that is unset; a failure when `NETVET_REQUIRE_POSTGRES=1`.
+/// a visible note) when that is unset; a failure when required (`NETVET_REQUIRE_POSTGRES=1`, CI).
 pub async fn postgres() -> Option<String> {
     match std::env::var("NETVET_TEST_POSTGRES") {
         Ok(base) if !base.is_empty() => Some(
@@ -95,10 +95,10 @@ pub async fn postgres() -> Option<String> {
                 .expect("scratch PostgreSQL database"),
         ),
         _ => {
-            if std::env::var("NETVET_REQUIRE_POSTGRES").as_deref() == Ok("1") {
-                panic!("NETVET_REQUIRE_POSTGRES=1 but NETVET_TEST_POSTGRES is not set");
-            }
-            eprintln!("note: NETVET_TEST_POSTGRES is not set; PostgreSQL test skipped");
+            netvet_model::testenv::skip(
+                "postgres",
+                "NETVET_TEST_POSTGRES is not set (scripts/ci-postgres.sh); PostgreSQL test",
+            );
             None
         }
     }
