@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 # the service scans with the embedded data only, never a database in the user's data directory
 export NETVET_VULNDB=none
-cargo build -q -p netvet-cli
+# the binary the test suite builds (`cargo test` builds the package's binaries with the
+# workspace's feature set; `cargo build -p netvet-cli` would rebuild dependencies with another)
+cargo test -q --workspace --no-run 2>/dev/null
 npm install --no-audit --no-fund --silent
 NETVET_BIN="${NETVET_BIN:-${CARGO_TARGET_DIR:-../../target}/debug/netvet}" node ui.mjs

@@ -12,7 +12,8 @@ python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install -q "securesystemslib[crypto]>=1,<2"
 py="$work/venv/bin/python"
 
-(cd "$repo" && cargo build -q -p netvet-cli --bin netvet)
+# the binary the test suite builds (same features as `cargo test --workspace`: nothing rebuilt)
+(cd "$repo" && cargo test -q --workspace --no-run 2>/dev/null)
 netvet="${CARGO_TARGET_DIR:-$repo/target}/debug/netvet"
 
 printf 'interop test image\n' > "$work/fw.bin"
