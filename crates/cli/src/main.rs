@@ -76,9 +76,13 @@ struct ScanArgs {
     /// Write the report here instead of stdout.
     #[arg(short = 'o', long = "output")]
     output: Option<PathBuf>,
-    /// Policy (TOML); the embedded default policy otherwise.
-    #[arg(long)]
+    /// Policy: a TOML file, or a built-in profile (red, cra, psti, ts33117, en303645,
+    /// tr03163, regimes, default); the embedded default policy otherwise.
+    #[arg(long, value_name = "NAME|FILE")]
     policy: Option<PathBuf>,
+    /// Directory of evidence files (*.toml) for partial and documentation requirements.
+    #[arg(long, value_name = "DIR")]
+    evidence: Option<PathBuf>,
     /// Vulnerability database (SQLite); the default location otherwise.
     #[arg(long)]
     vulndb: Option<PathBuf>,
@@ -120,8 +124,13 @@ enum DbCmd {
 #[derive(Args)]
 struct CertifyArgs {
     image: PathBuf,
-    #[arg(long)]
+    /// Policy: a TOML file, or a built-in profile (red, cra, psti, ts33117, en303645,
+    /// tr03163, regimes, default).
+    #[arg(long, value_name = "NAME|FILE")]
     policy: PathBuf,
+    /// Directory of evidence files (*.toml) for partial and documentation requirements.
+    #[arg(long, value_name = "DIR")]
+    evidence: Option<PathBuf>,
     #[arg(long)]
     key: PathBuf,
     #[arg(short = 'o', long = "output")]
@@ -385,6 +394,7 @@ fn cmd_scan(a: ScanArgs) -> Result<u8, Fail> {
         extract_to: a.extract_to.clone(),
         vulndb: a.vulndb.clone(),
         policy: a.policy.clone(),
+        evidence: a.evidence.clone(),
     };
     // open everything we will write before sandboxing ourselves
     let private = tempfile::Builder::new()
