@@ -1,12 +1,13 @@
 #![no_main]
 // Certification inputs a user or a supplier hands over: the first byte picks the parser.
 //   0: a policy TOML against the embedded catalogue; when it parses, a fixed small report
-//      is judged against it;
+//      is judged against it; the same text is also parsed as an evidence file and, when it
+//      parses, attached to the default policy and judged;
 //   1: a requirement-catalogue file (next to the embedded version file); when the catalogue
 //      loads, the embedded default policy is parsed against it and the report judged;
 //   2: a signed attestation envelope (DSSE JSON) checked with a fixed key.
 use libfuzzer_sys::fuzz_target;
-use netvet_certify::{attest, judge, Catalogue, Policy};
+use netvet_certify::{attest, judge, Catalogue, Evidence, Policy};
 use netvet_model::{kinds, Finding, ImageInfo, Report, Severity};
 use std::sync::OnceLock;
 
@@ -74,10 +75,21 @@ fuzz_target!(|data: &[u8]| {
             let Ok(text) = std::str::from_utf8(rest) else {
                 return;
             };
+            const RESULTS: [&str; 5] =
+                ["pass", "conditional", "needs-evidence", "not-applicable", "fail"];
             if let Ok(p) = Policy::parse(text, "fuzz.toml", &f.catalogue) {
                 let mut r = report();
                 let j = judge(&mut r, &f.catalogue, &p, today());
-                assert!(["pass", "conditional", "fail"].contains(&j.verdict.result.as_str()));
+                assert!(RESULTS.contains(&j.verdict.result.as_str()));
+            }
+            if let Ok(e) = Evidence::parse(text, "fuzz-evidence.toml", &f.catalogue, None) {
+                let policy = f.rules.text("policy/regimes.toml").unwrap_or_default();
+                if let Ok(mut p) = Policy::parse(&policy, "regimes.toml", &f.catalogue) {
+                    p.evidence = e;
+                    let mut r = report();
+                    let j = judge(&mut r, &f.catalogue, &p, today());
+                    assert!(RESULTS.contains(&j.verdict.result.as_str()));
+                }
             }
         }
         1 => {

@@ -236,7 +236,7 @@ pub fn statement(
     let when = time
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
-    json!({
+    let mut st = json!({
         "_type": STATEMENT_TYPE,
         "subject": [{"name": subject_name, "digest": {"sha256": report.image.sha256}}],
         "predicateType": PREDICATE_TYPE,
@@ -252,7 +252,22 @@ pub fn statement(
             "waivers": judgement.applied_waivers,
             "time": when,
         }
-    })
+    });
+    let pred = &mut st["predicate"];
+    if !judgement.verdict.regimes.is_empty() {
+        pred["regimes"] = json!(judgement.verdict.regimes);
+    }
+    if let Some(d) = &judgement.verdict.date {
+        pred["verdict_date"] = json!(d);
+    }
+    if policy.evidence.origin.is_some() {
+        // the evidence that decided requirements, bound by digest (documents included)
+        pred["evidence"] = json!({
+            "digest": {"sha256": policy.evidence.digest},
+            "items": policy.evidence.items,
+        });
+    }
+    st
 }
 
 /// Sign `payload` (the serialized statement) into a DSSE envelope.
@@ -407,7 +422,7 @@ mod tests {
         assert_eq!(v.sha256, DIGEST);
         let pred = &v.statement["predicate"];
         assert_eq!(pred["policy"]["name"], "netvet-default");
-        assert_eq!(pred["catalogue"]["version"], "2025.1");
+        assert_eq!(pred["catalogue"]["version"], "2026.1");
         assert_eq!(pred["findings"]["total"], 1);
         assert_eq!(pred["time"], "1970-01-01T00:00:00Z");
         let req = pred["requirements"]

@@ -4,8 +4,12 @@
 //!   each with the source clause it implements and the finding kinds that violate it.
 //! * [`Policy`]: which requirements apply, severity thresholds and waivers (TOML; the embedded
 //!   `rules/policy/default.toml` when none is given).
-//! * [`judge`]: findings x catalogue x policy -> [`netvet_model::Verdict`], with the
-//!   requirement ids written into each finding.
+//!   Built-in profiles per regime (`red`, `cra`, `psti`, `ts33117`, ...) are
+//!   `rules/policy/NAME.toml`.
+//! * [`Evidence`]: vendor documents and live-test results that decide partial and
+//!   documentation requirements (`--evidence DIR`).
+//! * [`judge`]: findings x catalogue x policy x evidence -> [`netvet_model::Verdict`], per
+//!   requirement and per regime, with the requirement ids written into each finding.
 //! * [`attest`]: an in-toto Statement v1 about the image in a DSSE envelope signed with
 //!   Ed25519, and its verification.
 //!
@@ -13,10 +17,12 @@
 
 pub mod attest;
 pub mod catalogue;
+pub mod evidence;
 pub mod policy;
 pub mod verdict;
 
-pub use catalogue::{Catalogue, Requirement};
+pub use catalogue::{Catalogue, Method, Requirement};
+pub use evidence::Evidence;
 pub use policy::{Policy, Waiver};
 pub use verdict::{judge, Judgement};
 
@@ -75,16 +81,29 @@ pub struct Certification {
     pub judgement: Judgement,
 }
 
-/// Load the catalogue of `rules` and the policy (`policy_file`, or the rule set's default).
+/// Load the catalogue of `rules` and the policy: `policy` is a file, or else the name of a
+/// built-in profile (`red`, `cra`, ...); the rule set's default policy when `None`.
 pub fn load(
     rules: &netvet_rules::RuleSet,
-    policy_file: Option<&std::path::Path>,
+    policy: Option<&std::path::Path>,
+) -> Result<(Catalogue, Policy), CertifyError> {
+    load_with_evidence(rules, policy, None)
+}
+
+/// [`load`], and the evidence files of directory `evidence` attached to the policy.
+pub fn load_with_evidence(
+    rules: &netvet_rules::RuleSet,
+    policy: Option<&std::path::Path>,
+    evidence: Option<&std::path::Path>,
 ) -> Result<(Catalogue, Policy), CertifyError> {
     let catalogue = Catalogue::from_rules(rules)?;
-    let policy = match policy_file {
-        Some(p) => Policy::load_file(p, &catalogue)?,
+    let mut policy = match policy {
+        Some(p) => Policy::resolve(rules, p, &catalogue)?,
         None => Policy::default_from(rules, &catalogue)?,
     };
+    if let Some(dir) = evidence {
+        policy.evidence = Evidence::load_dir(dir, &catalogue)?;
+    }
     Ok((catalogue, policy))
 }
 

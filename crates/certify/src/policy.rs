@@ -6,6 +6,10 @@
 //! [requirements]
 //! include = ["*"]                  # ids, or prefixes ending in `*`
 //! exclude = ["TS33117-4.3.4"]
+//! methods = ["image", "partial", "documentation"]   # default: all when `include` is
+//!                                  # given, else image only (what a scan decides)
+//! [regimes]
+//! enforce_before_applicable = ["cra"]   # regime ids, or "*": enforce before applies_from
 //! [thresholds]
 //! fail = "medium"                  # findings at or above fail their requirements
 //! [thresholds.kinds]
@@ -18,7 +22,8 @@
 //! ```
 //! Every error names the file and the line.
 
-use crate::catalogue::Catalogue;
+use crate::catalogue::{Catalogue, Method, Requirement};
+use crate::evidence::Evidence;
 use crate::{line_col, toml_error, CertifyError};
 use netvet_model::{kinds, Severity};
 use netvet_rules::RuleSet;
@@ -30,6 +35,8 @@ use toml::Spanned;
 
 /// Path of the default policy inside the rule set.
 pub const DEFAULT_POLICY: &str = "policy/default.toml";
+/// Directory of the built-in policy profiles inside the rule set.
+pub const POLICY_DIR: &str = "policy/";
 
 /// Largest policy file read (bytes).
 const MAX_POLICY_BYTES: u64 = 4 << 20;
@@ -49,7 +56,16 @@ struct RawPolicy {
     #[serde(default)]
     thresholds: Option<RawThresholds>,
     #[serde(default)]
+    regimes: Option<RawRegimes>,
+    #[serde(default)]
     waiver: Vec<RawWaiver>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRegimes {
+    #[serde(default)]
+    enforce_before_applicable: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -59,6 +75,8 @@ struct RawSelection {
     include: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
+    #[serde(default)]
+    methods: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -111,9 +129,15 @@ pub struct Policy {
     pub digest: String,
     include: Vec<String>,
     exclude: Vec<String>,
+    /// Methods of the requirements it judges.
+    pub methods: Vec<Method>,
+    /// Regimes enforced before their `applies_from` date (`*`: all).
+    pub enforce_before_applicable: Vec<String>,
     pub fail_threshold: Severity,
     pub kind_thresholds: BTreeMap<String, Severity>,
     pub waivers: Vec<Waiver>,
+    /// Evidence supplied for partial and documentation requirements (`--evidence DIR`).
+    pub evidence: Evidence,
 }
 
 impl Policy {
@@ -136,6 +160,7 @@ impl Policy {
         let sel = raw.requirements.unwrap_or(RawSelection {
             include: None,
             exclude: Vec::new(),
+            methods: None,
         });
         let include_raw = sel.include.unwrap_or_default();
         let mut include = Vec::new();
@@ -161,6 +186,45 @@ impl Policy {
         }
         if include_raw.is_empty() {
             include.push("*".to_string());
+        }
+        let methods = match &sel.methods {
+            Some(list) => {
+                let mut out = Vec::new();
+                for m in list {
+                    let method = Method::parse(m.get_ref().trim()).ok_or_else(|| {
+                        at(
+                            m.span(),
+                            format!(
+                                "unknown method {:?} (image, partial or documentation)",
+                                m.get_ref()
+                            ),
+                        )
+                    })?;
+                    if !out.contains(&method) {
+                        out.push(method);
+                    }
+                }
+                out
+            }
+            None if include_raw.is_empty() => vec![Method::Image],
+            None => vec![Method::Image, Method::Partial, Method::Documentation],
+        };
+        let regimes = catalogue.regimes();
+        let mut enforce_before_applicable = Vec::new();
+        for r in raw
+            .regimes
+            .as_ref()
+            .map(|r| r.enforce_before_applicable.as_slice())
+            .unwrap_or_default()
+        {
+            let id = r.get_ref().trim();
+            if id != "*" && !regimes.contains(&id) {
+                return Err(at(
+                    r.span(),
+                    format!("unknown regime {id:?} (known: {})", regimes.join(", ")),
+                ));
+            }
+            enforce_before_applicable.push(id.to_string());
         }
 
         let parse_sev = |s: &Spanned<String>| -> Result<Severity, CertifyError> {
@@ -232,9 +296,12 @@ impl Policy {
             digest: hex::encode(Sha256::digest(text.as_bytes())),
             include,
             exclude,
+            methods,
+            enforce_before_applicable,
             fail_threshold,
             kind_thresholds,
             waivers,
+            evidence: Evidence::default(),
         })
     }
 
@@ -273,6 +340,79 @@ impl Policy {
             _ => format!("embedded:{DEFAULT_POLICY}"),
         };
         Policy::parse(&text, &origin, catalogue)
+    }
+
+    /// A built-in policy profile (`policy/NAME.toml` of the rule set: `red`, `cra`, ...).
+    pub fn builtin(
+        rules: &RuleSet,
+        name: &str,
+        catalogue: &Catalogue,
+    ) -> Result<Option<Policy>, CertifyError> {
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Ok(None);
+        }
+        let path = format!("{POLICY_DIR}{name}.toml");
+        let Some(text) = rules.text(&path) else {
+            return Ok(None);
+        };
+        let origin = match rules.origin(&path) {
+            Some(netvet_rules::Origin::User(p)) => p.clone(),
+            _ => format!("embedded:{path}"),
+        };
+        Policy::parse(&text, &origin, catalogue).map(Some)
+    }
+
+    /// Names of the built-in policy profiles, sorted.
+    pub fn builtin_names(rules: &RuleSet) -> Vec<String> {
+        let mut v: Vec<String> = rules
+            .under(POLICY_DIR)
+            .filter_map(|(p, _)| {
+                p.strip_prefix(POLICY_DIR)?
+                    .strip_suffix(".toml")
+                    .filter(|n| !n.contains('/'))
+                    .map(str::to_string)
+            })
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// `--policy NAME|FILE`: an existing file, else a built-in profile of that name.
+    pub fn resolve(
+        rules: &RuleSet,
+        arg: &Path,
+        catalogue: &Catalogue,
+    ) -> Result<Policy, CertifyError> {
+        if arg.exists() {
+            return Policy::load_file(arg, catalogue);
+        }
+        if let Some(p) = Policy::builtin(rules, &arg.to_string_lossy(), catalogue)? {
+            return Ok(p);
+        }
+        Err(CertifyError::Invalid {
+            file: arg.display().to_string(),
+            message: format!(
+                "no such file, and no built-in policy of that name (built-in: {})",
+                Policy::builtin_names(rules).join(", ")
+            ),
+        })
+    }
+
+    /// Whether requirement `r` is judged under this policy (selected and of a judged method).
+    pub fn selects(&self, r: &Requirement) -> bool {
+        self.methods.contains(&r.method) && self.applies(&r.id)
+    }
+
+    /// Whether `regime` is enforced before its requirements apply.
+    pub fn enforces_early(&self, regime: &str) -> bool {
+        self.enforce_before_applicable
+            .iter()
+            .any(|r| r == "*" || r == regime)
     }
 
     /// Whether catalogue entry `id` applies under this policy.
@@ -428,5 +568,86 @@ requirement = "TS33117-4.3.2.1"
     fn load_file_reports_missing_file() {
         let e = Policy::load_file(Path::new("/nonexistent/p.toml"), &cat()).unwrap_err();
         assert!(e.to_string().starts_with("/nonexistent/p.toml: "), "{e}");
+    }
+
+    #[test]
+    fn builtin_profiles_load_and_select_their_regime() {
+        let rules = RuleSet::embedded();
+        let c = cat();
+        let names = Policy::builtin_names(&rules);
+        for n in [
+            "cra", "default", "en303645", "psti", "red", "regimes", "tr03163", "ts33117",
+        ] {
+            assert!(names.contains(&n.to_string()), "{names:?}");
+        }
+        let red = Policy::resolve(&rules, Path::new("red"), &c).unwrap();
+        assert_eq!(red.name, "red");
+        assert_eq!(red.origin, "embedded:policy/red.toml");
+        assert_eq!(
+            red.methods,
+            vec![Method::Image, Method::Partial, Method::Documentation]
+        );
+        let aum = c.get("EN18031-1-AUM-5-1").unwrap();
+        assert!(red.selects(aum));
+        assert!(!red.selects(c.get("PSTI-1").unwrap()));
+        let psti = Policy::resolve(&rules, Path::new("psti"), &c).unwrap();
+        let n = c.requirements.iter().filter(|r| psti.selects(r)).count();
+        assert_eq!(n, 3);
+        // the default judges only what a scan decides
+        let d = Policy::resolve(&rules, Path::new("default"), &c).unwrap();
+        assert_eq!(d.methods, vec![Method::Image]);
+        assert!(!d.selects(aum));
+        assert!(d.selects(c.get("TS33117-4.3.2.6").unwrap()));
+        // a file wins over a built-in name; an unknown name lists the built-ins
+        let e = Policy::resolve(&rules, Path::new("nope"), &c)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("nope: no such file, and no built-in policy"),
+            "{e}"
+        );
+        assert!(e.contains("cra, default, en303645"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("red");
+        std::fs::write(&f, "name = \"my-red\"\n").unwrap();
+        assert_eq!(Policy::resolve(&rules, &f, &c).unwrap().name, "my-red");
+        // names are not paths into the rule set
+        assert!(Policy::builtin(&rules, "../requirements/cra", &c)
+            .unwrap()
+            .is_none());
+    }
+
+    #[test]
+    fn methods_and_regimes_are_checked() {
+        let c = cat();
+        let p = Policy::parse(
+            "name = \"x\"\n[requirements]\nmethods = [\"documentation\"]\n[regimes]\nenforce_before_applicable = [\"cra\", \"*\"]\n",
+            "p.toml",
+            &c,
+        )
+        .unwrap();
+        assert_eq!(p.methods, vec![Method::Documentation]);
+        assert!(p.enforces_early("cra"));
+        assert!(p.enforces_early("red"));
+        assert!(!p.selects(c.get("TS33117-4.3.2.6").unwrap()));
+        assert!(p.selects(c.get("PSTI-2").unwrap()));
+        let cases: &[(&str, &str)] = &[
+            (
+                "name = \"x\"\n[requirements]\nmethods = [\"scan\"]\n",
+                "p.toml:3:12: unknown method \"scan\"",
+            ),
+            (
+                "name = \"x\"\n[regimes]\nenforce_before_applicable = [\"eu\"]\n",
+                "p.toml:3:30: unknown regime \"eu\" (known: cra, en303645",
+            ),
+            (
+                "name = \"x\"\n[regimes]\nenforce = true\n",
+                "p.toml:3:1: unknown field `enforce`",
+            ),
+        ];
+        for (text, want) in cases {
+            let e = Policy::parse(text, "p.toml", &c).unwrap_err().to_string();
+            assert!(e.starts_with(want), "{text:?}: got {e:?}, want {want:?}");
+        }
     }
 }

@@ -31,13 +31,15 @@ pub fn certify(a: CertifyArgs) -> Result<u8, Fail> {
         rules = rules.with_dir(d)?;
     }
     // check policy and key before the (long) scan
-    let (catalogue, policy) = netvet_certify::load(&rules, Some(&a.policy))?;
+    let (catalogue, policy) =
+        netvet_certify::load_with_evidence(&rules, Some(&a.policy), a.evidence.as_deref())?;
     let key = attest::load_signing_key(&a.key)?;
     let analyzers = netvet_analyze::Analyzers::new(&rules)?;
     let opts = ScanOptions {
         rules,
         vulndb: a.vulndb.clone(),
         policy: Some(a.policy.clone()),
+        evidence: a.evidence.clone(),
         ..ScanOptions::default()
     };
     let unpacker = netvet_unpack::Unpacker::new(opts.limits.clone());
@@ -72,6 +74,23 @@ pub fn certify(a: CertifyArgs) -> Result<u8, Fail> {
                     p.display()
                 ))
         );
+        for r in &cert.judgement.verdict.regimes {
+            eprintln!(
+                "netvet:   {}: {} ({} of {} requirements judged{})",
+                r.regime,
+                r.result,
+                r.judged,
+                r.total,
+                if r.enforced {
+                    String::new()
+                } else {
+                    format!(
+                        "; not enforced before {}",
+                        r.applies_from.as_deref().unwrap_or("?")
+                    )
+                }
+            );
+        }
     }
     Ok(if verdict == "fail" { 1 } else { 0 })
 }
@@ -139,6 +158,7 @@ mod tests {
             policy: policy.to_path_buf(),
             key: key.to_path_buf(),
             output: Some(out.to_path_buf()),
+            evidence: None,
             vulndb: None,
             rules: None,
             quiet: true,

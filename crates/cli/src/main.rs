@@ -92,9 +92,13 @@ struct ScanArgs {
     /// Print the wall time of every stage and analyzer to stderr after the scan.
     #[arg(long)]
     timings: bool,
-    /// Policy (TOML); the embedded default policy otherwise.
-    #[arg(long)]
+    /// Policy: a TOML file, or a built-in profile (red, cra, psti, ts33117, en303645,
+    /// tr03163, regimes, default); the embedded default policy otherwise.
+    #[arg(long, value_name = "NAME|FILE")]
     policy: Option<PathBuf>,
+    /// Directory of evidence files (*.toml) for partial and documentation requirements.
+    #[arg(long, value_name = "DIR")]
+    evidence: Option<PathBuf>,
     /// Vulnerability database (SQLite); the default location otherwise.
     #[arg(long)]
     vulndb: Option<PathBuf>,
@@ -136,8 +140,13 @@ enum DbCmd {
 #[derive(Args)]
 struct CertifyArgs {
     image: PathBuf,
-    #[arg(long)]
+    /// Policy: a TOML file, or a built-in profile (red, cra, psti, ts33117, en303645,
+    /// tr03163, regimes, default).
+    #[arg(long, value_name = "NAME|FILE")]
     policy: PathBuf,
+    /// Directory of evidence files (*.toml) for partial and documentation requirements.
+    #[arg(long, value_name = "DIR")]
+    evidence: Option<PathBuf>,
     #[arg(long)]
     key: PathBuf,
     #[arg(short = 'o', long = "output")]
@@ -415,6 +424,7 @@ fn cmd_scan(a: ScanArgs) -> Result<u8, Fail> {
         extract_to: a.extract_to.clone(),
         vulndb: a.vulndb.clone(),
         policy: a.policy.clone(),
+        evidence: a.evidence.clone(),
     };
     // open everything we will write before sandboxing ourselves
     let private = tempfile::Builder::new()

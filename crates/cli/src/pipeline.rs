@@ -16,6 +16,8 @@ pub struct ScanOptions {
     pub extract_to: Option<PathBuf>,
     pub vulndb: Option<PathBuf>,
     pub policy: Option<PathBuf>,
+    /// Evidence directory for partial and documentation requirements (`--evidence`).
+    pub evidence: Option<PathBuf>,
 }
 
 impl Default for ScanOptions {
@@ -27,6 +29,7 @@ impl Default for ScanOptions {
             extract_to: None,
             vulndb: None,
             policy: None,
+            evidence: None,
         }
     }
 }
@@ -101,7 +104,11 @@ pub fn scan(
     opts: &ScanOptions,
 ) -> anyhow::Result<Scan> {
     // certify inputs first, so that a bad policy fails before a long unpack
-    let (catalogue, policy) = netvet_certify::load(&opts.rules, opts.policy.as_deref())?;
+    let (catalogue, policy) = netvet_certify::load_with_evidence(
+        &opts.rules,
+        opts.policy.as_deref(),
+        opts.evidence.as_deref(),
+    )?;
     let progress = unpacker.progress();
     progress.set_stage("unpacking");
     let t0 = Instant::now();

@@ -47,7 +47,7 @@ pub fn render(report: &Report, report_path: Option<&std::path::Path>, color: boo
         Some(v) => {
             let code = match v.result.as_str() {
                 "pass" => "1;32",
-                "conditional" => "1;33",
+                "conditional" | "needs-evidence" | "not-applicable" => "1;33",
                 _ => "1;31",
             };
             let failed = v.requirements.iter().filter(|r| r.status == "fail").count();

@@ -280,19 +280,93 @@ pub struct UnpackSummary {
 pub struct RequirementResult {
     pub id: String,
     pub title: String,
-    /// `pass`, `fail`, `waived` or `not-tested`.
+    /// `pass`, `fail`, `waived`, `not-tested`, `needs-evidence` (a partial or documentation
+    /// requirement without supplied evidence) or `not-applicable` (evidence says so).
     pub status: String,
     pub findings: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// How the requirement is decided: `image`, `partial` or `documentation`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// The regime (catalogue group) it belongs to: `red`, `cra`, `psti`, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regime: Option<String>,
+    /// First day the requirement applies (ISO date), when the regime has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applies_from: Option<String>,
+    /// `false` when it was reported but not enforced (not yet applicable at the verdict date).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub enforced: bool,
+    /// The supplied evidence that decided it (reference and file), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+fn yes() -> bool {
+    true
+}
+
+impl Default for RequirementResult {
+    fn default() -> Self {
+        RequirementResult {
+            id: String::new(),
+            title: String::new(),
+            status: String::new(),
+            findings: Vec::new(),
+            source: None,
+            method: None,
+            regime: None,
+            applies_from: None,
+            enforced: true,
+            evidence: None,
+        }
+    }
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verdict {
-    /// `pass`, `conditional` or `fail`.
+    /// `pass`, `conditional`, `needs-evidence` or `fail` over the enforced requirements;
+    /// `not-applicable` when none is enforced at the verdict date.
     pub result: String,
     pub policy: String,
     pub requirements: Vec<RequirementResult>,
+    /// The date the verdict was made for (ISO date): decides which regimes apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// The verdict per regime (EN 18031 under RED, CRA, UK PSTI, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regimes: Vec<RegimeVerdict>,
+}
+
+/// The verdict of one regime: the requirements of its catalogues that the policy applies.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegimeVerdict {
+    /// Short id (`red`, `cra`, `psti`, `ts33117`, ...).
+    pub regime: String,
+    /// The documents (with versions) judged.
+    pub documents: Vec<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub jurisdiction: String,
+    /// Earliest date one of its requirements applies from (ISO date).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applies_from: Option<String>,
+    /// Whether every judged requirement applies at the verdict date.
+    pub in_force: bool,
+    /// Whether any judged requirement was enforced (counted in the overall result).
+    pub enforced: bool,
+    /// `pass`, `conditional`, `needs-evidence` or `fail` over its judged requirements.
+    pub result: String,
+    /// Requirements judged, and the number the catalogues hold for this regime: fewer judged
+    /// means the policy left some out, and `pass` covers only those judged.
+    pub judged: usize,
+    pub total: usize,
+    /// Judged requirements per status.
+    pub counts: std::collections::BTreeMap<String, usize>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -225,9 +225,9 @@ th{background:#f5f5f5}
 td.ev{font-family:ui-monospace,Menlo,Consolas,monospace;white-space:pre-wrap;word-break:break-all;max-width:520px}
 td.path{font-family:ui-monospace,Menlo,Consolas,monospace;word-break:break-all}
 .verdict{display:inline-block;font-size:26px;font-weight:700;padding:8px 20px;border-radius:6px;color:#fff}
-.verdict-pass{background:#2e7d32}.verdict-conditional{background:#ef6c00}.verdict-fail{background:#c62828}.verdict-none{background:#757575}
+.verdict-pass{background:#2e7d32}.verdict-conditional{background:#ef6c00}.verdict-fail{background:#c62828}.verdict-none{background:#757575}.verdict-needs-evidence{background:#1565c0}.verdict-not-applicable{background:#757575}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-size:12px;font-weight:600}
-.st-pass{background:#2e7d32}.st-fail{background:#c62828}.st-waived{background:#ef6c00}.st-not-tested{background:#9e9e9e}
+.st-pass{background:#2e7d32}.st-fail{background:#c62828}.st-waived{background:#ef6c00}.st-not-tested{background:#9e9e9e}.st-needs-evidence{background:#1565c0}.st-not-applicable{background:#78909c}.st-conditional{background:#ef6c00}
 .sev-critical{background:#7b1fa2}.sev-high{background:#c62828}.sev-medium{background:#ef6c00}.sev-low{background:#f9a825;color:#212121}.sev-info{background:#607d8b}
 .charts{display:flex;flex-wrap:wrap;gap:32px}
 .chart text{font-size:13px;fill:#212121}
@@ -272,6 +272,8 @@ pub fn render(report: &Report) -> Result<String, RenderError> {
             match v.result.as_str() {
                 "pass" => "verdict-pass",
                 "conditional" => "verdict-conditional",
+                "needs-evidence" => "verdict-needs-evidence",
+                "not-applicable" => "verdict-not-applicable",
                 _ => "verdict-fail",
             },
             v.result.to_uppercase(),
@@ -324,25 +326,76 @@ pub fn render(report: &Report) -> Result<String, RenderError> {
     }
     h.push_str("</div></div></section>\n");
 
+    // verdict per regime
+    if let Some(v) = report.verdict.as_ref().filter(|v| !v.regimes.is_empty()) {
+        h.push_str(r#"<section id="regimes"><h2>Verdict per regime</h2>"#);
+        if let Some(d) = &v.date {
+            let _ = write!(
+                h,
+                r#"<p class="muted">Judged for {}. A regime not yet applicable at that date is reported, not enforced. <i>pass</i> covers only the requirements judged; partial and documentation requirements pass only with supplied evidence.</p>"#,
+                escape(d)
+            );
+        }
+        h.push_str("<table><thead><tr><th>Regime</th><th>Documents</th><th>Jurisdiction</th><th>Applies from</th><th>Enforced</th><th>Result</th><th>Judged</th><th>Statuses</th></tr></thead><tbody>");
+        for r in &v.regimes {
+            let counts: Vec<String> = r
+                .counts
+                .iter()
+                .map(|(k, n)| format!("{} {n}", escape(k)))
+                .collect();
+            let enforced = match (r.enforced, r.in_force) {
+                (true, true) => "yes",
+                (true, false) => "yes (before it applies, by policy)",
+                (false, _) => "no (not yet applicable)",
+            };
+            let _ = write!(
+                h,
+                r#"<tr class="regime" data-regime="{id}" data-result="{res}" data-enforced="{en}"><td>{id}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} of {}</td><td>{}</td></tr>"#,
+                escape(&r.documents.join("; ")),
+                escape(&r.jurisdiction),
+                escape(r.applies_from.as_deref().unwrap_or("-")),
+                enforced,
+                badge(&format!("st-{}", escape(&r.result)), &r.result),
+                r.judged,
+                r.total,
+                counts.join(", "),
+                id = escape(&r.regime),
+                res = escape(&r.result),
+                en = r.enforced,
+            );
+        }
+        h.push_str("</tbody></table></section>\n");
+    }
+
     // requirements
     h.push_str(r#"<section id="requirements"><h2>Requirements</h2>"#);
     match &report.verdict {
         Some(v) => {
-            h.push_str("<table><thead><tr><th>Requirement</th><th>Title</th><th>Source</th><th>Status</th><th>Findings</th></tr></thead><tbody>");
+            h.push_str("<table><thead><tr><th>Requirement</th><th>Title</th><th>Source</th><th>Method</th><th>Status</th><th>Findings</th><th>Evidence</th></tr></thead><tbody>");
             for r in &v.requirements {
                 let links: Vec<String> = r
                     .findings
                     .iter()
                     .map(|id| format!(r##"<a href="#{0}">{0}</a>"##, escape(id)))
                     .collect();
+                let note = if r.enforced {
+                    String::new()
+                } else {
+                    format!(
+                        r#" <span class="muted">not enforced (applies from {})</span>"#,
+                        escape(r.applies_from.as_deref().unwrap_or("?"))
+                    )
+                };
                 let _ = write!(
                     h,
-                    r#"<tr class="requirement" data-status="{st}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
+                    r#"<tr class="requirement" data-status="{st}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{note}</td><td>{}</td><td>{}</td></tr>"#,
                     escape(&r.id),
                     escape(&r.title),
                     escape(r.source.as_deref().unwrap_or("")),
+                    escape(r.method.as_deref().unwrap_or("image")),
                     badge(&format!("st-{}", escape(&r.status)), &r.status),
                     links.join(" "),
+                    escape(r.evidence.as_deref().unwrap_or("")),
                     st = escape(&r.status),
                 );
             }

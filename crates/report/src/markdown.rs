@@ -98,18 +98,61 @@ pub fn render(report: &Report) -> Result<String, RenderError> {
         }
     }
 
-    if let Some(v) = &report.verdict {
-        m.push_str("## Requirements\n\n| Requirement | Title | Source | Status | Findings |\n|---|---|---|---|---|\n");
-        for r in &v.requirements {
-            let ids: Vec<String> = r.findings.iter().map(|f| escape(f)).collect();
+    if let Some(v) = report.verdict.as_ref().filter(|v| !v.regimes.is_empty()) {
+        m.push_str("## Verdict per regime\n\n");
+        if let Some(d) = &v.date {
             let _ = writeln!(
                 m,
-                "| {} | {} | {} | **{}** | {} |",
+                "Judged for {}. A regime not yet applicable at that date is reported, not enforced; *pass* covers only the requirements judged, and partial or documentation requirements pass only with supplied evidence.\n",
+                escape(d)
+            );
+        }
+        m.push_str("| Regime | Documents | Applies from | Enforced | Result | Judged | Statuses |\n|---|---|---|---|---|---|---|\n");
+        for r in &v.regimes {
+            let counts: Vec<String> = r
+                .counts
+                .iter()
+                .map(|(k, n)| format!("{} {n}", escape(k)))
+                .collect();
+            let _ = writeln!(
+                m,
+                "| {} | {} | {} | {} | **{}** | {} of {} | {} |",
+                escape(&r.regime),
+                escape(&r.documents.join("; ")),
+                escape(r.applies_from.as_deref().unwrap_or("-")),
+                if r.enforced {
+                    "yes"
+                } else {
+                    "no (not yet applicable)"
+                },
+                escape(&r.result),
+                r.judged,
+                r.total,
+                counts.join(", ")
+            );
+        }
+        m.push('\n');
+    }
+
+    if let Some(v) = &report.verdict {
+        m.push_str("## Requirements\n\n| Requirement | Title | Source | Method | Status | Findings | Evidence |\n|---|---|---|---|---|---|---|\n");
+        for r in &v.requirements {
+            let ids: Vec<String> = r.findings.iter().map(|f| escape(f)).collect();
+            let status = if r.enforced {
+                escape(&r.status)
+            } else {
+                format!("{} (not enforced)", escape(&r.status))
+            };
+            let _ = writeln!(
+                m,
+                "| {} | {} | {} | {} | **{}** | {} | {} |",
                 escape(&r.id),
                 escape(&r.title),
                 escape(r.source.as_deref().unwrap_or("")),
-                escape(&r.status),
-                ids.join(", ")
+                escape(r.method.as_deref().unwrap_or("image")),
+                status,
+                ids.join(", "),
+                escape(r.evidence.as_deref().unwrap_or(""))
             );
         }
         m.push('\n');

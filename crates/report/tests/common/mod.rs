@@ -107,6 +107,7 @@ pub fn sample_report() -> Report {
                 status: "fail".into(),
                 findings: ids("credential.default-password"),
                 source: Some("3GPP TS 33.117 4.2.3.4.2.3".into()),
+                ..Default::default()
             },
             RequirementResult {
                 id: "TS33117-4.3.2.1".into(),
@@ -114,6 +115,7 @@ pub fn sample_report() -> Report {
                 status: "waived".into(),
                 findings: ids("service.insecure"),
                 source: Some("3GPP TS 33.117 4.3.2.1".into()),
+                ..Default::default()
             },
             RequirementResult {
                 id: "TS33117-4.3.2.6".into(),
@@ -121,6 +123,7 @@ pub fn sample_report() -> Report {
                 status: "pass".into(),
                 findings: vec![],
                 source: Some("3GPP TS 33.117 4.3.2.6".into()),
+                ..Default::default()
             },
             RequirementResult {
                 id: "TS33117-4.2.3.6".into(),
@@ -128,8 +131,10 @@ pub fn sample_report() -> Report {
                 status: "not-tested".into(),
                 findings: vec![],
                 source: Some("3GPP TS 33.117 4.2.3.6".into()),
+                ..Default::default()
             },
         ],
+        ..Default::default()
     });
     r.summaries.insert(
         "hardening".into(),
