@@ -6,6 +6,7 @@
 //! check. Rules are compiled once in [`Analyzers::new`] and shared by all threads.
 
 pub mod backdoors;
+pub mod certs;
 pub mod elf;
 pub mod permissions;
 pub mod services;
