@@ -117,6 +117,7 @@ mod tests {
         assert!(!is_text(b"\x1f\x8b\x08\x00\x00\x00\x00\x00"));
         let mut elf = vec![0u8; 64];
         elf[..4].copy_from_slice(b"\x7fELF");
+        elf[4] = 1;
         elf[5] = 1;
         elf[18] = 8;
         assert_eq!(elf_arch(&elf), Some(("mips", "little")));
