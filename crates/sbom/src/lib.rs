@@ -117,13 +117,42 @@ fn cpe_enc(s: &str) -> String {
 /// database, when there is one.
 pub fn primary_path(c: &Component) -> Option<String> {
     let is_db = |p: &str| {
-        p.ends_with("opkg/status") || p.ends_with("dpkg/status") || p.ends_with(".control")
+        p.ends_with("opkg/status")
+            || p.ends_with("dpkg/status")
+            || p.ends_with(".control")
+            || p.contains("dpkg/status.d/")
     };
     c.paths
         .iter()
         .find(|p| !is_db(p))
         .or_else(|| c.paths.first())
         .cloned()
+}
+
+/// The part of `path` before `rel` when `path` is `rel` or ends with `/rel` (`""` or
+/// `squashfs-root/` for `squashfs-root/usr/lib/opkg/status`).
+fn under<'a>(path: &'a str, rel: &str) -> Option<&'a str> {
+    let base = path.strip_suffix(rel)?;
+    (base.is_empty() || base.ends_with('/')).then_some(base)
+}
+
+/// The part of `path` before the directory `dir` (which ends with `/`) when `path` is a file
+/// directly in it.
+fn dir_under<'a>(path: &'a str, dir: &str) -> Option<&'a str> {
+    let (parent, _) = path.rsplit_once('/')?;
+    under(&format!("{parent}/"), dir).map(|b| &path[..b.len()])
+}
+
+/// A package version that is a source snapshot (`2016-12-19-ad02e79d-7`, OpenWrt's git
+/// packages), not a release number.
+fn is_snapshot(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() >= 10
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[5..7].iter().all(u8::is_ascii_digit)
+        && b[7] == b'-'
+        && b[8..10].iter().all(u8::is_ascii_digit)
 }
 
 /// `b` continues `a` with more detail (`1.8` -> `1.8.20140523`, `6.7` -> `6.7p1`).
@@ -173,26 +202,45 @@ impl Sbom {
 
     fn package_obs(&self, tree: &Tree) -> Vec<Obs> {
         let mut out = Vec::new();
+        // the root file systems with a status database: the full path up to `usr/` or `var/`
+        // (a directory scan may hold root file systems below its top, `squashfs-root/...`)
         let mut status_roots: BTreeSet<&str> = BTreeSet::new();
-        let dbs = tree.files().filter(|e| {
-            matches!(
-                e.inner_path(),
-                "usr/lib/opkg/status" | "var/lib/opkg/status" | "var/lib/dpkg/status"
-            )
-        });
-        for e in dbs {
-            status_roots.insert(e.root());
-            let dpkg = e.inner_path().contains("dpkg");
+        for e in tree.files() {
+            let Some((base, rel)) = [
+                "usr/lib/opkg/status",
+                "var/lib/opkg/status",
+                "var/lib/dpkg/status",
+            ]
+            .iter()
+            .find_map(|rel| under(&e.path, rel).map(|b| (b, *rel))) else {
+                continue;
+            };
+            status_roots.insert(base);
+            let dpkg = rel.contains("dpkg");
             for p in pkgdb::parse(&String::from_utf8_lossy(&e.data)) {
                 out.extend(self.package(&p, &e.path, if dpkg { "dpkg" } else { "opkg" }));
             }
         }
+        // dpkg's status.d/ (one file per package; distroless and other Debian-built images
+        // without the dpkg tool)
+        for e in tree.files() {
+            if dir_under(&e.path, "var/lib/dpkg/status.d/").is_none()
+                || e.path.ends_with(".md5sums")
+            {
+                continue;
+            }
+            for p in pkgdb::parse(&String::from_utf8_lossy(&e.data)) {
+                out.extend(self.package(&p, &e.path, "dpkg"));
+            }
+        }
         // opkg control files only where no status database exists
-        for e in tree.files().filter(|e| {
-            !status_roots.contains(e.root())
-                && e.inner_path().starts_with("usr/lib/opkg/info/")
-                && e.inner_path().ends_with(".control")
-        }) {
+        for e in tree.files().filter(|e| e.path.ends_with(".control")) {
+            let Some(base) = dir_under(&e.path, "usr/lib/opkg/info/") else {
+                continue;
+            };
+            if status_roots.contains(base) {
+                continue;
+            }
             for p in pkgdb::parse(&String::from_utf8_lossy(&e.data)) {
                 out.extend(self.package(&p, &e.path, "opkg"));
             }
@@ -545,6 +593,15 @@ impl Sbom {
                     (finer.len() == 1).then(|| (a.clone(), finer[0].clone()))
                 })
                 .collect();
+            // a snapshot package version (`hostapd 2016-12-19-ad02e79d-7`) and the one release
+            // the binaries name (`hostapd v2.7-devel`) are one build
+            let mut folded = folded;
+            let releases: Vec<&String> = versions.iter().filter(|v| !is_snapshot(v)).collect();
+            if releases.len() == 1 {
+                for v in versions.iter().filter(|v| is_snapshot(v)) {
+                    folded.push((v.clone(), releases[0].clone()));
+                }
+            }
             for (a, _) in &folded {
                 versions.remove(a);
             }

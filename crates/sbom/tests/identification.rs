@@ -297,6 +297,18 @@ fn version_strings_of_router_components() {
             "5.10.176",
         ),
         (
+            "linux",
+            "lib/modules/nf_nat_pptp.ko",
+            &["vermagic=2.6.33.2 mod_unload MIPS32_R2 32BIT "],
+            "2.6.33.2",
+        ),
+        (
+            "linux",
+            "boot/zImage.bin",
+            &["Linux version 2.6.36.4brcmarm+ (root@localhost) (gcc version 4.5.3) #1 SMP PREEMPT"],
+            "2.6.36.4",
+        ),
+        (
             "glibc",
             "lib/libc.so.6",
             &["GNU C Library (Debian GLIBC 2.36-9+deb12u4) stable release version 2.36."],
@@ -330,9 +342,84 @@ fn c_libraries_from_file_names() {
         ("lib/ld-uClibc-1.0.45.so", "uclibc-ng", "1.0.45"),
         ("lib/libc-2.19.so", "glibc", "2.19"),
         ("lib/ld-musl-mips64el.so.1", "musl", ""),
+        ("lib/ld-musl-mips-sf.so.1", "musl", ""),
     ];
     for (path, name, version) in cases {
         let r = scan(&[(path, elf.clone())]);
         assert_eq!(versions(&r, name), [version.to_string()], "{path}");
     }
+}
+
+/// OpenWrt packages some components as git snapshots; the binary names the release.
+#[test]
+fn snapshot_package_versions_fold_into_the_release() {
+    let status = b"Package: hostapd-common\nVersion: 2016-12-19-ad02e79d-7\nStatus: install user installed\n\nPackage: wpad-mini\nVersion: 2016-12-19-ad02e79d-7\nStatus: install user installed\n";
+    let r = scan(&[
+        // a directory scan above the root file system
+        ("squashfs-root/usr/lib/opkg/status", status.to_vec()),
+        (
+            "squashfs-root/usr/sbin/wpad",
+            rodata(&["hostapd v2.7-devel", "wpa_supplicant v2.7-devel"]),
+        ),
+    ]);
+    assert_eq!(versions(&r, "hostapd"), ["2.7"]);
+    let h = one(&r, "hostapd");
+    assert!(h.source.contains("opkg"), "{}", h.source);
+    assert!(
+        h.evidence
+            .contains("opkg package hostapd-common 2016-12-19-ad02e79d-7"),
+        "{}",
+        h.evidence
+    );
+    assert!(r.findings.is_empty(), "{:#?}", r.findings);
+    // alone, the snapshot is the version
+    let r = scan(&[("usr/lib/opkg/status", status.to_vec())]);
+    assert_eq!(versions(&r, "hostapd"), ["2016-12-19-ad02e79d-7"]);
+}
+
+/// A daemon whose version is not next to a fixed text is still present.
+#[test]
+fn daemons_present_by_file_name() {
+    let r = scan(&[
+        (
+            "usr/sbin/dnsmasq",
+            rodata(&["dnsmasq-UNKNOWN", "Dnsmasq version %s  %s"]),
+        ),
+        ("usr/sbin/dropbearmulti", rodata(&["2016.74"])),
+        // not an executable: a configuration file of the same name
+        ("etc/config/dnsmasq", b"config dnsmasq\n".to_vec()),
+    ]);
+    assert_eq!(versions(&r, "dnsmasq"), [""]);
+    assert_eq!(one(&r, "dnsmasq").paths, ["usr/sbin/dnsmasq"]);
+    assert_eq!(versions(&r, "dropbear"), [""]);
+}
+
+/// Debian-built images without the dpkg tool keep one status file per package in
+/// `var/lib/dpkg/status.d/` (distroless images).
+#[test]
+fn dpkg_status_d_files() {
+    let r = scan(&[
+        (
+            "var/lib/dpkg/status.d/libssl3",
+            b"Package: libssl3\nVersion: 3.0.11-1~deb12u2\nArchitecture: amd64\n".to_vec(),
+        ),
+        (
+            "var/lib/dpkg/status.d/libssl3.md5sums",
+            b"0123 usr/lib/x86_64-linux-gnu/libssl.so.3\n".to_vec(),
+        ),
+        (
+            "usr/lib/x86_64-linux-gnu/libssl.so.3",
+            elf_so("libssl.so.3", b""),
+        ),
+    ]);
+    assert_eq!(versions(&r, "openssl"), ["3.0.11"]);
+    let o = one(&r, "openssl");
+    assert_eq!(
+        o.paths,
+        [
+            "usr/lib/x86_64-linux-gnu/libssl.so.3",
+            "var/lib/dpkg/status.d/libssl3"
+        ]
+    );
+    assert!(o.source.contains("dpkg"), "{}", o.source);
 }
