@@ -184,12 +184,23 @@ impl Sbom {
     /// Identify the components of `tree`.
     pub fn scan(&self, tree: &Tree) -> SbomResult {
         let mut obs = self.package_obs(tree);
+        // files that were unpacked (a cpio archive, a firmware blob): their version strings are
+        // found again in the files extracted from them, so they are not copies
+        let containers: BTreeSet<&str> = tree
+            .layers
+            .iter()
+            .map(|l| l.parent.as_str())
+            .filter(|p| !p.is_empty())
+            .collect();
         let per_file: Vec<Vec<Obs>> = tree
             .files()
             .collect::<Vec<_>>()
             .par_iter()
             .map(|e| {
-                let o = self.file_obs(e);
+                let mut o = self.file_obs(e);
+                if containers.contains(e.path.as_str()) {
+                    o.iter_mut().for_each(|x| x.copy = false);
+                }
                 // hand the pages of a large spilled content back (hostile input, docs/fuzzing.md)
                 netvet_unpack::spool::release(&e.data);
                 o

@@ -348,6 +348,13 @@ fn c_libraries_from_file_names() {
         let r = scan(&[(path, elf.clone())]);
         assert_eq!(versions(&r, name), [version.to_string()], "{path}");
     }
+    // OpenWrt's ld-musl-ARCH.so.1 is a link to libc.so, which names musl in its usage text
+    let r = scan(&[(
+        "lib/libc.so",
+        rodata(&["1.1.16", "MUSL_LOCPATH", "musl libc (mips-sf)"]),
+    )]);
+    assert_eq!(versions(&r, "musl"), [""]);
+    assert_eq!(one(&r, "musl").paths, ["lib/libc.so"]);
 }
 
 /// OpenWrt packages some components as git snapshots; the binary names the release.
@@ -422,4 +429,42 @@ fn dpkg_status_d_files() {
         ]
     );
     assert!(o.source.contains("dpkg"), "{}", o.source);
+}
+
+/// An unpacked archive carries the bytes of the files extracted from it: one copy, not two.
+#[test]
+fn unpacked_containers_are_not_copies() {
+    let bb = rodata(&["BusyBox v1.33.1 (2021-06-05 23:27:58 CEST)"]);
+    let mut cpio = b"070701".to_vec();
+    cpio.extend_from_slice(&[0; 64]);
+    cpio.extend_from_slice(&bb);
+    let entries = vec![
+        file("rootfs.cpio", &cpio),
+        file("rootfs.cpio.extract/0x0.cpio/bin/busybox", &bb),
+    ];
+    let layers = vec![netvet_model::LayerInfo {
+        path: "rootfs.cpio.extract/0x0.cpio".into(),
+        format: "cpio".into(),
+        offset: 0,
+        size: cpio.len() as u64,
+        parent: "rootfs.cpio".into(),
+        variant: String::new(),
+    }];
+    let tree = Tree::from_parts(entries, layers, vec![], vec![]);
+    let r = Sbom::new(&netvet_rules::RuleSet::embedded())
+        .unwrap()
+        .scan(&tree);
+    assert_eq!(versions(&r, "busybox"), ["1.33.1"]);
+    assert!(r.findings.is_empty(), "{:#?}", r.findings);
+    // without the layer, two files carry the string: a duplicate
+    let tree = Tree::from_parts(
+        vec![file("a/busybox", &bb), file("b/busybox", &bb)],
+        vec![],
+        vec![],
+        vec![],
+    );
+    let r = Sbom::new(&netvet_rules::RuleSet::embedded())
+        .unwrap()
+        .scan(&tree);
+    assert_eq!(r.findings.len(), 1, "{:#?}", r.findings);
 }
