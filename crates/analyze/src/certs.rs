@@ -265,7 +265,10 @@ pub fn in_trust_store(inner: &str, certs_in_file: usize) -> bool {
     ];
     let name = netvet_unpack::path::file_name(inner).to_ascii_lowercase();
     certs_in_file >= 3
-        || DIRS.iter().any(|d| inner.starts_with(d))
+        // also below the top of a directory scan (`squashfs-root/etc/ssl/certs/...`)
+        || DIRS
+            .iter()
+            .any(|d| inner.starts_with(d) || inner.contains(&format!("/{d}")))
         || name.contains("ca-bundle")
         || name.contains("ca-certificates")
         || name.starts_with("cacert")

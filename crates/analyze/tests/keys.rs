@@ -518,6 +518,16 @@ fn trust_anchor_precision() {
     );
     assert_eq!(summary["trust_store_certificates"], 1);
 
+    // a trust store below the top of a directory scan is still the trust store
+    let (_d, tree) = tree_of(&[
+        ("rootfs/etc/ssl/certs/vendor-root.pem", CA_P256_CERT.into()),
+        ("rootfs/etc/app/root.pem", CA_P256_CERT.into()),
+    ]);
+    let (fs, summary) = run(&tree, 1_800_000_000);
+    assert!(fs.is_empty(), "{fs:#?}");
+    assert_eq!(summary["trust_store_certificates"], 1);
+    assert_eq!(summary["other_certificates"], 1);
+
     let (_d, tree) = tree_of(&[("etc/app/root.pem", CA_P256_CERT.into())]);
     let (fs, _) = run(&tree, 1_800_000_000);
     assert_eq!(fs.len(), 1, "{fs:#?}");
