@@ -25,6 +25,8 @@
 //! counted in the summary but not reported one by one: a store of public roots is not the
 //! device's own identity.
 
+use crate::certs::{self, in_trust_store};
+pub use crate::certs::{parse_cert, CertInfo};
 use crate::{Analyzer, Context, Output};
 use base64::Engine;
 use netvet_model::{kinds, Finding, Severity};
@@ -142,7 +144,7 @@ fn strip_zeros(b: &[u8]) -> &[u8] {
     &b[i..]
 }
 
-fn bit_len(b: &[u8]) -> u32 {
+pub(crate) fn bit_len(b: &[u8]) -> u32 {
     let b = strip_zeros(b);
     match b.first() {
         None => 0,
@@ -150,12 +152,12 @@ fn bit_len(b: &[u8]) -> u32 {
     }
 }
 
-fn put_string(out: &mut Vec<u8>, s: &[u8]) {
+pub(crate) fn put_string(out: &mut Vec<u8>, s: &[u8]) {
     out.extend_from_slice(&(s.len() as u32).to_be_bytes());
     out.extend_from_slice(s);
 }
 
-fn put_mpint(out: &mut Vec<u8>, n: &[u8]) {
+pub(crate) fn put_mpint(out: &mut Vec<u8>, n: &[u8]) {
     let n = strip_zeros(n);
     if n.first().is_some_and(|&b| b & 0x80 != 0) {
         out.extend_from_slice(&((n.len() + 1) as u32).to_be_bytes());
@@ -377,7 +379,7 @@ fn seq<'a, 'b>(o: &'b BerObject<'a>) -> Option<&'b Vec<BerObject<'a>>> {
     o.as_sequence().ok()
 }
 
-fn int<'a>(o: &BerObject<'a>) -> Option<&'a [u8]> {
+pub(crate) fn int<'a>(o: &BerObject<'a>) -> Option<&'a [u8]> {
     match o.content {
         BerObjectContent::Integer(b) => Some(b),
         _ => None,
@@ -402,7 +404,7 @@ fn explicit<'a>(o: &BerObject<'a>, n: u32) -> Option<BerObject<'a>> {
     }
 }
 
-fn curve_of(oid: &str) -> (&'static str, u32, Option<&'static str>) {
+pub(crate) fn curve_of(oid: &str) -> (&'static str, u32, Option<&'static str>) {
     match oid {
         "1.2.840.10045.3.1.7" => ("ECDSA P-256", 256, Some("nistp256")),
         "1.3.132.0.34" => ("ECDSA P-384", 384, Some("nistp384")),
@@ -415,7 +417,7 @@ fn curve_of(oid: &str) -> (&'static str, u32, Option<&'static str>) {
     }
 }
 
-fn rsa_info(n: &[u8], e: &[u8], format: &str) -> KeyInfo {
+pub(crate) fn rsa_info(n: &[u8], e: &[u8], format: &str) -> KeyInfo {
     let mut blob = Vec::new();
     put_string(&mut blob, b"ssh-rsa");
     put_mpint(&mut blob, e);
@@ -430,7 +432,7 @@ fn rsa_info(n: &[u8], e: &[u8], format: &str) -> KeyInfo {
     }
 }
 
-fn ec_info(curve_oid: Option<&str>, point: Option<&[u8]>, format: &str) -> KeyInfo {
+pub(crate) fn ec_info(curve_oid: Option<&str>, point: Option<&[u8]>, format: &str) -> KeyInfo {
     let (algo, bits, ssh) = curve_oid.map(curve_of).unwrap_or(("EC", 0, None));
     let fingerprint = match (ssh, point) {
         (Some(name), Some(q)) => {
@@ -634,43 +636,7 @@ pub fn parse_private_pem(block: &pem::Pem) -> Option<KeyInfo> {
 }
 
 // ---------------------------------------------------------------------------------------
-// Certificates
-
-/// What matters about a certificate.
-#[derive(Debug, Clone)]
-pub struct CertInfo {
-    pub subject: String,
-    pub issuer: String,
-    pub not_after: i64,
-    pub not_after_text: String,
-    pub signature: String,
-    pub weak_signature: bool,
-    pub key: String,
-    pub key_weakness: Option<String>,
-    pub self_signed: bool,
-    pub is_ca: bool,
-    /// SHA-256 of the DER, upper-case hex with colons (as `openssl x509 -fingerprint`).
-    pub fingerprint: String,
-}
-
-fn sig_name(oid: &str) -> (String, bool) {
-    match oid {
-        "1.2.840.113549.1.1.2" => ("md2WithRSAEncryption".into(), true),
-        "1.2.840.113549.1.1.4" => ("md5WithRSAEncryption".into(), true),
-        "1.2.840.113549.1.1.5" | "1.3.14.3.2.29" => ("sha1WithRSAEncryption".into(), true),
-        "1.2.840.10040.4.3" => ("dsa-with-sha1".into(), true),
-        "1.2.840.10045.4.1" => ("ecdsa-with-SHA1".into(), true),
-        "1.2.840.113549.1.1.11" => ("sha256WithRSAEncryption".into(), false),
-        "1.2.840.113549.1.1.12" => ("sha384WithRSAEncryption".into(), false),
-        "1.2.840.113549.1.1.13" => ("sha512WithRSAEncryption".into(), false),
-        "1.2.840.113549.1.1.10" => ("rsassa-pss".into(), false),
-        "1.2.840.10045.4.3.2" => ("ecdsa-with-SHA256".into(), false),
-        "1.2.840.10045.4.3.3" => ("ecdsa-with-SHA384".into(), false),
-        "1.2.840.10045.4.3.4" => ("ecdsa-with-SHA512".into(), false),
-        "1.3.101.112" => ("ed25519".into(), false),
-        other => (other.to_string(), false),
-    }
-}
+// PEM
 
 /// The PEM blocks anywhere in `data` (text files, and PEM embedded in binaries), with their
 /// offsets; bounded in count and block size.
@@ -704,94 +670,8 @@ pub fn pem_blocks(data: &[u8]) -> Vec<(usize, pem::Pem)> {
     blocks
 }
 
-/// Parse one DER certificate.
-pub fn parse_cert(der: &[u8]) -> Option<CertInfo> {
-    use x509_parser::public_key::PublicKey;
-    let (_, c) = x509_parser::parse_x509_certificate(der).ok()?;
-    let (signature, weak_signature) = sig_name(&c.signature_algorithm.algorithm.to_id_string());
-    let spki = c.public_key();
-    let alg = spki.algorithm.algorithm.to_id_string();
-    let (algo, bits) = match spki.parsed() {
-        Ok(PublicKey::RSA(r)) => ("RSA".to_string(), bit_len(r.modulus)),
-        Ok(PublicKey::DSA(_)) => {
-            let p = spki
-                .algorithm
-                .parameters
-                .as_ref()
-                // Dss-Parms ::= SEQUENCE { p, q, g }: the first INTEGER of its content
-                .and_then(|p| parse_der(p.data).ok())
-                .and_then(|(_, first)| int(&first).map(bit_len))
-                .unwrap_or(0);
-            ("DSA".to_string(), p)
-        }
-        Ok(PublicKey::EC(_)) => {
-            let curve = spki
-                .algorithm
-                .parameters
-                .as_ref()
-                .and_then(|p| p.as_oid().ok())
-                .map(|o| o.to_id_string());
-            let (name, bits, _) = curve.as_deref().map(curve_of).unwrap_or(("EC", 0, None));
-            (name.to_string(), bits)
-        }
-        _ if alg == "1.3.101.112" => ("Ed25519".to_string(), 256),
-        _ => (format!("key {alg}"), 0),
-    };
-    let k = KeyInfo {
-        algo: algo.clone(),
-        bits,
-        fingerprint: None,
-        encrypted: false,
-        format: String::new(),
-        comment: None,
-    };
-    let not_after = c.validity().not_after;
-    let d = Sha256::digest(der);
-    Some(CertInfo {
-        subject: c.subject().to_string(),
-        issuer: c.issuer().to_string(),
-        not_after: not_after.timestamp(),
-        not_after_text: not_after.to_string(),
-        signature,
-        weak_signature,
-        key: if bits > 0 {
-            format!("{algo} {bits} bits")
-        } else {
-            algo
-        },
-        key_weakness: k.weakness(),
-        self_signed: c.subject() == c.issuer(),
-        is_ca: c.is_ca(),
-        fingerprint: d
-            .iter()
-            .map(|b| format!("{b:02X}"))
-            .collect::<Vec<_>>()
-            .join(":"),
-    })
-}
-
 // ---------------------------------------------------------------------------------------
 // The analyzer
-
-/// Whether a file is (part of) a CA trust store.
-fn in_trust_store(inner: &str, certs_in_file: usize) -> bool {
-    const DIRS: &[&str] = &[
-        "etc/ssl/certs/",
-        "etc/pki/",
-        "etc/ca-certificates/",
-        "usr/share/ca-certificates/",
-        "usr/lib/ssl/certs/",
-        "usr/share/ssl/certs/",
-        "usr/local/share/ca-certificates/",
-        "etc/openvpn/ca/",
-    ];
-    let name = netvet_unpack::path::file_name(inner).to_ascii_lowercase();
-    certs_in_file >= 3
-        || DIRS.iter().any(|d| inner.starts_with(d))
-        || name.contains("ca-bundle")
-        || name.contains("ca-certificates")
-        || name.starts_with("cacert")
-}
 
 fn is_host_key(inner: &str) -> bool {
     let name = netvet_unpack::path::file_name(inner);
@@ -806,6 +686,13 @@ struct FileResult {
     findings: Vec<Finding>,
     trust_store_certs: usize,
     trust_store_expired: usize,
+    /// SHA-256 fingerprints of the trust-store certificates in this file.
+    trust_store_fps: Vec<String>,
+    /// Private keys whose public key is known: (index of its `key.private` finding, key
+    /// fingerprint), matched with certificates across files in [`Keys::run`].
+    keys: Vec<(usize, String)>,
+    /// Certificates outside trust stores, with their offset when embedded.
+    certs: Vec<(CertInfo, Option<u64>)>,
 }
 
 /// Keys and certificates analyzer.
@@ -832,6 +719,9 @@ impl Keys {
         }
         if let Some(o) = offset {
             ev.push_str(&format!("; at offset {o}"));
+        }
+        if let Some(fp) = &k.fingerprint {
+            out.keys.push((out.findings.len(), fp.clone()));
         }
         let mut f = Finding::new(
             kinds::KEY_PRIVATE,
@@ -863,37 +753,50 @@ impl Keys {
         }
     }
 
-    fn cert_findings(&self, e: &Entry, c: &CertInfo, trust: bool, now: i64, out: &mut FileResult) {
+    fn cert_findings(
+        &self,
+        e: &Entry,
+        c: &CertInfo,
+        trust: bool,
+        now: i64,
+        offset: Option<u64>,
+        out: &mut FileResult,
+    ) {
         let expired = c.not_after < now;
         if trust {
             out.trust_store_certs += 1;
+            out.trust_store_fps.push(c.fingerprint.clone());
             if expired {
                 out.trust_store_expired += 1;
             }
             return;
         }
-        let who = format!(
-            "subject '{}', issuer '{}'{}{}, notAfter {}, signature {}, key {}, SHA-256 {}",
-            c.subject,
-            c.issuer,
-            if c.self_signed { " (self-signed)" } else { "" },
-            if c.is_ca { ", CA" } else { "" },
-            c.not_after_text,
-            c.signature,
-            c.key,
-            c.fingerprint
-        );
+        let who = c.describe();
+        let at = offset
+            .map(|o| format!(" at offset {o}"))
+            .unwrap_or_default();
+        let finding = |kind: &str, sev: Severity, title: &str, ev: String| {
+            let f =
+                Finding::new(kind, sev, title, Some(e.path.clone()), ev).with_key(&c.fingerprint);
+            match offset {
+                Some(o) => f.with_offset(o),
+                None => f,
+            }
+        };
         if expired {
-            out.findings.push(
-                Finding::new(
-                    kinds::KEY_CERTIFICATE_EXPIRED,
-                    Severity::Medium,
-                    "Expired certificate",
-                    Some(e.path.clone()),
-                    format!("expired {}: {who}", c.not_after_text),
-                )
-                .with_key(&c.fingerprint),
-            );
+            out.findings.push(finding(
+                kinds::KEY_CERTIFICATE_EXPIRED,
+                Severity::Medium,
+                "Expired certificate",
+                format!("expired {}{at}: {who}", c.not_after_text),
+            ));
+        } else if c.not_before > now {
+            out.findings.push(finding(
+                kinds::KEY_CERTIFICATE_NOT_YET_VALID,
+                Severity::Low,
+                "Certificate not yet valid",
+                format!("valid only from {}{at}: {who}", c.not_before_text),
+            ));
         }
         let mut why = Vec::new();
         if c.weak_signature {
@@ -903,17 +806,14 @@ impl Keys {
             why.push(w.clone());
         }
         if !why.is_empty() {
-            out.findings.push(
-                Finding::new(
-                    kinds::KEY_CERTIFICATE_WEAK,
-                    Severity::Medium,
-                    "Certificate with a weak signature or key",
-                    Some(e.path.clone()),
-                    format!("{}: {who}", why.join("; ")),
-                )
-                .with_key(&c.fingerprint),
-            );
+            out.findings.push(finding(
+                kinds::KEY_CERTIFICATE_WEAK,
+                Severity::Medium,
+                "Certificate with a weak signature or key",
+                format!("{}{at}: {who}", why.join("; ")),
+            ));
         }
+        out.certs.push((c.clone(), offset));
     }
 
     fn scan_file(&self, tree: &Tree, e: &Entry, now: i64) -> FileResult {
@@ -976,7 +876,7 @@ impl Keys {
         if data.len() <= MAX_DER_FILE && data.first() == Some(&0x30) {
             if let Some(c) = parse_cert(data) {
                 let trust = in_trust_store(e.inner_path(), 1);
-                self.cert_findings(e, &c, trust, now, &mut out);
+                self.cert_findings(e, &c, trust, now, None, &mut out);
                 return out;
             }
             if let Some(k) = parse_private_der(data, None) {
@@ -984,28 +884,165 @@ impl Keys {
                 return out;
             }
         }
-        // PEM blocks anywhere (text files, and PEM embedded in binaries)
+        // PEM blocks anywhere (text files, and PEM embedded in binaries), and DER
+        // certificates embedded in binaries
         let blocks = pem_blocks(data);
+        let der = certs::der_certs(data);
         let certs_in_file = blocks
             .iter()
             .filter(|(_, b)| b.tag().ends_with("CERTIFICATE"))
-            .count();
+            .count()
+            + der.len();
         let trust = in_trust_store(e.inner_path(), certs_in_file);
         for (off, b) in &blocks {
             let tag = b.tag();
+            let offset = (*off > 0).then_some(*off as u64);
             if tag == "CERTIFICATE" || tag == "X509 CERTIFICATE" || tag == "TRUSTED CERTIFICATE" {
                 if let Some(c) = parse_cert(b.contents()) {
-                    self.cert_findings(e, &c, trust, now, &mut out);
+                    self.cert_findings(e, &c, trust, now, offset, &mut out);
                 }
             } else if tag.ends_with("PRIVATE KEY") {
                 if let Some(k) = parse_private_pem(b) {
-                    let offset = (*off > 0).then_some(*off as u64);
                     self.key_findings(e, &k, offset, &mut out);
                 }
             }
         }
+        for (off, c) in &der {
+            self.cert_findings(e, c, trust, now, Some(*off as u64), &mut out);
+        }
         out
     }
+}
+
+/// A certificate outside the trust stores, with the file it is in.
+struct PlacedCert<'a> {
+    path: &'a str,
+    cert: &'a CertInfo,
+    offset: Option<u64>,
+}
+
+fn place(c: &PlacedCert) -> String {
+    match c.offset {
+        Some(o) => format!("{} (offset {o})", c.path),
+        None => c.path.to_string(),
+    }
+}
+
+/// Cross-file judgements: private keys matched with the certificates of their public key
+/// (the key's evidence names the certificates' paths), and self-signed CA certificates
+/// shipped outside the trust store (`key.certificate-untrusted-ca`, naming the shipped
+/// private key's path when there is one).
+fn match_keys_and_certs(entries: &[&Entry], results: &mut [FileResult]) -> Vec<Finding> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let store: BTreeSet<&str> = results
+        .iter()
+        .flat_map(|r| r.trust_store_fps.iter().map(String::as_str))
+        .collect();
+    let mut by_key: BTreeMap<String, Vec<PlacedCert>> = BTreeMap::new();
+    let mut anchors: Vec<PlacedCert> = Vec::new();
+    for (e, r) in entries.iter().zip(results.iter()) {
+        for (c, offset) in &r.certs {
+            let placed = || PlacedCert {
+                path: &e.path,
+                cert: c,
+                offset: *offset,
+            };
+            if let Some(fp) = &c.public_key_fingerprint {
+                by_key.entry(fp.clone()).or_default().push(placed());
+            }
+            if certs::is_trust_anchor(c, e.inner_path()) && !store.contains(c.fingerprint.as_str())
+            {
+                anchors.push(placed());
+            }
+        }
+    }
+    // the paths of the private key of each public key
+    let mut key_paths: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut patches: Vec<(usize, usize, String)> = Vec::new();
+    for (fi, (e, r)) in entries.iter().zip(results.iter()).enumerate() {
+        for (idx, fp) in &r.keys {
+            let paths = key_paths.entry(fp.clone()).or_default();
+            if !paths.contains(&e.path) {
+                paths.push(e.path.clone());
+            }
+            let Some(list) = by_key.get(fp) else { continue };
+            let named: Vec<String> = list
+                .iter()
+                .take(4)
+                .map(|c| format!("{} (subject '{}')", place(c), c.cert.subject))
+                .collect();
+            let more = list.len().saturating_sub(named.len());
+            patches.push((
+                fi,
+                *idx,
+                format!(
+                    "; the private key of the certificate{} at {}{}",
+                    if list.len() > 1 { "s" } else { "" },
+                    named.join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    }
+                ),
+            ));
+        }
+    }
+    let mut out = Vec::new();
+    let mut seen: BTreeSet<(&str, &str)> = BTreeSet::new();
+    for a in anchors {
+        if !seen.insert((a.path, a.cert.fingerprint.as_str())) {
+            continue;
+        }
+        let keys: &[String] = a
+            .cert
+            .public_key_fingerprint
+            .as_ref()
+            .and_then(|fp| key_paths.get(fp))
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let (sev, title, tail) = if keys.is_empty() {
+            (
+                Severity::Low,
+                "Self-signed CA certificate shipped as a trust anchor",
+                String::new(),
+            )
+        } else {
+            (
+                Severity::High,
+                "Self-signed CA certificate shipped with its private key",
+                format!(
+                    "; its private key is shipped too, at {}: anyone with the image can issue \
+                     certificates this anchor accepts",
+                    keys.join(", ")
+                ),
+            )
+        };
+        let mut f = Finding::new(
+            kinds::KEY_CERTIFICATE_UNTRUSTED_CA,
+            sev,
+            title,
+            Some(a.path.to_string()),
+            format!(
+                "self-signed CA certificate outside the system trust store{}: {}{tail}",
+                a.offset
+                    .map(|o| format!(" at offset {o}"))
+                    .unwrap_or_default(),
+                a.cert.describe()
+            ),
+        )
+        .with_key(&a.cert.fingerprint);
+        if let Some(o) = a.offset {
+            f = f.with_offset(o);
+        }
+        out.push(f);
+    }
+    for (fi, idx, text) in patches {
+        if let Some(f) = results[fi].findings.get_mut(idx) {
+            f.evidence.push_str(&text);
+        }
+    }
+    out
 }
 
 impl Analyzer for Keys {
@@ -1015,7 +1052,7 @@ impl Analyzer for Keys {
 
     fn run(&self, cx: &Context) -> Output {
         let files: Vec<&Entry> = cx.tree.files().collect();
-        let results: Vec<FileResult> = files
+        let mut results: Vec<FileResult> = files
             .par_iter()
             .map(|e| {
                 let r = self.scan_file(cx.tree, e, cx.options.now);
@@ -1024,17 +1061,21 @@ impl Analyzer for Keys {
             })
             .collect();
         let mut out = Output::default();
-        let (mut certs, mut expired) = (0, 0);
+        let cross = match_keys_and_certs(&files, &mut results);
+        let (mut certs, mut expired, mut other) = (0, 0, 0);
         for r in results {
             out.findings.extend(r.findings);
             certs += r.trust_store_certs;
             expired += r.trust_store_expired;
+            other += r.certs.len();
         }
+        out.findings.extend(cross);
         out.summaries.push((
             "keys".into(),
             serde_json::json!({
                 "trust_store_certificates": certs,
                 "trust_store_expired": expired,
+                "other_certificates": other,
             }),
         ));
         out

@@ -6,6 +6,7 @@
 //! check. Rules are compiled once in [`Analyzers::new`] and shared by all threads.
 
 pub mod backdoors;
+pub mod certs;
 pub mod elf;
 pub mod permissions;
 pub mod services;
@@ -142,14 +143,34 @@ pub fn architectures(tree: &Tree) -> Vec<String> {
     set.into_iter().collect()
 }
 
-/// Conventional name of an architecture and byte order (Debian/OpenWrt style).
+/// Conventional name of an architecture family and byte order, as Debian and OpenWrt spell
+/// them: the family comes from `netvet_unpack::classify::elf_arch`, which has already decided
+/// the word size from the ELF class (`mips64`, `riscv64`, `ppc64`, ...). Families whose
+/// default byte order is big get a suffix for little endian (`mipsel`, `mips64el`, `ppc64le`)
+/// and the others one for big endian (`armeb`, `aarch64_be`).
 pub fn arch_name(name: &str, endian: &str) -> String {
-    match (name, endian) {
-        ("mips", "little") => "mipsel".into(),
-        ("arm", "big") => "armeb".into(),
-        ("aarch64", "big") => "aarch64_be".into(),
-        ("powerpc64", "little") => "ppc64le".into(),
-        ("powerpc", "little") => "powerpcle".into(),
-        (n, _) => n.to_string(),
-    }
+    let little = endian == "little";
+    let spelled = match (name, little) {
+        ("mips", true) => "mipsel",
+        ("mips64", true) => "mips64el",
+        ("mipsn32", true) => "mipsn32el",
+        ("powerpc", true) => "powerpcle",
+        ("ppc64", true) => "ppc64le",
+        ("sparc" | "sparc64" | "s390" | "s390x" | "hppa" | "m68k", true) => {
+            return format!("{name}-le")
+        }
+        ("arm", false) => "armeb",
+        ("aarch64", false) => "aarch64_be",
+        ("aarch64_ilp32", false) => "aarch64_be_ilp32",
+        ("riscv32" | "riscv64" | "x86" | "x86_64" | "x32" | "loongarch64" | "csky", false) => {
+            return format!("{name}-be")
+        }
+        ("superh", false) => "superheb",
+        ("microblaze", true) => "microblazeel",
+        ("xtensa", false) => "xtensaeb",
+        ("arc", false) => "arceb",
+        ("nds32", false) => "nds32be",
+        (n, _) => n,
+    };
+    spelled.to_string()
 }

@@ -61,9 +61,16 @@ fn every_architecture_and_byte_order() {
         (true, false, 183, "aarch64"),
         (true, true, 183, "aarch64_be"),
         (false, true, 20, "powerpc"),
-        (true, true, 21, "powerpc64"),
+        (true, true, 21, "ppc64"),
+        (true, false, 21, "ppc64le"),
         (false, false, 3, "x86"),
-        (true, false, 243, "riscv"),
+        (true, false, 243, "riscv64"),
+        (false, false, 243, "riscv32"),
+        // the ELF class decides the word size: a MIPS64 little-endian file is not mipsel
+        (false, false, 8, "mipsel"),
+        (true, false, 8, "mips64el"),
+        (true, true, 8, "mips64"),
+        (false, false, 62, "x32"),
     ];
     for (is64, be, machine, arch) in cases {
         let spec = ElfSpec {

@@ -208,8 +208,21 @@ fn certificates_expiry_weakness_and_trust_store() {
     assert_eq!(summary["trust_store_certificates"], 1);
     assert_eq!(summary["trust_store_expired"], 1);
 
-    // before its notAfter: only the weakness remains
+    // before its notBefore (2001): not yet valid, and still weak
     let (fs, _) = run(&tree, 1_000_000_000);
+    let early = at(
+        &fs,
+        kinds::KEY_CERTIFICATE_NOT_YET_VALID,
+        "etc/lighttpd/server.pem",
+    );
+    assert_eq!(early.len(), 1);
+    assert!(
+        early[0]
+            .evidence
+            .starts_with("valid only from Nov 29 03:24:16 2026 +00:00: "),
+        "{}",
+        early[0].evidence
+    );
     assert!(at(
         &fs,
         kinds::KEY_CERTIFICATE_EXPIRED,
@@ -362,4 +375,166 @@ fn corpus_trees_keys() {
             _ => assert!(high.is_empty(), "{high:?}"),
         }
     }
+}
+
+/// A vendor CA shipped outside the trust store with its private key, a leaf certificate
+/// with its key, and the CA's DER embedded in a binary: trust anchors, key/certificate
+/// matches naming both paths, DER found by its `30 82 LL LL 30 82` start.
+#[test]
+fn certificates_trust_anchors_key_matches_and_der_in_binaries() {
+    let ca_der = pem::parse(CA_P256_CERT).unwrap().into_contents();
+    let mut binary = b"\x7fELF\x01\x01\x01\0".to_vec();
+    binary.resize(100, 0x30); // '0' bytes: not a certificate start
+    binary.extend_from_slice(&[0x30, 0x82, 0x7f, 0xff, 0x30, 0x82]); // a false start
+    let der_at = binary.len();
+    binary.extend_from_slice(&ca_der);
+    binary.extend_from_slice(b"\0trailing data\0");
+    let (_d, tree) = tree_of(&[
+        ("etc/vendor/cloud-ca.pem", CA_P256_CERT.into()),
+        ("etc/vendor/ca.key", EC_P256.into()),
+        ("etc/ssl/device.crt", LEAF_ED25519_CERT.into()),
+        ("etc/ssl/private/device.key", ED25519_PKCS8.into()),
+        ("usr/bin/updater", binary),
+    ]);
+    // 2027: every certificate is within its validity
+    let (fs, summary) = run(&tree, 1_800_000_000);
+    assert_eq!(summary["other_certificates"], 3, "{summary}");
+
+    let anchors: Vec<&Finding> = fs
+        .iter()
+        .filter(|f| f.kind == kinds::KEY_CERTIFICATE_UNTRUSTED_CA)
+        .collect();
+    assert_eq!(anchors.len(), 2, "{anchors:#?}");
+    let pem_ca = at(
+        &fs,
+        kinds::KEY_CERTIFICATE_UNTRUSTED_CA,
+        "etc/vendor/cloud-ca.pem",
+    );
+    assert_eq!(pem_ca[0].severity, Severity::High);
+    assert!(
+        pem_ca[0].evidence.contains(
+            "subject 'O=Example Vendor, CN=Example Vendor Device Root CA', issuer \
+             'O=Example Vendor, CN=Example Vendor Device Root CA' (self-signed), CA"
+        ),
+        "{}",
+        pem_ca[0].evidence
+    );
+    assert!(
+        pem_ca[0]
+            .evidence
+            .contains("its private key is shipped too, at etc/vendor/ca.key"),
+        "{}",
+        pem_ca[0].evidence
+    );
+    let der_ca = at(&fs, kinds::KEY_CERTIFICATE_UNTRUSTED_CA, "usr/bin/updater");
+    assert_eq!(der_ca[0].offset, Some(der_at as u64));
+    assert!(der_ca[0].evidence.starts_with(&format!(
+        "self-signed CA certificate outside the system trust store at offset {der_at}: "
+    )));
+    // the leaf is not a trust anchor
+    assert!(at(
+        &fs,
+        kinds::KEY_CERTIFICATE_UNTRUSTED_CA,
+        "etc/ssl/device.crt"
+    )
+    .is_empty());
+
+    // private keys name the certificates of their public key
+    let ca_key = at(&fs, kinds::KEY_PRIVATE, "etc/vendor/ca.key");
+    assert_eq!(
+        ca_key[0].evidence,
+        format!(
+            "ECDSA P-256 256 bits, {EC_FP}, PEM SEC1, unencrypted; the private key of the \
+             certificates at etc/vendor/cloud-ca.pem (subject 'O=Example Vendor, CN=Example \
+             Vendor Device Root CA'), usr/bin/updater (offset {der_at}) (subject 'O=Example \
+             Vendor, CN=Example Vendor Device Root CA')"
+        )
+    );
+    let leaf_key = at(&fs, kinds::KEY_PRIVATE, "etc/ssl/private/device.key");
+    assert!(
+        leaf_key[0].evidence.ends_with(
+            "; the private key of the certificate at etc/ssl/device.crt (subject 'CN=device.example')"
+        ),
+        "{}",
+        leaf_key[0].evidence
+    );
+    assert!(fs.iter().all(|f| f.kind != kinds::KEY_CERTIFICATE_EXPIRED
+        && f.kind != kinds::KEY_CERTIFICATE_NOT_YET_VALID
+        && f.kind != kinds::KEY_CERTIFICATE_WEAK));
+
+    // 2023: before their notBefore (2026-12-06 20:18:12 UTC)
+    let (fs, _) = run(&tree, 1_700_000_000);
+    let mut early: Vec<&str> = fs
+        .iter()
+        .filter(|f| f.kind == kinds::KEY_CERTIFICATE_NOT_YET_VALID)
+        .map(|f| f.path.as_deref().unwrap())
+        .collect();
+    early.sort();
+    assert_eq!(
+        early,
+        [
+            "etc/ssl/device.crt",
+            "etc/vendor/cloud-ca.pem",
+            "usr/bin/updater"
+        ]
+    );
+    let f = at(
+        &fs,
+        kinds::KEY_CERTIFICATE_NOT_YET_VALID,
+        "etc/ssl/device.crt",
+    );
+    assert_eq!(f[0].severity, Severity::Low);
+    assert!(
+        f[0].evidence
+            .starts_with("valid only from Dec  6 20:18:12 2026 +00:00: "),
+        "{}",
+        f[0].evidence
+    );
+    // 2047: both expired
+    let (fs, _) = run(&tree, 2_500_000_000);
+    assert_eq!(
+        fs.iter()
+            .filter(|f| f.kind == kinds::KEY_CERTIFICATE_EXPIRED)
+            .count(),
+        3
+    );
+}
+
+/// A copy of a trust-store root elsewhere, a self-signed server certificate, and a CA
+/// without its key: only the CA outside the store is reported, low.
+#[test]
+fn trust_anchor_precision() {
+    let (_d, tree) = tree_of(&[
+        ("etc/ssl/certs/vendor-root.pem", CA_P256_CERT.into()),
+        ("etc/app/root.pem", CA_P256_CERT.into()),
+        // self-signed, not a CA: the device's own HTTPS certificate
+        ("etc/lighttpd/server.pem", CERT_SHA1_RSA1024.into()),
+    ]);
+    let (fs, summary) = run(&tree, 1_790_000_000);
+    assert!(
+        fs.iter()
+            .all(|f| f.kind != kinds::KEY_CERTIFICATE_UNTRUSTED_CA),
+        "{fs:#?}"
+    );
+    assert_eq!(summary["trust_store_certificates"], 1);
+
+    // a trust store below the top of a directory scan is still the trust store
+    let (_d, tree) = tree_of(&[
+        ("rootfs/etc/ssl/certs/vendor-root.pem", CA_P256_CERT.into()),
+        ("rootfs/etc/app/root.pem", CA_P256_CERT.into()),
+    ]);
+    let (fs, summary) = run(&tree, 1_800_000_000);
+    assert!(fs.is_empty(), "{fs:#?}");
+    assert_eq!(summary["trust_store_certificates"], 1);
+    assert_eq!(summary["other_certificates"], 1);
+
+    let (_d, tree) = tree_of(&[("etc/app/root.pem", CA_P256_CERT.into())]);
+    let (fs, _) = run(&tree, 1_800_000_000);
+    assert_eq!(fs.len(), 1, "{fs:#?}");
+    assert_eq!(fs[0].kind, kinds::KEY_CERTIFICATE_UNTRUSTED_CA);
+    assert_eq!(fs[0].severity, Severity::Low);
+    assert_eq!(
+        fs[0].title,
+        "Self-signed CA certificate shipped as a trust anchor"
+    );
 }

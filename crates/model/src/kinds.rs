@@ -25,6 +25,8 @@ pub const COMPONENT_DUPLICATE: &str = "component.duplicate";
 pub const VULN_CVE: &str = "vuln.cve";
 pub const UNPACK_ERROR: &str = "unpack.error";
 pub const UNPACK_LIMIT: &str = "unpack.limit";
+pub const KEY_CERTIFICATE_NOT_YET_VALID: &str = "key.certificate-not-yet-valid";
+pub const KEY_CERTIFICATE_UNTRUSTED_CA: &str = "key.certificate-untrusted-ca";
 
 /// Every kind with a one-line description (used for SARIF rules and documentation).
 pub const ALL: &[(&str, &str)] = &[
@@ -53,4 +55,6 @@ pub const ALL: &[(&str, &str)] = &[
     (VULN_CVE, "A component version affected by a CVE"),
     (UNPACK_ERROR, "A part of the image that could not be unpacked"),
     (UNPACK_LIMIT, "A safety limit was reached; what was skipped"),
+    (KEY_CERTIFICATE_NOT_YET_VALID, "A certificate before its notBefore"),
+    (KEY_CERTIFICATE_UNTRUSTED_CA, "A self-signed CA certificate shipped as a trust anchor outside the system trust store"),
 ];

@@ -28,8 +28,12 @@ pub const MAX_SCAN_BYTES: u64 = 512 << 20;
 const SCAN_WINDOW: usize = 64 << 20;
 /// How far a window's view reaches past its edge (longer than any anchor).
 const WINDOW_TAIL: usize = 4096;
-/// Version-string matches evaluated per file (a hostile file could repeat an anchor).
-const MAX_HITS_PER_FILE: usize = 256;
+/// Anchor hits evaluated per file (a hostile file could repeat an anchor).
+const MAX_HITS_PER_FILE: usize = 16384;
+/// Anchor hits evaluated per pattern and file. Anchors are short literals that also occur in
+/// unrelated strings: libcrypto.so.3 holds hundreds of "OpenSSL " (error texts, provider
+/// names) before its version text, so one budget for the whole file would end in them.
+const MAX_HITS_PER_PATTERN: usize = 4096;
 /// Distinct observations kept per file.
 const MAX_OBS_PER_FILE: usize = 32;
 
@@ -53,6 +57,9 @@ struct Obs {
     evidence: String,
     /// A version string inside a binary: counts as a copy of the component.
     copy: bool,
+    /// The version is a release series read from an ABI version (`libssl.so.3` -> `3`):
+    /// folded into a finer version of the same series found elsewhere.
+    series: bool,
     /// purl type for unknown packages (`opkg`, `deb`).
     purl_type: &'static str,
 }
@@ -110,13 +117,42 @@ fn cpe_enc(s: &str) -> String {
 /// database, when there is one.
 pub fn primary_path(c: &Component) -> Option<String> {
     let is_db = |p: &str| {
-        p.ends_with("opkg/status") || p.ends_with("dpkg/status") || p.ends_with(".control")
+        p.ends_with("opkg/status")
+            || p.ends_with("dpkg/status")
+            || p.ends_with(".control")
+            || p.contains("dpkg/status.d/")
     };
     c.paths
         .iter()
         .find(|p| !is_db(p))
         .or_else(|| c.paths.first())
         .cloned()
+}
+
+/// The part of `path` before `rel` when `path` is `rel` or ends with `/rel` (`""` or
+/// `squashfs-root/` for `squashfs-root/usr/lib/opkg/status`).
+fn under<'a>(path: &'a str, rel: &str) -> Option<&'a str> {
+    let base = path.strip_suffix(rel)?;
+    (base.is_empty() || base.ends_with('/')).then_some(base)
+}
+
+/// The part of `path` before the directory `dir` (which ends with `/`) when `path` is a file
+/// directly in it.
+fn dir_under<'a>(path: &'a str, dir: &str) -> Option<&'a str> {
+    let (parent, _) = path.rsplit_once('/')?;
+    under(&format!("{parent}/"), dir).map(|b| &path[..b.len()])
+}
+
+/// A package version that is a source snapshot (`2016-12-19-ad02e79d-7`, OpenWrt's git
+/// packages), not a release number.
+fn is_snapshot(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() >= 10
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[5..7].iter().all(u8::is_ascii_digit)
+        && b[7] == b'-'
+        && b[8..10].iter().all(u8::is_ascii_digit)
 }
 
 /// `b` continues `a` with more detail (`1.8` -> `1.8.20140523`, `6.7` -> `6.7p1`).
@@ -148,12 +184,23 @@ impl Sbom {
     /// Identify the components of `tree`.
     pub fn scan(&self, tree: &Tree) -> SbomResult {
         let mut obs = self.package_obs(tree);
+        // files that were unpacked (a cpio archive, a firmware blob): their version strings are
+        // found again in the files extracted from them, so they are not copies
+        let containers: BTreeSet<&str> = tree
+            .layers
+            .iter()
+            .map(|l| l.parent.as_str())
+            .filter(|p| !p.is_empty())
+            .collect();
         let per_file: Vec<Vec<Obs>> = tree
             .files()
             .collect::<Vec<_>>()
             .par_iter()
             .map(|e| {
-                let o = self.file_obs(e);
+                let mut o = self.file_obs(e);
+                if containers.contains(e.path.as_str()) {
+                    o.iter_mut().for_each(|x| x.copy = false);
+                }
                 // hand the pages of a large spilled content back (hostile input, docs/fuzzing.md)
                 netvet_unpack::spool::release(&e.data);
                 o
@@ -166,26 +213,45 @@ impl Sbom {
 
     fn package_obs(&self, tree: &Tree) -> Vec<Obs> {
         let mut out = Vec::new();
+        // the root file systems with a status database: the full path up to `usr/` or `var/`
+        // (a directory scan may hold root file systems below its top, `squashfs-root/...`)
         let mut status_roots: BTreeSet<&str> = BTreeSet::new();
-        let dbs = tree.files().filter(|e| {
-            matches!(
-                e.inner_path(),
-                "usr/lib/opkg/status" | "var/lib/opkg/status" | "var/lib/dpkg/status"
-            )
-        });
-        for e in dbs {
-            status_roots.insert(e.root());
-            let dpkg = e.inner_path().contains("dpkg");
+        for e in tree.files() {
+            let Some((base, rel)) = [
+                "usr/lib/opkg/status",
+                "var/lib/opkg/status",
+                "var/lib/dpkg/status",
+            ]
+            .iter()
+            .find_map(|rel| under(&e.path, rel).map(|b| (b, *rel))) else {
+                continue;
+            };
+            status_roots.insert(base);
+            let dpkg = rel.contains("dpkg");
             for p in pkgdb::parse(&String::from_utf8_lossy(&e.data)) {
                 out.extend(self.package(&p, &e.path, if dpkg { "dpkg" } else { "opkg" }));
             }
         }
+        // dpkg's status.d/ (one file per package; distroless and other Debian-built images
+        // without the dpkg tool)
+        for e in tree.files() {
+            if dir_under(&e.path, "var/lib/dpkg/status.d/").is_none()
+                || e.path.ends_with(".md5sums")
+            {
+                continue;
+            }
+            for p in pkgdb::parse(&String::from_utf8_lossy(&e.data)) {
+                out.extend(self.package(&p, &e.path, "dpkg"));
+            }
+        }
         // opkg control files only where no status database exists
-        for e in tree.files().filter(|e| {
-            !status_roots.contains(e.root())
-                && e.inner_path().starts_with("usr/lib/opkg/info/")
-                && e.inner_path().ends_with(".control")
-        }) {
+        for e in tree.files().filter(|e| e.path.ends_with(".control")) {
+            let Some(base) = dir_under(&e.path, "usr/lib/opkg/info/") else {
+                continue;
+            };
+            if status_roots.contains(base) {
+                continue;
+            }
             for p in pkgdb::parse(&String::from_utf8_lossy(&e.data)) {
                 out.extend(self.package(&p, &e.path, "opkg"));
             }
@@ -214,6 +280,7 @@ impl Sbom {
             source: db,
             evidence: format!("{db} package {} {}", p.name, p.version),
             copy: false,
+            series: false,
             purl_type: if db == "dpkg" { "deb" } else { "opkg" },
         })
     }
@@ -240,6 +307,7 @@ impl Sbom {
                 source,
                 evidence,
                 copy,
+                series: false,
                 purl_type: "generic",
             };
         // file names: executables and libraries only (not `etc/config/uhttpd`)
@@ -274,7 +342,30 @@ impl Sbom {
         }
         let is_elf = elf::is_elf(data);
         if is_elf {
-            if let Some(so) = elf::soname(data) {
+            let so = elf::soname(data);
+            // the ABI version of a shared object names its release series
+            let abi_name = so.as_deref().or(is_so.then_some(fname));
+            if let Some(abi) = abi_name {
+                for (i, s) in self.sigs.sigs.iter().enumerate() {
+                    if let Some(v) = s.soname_versions.iter().find_map(|sv| sv.series(abi)) {
+                        let what = if so.is_some() {
+                            "SONAME"
+                        } else {
+                            "shared object"
+                        };
+                        let mut o = obs(
+                            i,
+                            v.clone(),
+                            "elf-soname",
+                            format!("{what} {abi} (release series {v})"),
+                            false,
+                        );
+                        o.series = true;
+                        push(&mut out, o);
+                    }
+                }
+            }
+            if let Some(so) = so {
                 for (i, s) in self.sigs.sigs.iter().enumerate() {
                     if s.sonames.iter().any(|p| so.starts_with(p.as_str())) {
                         push(
@@ -303,6 +394,7 @@ impl Sbom {
                         source: "elf-note",
                         evidence: format!(".note.package {} {} {}", np.kind, np.name, np.version),
                         copy: false,
+                        series: false,
                         purl_type: "generic",
                     },
                 );
@@ -318,6 +410,7 @@ impl Sbom {
         // `WINDOW_TAIL` bytes into the next, so an anchor across the edge is still found;
         // anchors starting past the window's own bytes are left to the next window.
         let mut hits = 0;
+        let mut per_pattern = vec![0u16; self.sigs.patterns.len()];
         'windows: for (base, view, own) in
             netvet_unpack::spool::windows(data, SCAN_WINDOW, WINDOW_TAIL)
         {
@@ -326,13 +419,20 @@ impl Sbom {
                     continue;
                 }
                 let at = base + m.start();
+                let pi = m.pattern().as_usize();
+                let Some(p) = self.sigs.patterns.get(pi) else {
+                    continue;
+                };
+                // a pattern past its budget is skipped without using the file's budget, so
+                // one anchor repeated many times does not hide the others
+                match per_pattern.get_mut(pi) {
+                    Some(n) if (*n as usize) < MAX_HITS_PER_PATTERN => *n += 1,
+                    _ => continue,
+                }
                 hits += 1;
                 if hits > MAX_HITS_PER_FILE {
                     break 'windows;
                 }
-                let Some(p) = self.sigs.patterns.get(m.pattern().as_usize()) else {
-                    continue;
-                };
                 let end = data.len().min(at + 256);
                 let Some(window) = data.get(at..end) else {
                     continue;
@@ -392,6 +492,7 @@ impl Sbom {
                             source: "image-name",
                             evidence: format!("{} image name '{}'", l.format, l.variant),
                             copy: false,
+                            series: false,
                             purl_type: "generic",
                         });
                     }
@@ -462,10 +563,38 @@ impl Sbom {
         let mut res = SbomResult::default();
         for (name, list) in by_name {
             let sig = list.iter().find_map(|o| o.sig);
+            // release series read from ABI versions (`libssl.so.3` -> `3`) go into the finer
+            // version of the same series: the one seen in the same file, or the only one
+            let exact: BTreeSet<&str> = list
+                .iter()
+                .filter(|o| !o.series && !o.version.is_empty())
+                .map(|o| o.version.as_str())
+                .collect();
+            let series_of = |o: &Obs| -> Option<Option<String>> {
+                if !o.series || exact.contains(o.version.as_str()) {
+                    return None;
+                }
+                let finer: Vec<&str> = exact
+                    .iter()
+                    .copied()
+                    .filter(|b| refines(&o.version, b))
+                    .collect();
+                if finer.is_empty() {
+                    return None; // the series is all that is known
+                }
+                let same_file = list
+                    .iter()
+                    .find(|x| !x.series && x.path == o.path && finer.contains(&x.version.as_str()))
+                    .map(|x| x.version.clone());
+                Some(same_file.or_else(|| (finer.len() == 1).then(|| finer[0].to_string())))
+            };
+            let resolved: Vec<Option<Option<String>>> = list.iter().map(series_of).collect();
             // versions, with less detailed ones folded into a more detailed one they prefix
             let mut versions: BTreeSet<String> = list
                 .iter()
-                .map(|o| o.version.clone())
+                .zip(&resolved)
+                .filter(|(_, r)| r.is_none())
+                .map(|(o, _)| o.version.clone())
                 .filter(|v| !v.is_empty())
                 .collect();
             let folded: Vec<(String, String)> = versions
@@ -475,6 +604,15 @@ impl Sbom {
                     (finer.len() == 1).then(|| (a.clone(), finer[0].clone()))
                 })
                 .collect();
+            // a snapshot package version (`hostapd 2016-12-19-ad02e79d-7`) and the one release
+            // the binaries name (`hostapd v2.7-devel`) are one build
+            let mut folded = folded;
+            let releases: Vec<&String> = versions.iter().filter(|v| !is_snapshot(v)).collect();
+            if releases.len() == 1 {
+                for v in versions.iter().filter(|v| is_snapshot(v)) {
+                    folded.push((v.clone(), releases[0].clone()));
+                }
+            }
             for (a, _) in &folded {
                 versions.remove(a);
             }
@@ -489,8 +627,13 @@ impl Sbom {
                     .unwrap_or_else(|| v.to_string())
             };
             let mut groups: BTreeMap<String, Vec<&Obs>> = BTreeMap::new();
-            for o in &list {
-                groups.entry(canon(&o.version)).or_default().push(o);
+            for (o, r) in list.iter().zip(&resolved) {
+                match r {
+                    None => groups.entry(canon(&o.version)).or_default().push(o),
+                    Some(Some(v)) => groups.entry(canon(v)).or_default().push(o),
+                    // a series with several finer versions elsewhere: no guess
+                    Some(None) => {}
+                }
             }
             let mut comps = Vec::new();
             for (v, g) in &groups {

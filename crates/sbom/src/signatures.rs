@@ -28,9 +28,39 @@ struct RawSig {
     #[serde(default)]
     sonames: Vec<String>,
     #[serde(default)]
+    soname_versions: Vec<RawSonameVersion>,
+    #[serde(default)]
     layers: Vec<String>,
     #[serde(default)]
     copies: Option<u32>,
+}
+
+/// `{ soname = 'REGEX', version = 'SERIES' }`; without `version`, group 1 of the regex.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSonameVersion {
+    soname: String,
+    #[serde(default)]
+    version: Option<String>,
+}
+
+/// A SONAME that stands for a release series.
+#[derive(Debug)]
+pub struct SonameVersion {
+    pub soname: Regex,
+    /// The series; `None`: group 1 of `soname`.
+    pub version: Option<String>,
+}
+
+impl SonameVersion {
+    /// The release series `soname` stands for, if it matches.
+    pub fn series(&self, soname: &str) -> Option<String> {
+        let c = self.soname.captures(soname)?;
+        match &self.version {
+            Some(v) => Some(v.clone()),
+            None => c.get(1).map(|m| m.as_str().to_string()),
+        }
+    }
 }
 
 /// One compiled component signature.
@@ -43,6 +73,9 @@ pub struct Signature {
     pub packages: Vec<String>,
     pub filenames: Vec<Regex>,
     pub sonames: Vec<String>,
+    /// Regexes over a SONAME (or a shared object's file name) whose group 1 is the release
+    /// series the ABI version stands for (`libssl.so.3` -> `3`, `libnetsnmp.so.30` -> `5.7`).
+    pub soname_versions: Vec<SonameVersion>,
     pub layers: Vec<Regex>,
     /// 0 = unlimited.
     pub copies: u32,
@@ -174,6 +207,24 @@ impl Signatures {
                 };
                 sigs.push(Signature {
                     filenames: compile(&raw.filenames)?,
+                    soname_versions: raw
+                        .soname_versions
+                        .iter()
+                        .map(|sv| {
+                            let soname = Regex::new(&sv.soname)
+                                .map_err(|e| err(format!("{name}: {e}")))?;
+                            if sv.version.is_none() && soname.captures_len() < 2 {
+                                return Err(err(format!(
+                                    "{name}: soname_versions '{}' has neither a version nor a group",
+                                    sv.soname
+                                )));
+                            }
+                            Ok(SonameVersion {
+                                soname,
+                                version: sv.version.clone(),
+                            })
+                        })
+                        .collect::<Result<_, SigError>>()?,
                     layers: compile(&raw.layers)?,
                     name,
                     cpe,

@@ -81,3 +81,36 @@ jMWUmWbLH0eBbGNSH0R3ZvvMDQlWP7iHosv/UMcHoCwoZKNKupz4wnlCc0GnBg==
 
 pub const OPENSSH_ED25519_PUB: &str = r"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBL1BGyLh0je5BHMP75PLeV1O/VUFfpXw8VieXJt3klP test@host
 ";
+
+// A CA and a leaf certificate for the keys above (OpenSSL 3.0):
+//   openssl req -x509 -new -key EC_P256 -sha256 -days 7300 \
+//     -subj "/O=Example Vendor/CN=Example Vendor Device Root CA" \
+//     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+//   openssl req -new -key ED25519_PKCS8 -subj "/CN=device.example" |
+//     openssl x509 -req -CA CA_P256_CERT -CAkey EC_P256 -days 3650 -sha256 -set_serial 2
+// Both valid from 2026-12-06 20:18:12 UTC (1796588292); the CA until 2046-12-01, the leaf
+// until 2036-12-03.
+pub const CA_P256_CERT: &str = r"-----BEGIN CERTIFICATE-----
+MIIB6DCCAY2gAwIBAgIUeR/lQXA1K/yCHA/kZsj0h123qMkwCgYIKoZIzj0EAwIw
+QTEXMBUGA1UECgwORXhhbXBsZSBWZW5kb3IxJjAkBgNVBAMMHUV4YW1wbGUgVmVu
+ZG9yIERldmljZSBSb290IENBMB4XDTI2MTIwNjIwMTgxMloXDTQ2MTIwMTIwMTgx
+MlowQTEXMBUGA1UECgwORXhhbXBsZSBWZW5kb3IxJjAkBgNVBAMMHUV4YW1wbGUg
+VmVuZG9yIERldmljZSBSb290IENBMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE
+40GKMgaWRrI7DeD36zqRPQSO8o45WsJZc5Ffr4qY6nHeKeaB78AUHfwJNKNhYwvH
+MYRWqqq1jLiXzfqkodmavqNjMGEwHQYDVR0OBBYEFIhf/RjYowNs9Qh1zwdEcdKp
+OG5PMB8GA1UdIwQYMBaAFIhf/RjYowNs9Qh1zwdEcdKpOG5PMA8GA1UdEwEB/wQF
+MAMBAf8wDgYDVR0PAQH/BAQDAgEGMAoGCCqGSM49BAMCA0kAMEYCIQCxxZH61VkO
+84EMg6ET8ihIKyoDYTGWoH+QRsV2PL9weAIhAJbpAPki+36Ttlzyv5HAR21GdmL1
+uLD68masCrVwatXC
+-----END CERTIFICATE-----
+";
+
+pub const LEAF_ED25519_CERT: &str = r"-----BEGIN CERTIFICATE-----
+MIIBEjCBuQIBAjAKBggqhkjOPQQDAjBBMRcwFQYDVQQKDA5FeGFtcGxlIFZlbmRv
+cjEmMCQGA1UEAwwdRXhhbXBsZSBWZW5kb3IgRGV2aWNlIFJvb3QgQ0EwHhcNMjYx
+MjA2MjAxODEyWhcNMzYxMjAzMjAxODEyWjAZMRcwFQYDVQQDDA5kZXZpY2UuZXhh
+bXBsZTAqMAUGAytlcAMhAA0UE/huW5TKNuaDo7vnx1BQgV9/kTdmm5iuT6T+4ZPq
+MAoGCCqGSM49BAMCA0gAMEUCIBAXoaDJeoLI/V/0mxYuy1UE8+5dXWjNaddkz1Mx
+peVxAiEAtDWzUTw+f+LoeCVI4nk44sJOLb1O/XSViZtF+lqYf3E=
+-----END CERTIFICATE-----
+";
