@@ -86,6 +86,11 @@ struct Hit {
     reference: String,
     cve: Option<String>,
     advisory: Option<String>,
+    /// `vendor`, `year` and `artifact` meta: who shipped it, when it was documented, what
+    /// the rule looks for
+    vendor: Option<String>,
+    year: Option<String>,
+    artifact: Option<String>,
     severity: Severity,
     offset: u64,
     matched: String,
@@ -126,6 +131,15 @@ impl Analyzer for Backdoors {
             );
             if let Some(a) = &h.advisory {
                 evidence.push_str(&format!("; advisory: {a}"));
+            }
+            for (label, value) in [
+                ("vendor", &h.vendor),
+                ("year", &h.year),
+                ("artifact", &h.artifact),
+            ] {
+                if let Some(v) = value {
+                    evidence.push_str(&format!("; {label}: {v}"));
+                }
             }
             let mut f = Finding::new(
                 kinds::BACKDOOR_KNOWN_SIGNATURE,
@@ -175,6 +189,7 @@ fn scan_window(
         let mut reference = String::new();
         let mut cve = None;
         let mut advisory = None;
+        let (mut vendor, mut year, mut artifact) = (None, None, None);
         let mut severity = Severity::Critical;
         for (key, value) in rule.metadata() {
             let text = match value {
@@ -189,6 +204,9 @@ fn scan_window(
                 "reference" => reference = text,
                 "cve" => cve = Some(text),
                 "advisory" => advisory = Some(text),
+                "vendor" => vendor = Some(text),
+                "year" => year = Some(text),
+                "artifact" => artifact = Some(text),
                 "severity" => severity = text.parse().unwrap_or(Severity::Critical),
                 _ => {}
             }
@@ -206,6 +224,9 @@ fn scan_window(
             reference,
             cve,
             advisory,
+            vendor,
+            year,
+            artifact,
             severity,
             offset,
             matched,

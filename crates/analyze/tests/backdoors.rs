@@ -12,7 +12,7 @@ fn blob(inner: &[u8]) -> Vec<u8> {
     v
 }
 
-/// (rule, artifact) for every shipped rule.
+/// (rule, artifact) for the first sixteen rules (every rule: tests/backdoor_cases.rs).
 fn artifacts() -> Vec<(&'static str, Vec<u8>)> {
     vec![
         ("dlink_xmlset_user_agent_bypass", blob(b"xmlset_roodkcableoj28840ybtide")),
@@ -45,15 +45,11 @@ fn artifacts() -> Vec<(&'static str, Vec<u8>)> {
 }
 
 #[test]
-fn at_least_fifteen_rules_with_references() {
+fn rules_carry_references() {
+    // one positive case per rule: tests/backdoor_cases.rs
     let rules = netvet_rules::RuleSet::embedded();
     let b = Backdoors::new(&rules).unwrap();
-    assert!(b.rule_count() >= 15, "{}", b.rule_count());
-    assert_eq!(
-        b.rule_count(),
-        artifacts().len(),
-        "every rule has a positive test"
-    );
+    assert!(b.rule_count() >= 40, "{}", b.rule_count());
     for (path, text) in rules.under("backdoors/") {
         if !path.ends_with(".yar") {
             continue;
