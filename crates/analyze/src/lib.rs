@@ -17,6 +17,7 @@ use netvet_rules::RuleSet;
 use netvet_unpack::Tree;
 use rayon::prelude::*;
 
+pub mod accounts;
 pub mod crack;
 pub mod credentials;
 pub mod keys;
