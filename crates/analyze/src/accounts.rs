@@ -829,22 +829,27 @@ pub fn is_script(inner: &str, data: &[u8]) -> bool {
 /// the same line when there is one.
 pub fn script_comparisons(rules: &KeyRules, text: &str) -> Vec<Comparison> {
     use std::sync::OnceLock;
-    static RES: OnceLock<[regex::Regex; 3]> = OnceLock::new();
+    static RES: OnceLock<[regex::Regex; 4]> = OnceLock::new();
     let res = RES.get_or_init(|| {
         [
-            // variable OP literal
+            // variable OP literal; a single `=` is an assignment outside a shell test
             regex::Regex::new(
-                r#"\$?\{?([A-Za-z_][A-Za-z0-9_.\[\]'"]{0,40}?)\}?["']?\s*(?:==|!=|===|!==|=|-eq|-ne|\beq\b|\bne\b)\s*(?:"([^"$`\\]{1,64})"|'([^'$`\\]{1,64})')"#,
+                r#"\$?\{?([A-Za-z_][A-Za-z0-9_.\[\]'"]{0,40}?)\}?["']?\s*(?:==|!=|===|!==|\beq\b|\bne\b)\s*(?:"([^"$`\\]{1,64})"|'([^'$`\\]{1,64})')"#,
             )
             .expect("valid"),
             // literal OP variable
             regex::Regex::new(
-                r#"(?:"([^"$`\\]{1,64})"|'([^'$`\\]{1,64})')\s*(?:==|!=|===|!==|=)\s*["']?\$?\{?([A-Za-z_][A-Za-z0-9_.]{0,40})"#,
+                r#"(?:"([^"$`\\]{1,64})"|'([^'$`\\]{1,64})')\s*(?:==|!=|===|!==)\s*["']?\$?\{?([A-Za-z_][A-Za-z0-9_.]{0,40})"#,
             )
             .expect("valid"),
             // strcmp(variable, literal) and strcmp(literal, variable)
             regex::Regex::new(
                 r#"str(?:n?case)?n?cmp\s*\(\s*(?:([A-Za-z_][A-Za-z0-9_.>\-]{0,40})\s*,\s*"([^"]{1,64})"|"([^"]{1,64})"\s*,\s*([A-Za-z_][A-Za-z0-9_.>\-]{0,40}))"#,
+            )
+            .expect("valid"),
+            // shell test: [ "$var" = "literal" ], test "$var" = literal
+            regex::Regex::new(
+                r#"(?:\[\[?|\btest)\s+"?\$\{?([A-Za-z_][A-Za-z0-9_]{0,40})\}?"?\s*(?:==?|!=)\s*(?:"([^"$`\\]{1,64})"|'([^'$`\\]{1,64})'|([^\s"'$`\]]{1,64}))"#,
             )
             .expect("valid"),
         ]
@@ -863,6 +868,10 @@ pub fn script_comparisons(rules: &KeyRules, text: &str) -> Vec<Comparison> {
         let mut consider = |var: &str, lit: &str| {
             let var = var.trim_matches(|c: char| c == '\'' || c == '"' || c == '[' || c == ']');
             let last = var.rsplit(['.', '>', '[']).next().unwrap_or(var);
+            // `password == "password"`: a field-name table, not a secret
+            if lit.eq_ignore_ascii_case(last) {
+                return;
+            }
             if rules.is_password_key(last) {
                 if pw.is_none() && password_value(lit).is_some() {
                     pw = Some((var.to_string(), lit.to_string()));
@@ -878,6 +887,14 @@ pub fn script_comparisons(rules: &KeyRules, text: &str) -> Vec<Comparison> {
         for c in res[1].captures_iter(line) {
             let lit = c.get(1).or(c.get(2)).map_or("", |m| m.as_str());
             consider(&c[3], lit);
+        }
+        for c in res[3].captures_iter(line) {
+            let lit = c
+                .get(2)
+                .or(c.get(3))
+                .or(c.get(4))
+                .map_or("", |m| m.as_str());
+            consider(&c[1], lit);
         }
         for c in res[2].captures_iter(line) {
             let (var, lit) = match (c.get(1), c.get(2), c.get(3), c.get(4)) {
@@ -1119,6 +1136,12 @@ mod tests {
         assert_eq!(c[0].password, "letmein9");
         // a password variable compared with the empty string or a variable is no literal
         assert!(script_comparisons(&r, "[ \"$pass\" = \"$x\" ]\n").is_empty());
+        // Lua table assignments are no comparisons
+        assert!(script_comparisons(
+            &r,
+            "local r={username=\"username\",password=\"password\",x=\"pass\"}\n"
+        )
+        .is_empty());
         assert!(
             script_comparisons(&r, "[ \"$pass\" = \"\" ] || [ \"$pass\" = \"$x\" ]\n").is_empty()
         );

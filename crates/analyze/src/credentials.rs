@@ -99,6 +99,9 @@ pub struct Dictionary {
     common: Vec<DictEntry>,
     /// Every vendor key of `vendor`.
     vendor_keys: HashSet<String>,
+    /// Passwords listed for exactly this user (curated and vendor lines), for O(1) look-ups
+    /// over the strings of every binary.
+    user_passwords: HashMap<String, HashSet<String>>,
 }
 
 impl Dictionary {
@@ -206,6 +209,14 @@ impl Dictionary {
             .collect();
         d.vendor
             .sort_by_key(|e| std::cmp::Reverse(rank.get(&e.password).copied().unwrap_or(0)));
+        for e in d.defaults.iter().chain(&d.vendor) {
+            if let Some(u) = &e.user {
+                d.user_passwords
+                    .entry(u.clone())
+                    .or_default()
+                    .insert(e.password.clone());
+            }
+        }
         Ok(d)
     }
 
@@ -261,10 +272,9 @@ impl Dictionary {
         user != password
             && password.len() >= 4
             && self
-                .defaults
-                .iter()
-                .chain(&self.vendor)
-                .any(|e| e.password == password && e.user.as_deref() == Some(user))
+                .user_passwords
+                .get(user)
+                .is_some_and(|p| p.contains(password))
     }
 
     /// Candidates for `user`, most likely first, without duplicates, each with its source:
