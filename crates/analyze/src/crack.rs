@@ -3,8 +3,9 @@
 //! Hash verification comes from crates: `pwhash` (DES crypt, md5-crypt `$1$`, sha256-crypt
 //! `$5$`, sha512-crypt `$6$`, bcrypt `$2a$/$2b$/$2y$`) and `yescrypt` (`$y$`). Written here by
 //! hand, because no maintained crate offers them: Apache's `$apr1$` (md5-crypt with another
-//! magic string, about thirty lines over the `md-5` crate) and the unsalted hex MD5 that some
-//! firmware stores in `passwd`.
+//! magic string, about thirty lines over the `md-5` crate), the unsalted hex MD5 that some
+//! firmware stores in `passwd`, and the two web-server formats that are one digest call each
+//! (`{SHA}` of `htpasswd -s` over the `sha1` crate, and the `htdigest` HA1 over `md-5`).
 //!
 //! Hostile hashes: every scheme's cost parameter is read before the first attempt and a hash
 //! whose single evaluation would be too slow or too large (sha-crypt rounds, bcrypt cost,
@@ -46,6 +47,14 @@ pub enum Scheme {
     Yescrypt,
     /// The password itself, stored in clear.
     Plain,
+    /// Apache `htpasswd -s`: `{SHA}` and the base64 of the unsalted SHA-1 of the password.
+    Sha1Base64,
+    /// The password in clear text under base64 (vendor configuration stores "hide" web
+    /// passwords this way: `YWRtaW4=`).
+    Base64,
+    /// Apache/lighttpd digest file entry: the hash string is `user:realm:md5hex`, the MD5 of
+    /// `user:realm:password` (RFC 2617 HA1).
+    HtDigest,
 }
 
 impl Scheme {
@@ -61,16 +70,27 @@ impl Scheme {
             Scheme::Bcrypt => "bcrypt",
             Scheme::Yescrypt => "yescrypt",
             Scheme::Plain => "plain-text",
+            Scheme::Sha1Base64 => "sha1-unsalted",
+            Scheme::HtDigest => "htdigest-md5",
+            Scheme::Base64 => "base64-plain",
         }
     }
 
     /// A broken storage scheme (`credential.weak-hash`).
     pub fn is_broken(self) -> bool {
-        matches!(self, Scheme::Des | Scheme::Md5Unsalted | Scheme::Plain)
+        matches!(
+            self,
+            Scheme::Des
+                | Scheme::Md5Unsalted
+                | Scheme::Plain
+                | Scheme::Sha1Base64
+                | Scheme::HtDigest
+                | Scheme::Base64
+        )
     }
 
     /// Every scheme that is cracked by hashing candidates.
-    pub const CRACKABLE: [Scheme; 8] = [
+    pub const CRACKABLE: [Scheme; 11] = [
         Scheme::Des,
         Scheme::Md5Unsalted,
         Scheme::Md5Crypt,
@@ -79,7 +99,22 @@ impl Scheme {
         Scheme::Sha512Crypt,
         Scheme::Bcrypt,
         Scheme::Yescrypt,
+        Scheme::Sha1Base64,
+        Scheme::HtDigest,
+        Scheme::Base64,
     ];
+}
+
+/// A value that is the base64 of printable text, decoded (only values with `=` padding, so
+/// that ordinary passwords are not taken for base64).
+pub fn base64_text(v: &str) -> Option<String> {
+    use base64::Engine;
+    if v.len() < 4 || !v.len().is_multiple_of(4) || !v.ends_with('=') {
+        return None;
+    }
+    let d = base64::engine::general_purpose::STANDARD.decode(v).ok()?;
+    let s = String::from_utf8(d).ok()?;
+    (!s.is_empty() && s.chars().all(|c| c.is_ascii_graphic())).then_some(s)
 }
 
 const CRYPT_ALPHABET: &[u8] = b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -106,6 +141,11 @@ pub fn identify(field: &str) -> Option<Scheme> {
             "y" => Some(Scheme::Yescrypt),
             _ => None,
         };
+    }
+    if let Some(b) = field.strip_prefix("{SHA}") {
+        if b.len() == 28 && b.ends_with('=') {
+            return Some(Scheme::Sha1Base64);
+        }
     }
     if field.len() == 13 && is_crypt_chars(field) {
         return Some(Scheme::Des);
@@ -201,6 +241,25 @@ pub fn verify(scheme: Scheme, hash: &str, candidate: &str) -> bool {
                 .is_ok()
         }
         Scheme::Plain => candidate == hash,
+        Scheme::Sha1Base64 => {
+            use base64::Engine;
+            let d = sha1::Sha1::digest(candidate.as_bytes());
+            hash.strip_prefix("{SHA}")
+                == Some(&base64::engine::general_purpose::STANDARD.encode(d)[..])
+        }
+        Scheme::Base64 => base64_text(hash).is_some_and(|p| p == candidate),
+        Scheme::HtDigest => {
+            // user:realm:hex; the user and realm cannot contain ':' in these files
+            let mut it = hash.rsplitn(2, ':');
+            let (Some(hex_part), Some(user_realm)) = (it.next(), it.next()) else {
+                return false;
+            };
+            let mut d = Md5::new();
+            d.update(user_realm.as_bytes());
+            d.update(b":");
+            d.update(candidate.as_bytes());
+            hex_eq(&d.finalize(), hex_part)
+        }
     }
 }
 
@@ -336,7 +395,12 @@ pub fn crack(jobs: &[Job], budget: Duration) -> Vec<Outcome> {
         .collect();
     // candidates per job per round: enough to keep both cores busy on cheap schemes
     let round_size = |s: Scheme| match s {
-        Scheme::Des | Scheme::Md5Unsalted | Scheme::Plain => 4096,
+        Scheme::Des
+        | Scheme::Md5Unsalted
+        | Scheme::Plain
+        | Scheme::Sha1Base64
+        | Scheme::HtDigest
+        | Scheme::Base64 => 4096,
         Scheme::Md5Crypt | Scheme::Apr1 => 256,
         Scheme::Sha256Crypt | Scheme::Sha512Crypt => 64,
         Scheme::Bcrypt | Scheme::Yescrypt => 8,
@@ -457,6 +521,29 @@ mod tests {
             Scheme::Yescrypt,
             "$y$j9T$abcdefghijklmnop$5MpaJ6mYQgeqLje.dQWuzmjhB.Uwp8kNmSyfdzfZPa5",
             "admin2"
+        ));
+    }
+
+    #[test]
+    fn web_server_schemes() {
+        // python3: base64(sha1(b"admin")), md5(b"admin:netvet:admin").hexdigest()
+        let sha = "{SHA}0DPiKuNIrrVmD8IUCuw1hQxNqZc=";
+        assert_eq!(identify(sha), Some(Scheme::Sha1Base64));
+        assert!(verify(Scheme::Sha1Base64, sha, "admin"));
+        assert!(!verify(Scheme::Sha1Base64, sha, "admin1"));
+        let dig = "admin:netvet:09f56027d957d121a33f3e0f9cf5787f";
+        assert!(verify(Scheme::HtDigest, dig, "admin"));
+        assert!(!verify(Scheme::HtDigest, dig, "password"));
+        assert!(!verify(Scheme::HtDigest, "no-colons", "admin"));
+        assert!(verify(Scheme::Base64, "YWRtaW4=", "admin"));
+        assert!(!verify(Scheme::Base64, "YWRtaW4=", "YWRtaW4="));
+        assert_eq!(base64_text("YWRtaW4="), Some("admin".to_string()));
+        assert_eq!(base64_text("admin123"), None);
+        // openssl passwd -apr1 -salt netvet12 admin
+        assert!(verify(
+            Scheme::Apr1,
+            "$apr1$netvet12$zAKbrSDcrGFmy90.hWl/3/",
+            "admin"
         ));
     }
 

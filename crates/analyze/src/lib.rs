@@ -18,6 +18,7 @@ use netvet_rules::RuleSet;
 use netvet_unpack::Tree;
 use rayon::prelude::*;
 
+pub mod accounts;
 pub mod crack;
 pub mod credentials;
 pub mod keys;

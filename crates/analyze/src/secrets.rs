@@ -52,6 +52,9 @@ pub struct Secrets {
     words: Vec<String>,
     ignore: Vec<String>,
     placeholders: HashSet<String>,
+    /// File names whose `key: value` lines map names to services or settings, never to
+    /// secrets (`nsswitch.conf`: `passwd: compat`).
+    ignore_files: HashSet<String>,
     assign_re: regex::Regex,
     uci_re: regex::Regex,
 }
@@ -73,6 +76,7 @@ impl Secrets {
             words: Vec::new(),
             ignore: Vec::new(),
             placeholders: HashSet::new(),
+            ignore_files: HashSet::new(),
             assign_re: regex::Regex::new(
                 r#"^\s*(?:export\s+|set\s+|readonly\s+|local\s+)?["']?([A-Za-z_][A-Za-z0-9_.\-]{0,63})["']?\s*[:=]\s*(.*)$"#,
             )
@@ -104,13 +108,16 @@ impl Secrets {
                         "placeholder" => {
                             s.placeholders.insert(v);
                         }
+                        "ignore-file" => {
+                            s.ignore_files.insert(v);
+                        }
                         other => {
                             return Err(rule_err(
                                 file,
                                 n + 1,
                                 format!(
                                     "unknown type '{other}' (contains, word, ignore-key, \
-                                     placeholder)"
+                                     placeholder, ignore-file)"
                                 ),
                             ))
                         }
@@ -260,7 +267,13 @@ impl Secrets {
                 );
             }
         }
-        if !text || data.len() > MAX_TEXT || !config_like(inner, data) {
+        if !text
+            || data.len() > MAX_TEXT
+            || !config_like(inner, data)
+            || self
+                .ignore_files
+                .contains(&path::file_name(inner).to_ascii_lowercase())
+        {
             return out;
         }
         let content = String::from_utf8_lossy(data);

@@ -266,3 +266,35 @@ fn corpus_trees() {
         assert_eq!(got, want);
     }
 }
+
+/// Parse, do not grep keywords: keys named like passwords whose values are no secret.
+#[test]
+fn non_secret_values_regression() {
+    let (_d, tree) = tree_of(&[
+        // nsswitch.conf maps databases to sources: `passwd: compat` is no password
+        (
+            "etc/nsswitch.conf",
+            b"passwd:         compat\ngroup:          compat\nshadow:         compat files\n\
+              hosts:          files dns\n"
+                .to_vec(),
+        ),
+        // placeholders, variable references, empty values, lock markers and paths
+        (
+            "etc/app.conf",
+            b"password=\npassword=*\npassword=x\npassword=changeme\npassword=$ADMIN_PW\n\
+              password=${PASS}\npasswd=/etc/app/passwd\npassword='%s'\npassword=<your password>\n\
+              password=\"\"\nadmin_password=Real-S3cret\n"
+                .to_vec(),
+        ),
+    ]);
+    let fs = run(&tree);
+    assert!(evidence(&fs, "etc/nsswitch.conf").is_empty(), "{fs:#?}");
+    // only the one literal secret is reported
+    let ev = evidence(&fs, "etc/app.conf");
+    assert_eq!(ev.len(), 1, "{ev:#?}");
+    assert!(
+        ev[0].starts_with("password 'Real-S3cret' (admin_password): line 11"),
+        "{}",
+        ev[0]
+    );
+}
