@@ -25,6 +25,10 @@ pub const COMPONENT_DUPLICATE: &str = "component.duplicate";
 pub const VULN_CVE: &str = "vuln.cve";
 pub const UNPACK_ERROR: &str = "unpack.error";
 pub const UNPACK_LIMIT: &str = "unpack.limit";
+pub const UPDATE_UNSIGNED: &str = "update.unsigned";
+pub const BOOT_INSECURE: &str = "boot.insecure";
+pub const CONFIG_TLS_WEAK: &str = "config.tls-weak";
+pub const CREDENTIAL_SHARED_ACROSS_IMAGES: &str = "credential.shared-across-images";
 
 /// Every kind with a one-line description (used for SARIF rules and documentation).
 pub const ALL: &[(&str, &str)] = &[
@@ -53,4 +57,8 @@ pub const ALL: &[(&str, &str)] = &[
     (VULN_CVE, "A component version affected by a CVE"),
     (UNPACK_ERROR, "A part of the image that could not be unpacked"),
     (UNPACK_LIMIT, "A safety limit was reached; what was skipped"),
+    (UPDATE_UNSIGNED, "A firmware update path that writes flash without a signature or integrity check"),
+    (BOOT_INSECURE, "No verified boot: unsigned FIT/uImage kernel, U-Boot without signature checking, no dm-verity"),
+    (CONFIG_TLS_WEAK, "A shipped server config enables weak TLS/SSH protocols or ciphers (SSLv3, TLS 1.0/1.1, RC4, 3DES, NULL, MD5 MACs, ...)"),
+    (CREDENTIAL_SHARED_ACROSS_IMAGES, "The same password hash or private key in several images scanned together"),
 ];
