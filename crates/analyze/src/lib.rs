@@ -23,6 +23,11 @@ pub mod crack;
 pub mod credentials;
 pub mod keys;
 pub mod secrets;
+// regimes in force (EN 18031, CRA, PSTI): update, boot, TLS configs, shared credentials
+pub mod boot;
+pub mod shared;
+pub mod tls;
+pub mod update;
 
 /// Knobs that change what analyzers do.
 #[derive(Debug, Clone)]
@@ -95,6 +100,10 @@ impl Analyzers {
             Box::new(elf::ElfAnalyzer),
             Box::new(backdoors::Backdoors::new(rules)?),
             Box::new(suspicious::Suspicious),
+            Box::new(update::Update::new(rules)?),
+            Box::new(boot::Boot),
+            Box::new(tls::Tls::new(rules)?),
+            Box::new(shared::CredentialMaterial),
         ];
         Ok(Analyzers { list })
     }

@@ -79,14 +79,18 @@ pub struct LimitArgs {
 
 #[derive(Args)]
 struct ScanArgs {
-    /// Firmware image or unpacked directory.
-    input: PathBuf,
-    /// Output format: json, sarif, html, md, cyclonedx or spdx. Default json; when stdout is
-    /// a terminal and no format is given, a summary is printed and the JSON report is written
-    /// to the -o file or INPUT-NAME.netvet.json in the current directory.
+    /// Firmware images or unpacked directories. Several are scanned together: each gets its
+    /// own report in the directory given with -o, and credentials found in more than one of
+    /// them are reported (credential.shared-across-images).
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+    /// Output format: json, sarif, html, md, cyclonedx (1.6), spdx (3.0.1), vex (CycloneDX
+    /// 1.6 VEX), cyclonedx-1.5 or spdx-2.3. Default json; when stdout is a terminal and no
+    /// format is given, a summary is printed and the JSON report is written to the -o file or
+    /// INPUT-NAME.netvet.json in the current directory.
     #[arg(long)]
     format: Option<String>,
-    /// Write the report here instead of stdout.
+    /// Write the report here instead of stdout (with several inputs: a directory).
     #[arg(short = 'o', long = "output")]
     output: Option<PathBuf>,
     /// Print the wall time of every stage and analyzer to stderr after the scan.
@@ -382,7 +386,159 @@ fn with_progress<T>(
     r
 }
 
+/// File name suffix of a report in `format` (several inputs write one file each).
+fn suffix(format: Format) -> &'static str {
+    match format {
+        Format::Json => "json",
+        Format::Sarif => "sarif.json",
+        Format::Html => "html",
+        Format::Markdown => "md",
+        Format::CycloneDx | Format::CycloneDx15 => "cdx.json",
+        Format::Vex => "vex.cdx.json",
+        Format::Spdx => "spdx3.json",
+        Format::Spdx23 => "spdx.json",
+    }
+}
+
 fn cmd_scan(a: ScanArgs) -> Result<u8, Fail> {
+    if a.inputs.len() > 1 {
+        return cmd_scan_many(a);
+    }
+    let input = a.inputs[0].clone();
+    cmd_scan_one(a, input)
+}
+
+/// `netvet scan A B ...`: every image scanned, then credentials shared across them reported
+/// in each report, which is judged again with the policy and written to `-o DIR`.
+fn cmd_scan_many(a: ScanArgs) -> Result<u8, Fail> {
+    let format: Format = a
+        .format
+        .as_deref()
+        .unwrap_or("json")
+        .parse()
+        .map_err(|e: String| Fail(2, e))?;
+    let fail_on = match &a.fail_on {
+        Some(s) => Some(
+            s.parse::<Severity>()
+                .map_err(|e| Fail(2, format!("--fail-on: {e}")))?,
+        ),
+        None => None,
+    };
+    let Some(dir) = a.output.clone() else {
+        return Err(Fail(
+            2,
+            "several inputs need -o DIR (one report per input is written there)".into(),
+        ));
+    };
+    if a.extract_to.is_some() {
+        return Err(Fail(2, "--extract-to takes one input".into()));
+    }
+    for i in &a.inputs {
+        if !i.exists() {
+            return Err(Fail(
+                2,
+                format!("{}: no such file or directory", i.display()),
+            ));
+        }
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| Fail(2, format!("-o {}: {e}", dir.display())))?;
+    let mut rules = netvet_rules::RuleSet::embedded();
+    if let Some(d) = &a.rules {
+        rules = rules.with_dir(d)?;
+    }
+    let analyzers = netvet_analyze::Analyzers::new(&rules)?;
+    let opts = ScanOptions {
+        limits: limits_from(&a.limits),
+        rules,
+        analyze: netvet_analyze::Options {
+            crack_budget: std::time::Duration::from_secs_f64(a.crack_seconds.max(0.0)),
+            ..Default::default()
+        },
+        extract_to: None,
+        vulndb: a.vulndb.clone(),
+        policy: a.policy.clone(),
+        evidence: a.evidence.clone(),
+    };
+    let private = tempfile::Builder::new()
+        .prefix("netvet-")
+        .tempdir()
+        .map_err(|e| {
+            Fail(
+                2,
+                format!("cannot create a private temporary directory: {e}"),
+            )
+        })?;
+    // one output file per input, created before sandboxing ourselves
+    let mut files = Vec::new();
+    for (i, input) in a.inputs.iter().enumerate() {
+        let base = input
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "input".into());
+        let p = dir.join(format!("{:02}-{base}.{}", i + 1, suffix(format)));
+        let f = std::fs::File::create(&p)
+            .map_err(|e| Fail(2, format!("cannot write {}: {e}", p.display())))?;
+        files.push((p, f));
+    }
+    let sandbox = netvet_cli::sandbox::restrict_writes(&[private.path()]);
+    let mut reports = Vec::new();
+    for input in &a.inputs {
+        let mut unpacker = netvet_unpack::Unpacker::new(opts.limits.clone());
+        unpacker.set_spill_parent(private.path());
+        let label = input.display().to_string();
+        let scan = with_progress(a.quiet, unpacker.progress(), &label, || {
+            pipeline::scan(input, &unpacker, &analyzers, &opts)
+        })
+        .map_err(|e| Fail(2, format!("{e:#}")))?;
+        let mut report = scan.report;
+        drop(scan.tree); // the tree and its spill files are not needed any more
+        report.unpack.sandbox = Some(sandbox.as_report());
+        reports.push(report);
+    }
+    let labels: Vec<String> = a
+        .inputs
+        .iter()
+        .map(|p| {
+            p.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| p.display().to_string())
+        })
+        .collect();
+    let shared = {
+        let pairs: Vec<(String, &netvet_model::Report)> =
+            labels.iter().cloned().zip(reports.iter()).collect();
+        netvet_analyze::shared::shared_across(&pairs)
+    };
+    for (i, f) in shared {
+        reports[i].findings.push(f);
+    }
+    let mut code = 0;
+    for (report, (p, f)) in reports.iter_mut().zip(files.iter_mut()) {
+        report.number_findings();
+        let (catalogue, policy) = netvet_certify::load_with_evidence(
+            &opts.rules,
+            opts.policy.as_deref(),
+            opts.evidence.as_deref(),
+        )
+        .map_err(|e| Fail(2, format!("{e:#}")))?;
+        netvet_certify::apply(report, catalogue, policy);
+        let text = netvet_report::render(report, format)?;
+        f.write_all(text.as_bytes())
+            .map_err(|e| Fail(2, format!("cannot write {}: {e}", p.display())))?;
+        if let (Some(t), Some(max)) = (fail_on, report.max_severity()) {
+            if max >= t {
+                code = 1;
+            }
+        }
+        if report.verdict.as_ref().is_some_and(|v| v.result == "fail") {
+            code = 1;
+        }
+    }
+    drop(private);
+    Ok(code)
+}
+
+fn cmd_scan_one(a: ScanArgs, input: PathBuf) -> Result<u8, Fail> {
     // a person at a terminal who asked for no format gets a summary; JSON goes to a file
     let summary = a.format.is_none() && std::io::stdout().is_terminal();
     let format: Format = a
@@ -393,7 +549,7 @@ fn cmd_scan(a: ScanArgs) -> Result<u8, Fail> {
         .map_err(|e: String| Fail(2, e))?;
     let output = match (&a.output, summary) {
         (Some(p), _) => Some(p.clone()),
-        (None, true) => Some(netvet_cli::summary::default_report_path(&a.input)),
+        (None, true) => Some(netvet_cli::summary::default_report_path(&input)),
         (None, false) => None,
     };
     let fail_on = match &a.fail_on {
@@ -403,10 +559,10 @@ fn cmd_scan(a: ScanArgs) -> Result<u8, Fail> {
         ),
         None => None,
     };
-    if !a.input.exists() {
+    if !input.exists() {
         return Err(Fail(
             2,
-            format!("{}: no such file or directory", a.input.display()),
+            format!("{}: no such file or directory", input.display()),
         ));
     }
     let mut rules = netvet_rules::RuleSet::embedded();
@@ -455,7 +611,7 @@ fn cmd_scan(a: ScanArgs) -> Result<u8, Fail> {
     let mut unpacker = netvet_unpack::Unpacker::new(opts.limits.clone());
     unpacker.set_spill_parent(private.path());
     let mut scan = with_progress(a.quiet, unpacker.progress(), "scanning", || {
-        pipeline::scan(&a.input, &unpacker, &analyzers, &opts)
+        pipeline::scan(&input, &unpacker, &analyzers, &opts)
     })
     .map_err(|e| Fail(2, format!("{e:#}")))?;
     scan.report.unpack.sandbox = Some(sandbox.as_report());

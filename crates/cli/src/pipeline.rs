@@ -193,6 +193,21 @@ pub fn scan(
         let v = netvet_vulndb::summary(&hits, &sb.components);
         report.summaries.insert("vulnerabilities".into(), v);
     }
+    // records that name a component but exclude its version: VEX `not_affected`
+    let not_affected: Vec<serde_json::Value> = matcher
+        .not_affected(&sb.components)?
+        .into_iter()
+        .filter_map(|(id, i)| {
+            let c = sb.components.get(i)?;
+            Some(serde_json::json!({"id": id, "component": format!("{}@{}", c.name, c.version)}))
+        })
+        .collect();
+    if !not_affected.is_empty() {
+        report.summaries.insert(
+            "vulnerabilities_not_affected".into(),
+            serde_json::Value::Array(not_affected),
+        );
+    }
     report.components = sb.components;
     report
         .timing_ms

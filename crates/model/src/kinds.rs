@@ -27,6 +27,10 @@ pub const UNPACK_ERROR: &str = "unpack.error";
 pub const UNPACK_LIMIT: &str = "unpack.limit";
 pub const KEY_CERTIFICATE_NOT_YET_VALID: &str = "key.certificate-not-yet-valid";
 pub const KEY_CERTIFICATE_UNTRUSTED_CA: &str = "key.certificate-untrusted-ca";
+pub const UPDATE_UNSIGNED: &str = "update.unsigned";
+pub const BOOT_INSECURE: &str = "boot.insecure";
+pub const CONFIG_TLS_WEAK: &str = "config.tls-weak";
+pub const CREDENTIAL_SHARED_ACROSS_IMAGES: &str = "credential.shared-across-images";
 
 /// Every kind with a one-line description (used for SARIF rules and documentation).
 pub const ALL: &[(&str, &str)] = &[
@@ -57,4 +61,8 @@ pub const ALL: &[(&str, &str)] = &[
     (UNPACK_LIMIT, "A safety limit was reached; what was skipped"),
     (KEY_CERTIFICATE_NOT_YET_VALID, "A certificate before its notBefore"),
     (KEY_CERTIFICATE_UNTRUSTED_CA, "A self-signed CA certificate shipped as a trust anchor outside the system trust store"),
+    (UPDATE_UNSIGNED, "A firmware update path that writes flash without a signature or integrity check"),
+    (BOOT_INSECURE, "No verified boot: unsigned FIT/uImage kernel, U-Boot without signature checking, no dm-verity"),
+    (CONFIG_TLS_WEAK, "A shipped server config enables weak TLS/SSH protocols or ciphers (SSLv3, TLS 1.0/1.1, RC4, 3DES, NULL, MD5 MACs, ...)"),
+    (CREDENTIAL_SHARED_ACROSS_IMAGES, "The same password hash or private key in several images scanned together"),
 ];

@@ -1,5 +1,8 @@
-//! CycloneDX 1.5 JSON: the image as the BOM's subject, its components (with purl, CPE and
-//! every path as an evidence occurrence) and the `vuln.cve` findings as vulnerabilities.
+//! CycloneDX JSON, version 1.6 (`--format cyclonedx`; BSI TR-03183-2 asks for 1.6 or later)
+//! or 1.5 (`--format cyclonedx-1.5`, the same content for tools that read only 1.5): the image
+//! as the BOM's subject, its components (with purl, CPE and every path as an evidence
+//! occurrence) and the `vuln.cve` findings as vulnerabilities. The VEX document
+//! (`--format vex`, [`crate::vex`]) is built from the same document.
 //!
 //! Written with `serde_json` rather than the `cyclonedx-bom` crate: the output is a small,
 //! fixed subset of the format, and the tests validate it against the official schema
@@ -10,11 +13,11 @@ use netvet_model::{kinds, Component, Report};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
-pub const SPEC_VERSION: &str = "1.5";
+pub const SPEC_VERSION: &str = "1.6";
 
 /// `urn:uuid:` of a version-5-shaped UUID derived from the image digest, so the same image
 /// always gets the same serial number.
-fn serial(sha256: &str) -> String {
+pub(crate) fn serial(sha256: &str) -> String {
     let mut h: Vec<u8> = (0..16)
         .map(|i| {
             sha256
@@ -54,8 +57,13 @@ fn method(vector: &str) -> &'static str {
     }
 }
 
-/// The CycloneDX document as a JSON value.
+/// The CycloneDX 1.6 document as a JSON value.
 pub fn document(report: &Report) -> Value {
+    document_spec(report, SPEC_VERSION)
+}
+
+/// The CycloneDX document of spec version `spec` (`1.5` or `1.6`: the content is the same).
+pub fn document_spec(report: &Report, spec: &str) -> Value {
     let image_name = std::path::Path::new(&report.image.path)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -174,7 +182,7 @@ pub fn document(report: &Report) -> Value {
     }
     let mut doc = json!({
         "bomFormat": "CycloneDX",
-        "specVersion": SPEC_VERSION,
+        "specVersion": spec,
         "serialNumber": serial(&report.image.sha256),
         "version": 1,
         "metadata": {
@@ -191,7 +199,16 @@ pub fn document(report: &Report) -> Value {
 }
 
 pub fn render(report: &Report) -> Result<String, RenderError> {
-    serde_json::to_string_pretty(&document(report))
+    render_value(&document(report))
+}
+
+/// CycloneDX 1.5 text.
+pub fn render_v15(report: &Report) -> Result<String, RenderError> {
+    render_value(&document_spec(report, "1.5"))
+}
+
+pub(crate) fn render_value(doc: &Value) -> Result<String, RenderError> {
+    serde_json::to_string_pretty(doc)
         .map(|mut s| {
             s.push('\n');
             s
@@ -212,7 +229,8 @@ mod tests {
         let r = sample_report();
         let d = document(&r);
         assert_eq!(d["bomFormat"], "CycloneDX");
-        assert_eq!(d["specVersion"], "1.5");
+        assert_eq!(d["specVersion"], "1.6");
+        assert_eq!(document_spec(&r, "1.5")["specVersion"], "1.5");
         let sn = d["serialNumber"].as_str().unwrap();
         assert_eq!(sn.len(), "urn:uuid:".len() + 36);
         assert_eq!(&sn[9 + 14..9 + 15], "5");

@@ -10,6 +10,7 @@ pub mod json;
 pub mod markdown;
 pub mod sarif;
 pub mod spdx;
+pub mod vex;
 
 /// Output formats of `netvet scan --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,8 +19,16 @@ pub enum Format {
     Sarif,
     Html,
     Markdown,
+    /// CycloneDX 1.6.
     CycloneDx,
+    /// SPDX 3.0.1 JSON-LD.
     Spdx,
+    /// CycloneDX 1.5 (the same content as 1.6, for older tools).
+    CycloneDx15,
+    /// SPDX 2.3 JSON.
+    Spdx23,
+    /// CycloneDX 1.6 VEX: matched and not-affected vulnerabilities with their analysis.
+    Vex,
 }
 
 impl FromStr for Format {
@@ -32,8 +41,11 @@ impl FromStr for Format {
             "md" | "markdown" => Ok(Format::Markdown),
             "cyclonedx" => Ok(Format::CycloneDx),
             "spdx" => Ok(Format::Spdx),
+            "cyclonedx-1.5" => Ok(Format::CycloneDx15),
+            "spdx-2.3" => Ok(Format::Spdx23),
+            "vex" => Ok(Format::Vex),
             other => Err(format!(
-                "unknown format '{other}' (expected json, sarif, html, md, cyclonedx or spdx)"
+                "unknown format '{other}' (expected json, sarif, html, md, cyclonedx, spdx, vex, cyclonedx-1.5 or spdx-2.3)"
             )),
         }
     }
@@ -59,5 +71,8 @@ pub fn render(report: &Report, format: Format) -> Result<String, RenderError> {
         Format::Markdown => markdown::render(report),
         Format::CycloneDx => cyclonedx::render(report),
         Format::Spdx => spdx::render(report),
+        Format::CycloneDx15 => cyclonedx::render_v15(report),
+        Format::Spdx23 => spdx::render_v2(report),
+        Format::Vex => vex::render(report),
     }
 }

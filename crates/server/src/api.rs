@@ -312,8 +312,10 @@ pub async fn render_report(
         netvet_report::Format::Html => "text/html; charset=utf-8",
         netvet_report::Format::Markdown => "text/markdown; charset=utf-8",
         netvet_report::Format::Sarif => "application/sarif+json",
-        netvet_report::Format::CycloneDx => "application/vnd.cyclonedx+json",
-        netvet_report::Format::Spdx => "application/spdx+json",
+        netvet_report::Format::CycloneDx
+        | netvet_report::Format::CycloneDx15
+        | netvet_report::Format::Vex => "application/vnd.cyclonedx+json",
+        netvet_report::Format::Spdx | netvet_report::Format::Spdx23 => "application/spdx+json",
         netvet_report::Format::Json => "application/json",
     };
     Ok((text, ctype))

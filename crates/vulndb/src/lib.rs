@@ -139,6 +139,33 @@ impl Matcher {
         Ok(out)
     }
 
+    /// Records that name a component (its CPE vendor and product, or its package name) but
+    /// admit none of its version: `(record id, component index)`, for VEX `not_affected`
+    /// statements. Components without a version are skipped (nothing can be excluded).
+    pub fn not_affected(
+        &self,
+        components: &[Component],
+    ) -> Result<Vec<(String, usize)>, VulnError> {
+        let hit: std::collections::HashSet<(String, usize)> = self
+            .hits(components)?
+            .into_iter()
+            .map(|h| (h.id, h.component))
+            .collect();
+        let mut out = Vec::new();
+        for (i, c) in components.iter().enumerate() {
+            if c.version.is_empty() {
+                continue;
+            }
+            let t = target_of(c);
+            for id in self.candidates(std::slice::from_ref(&t))?.into_keys() {
+                if !hit.contains(&(id.clone(), i)) {
+                    out.push((id, i));
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// `vuln.cve` findings for the components.
     pub fn findings(&self, components: &[Component]) -> Result<Vec<Finding>, VulnError> {
         Ok(self
