@@ -6,11 +6,15 @@
 //! check. Rules are compiled once in [`Analyzers::new`] and shared by all threads.
 
 pub mod backdoors;
+pub mod behaviour;
+pub mod boot;
 pub mod elf;
 pub mod permissions;
+pub mod provenance;
 pub mod services;
 pub mod ssh;
 pub mod suspicious;
+pub mod web;
 
 use netvet_model::Finding;
 use netvet_rules::RuleSet;
@@ -63,6 +67,26 @@ pub struct Output {
 pub trait Analyzer: Send + Sync {
     fn name(&self) -> &'static str;
     fn run(&self, cx: &Context) -> Output;
+    /// Run with the models parsed once per scan ([`Shared`]); analyzers that read them
+    /// override this, the others run as [`Analyzer::run`].
+    fn run_shared(&self, cx: &Context, shared: &Shared) -> Output {
+        let _ = shared;
+        self.run(cx)
+    }
+}
+
+/// Models parsed once per scan and read by several analyzers.
+pub struct Shared<'a> {
+    /// Boot, scheduled and hotplug commands of every file-system root.
+    pub boot: boot::BootModel<'a>,
+}
+
+impl<'a> Shared<'a> {
+    pub fn build(tree: &'a Tree) -> Shared<'a> {
+        Shared {
+            boot: boot::BootModel::build(tree),
+        }
+    }
 }
 
 /// A rule file that could not be used.
@@ -92,7 +116,9 @@ impl Analyzers {
             Box::new(permissions::Permissions),
             Box::new(elf::ElfAnalyzer),
             Box::new(backdoors::Backdoors::new(rules)?),
-            Box::new(suspicious::Suspicious),
+            // behaviour of every executable; includes the listener heuristics of
+            // `suspicious` (one ELF pass instead of two)
+            Box::new(behaviour::Behaviour::new()),
         ];
         Ok(Analyzers { list })
     }
@@ -103,7 +129,12 @@ impl Analyzers {
 
     /// Run every analyzer in parallel; findings in a deterministic order.
     pub fn run(&self, cx: &Context) -> Output {
-        let outs: Vec<Output> = self.list.par_iter().map(|a| a.run(cx)).collect();
+        let shared = Shared::build(cx.tree);
+        let outs: Vec<Output> = self
+            .list
+            .par_iter()
+            .map(|a| a.run_shared(cx, &shared))
+            .collect();
         let mut all = Output::default();
         for o in outs {
             all.findings.extend(o.findings);

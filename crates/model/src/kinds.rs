@@ -25,6 +25,12 @@ pub const COMPONENT_DUPLICATE: &str = "component.duplicate";
 pub const VULN_CVE: &str = "vuln.cve";
 pub const UNPACK_ERROR: &str = "unpack.error";
 pub const UNPACK_LIMIT: &str = "unpack.limit";
+pub const BACKDOOR_BIND_SHELL: &str = "backdoor.bind-shell";
+pub const BACKDOOR_CONNECT_BACK: &str = "backdoor.connect-back";
+pub const BOOT_SUSPICIOUS: &str = "boot.suspicious";
+pub const INDICATOR_NETWORK: &str = "indicator.network";
+pub const BINARY_PACKED: &str = "binary.packed";
+pub const WEB_SUSPICIOUS: &str = "web.suspicious";
 
 /// Every kind with a one-line description (used for SARIF rules and documentation).
 pub const ALL: &[(&str, &str)] = &[
@@ -53,4 +59,10 @@ pub const ALL: &[(&str, &str)] = &[
     (VULN_CVE, "A component version affected by a CVE"),
     (UNPACK_ERROR, "A part of the image that could not be unpacked"),
     (UNPACK_LIMIT, "A safety limit was reached; what was skipped"),
+    (BACKDOOR_BIND_SHELL, "A program that listens on the network and hands out a shell without authentication"),
+    (BACKDOOR_CONNECT_BACK, "A program that connects out and hands the connection a shell (connect-back client)"),
+    (BOOT_SUSPICIOUS, "A boot or scheduled path that downloads and runs code, opens the firewall, writes accounts or keys, or starts an unowned or listener binary"),
+    (INDICATOR_NETWORK, "Hard-coded public IP addresses, host names or URLs in a network-capable program"),
+    (BINARY_PACKED, "A packed (UPX) or high-entropy executable whose behaviour cannot be read statically"),
+    (WEB_SUSPICIOUS, "A web UI page that checks passwords in the browser, carries literal credentials, loads scripts from elsewhere, or is a hidden debug/command page"),
 ];
