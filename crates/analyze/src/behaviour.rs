@@ -849,19 +849,19 @@ pub fn packed(data: &[u8]) -> Option<String> {
     if let Some(o) = memmem::find(head, b"UPX!") {
         let version = data.get(o + 6).copied().unwrap_or(0);
         let format = data.get(o + 7).copied().unwrap_or(0);
-        let filesize = data
+        // p_info is written in the target's byte order
+        let big = data.get(5) == Some(&2);
+        let fs = data
             .get(o + 12..o + 16)
-            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .map(|b| {
+                let w = [b[0], b[1], b[2], b[3]];
+                if big {
+                    u32::from_be_bytes(w)
+                } else {
+                    u32::from_le_bytes(w)
+                }
+            })
             .unwrap_or(0);
-        let filesize_be = data
-            .get(o + 12..o + 16)
-            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-            .unwrap_or(0);
-        let fs = if filesize as usize > data.len() * 64 {
-            filesize_be
-        } else {
-            filesize
-        };
         let trailer = memmem::rfind(&data[data.len().saturating_sub(0x1000)..], b"UPX!").is_some();
         return Some(format!(
             "UPX l_info header at offset {o:#x} (version {version}, format {format}, unpacked size {fs} bytes{}); not unpacked, so the program's imports, syscalls and strings were not analysed",
@@ -1268,6 +1268,16 @@ fn scan_aarch64(code: &[u8], seg: &Segment, found: &mut dyn FnMut(u32, u64)) {
 fn scan_x86(code: &[u8], seg: &Segment, trap: &[u8; 2], found: &mut dyn FnMut(u32, u64)) {
     let mut i = 0;
     while i + 5 <= code.len() {
+        // push imm8; pop eax/rax (`6a NN 58`), what -Os emits for small numbers
+        if code[i] == 0x6a && code[i + 2] == 0x58 {
+            let v = code[i + 1] as u32;
+            let window = &code[i + 3..code.len().min(i + 3 + 24)];
+            if let Some(t) = memmem::find(window, trap) {
+                found(v, seg.vaddr + (i + 3 + t) as u64);
+                i += 3;
+                continue;
+            }
+        }
         if code[i] == 0xb8 {
             let v = u32::from_le_bytes([code[i + 1], code[i + 2], code[i + 3], code[i + 4]]);
             if v < 1024 {

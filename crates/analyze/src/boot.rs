@@ -319,13 +319,21 @@ pub fn check(model: &BootModel) -> Vec<Finding> {
             }
         }
         // writing accounts and keys
+        // files the line redirects into (`> f`, `>> f`)
+        let redirects: Vec<&str> = lower
+            .match_indices('>')
+            .filter_map(|(i, _)| {
+                lower[i + 1..]
+                    .trim_start_matches('>')
+                    .split_whitespace()
+                    .next()
+            })
+            .map(|w| w.trim_matches(['\'', '"', ';']))
+            .collect();
         let writes = |target: &str| -> bool {
-            let t = target;
-            (lower.contains(&format!(">> {t}"))
-                || lower.contains(&format!(">>{t}"))
-                || lower.contains(&format!("> {t}"))
-                || lower.contains(&format!(">{t}"))
-                || (matches!(name, "tee" | "cp" | "mv" | "sed" | "cat") && lower.contains(t)))
+            redirects.iter().any(|w| w.ends_with(target))
+                || (matches!(name, "tee" | "cp" | "mv" | "sed" | "install")
+                    && b.cmd.args.iter().any(|a| a.ends_with(target)))
         };
         for target in ["/etc/passwd", "/etc/shadow"] {
             if writes(target) {
