@@ -1,7 +1,7 @@
-//! Print every finding of every analyzer for a directory (severity, kind, path, title,
+//! Print every finding of every analyzer for a directory or image file (severity, kind, path, title,
 //! evidence), one per line; a quick way to review results on a real tree.
 //!
-//! usage: cargo run -p netvet-analyze --example findings -- DIR [MIN_SEVERITY]
+//! usage: cargo run -p netvet-analyze --example findings -- DIR|IMAGE [MIN_SEVERITY]
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -18,12 +18,17 @@ fn main() {
         eprintln!("{e}");
         std::process::exit(1)
     });
-    let tree = netvet_unpack::Unpacker::new(netvet_unpack::Limits::default())
-        .unpack_dir(std::path::Path::new(&dir))
-        .unwrap_or_else(|e| {
-            eprintln!("{dir}: {e}");
-            std::process::exit(1)
-        });
+    let unpacker = netvet_unpack::Unpacker::new(netvet_unpack::Limits::default());
+    let input = std::path::Path::new(&dir);
+    let tree = if input.is_dir() {
+        unpacker.unpack_dir(input)
+    } else {
+        unpacker.unpack_path(input)
+    }
+    .unwrap_or_else(|e| {
+        eprintln!("{dir}: {e}");
+        std::process::exit(1)
+    });
     let options = netvet_analyze::Options {
         crack_budget: std::time::Duration::ZERO,
         ..Default::default()

@@ -1,309 +1,392 @@
-//! Verified boot: `boot.insecure`.
+//! The boot model: every command the system runs by itself, parsed once per scan and shared
+//! by the analyzers (services, behaviour, provenance) through [`crate::Shared`].
 //!
-//! What an image can show, and what this analyzer reports (severity low: exploiting a boot
-//! chain that does not verify the kernel needs write access to flash first, as root on the
-//! device or with physical access; verified boot is what stops such an attacker from staying):
+//! Boot chain (inittab, rcS, rc.d/init.d links, rc.local, scripts they call, OpenWrt procd
+//! `procd_set_param command`, systemd units in `*.wants/`) is followed by the services
+//! module's reader ([`crate::services::scan_root`]); this module adds the scheduled and
+//! event paths: cron (`etc/crontab`, `etc/cron.d/*`, `etc/crontabs/*`,
+//! `var/spool/cron/crontabs/*`) and hotplug (`etc/hotplug.d/*/*`, `etc/hotplug2.rules`
+//! `exec` lines, udev `RUN+=`).
 //!
-//! - **FIT images without signatures.** A U-Boot FIT (`mkimage -f`) can carry a `signature`
-//!   node per configuration or image, which U-Boot checks against a key in its own device tree
-//!   when the key is marked `required`. A FIT that has `hash` nodes only (CRC32, SHA-1,
-//!   SHA-256) is checked for corruption, not for origin: reported, with the images and hash
-//!   algorithms as evidence. FIT files anywhere in the tree and FIT layers carved from a file of
-//!   the tree are read; a FIT that is the scanned image itself is listed in the summary as not
-//!   judged (its bytes are not part of the tree).
-//! - **Legacy uImage kernels.** The legacy U-Boot header (`0x27051956`) carries a CRC32 of
-//!   header and data and nothing else: a kernel in it cannot be verified at boot. Reported per
-//!   uImage layer of type kernel or multi.
-//! - **U-Boot environments that switch image verification off** (`verify=n`/`verify=no`):
-//!   `bootm` then skips even the checksum. Found in environment files and in the default
-//!   environment compiled into U-Boot binaries (`\0bootcmd=...\0verify=n\0`).
-//!
-//! What it cannot show, and so never reports: whether the SoC's boot ROM verifies the boot
-//! loader (fuses and keys are outside the image), whether a signed FIT's key is marked
-//! `required` in U-Boot's control device tree when that tree is not in the image, and whether
-//! the absence of dm-verity matters (most flash-based routers mount a read-only squashfs
-//! without it). dm-verity and U-Boot signature support are recorded as positive markers in the
-//! analyzer's summary (`boot`), which says per item what was seen.
+//! [`check`] judges the model for `boot.suspicious`: a boot path that downloads and runs
+//! code, opens the firewall, writes a passwd/shadow entry or an SSH key. Starting a binary
+//! that no package owns, or one with listener/connect-back behaviour, is judged where that
+//! knowledge lives: [`crate::behaviour::Behaviour`].
 
-use crate::{Analyzer, Context, Output};
+use crate::services::{self, commands, script_vars, strip_comment, Command, RootScan};
 use netvet_model::{kinds, Finding, Severity};
-use serde_json::json;
+use netvet_unpack::{path, Entry, Tree};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// FDT files larger than this are not walked.
-const MAX_FDT: usize = 64 << 20;
-/// Files searched for an environment or markers at most this large.
-const MAX_SEARCH: usize = 16 << 20;
-const FDT_MAGIC: [u8; 4] = [0xd0, 0x0d, 0xfe, 0xed];
+/// Scripts larger than this are not read.
+const MAX_SCRIPT: usize = 512 * 1024;
 
-/// What a FIT holds, as far as verified boot is concerned.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct FitSummary {
-    /// Subnodes of `/images`.
-    pub images: Vec<String>,
-    /// Subnodes of `/configurations`.
-    pub configurations: Vec<String>,
-    /// Paths of `signature*` nodes.
-    pub signatures: Vec<String>,
-    /// `algo` values of `hash*` nodes.
-    pub hash_algos: Vec<String>,
+/// One command run by the system, with where and why.
+#[derive(Debug, Clone)]
+pub struct BootLine {
+    /// Full tree path of the file holding the line.
+    pub file: String,
+    pub line_no: usize,
+    pub line: String,
+    pub cmd: Command,
+    /// `enabled by etc/rc.d/S50x`, `cron (etc/crontabs/root)`, `hotplug (...)`.
+    pub reason: String,
+    /// Guarded by a normally false condition.
+    pub conditional: bool,
 }
 
-fn be32(d: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(
-        d.get(at..at.checked_add(4)?)?.try_into().ok()?,
-    ))
+/// The boot model of one file-system root.
+pub struct BootRoot<'a> {
+    pub scan: RootScan<'a>,
+    /// Cron and hotplug commands.
+    pub scheduled: Vec<BootLine>,
 }
 
-/// Walk a flattened device tree (bounded: at most 100 000 tokens, depth 64). `None` when `d`
-/// is not a FIT (no `/images` node) or is malformed.
-///
-/// Hand-written like the unpacker's FIT handler (which extracts images and keeps no
-/// structure): a token walk of about 60 lines with explicit limits, no crate needed.
-pub fn fit_summary(d: &[u8]) -> Option<FitSummary> {
-    if d.get(..4)? != FDT_MAGIC {
-        return None;
+/// The boot model of every file-system root of the tree.
+pub struct BootModel<'a> {
+    pub roots: Vec<BootRoot<'a>>,
+}
+
+impl<'a> BootModel<'a> {
+    pub fn build(tree: &'a Tree) -> BootModel<'a> {
+        let roots = services::roots(tree)
+            .into_iter()
+            .map(|root| {
+                let scan = services::scan_root(tree, &root);
+                let scheduled = scheduled(tree, &scan);
+                BootRoot { scan, scheduled }
+            })
+            .collect();
+        BootModel { roots }
     }
-    let total = be32(d, 4)? as usize;
-    let d = d.get(..total.min(d.len()))?;
-    let off_struct = be32(d, 8)? as usize;
-    let off_strings = be32(d, 12)? as usize;
-    let strings = d.get(off_strings..)?;
-    let mut pos = off_struct;
-    let mut path: Vec<String> = Vec::new();
-    let mut s = FitSummary::default();
-    let mut has_images = false;
-    for _ in 0..100_000 {
-        let tok = be32(d, pos)?;
-        pos += 4;
-        match tok {
-            1 => {
-                let rest = d.get(pos..)?;
-                let n = memchr::memchr(0, rest)?;
-                let name = String::from_utf8_lossy(&rest[..n]).to_string();
-                pos += (n + 1 + 3) & !3;
-                if path.len() >= 64 {
-                    return None;
-                }
-                match (path.len(), path.first().map(|p| p.as_str())) {
-                    (1, _) if name == "images" => has_images = true,
-                    (2, Some("")) if path[1] == "images" => s.images.push(name.clone()),
-                    (2, Some("")) if path[1] == "configurations" => {
-                        s.configurations.push(name.clone())
-                    }
-                    _ => {}
-                }
-                path.push(name);
-                let last = path.last().map(|x| x.as_str()).unwrap_or("");
-                if last.starts_with("signature") {
-                    s.signatures.push(path[1..].join("/"));
-                }
+
+    /// Every boot and scheduled command line.
+    pub fn lines(&self) -> Vec<BootLine> {
+        let mut v = Vec::new();
+        for r in &self.roots {
+            for bc in &r.scan.commands {
+                v.push(BootLine {
+                    file: bc.file.clone(),
+                    line_no: bc.line_no,
+                    line: bc.line.clone(),
+                    cmd: bc.cmd.clone(),
+                    reason: bc.launch.reason.clone(),
+                    conditional: bc.launch.conditional.is_some(),
+                });
             }
-            2 => {
-                path.pop()?;
-            }
-            3 => {
-                let len = be32(d, pos)? as usize;
-                let nameoff = be32(d, pos + 4)? as usize;
-                let val = d.get(pos + 8..pos + 8 + len)?;
-                pos += 8 + ((len + 3) & !3);
-                let pname = strings.get(nameoff..)?;
-                let pname = &pname[..memchr::memchr(0, pname).unwrap_or(pname.len())];
-                let node = path.last().map(|x| x.as_str()).unwrap_or("");
-                if pname == b"algo" && node.starts_with("hash") {
-                    let v = &val[..memchr::memchr(0, val).unwrap_or(val.len())];
-                    let a = String::from_utf8_lossy(v).to_string();
-                    if !s.hash_algos.contains(&a) {
-                        s.hash_algos.push(a);
-                    }
-                }
-            }
-            4 => {}
-            9 => break,
-            _ => return None,
+            v.extend(r.scheduled.iter().cloned());
         }
+        v
     }
-    has_images.then_some(s)
-}
 
-pub struct Boot;
-
-fn fit_finding(path: &str, what: &str, s: &FitSummary) -> Option<Finding> {
-    if !s.signatures.is_empty() {
-        return None;
-    }
-    let hashes = if s.hash_algos.is_empty() {
-        "no hash nodes".to_string()
-    } else {
-        format!("hash nodes only ({})", s.hash_algos.join(", "))
-    };
-    Some(
-        Finding::new(
-            kinds::BOOT_INSECURE,
-            Severity::Low,
-            "FIT image without signatures: U-Boot cannot verify what it boots",
-            Some(path.to_string()),
-            format!(
-                "{what}: FIT with images [{}] and configurations [{}]: no signature node in any image or configuration, {hashes}",
-                s.images.join(", "),
-                s.configurations.join(", ")
-            ),
-        )
-        .with_key(what),
-    )
-}
-
-/// The value of `verify=` in a U-Boot environment blob (NUL- or newline-separated), if the
-/// blob holds an environment (a `bootcmd=` entry) and sets it.
-pub fn env_verify(d: &[u8]) -> Option<(usize, String)> {
-    let at = memchr::memmem::find(d, b"bootcmd=")?;
-    // the first variable follows the CRC32 (and, redundant environments, a flags byte)
-    if at > 5 && !matches!(d[at - 1], 0 | b'\n') {
-        return None;
-    }
-    // the variables around bootcmd (an environment is at most a few hundred KiB)
-    let lo = at.saturating_sub(256 << 10);
-    let hi = d.len().min(at + (256 << 10));
-    let win = &d[lo..hi];
-    for needle in [&b"\0verify="[..], &b"\nverify="[..]] {
-        if let Some(i) = memchr::memmem::find(win, needle) {
-            let v = &win[i + needle.len()..];
-            let end = v
+    /// Programs (full tree paths of the files, links followed) that the system starts, with
+    /// the first place that starts each (`etc/init.d/rcS line 3: /usr/bin/x & (reason)`).
+    pub fn started_programs(&self, tree: &Tree) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for r in &self.roots {
+            let all = r
+                .scan
+                .commands
                 .iter()
-                .position(|b| matches!(b, 0 | b'\n' | b'\r'))
-                .unwrap_or(v.len().min(16));
-            return Some((lo + i + 1, String::from_utf8_lossy(&v[..end]).to_string()));
+                .map(|bc| (&bc.file, bc.line_no, &bc.line, &bc.cmd, &bc.launch.reason))
+                .chain(
+                    r.scheduled
+                        .iter()
+                        .map(|b| (&b.file, b.line_no, &b.line, &b.cmd, &b.reason)),
+                );
+            for (file, line_no, line, cmd, reason) in all {
+                let where_ = format!("{file} line {line_no}: {line} ({reason})");
+                for prog in program_candidates(cmd) {
+                    if let Some(e) = find_program(tree, &r.scan.root, &prog) {
+                        out.entry(e.path.clone()).or_insert_with(|| where_.clone());
+                    }
+                }
+            }
         }
+        out
     }
-    None
 }
 
-impl Analyzer for Boot {
-    fn name(&self) -> &'static str {
-        "boot"
+/// The program a command runs, and the script or program an interpreter is given
+/// (`sh /tmp/x.sh`, `nohup /usr/bin/x`).
+fn program_candidates(cmd: &Command) -> Vec<String> {
+    let mut v = vec![cmd.program.clone()];
+    if matches!(
+        cmd.name(),
+        "sh" | "ash" | "bash" | "nohup" | "setsid" | "chroot"
+    ) {
+        if let Some(a) = cmd.args.iter().find(|a| !a.starts_with('-')) {
+            v.push(a.clone());
+        }
     }
+    v
+}
 
-    fn run(&self, cx: &Context) -> Output {
-        let mut out = Output::default();
-        let tree = cx.tree;
-        let mut fits = Vec::new();
-        let mut not_judged = Vec::new();
-        let mut uimages = Vec::new();
-        let mut signed = Vec::new();
-        // FIT files
-        for e in tree.files() {
-            if e.data.len() <= MAX_FDT && e.data.starts_with(&FDT_MAGIC) {
-                if let Some(s) = fit_summary(&e.data) {
-                    fits.push(e.path.clone());
-                    if s.signatures.is_empty() {
-                        out.findings.extend(fit_finding(&e.path, &e.path, &s));
-                    } else {
-                        signed.push(format!("{}: {}", e.path, s.signatures.join(", ")));
-                    }
-                }
-            }
+/// Resolve a program as the shell would: an absolute path, or a bare name on the usual PATH.
+pub fn find_program<'a>(tree: &'a Tree, root: &str, prog: &str) -> Option<&'a Entry> {
+    let cands: Vec<String> = if prog.contains('/') {
+        vec![prog.to_string()]
+    } else {
+        [
+            "bin",
+            "sbin",
+            "usr/bin",
+            "usr/sbin",
+            "usr/local/bin",
+            "usr/local/sbin",
+        ]
+        .iter()
+        .map(|d| format!("{d}/{prog}"))
+        .collect()
+    };
+    cands.iter().find_map(|c| {
+        let e = services::lookup(tree, root, c)?;
+        services::resolve(tree, e).filter(|e| e.is_file())
+    })
+}
+
+fn text(tree: &Tree, e: &Entry) -> Option<String> {
+    let e = services::resolve(tree, e)?;
+    if !e.is_file() || e.data.len() > MAX_SCRIPT || !netvet_unpack::classify::is_text(&e.data) {
+        return None;
+    }
+    std::str::from_utf8(&e.data).ok().map(str::to_string)
+}
+
+/// Cron and hotplug commands of one root.
+fn scheduled(tree: &Tree, scan: &RootScan) -> Vec<BootLine> {
+    let mut out = Vec::new();
+    let root = scan.root.as_str();
+    for e in tree.entries.iter().filter(|e| e.root() == root) {
+        let inner = e.inner_path();
+        let dir = path::parent(inner);
+        let cron_system = inner == "etc/crontab" || dir == "etc/cron.d";
+        let cron_user = dir == "etc/crontabs" || dir == "var/spool/cron/crontabs";
+        let hotplug_script = dir.starts_with("etc/hotplug.d/") || dir == "etc/hotplug.d";
+        let hotplug_rules =
+            inner == "etc/hotplug2.rules" || dir == "etc/udev/rules.d" || dir == "lib/udev/rules.d";
+        if !(cron_system || cron_user || hotplug_script || hotplug_rules) {
+            continue;
         }
-        // FIT and uImage layers
-        for l in &tree.layers {
-            let where_ = if l.parent.is_empty() {
-                format!("the image at offset {:#x}", l.offset)
-            } else {
-                format!("{} at offset {:#x}", l.parent, l.offset)
-            };
-            match l.format.as_str() {
-                "fit" => {
-                    let Some(parent) = tree.get(&l.parent) else {
-                        not_judged.push(where_);
-                        continue;
-                    };
-                    let data = tree.content(parent);
-                    let Some(slice) = data.get(l.offset as usize..) else {
-                        continue;
-                    };
-                    if fits.contains(&parent.path) && l.offset == 0 {
-                        continue; // judged as a file above
-                    }
-                    if let Some(s) = fit_summary(slice) {
-                        fits.push(where_.clone());
-                        if s.signatures.is_empty() {
-                            out.findings.extend(fit_finding(&l.path, &where_, &s));
-                        } else {
-                            signed.push(format!("{where_}: {}", s.signatures.join(", ")));
-                        }
-                    }
-                }
-                "uimage" => {
-                    let v = &l.variant;
-                    if v.contains("type=kernel") || v.contains("type=multi") {
-                        uimages.push(where_.clone());
-                        out.findings.push(
-                            Finding::new(
-                                kinds::BOOT_INSECURE,
-                                Severity::Low,
-                                "Kernel in a legacy uImage: only a CRC32, no signature possible",
-                                Some(l.path.clone()),
-                                format!(
-                                    "{where_}: legacy U-Boot image ({v}); the format holds a CRC32 of header and data and no signature, so the kernel cannot be verified at boot (a signed FIT can)"
-                                ),
-                            )
-                            .with_key(&format!("uimage {v}")),
-                        );
-                    }
-                }
-                _ => {}
-            }
-        }
-        // environments and markers
-        let mut verity = Vec::new();
-        let mut uboot_sig = Vec::new();
-        for e in tree.files() {
-            if e.data.len() > MAX_SEARCH {
+        let Some(t) = text(tree, e) else { continue };
+        let vars = script_vars(&t);
+        for (n, raw) in t.lines().enumerate().take(20_000) {
+            let line = strip_comment(raw).trim();
+            if line.is_empty() {
                 continue;
             }
-            let d = &e.data;
-            if let Some((off, v)) = env_verify(d) {
-                if matches!(v.as_str(), "n" | "no" | "0" | "off") {
-                    out.findings.push(
-                        Finding::new(
-                            kinds::BOOT_INSECURE,
-                            Severity::Low,
-                            "U-Boot environment switches image verification off",
-                            Some(e.path.clone()),
-                            format!(
-                                "{} offset {off:#x}: U-Boot environment with verify={v}: bootm skips the image checksum",
-                                e.path
-                            ),
-                        )
-                        .with_offset(off as u64)
-                        .with_key("verify"),
+            let (cmdline, reason) = if cron_system || cron_user {
+                if line.contains('=') && !line.contains(' ') {
+                    continue; // VAR=value
+                }
+                let skip = if line.starts_with('@') { 1 } else { 5 } + usize::from(cron_system);
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                if fields.len() <= skip {
+                    continue;
+                }
+                // the command is the rest of the line after the schedule (and user)
+                let mut rest = line;
+                for _ in 0..skip {
+                    rest = rest.trim_start();
+                    rest = &rest[rest.find(char::is_whitespace).unwrap_or(rest.len())..];
+                }
+                (rest.trim().to_string(), format!("cron ({})", e.path))
+            } else if hotplug_rules {
+                let c = if let Some(i) = line.find("RUN+=\"") {
+                    let r = &line[i + 6..];
+                    r[..r.find('"').unwrap_or(r.len())].to_string()
+                } else if let Some(r) = line.trim_start().strip_prefix("exec ") {
+                    r.trim_end_matches(['{', '}', ';']).trim().to_string()
+                } else {
+                    continue;
+                };
+                (c, format!("hotplug rule ({})", e.path))
+            } else {
+                (line.to_string(), format!("hotplug script ({})", e.path))
+            };
+            for cmd in commands(&cmdline, &vars) {
+                out.push(BootLine {
+                    file: e.path.clone(),
+                    line_no: n + 1,
+                    line: raw.trim().to_string(),
+                    cmd,
+                    reason: reason.clone(),
+                    conditional: false,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// `boot.suspicious` findings from the boot and scheduled lines themselves.
+pub fn check(model: &BootModel) -> Vec<Finding> {
+    let lines = model.lines();
+    let mut out = Vec::new();
+    let mut seen: BTreeSet<(String, usize, &'static str)> = BTreeSet::new();
+    // downloads per file: (output path, index of the download command, line number, URL)
+    let mut downloads: HashMap<String, Vec<(String, usize, usize, String)>> = HashMap::new();
+    for (idx, b) in lines.iter().enumerate() {
+        let loc = format!("{} line {}: {} ({})", b.file, b.line_no, b.line, b.reason);
+        let lower = b.line.to_ascii_lowercase();
+        let name = b.cmd.name();
+        let mut push = |key: &'static str, sev: Severity, title: String, why: String| {
+            if seen.insert((b.file.clone(), b.line_no, key)) {
+                let sev = if b.conditional { Severity::Low } else { sev };
+                out.push(
+                    Finding::new(
+                        kinds::BOOT_SUSPICIOUS,
+                        sev,
+                        title,
+                        Some(b.file.clone()),
+                        format!("{loc}: {why}"),
+                    )
+                    .with_key(&format!("{key}:{}", b.line_no)),
+                );
+            }
+        };
+        // download and run
+        if matches!(
+            name,
+            "wget" | "curl" | "tftp" | "ftpget" | "tnftp" | "fetch"
+        ) {
+            let url = b
+                .cmd
+                .args
+                .iter()
+                .find(|a| a.contains("://"))
+                .cloned()
+                .unwrap_or_else(|| b.cmd.args.join(" "));
+            let piped_to_shell = ["| sh", "|sh", "| ash", "| bash", "|bash", "|ash"]
+                .iter()
+                .any(|p| lower.contains(p));
+            if piped_to_shell {
+                push(
+                    "download-run",
+                    Severity::High,
+                    format!("Boot path downloads code and runs it ({name} piped to a shell)"),
+                    format!("fetches {url} and pipes it into a shell"),
+                );
+            } else {
+                let out_path = out_file(&b.cmd);
+                if let Some(p) = out_path {
+                    downloads.entry(b.file.clone()).or_default().push((
+                        p,
+                        idx,
+                        b.line_no,
+                        url.clone(),
+                    ));
+                }
+            }
+        }
+        // running (or making executable) a file an earlier line of the same script downloaded
+        if let Some(dl) = downloads.get(&b.file) {
+            for (p, dl_idx, dl_line, url) in dl {
+                if *dl_idx >= idx {
+                    continue;
+                }
+                let runs = b.cmd.program == *p
+                    || (matches!(name, "sh" | "ash" | "bash" | "chmod")
+                        && b.cmd.args.iter().any(|a| a == p));
+                if runs {
+                    push(
+                        "download-run",
+                        Severity::High,
+                        format!("Boot path downloads a program and runs it ({p})"),
+                        format!("line {dl_line} fetches {url} to {p}; this line runs or makes it executable"),
                     );
                 }
             }
-            for m in [&b"dm-verity"[..], b"veritysetup", b"dm-mod.create="] {
-                if memchr::memmem::find(d, m).is_some() {
-                    verity.push(format!("{} ({})", e.path, String::from_utf8_lossy(m)));
-                    break;
-                }
-            }
-            if (d.starts_with(b"\x7fELF") || e.file_name().contains("u-boot"))
-                && memchr::memmem::find(d, b"key-name-hint").is_some()
-                && memchr::memmem::find(d, b"required").is_some()
-            {
-                uboot_sig.push(e.path.clone());
+        }
+        // opening the firewall
+        if matches!(name, "iptables" | "ip6tables") {
+            let a = b.cmd.args.join(" ");
+            let accepts_input = (a.contains("-I INPUT")
+                || a.contains("-A INPUT")
+                || a.contains("-I input")
+                || a.contains("-A input"))
+                && a.contains("-j ACCEPT")
+                && (a.contains("--dport") || a.contains("--dports"));
+            let policy_open =
+                a.contains("-P INPUT ACCEPT") || a.trim() == "-F" || a.contains("-F INPUT");
+            if accepts_input || policy_open {
+                push(
+                    "firewall",
+                    Severity::Medium,
+                    "Boot path opens the firewall".to_string(),
+                    format!("{name} {a}"),
+                );
             }
         }
-        verity.truncate(20);
-        out.summaries.push((
-            "boot".into(),
-            json!({
-                "fit_images": fits,
-                "fit_signed": signed,
-                "fit_not_judged": not_judged,
-                "uimage_kernels": uimages,
-                "dm_verity_markers": verity,
-                "uboot_fit_signature_support": uboot_sig,
-                "not_decidable": "boot ROM verification of the boot loader; whether a FIT key is required by U-Boot when its control DTB is not in the image",
-            }),
-        ));
-        out
+        // writing accounts and keys
+        // files the line redirects into (`> f`, `>> f`)
+        let redirects: Vec<&str> = lower
+            .match_indices('>')
+            .filter_map(|(i, _)| {
+                lower[i + 1..]
+                    .trim_start_matches('>')
+                    .split_whitespace()
+                    .next()
+            })
+            .map(|w| w.trim_matches(['\'', '"', ';']))
+            .collect();
+        let writes = |target: &str| -> bool {
+            redirects.iter().any(|w| w.ends_with(target))
+                || (matches!(name, "tee" | "cp" | "mv" | "sed" | "install")
+                    && b.cmd.args.iter().any(|a| a.ends_with(target)))
+        };
+        for target in ["/etc/passwd", "/etc/shadow"] {
+            if writes(target) {
+                let uid0 = lower.contains(":0:0:");
+                if uid0 {
+                    push(
+                        "account",
+                        Severity::High,
+                        format!("Boot path writes a uid-0 account into {target}"),
+                        "adds an account line with uid 0 and gid 0".to_string(),
+                    );
+                }
+            }
+        }
+        if writes("authorized_keys") && (lower.contains("ssh-") || lower.contains("ecdsa-")) {
+            push(
+                "key",
+                Severity::High,
+                "Boot path adds an SSH authorized key".to_string(),
+                "writes a literal public key into authorized_keys".to_string(),
+            );
+        } else if writes("authorized_keys") && !matches!(name, "chmod" | "chown" | "rm") {
+            push(
+                "key",
+                Severity::Medium,
+                "Boot path writes an SSH authorized_keys file".to_string(),
+                "replaces or extends the accepted SSH keys at every boot".to_string(),
+            );
+        }
     }
+    out
+}
+
+/// The file a download command writes (`wget -O f`, `curl -o f`, `tftp -l f`, `ftpget h f`).
+fn out_file(cmd: &Command) -> Option<String> {
+    let a = &cmd.args;
+    let flag = match cmd.name() {
+        "wget" => "-O",
+        "curl" => "-o",
+        "tftp" => "-l",
+        _ => "",
+    };
+    if !flag.is_empty() {
+        if let Some(i) = a.iter().position(|x| x == flag) {
+            return a.get(i + 1).cloned();
+        }
+        if let Some(x) = a.iter().find(|x| x.starts_with(flag) && x.len() > 2) {
+            return Some(x[2..].to_string());
+        }
+    }
+    if cmd.name() == "ftpget" {
+        let pos: Vec<&String> = a.iter().filter(|x| !x.starts_with('-')).collect();
+        return pos.get(1).map(|s| s.to_string());
+    }
+    None
 }

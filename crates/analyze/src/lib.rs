@@ -7,11 +7,15 @@
 
 pub mod backdoors;
 pub mod certs;
+pub mod behaviour;
+pub mod boot;
 pub mod elf;
 pub mod permissions;
+pub mod provenance;
 pub mod services;
 pub mod ssh;
 pub mod suspicious;
+pub mod web;
 
 use netvet_model::Finding;
 use netvet_rules::RuleSet;
@@ -24,7 +28,7 @@ pub mod credentials;
 pub mod keys;
 pub mod secrets;
 // regimes in force (EN 18031, CRA, PSTI): update, boot, TLS configs, shared credentials
-pub mod boot;
+pub mod verified_boot;
 pub mod shared;
 pub mod tls;
 pub mod update;
@@ -70,6 +74,26 @@ pub struct Output {
 pub trait Analyzer: Send + Sync {
     fn name(&self) -> &'static str;
     fn run(&self, cx: &Context) -> Output;
+    /// Run with the models parsed once per scan ([`Shared`]); analyzers that read them
+    /// override this, the others run as [`Analyzer::run`].
+    fn run_shared(&self, cx: &Context, shared: &Shared) -> Output {
+        let _ = shared;
+        self.run(cx)
+    }
+}
+
+/// Models parsed once per scan and read by several analyzers.
+pub struct Shared<'a> {
+    /// Boot, scheduled and hotplug commands of every file-system root.
+    pub boot: boot::BootModel<'a>,
+}
+
+impl<'a> Shared<'a> {
+    pub fn build(tree: &'a Tree) -> Shared<'a> {
+        Shared {
+            boot: boot::BootModel::build(tree),
+        }
+    }
 }
 
 /// A rule file that could not be used.
@@ -99,11 +123,13 @@ impl Analyzers {
             Box::new(permissions::Permissions),
             Box::new(elf::ElfAnalyzer),
             Box::new(backdoors::Backdoors::new(rules)?),
-            Box::new(suspicious::Suspicious),
             Box::new(update::Update::new(rules)?),
-            Box::new(boot::Boot),
+            Box::new(verified_boot::Boot),
             Box::new(tls::Tls::new(rules)?),
             Box::new(shared::CredentialMaterial),
+            // behaviour of every executable; includes the listener heuristics of
+            // `suspicious` (one ELF pass instead of two)
+            Box::new(behaviour::Behaviour::new()),
         ];
         Ok(Analyzers { list })
     }
@@ -120,12 +146,13 @@ impl Analyzers {
     /// [`Analyzers::run`], with the wall time of each analyzer (name, milliseconds) in
     /// registration order.
     pub fn run_timed(&self, cx: &Context) -> (Output, Vec<(&'static str, u64)>) {
+        let shared = Shared::build(cx.tree);
         let outs: Vec<(Output, &'static str, u64)> = self
             .list
             .par_iter()
             .map(|a| {
                 let t = std::time::Instant::now();
-                let o = a.run(cx);
+                let o = a.run_shared(cx, &shared);
                 (o, a.name(), t.elapsed().as_millis() as u64)
             })
             .collect();

@@ -382,39 +382,41 @@ fn unwrap_command(words: &[String]) -> Option<Command> {
 
 /// Why a script or command runs at boot.
 #[derive(Debug, Clone)]
-struct Launch {
+pub struct Launch {
     /// Human explanation (`linked from etc/rc.d/S50telnet`).
-    reason: String,
+    pub reason: String,
     /// Guarded by a condition that is normally false (OpenWrt "no root password").
-    conditional: Option<String>,
+    pub conditional: Option<String>,
 }
 
 /// A command found in the boot chain, with its location.
 #[derive(Debug, Clone)]
-struct BootCommand {
-    file: String, // full tree path
-    line_no: usize,
-    line: String,
-    cmd: Command,
-    launch: Launch,
+pub struct BootCommand {
+    /// Full tree path of the file the command is in.
+    pub file: String,
+    pub line_no: usize,
+    pub line: String,
+    pub cmd: Command,
+    pub launch: Launch,
 }
 
-/// Boot commands of one file-system root.
-struct RootScan<'a> {
-    tree: &'a Tree,
-    root: String,
-    commands: Vec<BootCommand>,
+/// Boot commands of one file-system root (the boot chain part of [`crate::boot::BootModel`]).
+pub struct RootScan<'a> {
+    pub tree: &'a Tree,
+    pub root: String,
+    pub commands: Vec<BootCommand>,
     /// Scripts (full path) known to run at boot.
-    boot_scripts: BTreeMap<String, Launch>,
+    pub boot_scripts: BTreeMap<String, Launch>,
     /// init.d scripts that are not enabled (full path).
-    disabled_scripts: BTreeSet<String>,
+    pub disabled_scripts: BTreeSet<String>,
 }
 
 impl<'a> RootScan<'a> {
-    fn entry(&self, inner: &str) -> Option<&'a Entry> {
+    pub fn entry(&self, inner: &str) -> Option<&'a Entry> {
         lookup(self.tree, &self.root, inner)
     }
-    fn text_of(&self, e: &'a Entry) -> Option<&'a str> {
+    /// Text of a script (following links), if it is a text file of reasonable size.
+    pub fn text_of(&self, e: &'a Entry) -> Option<&'a str> {
         let e = resolve(self.tree, e)?;
         if e.data.len() > MAX_SCRIPT || !netvet_unpack::classify::is_text(&e.data) {
             return None;
@@ -437,7 +439,8 @@ fn openwrt_guard(text: &str) -> Option<String> {
     })
 }
 
-fn scan_root<'a>(tree: &'a Tree, root: &str) -> RootScan<'a> {
+/// Follow the boot chain of the file system rooted at `root`.
+pub fn scan_root<'a>(tree: &'a Tree, root: &str) -> RootScan<'a> {
     let mut rs = RootScan {
         tree,
         root: root.to_string(),
@@ -686,20 +689,35 @@ impl Analyzer for Services {
     }
 
     fn run(&self, cx: &Context) -> Output {
+        let scans: Vec<RootScan> = roots(cx.tree)
+            .iter()
+            .map(|root| scan_root(cx.tree, root))
+            .collect();
+        self.judge(scans.iter())
+    }
+
+    /// The boot chain is read from the shared boot model instead of being parsed again.
+    fn run_shared(&self, _cx: &Context, shared: &crate::Shared) -> Output {
+        self.judge(shared.boot.roots.iter().map(|r| &r.scan))
+    }
+}
+
+impl Services {
+    fn judge<'a, 'b: 'a>(&self, scans: impl Iterator<Item = &'a RootScan<'b>>) -> Output {
         let mut out = Output::default();
         let mut per_root_services: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for root in roots(cx.tree) {
-            let rs = scan_root(cx.tree, &root);
+        for rs in scans {
+            let root = rs.root.clone();
             let mut findings = Vec::new();
             let mut started: BTreeSet<String> = BTreeSet::new();
             for bc in &rs.commands {
                 started.insert(bc.cmd.name().to_string());
-                self.check_command(&rs, bc, &mut findings);
+                self.check_command(rs, bc, &mut findings);
             }
-            self.check_disabled(&rs, &mut findings);
-            check_inetd(&rs, &started, &self.catalog, &mut findings);
-            check_xinetd(&rs, &self.catalog, &mut findings);
-            check_snmp(&rs, &started, &mut findings);
+            self.check_disabled(rs, &mut findings);
+            check_inetd(rs, &started, &self.catalog, &mut findings);
+            check_xinetd(rs, &self.catalog, &mut findings);
+            check_snmp(rs, &started, &mut findings);
             // one finding per (kind, path, key)
             let mut seen = BTreeSet::new();
             for f in findings {

@@ -1,6 +1,6 @@
 //! Release diff: what changed between version N and N+1, in the report's own terms.
 
-use netvet_model::{Finding, Report, Severity};
+use netvet_model::{kinds, Finding, Report, Severity};
 use netvet_unpack::{EntryKind, Tree};
 use serde::Serialize;
 use std::cmp::Ordering;
@@ -69,6 +69,24 @@ pub struct FileChanges {
     pub changed_paths: Vec<String>,
 }
 
+/// What changed in behaviour terms: what a reviewer of an update must see first.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BehaviourChanges {
+    /// Listeners that run commands: `backdoor.bind-shell` and `backdoor.suspicious` findings
+    /// (`kind path`).
+    pub listeners: Changes<String>,
+    /// `backdoor.connect-back` findings (`kind path`).
+    pub connect_back: Changes<String>,
+    /// Commands run at boot, from cron or hotplug (`file: line`), from the boot model.
+    pub boot_entries: Changes<String>,
+    /// `boot.suspicious` findings (`path: title`).
+    pub boot_findings: Changes<String>,
+    /// `image.integrity-mismatch` findings (`title`).
+    pub integrity: Changes<String>,
+    /// `indicator.network` findings (`path: title`, which names the addresses).
+    pub indicators: Changes<String>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Side {
     pub path: String,
@@ -81,6 +99,9 @@ pub struct ReleaseDiff {
     pub netvet_version: String,
     pub old: Side,
     pub new: Side,
+    /// New listeners, connect-back clients, boot entries, integrity changes and indicators;
+    /// accounts and keys are in `accounts` and `keys`.
+    pub behaviour: BehaviourChanges,
     pub components: ComponentChanges,
     /// `added` = new findings, `removed` = fixed findings (matched by fingerprint).
     pub findings: Changes<FindingRef>,
@@ -173,6 +194,60 @@ fn pem_objects(tree: &Tree) -> BTreeSet<String> {
         }
     }
     out
+}
+
+/// Boot, scheduled and hotplug command lines (`file: line`, logical paths, no line numbers so
+/// that moved lines do not count as changes).
+fn boot_entries(tree: &Tree) -> BTreeSet<String> {
+    netvet_analyze::boot::BootModel::build(tree)
+        .lines()
+        .into_iter()
+        .map(|l| format!("{}: {}", crate::equiv::logical_path(&l.file), l.line))
+        .collect()
+}
+
+fn behaviour(old: &Report, old_tree: &Tree, new: &Report, new_tree: &Tree) -> BehaviourChanges {
+    let of = |r: &Report, kinds: &[&str], with_title: bool| -> BTreeSet<String> {
+        r.findings
+            .iter()
+            .filter(|f| kinds.contains(&f.kind.as_str()))
+            .map(|f| {
+                let p = f
+                    .path
+                    .as_deref()
+                    .map(crate::equiv::logical_path)
+                    .unwrap_or_default();
+                if with_title {
+                    format!("{p}: {}", f.title)
+                } else {
+                    format!("{} {p}", f.kind)
+                }
+            })
+            .collect()
+    };
+    let both = |kinds: &[&str], with_title: bool| {
+        changes(&of(old, kinds, with_title), &of(new, kinds, with_title))
+    };
+    BehaviourChanges {
+        listeners: both(
+            &[kinds::BACKDOOR_BIND_SHELL, kinds::BACKDOOR_SUSPICIOUS],
+            false,
+        ),
+        connect_back: both(&[kinds::BACKDOOR_CONNECT_BACK], false),
+        boot_entries: changes(&boot_entries(old_tree), &boot_entries(new_tree)),
+        boot_findings: both(&[kinds::BOOT_SUSPICIOUS], true),
+        integrity: {
+            let t = |r: &Report| -> BTreeSet<String> {
+                r.findings
+                    .iter()
+                    .filter(|f| f.kind == "image.integrity-mismatch")
+                    .map(|f| f.title.clone())
+                    .collect()
+            };
+            changes(&t(old), &t(new))
+        },
+        indicators: both(&[kinds::INDICATOR_NETWORK], true),
+    }
 }
 
 fn file_map(tree: &Tree) -> BTreeMap<String, (EntryKind, [u8; 32], u32)> {
@@ -325,6 +400,7 @@ pub fn diff(old: &Report, old_tree: &Tree, new: &Report, new_tree: &Tree) -> Rel
             path: new.image.path.clone(),
             sha256: new.image.sha256.clone(),
         },
+        behaviour: behaviour(old, old_tree, new, new_tree),
         components: comp,
         findings,
         cves: changes(&set(old, &cve), &set(new, &cve)),

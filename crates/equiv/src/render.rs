@@ -69,6 +69,32 @@ pub fn diff_markdown(d: &ReleaseDiff) -> String {
         cell(&d.old.path),
         cell(&d.new.path)
     );
+    // behaviour first: what an update adds that can reach or be reached from the network
+    let b = &d.behaviour;
+    for (title, c) in [
+        ("New listeners", &b.listeners),
+        ("New connect-back clients", &b.connect_back),
+        ("Boot entries", &b.boot_entries),
+        ("Suspicious boot paths", &b.boot_findings),
+        ("Accounts", &d.accounts),
+        ("Keys and certificates", &d.keys),
+        ("Image integrity", &b.integrity),
+        ("Network indicators", &b.indicators),
+    ] {
+        let _ = writeln!(
+            o,
+            "## {title}\n\n{} added, {} removed.\n",
+            c.added.len(),
+            c.removed.len()
+        );
+        for x in &c.added {
+            let _ = writeln!(o, "- + {}", cell(x));
+        }
+        for x in &c.removed {
+            let _ = writeln!(o, "- - {}", cell(x));
+        }
+        o.push('\n');
+    }
     o.push_str("## Components\n\n");
     for c in &d.components.upgraded {
         let _ = writeln!(o, "- upgraded {} {} -> {}", c.name, c.from, c.to);
@@ -101,12 +127,7 @@ pub fn diff_markdown(d: &ReleaseDiff) -> String {
     for f in &d.findings.removed {
         let _ = writeln!(o, "- fixed {} `{}` {}", f.severity, f.kind, cell(&f.title));
     }
-    for (title, c) in [
-        ("CVEs", &d.cves),
-        ("Services", &d.services),
-        ("Accounts", &d.accounts),
-        ("Keys and certificates", &d.keys),
-    ] {
+    for (title, c) in [("CVEs", &d.cves), ("Services", &d.services)] {
         let _ = writeln!(
             o,
             "\n## {title}\n\n{} added/introduced, {} removed/fixed.\n",

@@ -31,6 +31,12 @@ pub const UPDATE_UNSIGNED: &str = "update.unsigned";
 pub const BOOT_INSECURE: &str = "boot.insecure";
 pub const CONFIG_TLS_WEAK: &str = "config.tls-weak";
 pub const CREDENTIAL_SHARED_ACROSS_IMAGES: &str = "credential.shared-across-images";
+pub const BACKDOOR_BIND_SHELL: &str = "backdoor.bind-shell";
+pub const BACKDOOR_CONNECT_BACK: &str = "backdoor.connect-back";
+pub const BOOT_SUSPICIOUS: &str = "boot.suspicious";
+pub const INDICATOR_NETWORK: &str = "indicator.network";
+pub const BINARY_PACKED: &str = "binary.packed";
+pub const WEB_SUSPICIOUS: &str = "web.suspicious";
 
 /// Every kind with a one-line description (used for SARIF rules and documentation).
 pub const ALL: &[(&str, &str)] = &[
@@ -65,4 +71,10 @@ pub const ALL: &[(&str, &str)] = &[
     (BOOT_INSECURE, "No verified boot: unsigned FIT/uImage kernel, U-Boot without signature checking, no dm-verity"),
     (CONFIG_TLS_WEAK, "A shipped server config enables weak TLS/SSH protocols or ciphers (SSLv3, TLS 1.0/1.1, RC4, 3DES, NULL, MD5 MACs, ...)"),
     (CREDENTIAL_SHARED_ACROSS_IMAGES, "The same password hash or private key in several images scanned together"),
+    (BACKDOOR_BIND_SHELL, "A program that listens on the network and hands out a shell without authentication"),
+    (BACKDOOR_CONNECT_BACK, "A program that connects out and hands the connection a shell (connect-back client)"),
+    (BOOT_SUSPICIOUS, "A boot or scheduled path that downloads and runs code, opens the firewall, writes accounts or keys, or starts an unowned or listener binary"),
+    (INDICATOR_NETWORK, "Hard-coded public IP addresses, host names or URLs in a network-capable program"),
+    (BINARY_PACKED, "A packed (UPX) or high-entropy executable whose behaviour cannot be read statically"),
+    (WEB_SUSPICIOUS, "A web UI page that checks passwords in the browser, carries literal credentials, loads scripts from elsewhere, or is a hidden debug/command page"),
 ];

@@ -1,6 +1,6 @@
 mod common;
 use common::*;
-use netvet_analyze::boot::{env_verify, fit_summary, Boot};
+use netvet_analyze::verified_boot::{env_verify, fit_summary, Boot};
 use netvet_model::{kinds, Finding, LayerInfo, Severity};
 use netvet_unpack::{Entry, Tree};
 

