@@ -6,3 +6,4 @@ cd "$(dirname "$0")"
 cargo build -q -p netvet-cli
 npm install --no-audit --no-fund --silent
 NETVET_BIN="${NETVET_BIN:-${CARGO_TARGET_DIR:-../../target}/debug/netvet}" node ui.mjs
+NETVET_BIN="${NETVET_BIN:-${CARGO_TARGET_DIR:-../../target}/debug/netvet}" node network.mjs
