@@ -27,12 +27,16 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             _ => pos.push(PathBuf::from(a)),
         }
     }
-    let [inv_path, pol_path] = <[PathBuf; 2]>::try_from(pos).map_err(|_| "usage: INVENTORY POLICY")?;
+    let [inv_path, pol_path] =
+        <[PathBuf; 2]>::try_from(pos).map_err(|_| "usage: INVENTORY POLICY")?;
     let pol = Policy::load(&pol_path)?;
     let certs = CertIndex::default();
     let (inv, h) = match &hist {
         Some(dir) => {
-            let as_of = pol.as_of.clone().ok_or("--history needs as_of in the policy")?;
+            let as_of = pol
+                .as_of
+                .clone()
+                .ok_or("--history needs as_of in the policy")?;
             let (inv, h) = history::load(dir, &inv_path, &as_of, &pol, &certs)?;
             (inv, Some(h))
         }
