@@ -2,7 +2,7 @@
 //! `bench/network.sh`: building this example in release takes a minute, the whole `netvet`
 //! binary (server, unpackers, analyzers) many more.
 //!
-//! `network_bench INVENTORY POLICY [--history DIR] [--without VENDOR] [--format json|html|md] -o OUT`
+//! `network_bench INVENTORY --policy POLICY [--history DIR] [--without VENDOR] [--format json|html|md] -o OUT`
 
 use netvet_network::{assess_over_time, history, render, CertIndex, Inventory, Policy};
 use std::path::PathBuf;
@@ -20,6 +20,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         (Vec::new(), None, None, "json".to_string(), None);
     while let Some(a) = args.next() {
         match a.as_str() {
+            "--policy" => pos.extend(args.next().map(PathBuf::from)),
             "--history" => hist = args.next().map(PathBuf::from),
             "--without" => without = args.next(),
             "--format" => format = args.next().unwrap_or_default(),
