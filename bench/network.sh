@@ -39,7 +39,8 @@ for k in range(h):
     for j in range(retired, n + retired):
         fn = pool[j % len(pool)]
         v = vendors[(j * 7) % 4]
-        if v == "Vendor A" and (j * 2654435761) % 100 < 4 * k:
+        # hash of the block of 100 ids (the function pattern repeats every 100 ids)
+        if v == "Vendor A" and ((j // 100) * 2654435761) % 100 < 4 * k:
             v = "Vendor B" if j % 2 else "Vendor C"
         lines.append(f"site-{j % 5000},el-{j},{fn},,{v},prod-{fn},1.{j % 9},{(j % 50):064x}\n")
         if len(lines) > 100000:
