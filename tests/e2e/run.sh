@@ -10,3 +10,4 @@ export NETVET_VULNDB=none
 cargo test -q --workspace --no-run 2>/dev/null
 npm install --no-audit --no-fund --silent
 NETVET_BIN="${NETVET_BIN:-${CARGO_TARGET_DIR:-../../target}/debug/netvet}" node ui.mjs
+NETVET_BIN="${NETVET_BIN:-${CARGO_TARGET_DIR:-../../target}/debug/netvet}" node network.mjs

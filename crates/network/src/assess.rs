@@ -1,5 +1,6 @@
 //! The assessment: concentration per domain and rule violations.
 
+use crate::history::{self, Change, Dated, History, Plan, Progress, Snapshot};
 use crate::inventory::{Domain, Element, Inventory};
 use crate::policy::{Policy, Tier};
 use serde::Serialize;
@@ -8,10 +9,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 pub const SCHEMA: &str = "netvet.network/1";
 
 /// Most element ids / sites listed in one violation; the count is always exact.
-const LIST_CAP: usize = 1000;
+pub(crate) const LIST_CAP: usize = 1000;
 
-/// One attestation found in `--certs DIR`, already checked by the caller.
-#[derive(Debug, Clone, Serialize)]
+/// One attestation found in `--certs DIR` (already checked by the caller), or one imported
+/// third-party certificate (see [`crate::certificates`]).
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct CertRecord {
     pub file: String,
     /// Subject name of the in-toto statement (the image name).
@@ -24,6 +26,38 @@ pub struct CertRecord {
     pub signature_ok: bool,
     /// Why the attestation could not be used, if it could not.
     pub problem: Option<String>,
+    /// Certification scheme (`nesas`, `cc`, `bsz`, ...); empty means a netvet attestation
+    /// (scheme `netvet`), see [`CertRecord::scheme`].
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub scheme: String,
+    /// Certificate number of an imported certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate_id: Option<String>,
+    /// Product and version an imported certificate without a digest covers (matched against
+    /// the inventory's `product` and `software_version`, case-insensitively).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub product: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub software_version: String,
+    /// Last day (`YYYY-MM-DD`) the certificate is valid; after it the element is uncertified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<String>,
+}
+
+impl CertRecord {
+    /// The scheme, `netvet` for netvet's own attestations.
+    pub fn scheme(&self) -> &str {
+        if self.scheme.is_empty() {
+            "netvet"
+        } else {
+            &self.scheme
+        }
+    }
+
+    /// A certificate number or file to name the record in a detail.
+    fn label(&self) -> &str {
+        self.certificate_id.as_deref().unwrap_or(&self.file)
+    }
 }
 
 /// Attestations by subject digest.
@@ -31,26 +65,192 @@ pub struct CertRecord {
 pub struct CertIndex {
     pub records: Vec<CertRecord>,
     by_digest: HashMap<String, Vec<usize>>,
+    /// Records without a digest, by (product, version) in lower case.
+    by_product: HashMap<(String, String), Vec<usize>>,
 }
 
 impl CertIndex {
     pub fn new(records: Vec<CertRecord>) -> CertIndex {
         let mut by_digest: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_product: HashMap<(String, String), Vec<usize>> = HashMap::new();
         for (i, r) in records.iter().enumerate() {
-            by_digest
-                .entry(r.sha256.to_ascii_lowercase())
-                .or_default()
-                .push(i);
+            if r.sha256.is_empty() && !r.product.is_empty() {
+                by_product
+                    .entry((
+                        r.product.trim().to_lowercase(),
+                        r.software_version.trim().to_lowercase(),
+                    ))
+                    .or_default()
+                    .push(i);
+            } else {
+                by_digest
+                    .entry(r.sha256.to_ascii_lowercase())
+                    .or_default()
+                    .push(i);
+            }
         }
-        CertIndex { records, by_digest }
+        CertIndex {
+            records,
+            by_digest,
+            by_product,
+        }
     }
 
-    fn for_digest(&self, sha: &str) -> impl Iterator<Item = &CertRecord> {
-        self.by_digest
-            .get(sha)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.records[i])
+    /// Records for a deployed element: by firmware digest, and imported certificates without
+    /// a digest by product and version (a certificate without a version covers every version).
+    fn for_element(&self, sha: &str, product: &str, version: &str) -> Vec<&CertRecord> {
+        let mut out: Vec<&CertRecord> = Vec::new();
+        if !sha.is_empty() {
+            out.extend(
+                self.by_digest
+                    .get(sha)
+                    .into_iter()
+                    .flatten()
+                    .map(|&i| &self.records[i]),
+            );
+        }
+        if !self.by_product.is_empty() && !product.is_empty() {
+            let p = product.to_lowercase();
+            for v in [version.to_lowercase(), String::new()] {
+                out.extend(
+                    self.by_product
+                        .get(&(p.clone(), v))
+                        .into_iter()
+                        .flatten()
+                        .map(|&i| &self.records[i]),
+                );
+                if version.is_empty() {
+                    break;
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Index of a certification rule in [`CERT_RULES`].
+pub(crate) const CERT_RULES: [&str; 3] = ["uncertified", "attestation-mismatch", "wrong-scheme"];
+
+/// Why an element of a `require_certified` domain fails certification.
+pub(crate) struct CertFailure {
+    /// Index into [`CERT_RULES`].
+    pub rule: usize,
+    pub why: String,
+    /// Schemes the element is certified under (for `wrong-scheme`).
+    pub held: Vec<String>,
+}
+
+/// Certification of one element at a date (`None`: it passes). The caller checks that the
+/// element's domain is in `require_certified`.
+pub(crate) fn cert_status(
+    inv: &Inventory,
+    policy: &Policy,
+    certs: &CertIndex,
+    e: &Element,
+    as_of: Option<&str>,
+) -> Option<CertFailure> {
+    let sha = inv.s(e.firmware_sha256);
+    let prod = inv.s(e.product);
+    let ver = inv.s(e.software_version);
+    let recs = certs.for_element(sha, prod, ver);
+    let verified = |r: &&CertRecord| r.signature_ok && r.problem.is_none();
+    let good_verdict = |r: &&CertRecord| {
+        r.verdict == "pass" || (policy.accept_conditional && r.verdict == "conditional")
+    };
+    let expired = |r: &&CertRecord| match (&r.valid_until, as_of) {
+        (Some(until), Some(now)) => now > until.as_str(),
+        _ => false,
+    };
+    let passing: Vec<&CertRecord> = recs
+        .iter()
+        .filter(|r| verified(r) && good_verdict(r) && !expired(r))
+        .copied()
+        .collect();
+    let fail = |rule: usize, why: String| {
+        Some(CertFailure {
+            rule,
+            why,
+            held: Vec::new(),
+        })
+    };
+    if !passing.is_empty() {
+        let required = policy.schemes_for(e.domain);
+        if required.is_empty()
+            || passing
+                .iter()
+                .any(|r| required.iter().any(|s| s == r.scheme()))
+        {
+            return None;
+        }
+        let mut held: Vec<String> = passing.iter().map(|r| r.scheme().to_string()).collect();
+        held.sort();
+        held.dedup();
+        let labels: Vec<&str> = passing.iter().map(|r| r.label()).collect();
+        return Some(CertFailure {
+            rule: 2,
+            why: format!(
+                "certified under {} ({}), the {} domain needs {}",
+                held.join(", "),
+                labels.join(", "),
+                e.domain.as_str(),
+                required.join(" or ")
+            ),
+            held,
+        });
+    }
+    if let Some(bad) = recs.iter().find(|r| !verified(r)) {
+        return fail(
+            1,
+            format!(
+                "attestation {} does not verify: {}",
+                bad.file,
+                bad.problem
+                    .clone()
+                    .unwrap_or_else(|| "bad signature".into())
+            ),
+        );
+    }
+    if let Some(old) = recs.iter().find(|r| expired(r)) {
+        return fail(
+            0,
+            format!(
+                "certificate {} ({}) expired on {}",
+                old.label(),
+                old.scheme(),
+                old.valid_until.as_deref().unwrap_or("")
+            ),
+        );
+    }
+    if let Some(failed) = recs.first() {
+        return fail(
+            0,
+            format!(
+                "attestation {} has verdict '{}'",
+                failed.file, failed.verdict
+            ),
+        );
+    }
+    if sha.is_empty() {
+        return fail(0, "no firmware digest in the inventory".to_string());
+    }
+    // an attestation for the same product and version but another digest means the deployed
+    // binary is not the certified one
+    let other = certs.records.iter().find(|r| {
+        r.signature_ok
+            && !r.sha256.is_empty()
+            && !prod.is_empty()
+            && r.subject_name.contains(prod)
+            && (ver.is_empty() || r.subject_name.contains(ver))
+    });
+    match other {
+        Some(r) => fail(
+            1,
+            format!(
+                "deployed firmware differs from the certified image {} ({}, sha256 {})",
+                r.subject_name, r.file, r.sha256
+            ),
+        ),
+        None => fail(0, "no passing attestation for this digest".to_string()),
     }
 }
 
@@ -88,6 +288,12 @@ pub struct Violation {
     pub limit: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub firmware_sha256: Option<String>,
+    /// `wrong-scheme`: the schemes the elements are certified under.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub schemes: Vec<String>,
+    /// `wrong-scheme`: the schemes the domain needs.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub required_schemes: Vec<String>,
     /// Number of elements concerned (exact).
     pub count: u64,
     /// Sites concerned (sorted; at most 1000 listed).
@@ -141,6 +347,31 @@ pub struct Assessment {
     pub violations_per_site: BTreeMap<String, u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub without: Option<WhatIf>,
+    /// One entry per rule with a deadline, domain and vendor (empty without `[rules.deadline]`
+    /// or without an assessment date).
+    pub progress: Vec<Progress>,
+    /// Replacement plans for the dated rules that are not on track.
+    pub plan: Vec<Plan>,
+    /// The earlier inventories and the element changes between inventories (`--history`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<HistoryReport>,
+}
+
+/// The history part of the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryReport {
+    /// Earlier inventories, oldest first (the current one is `inventory`).
+    pub inventories: Vec<Dated>,
+    pub changes: Vec<Change>,
+    /// Vendor shares per domain at each date, oldest first, the current inventory last.
+    pub shares: Vec<DatedShares>,
+}
+
+/// Vendor shares per domain at one date.
+#[derive(Debug, Clone, Serialize)]
+pub struct DatedShares {
+    pub date: String,
+    pub domains: BTreeMap<String, Vec<VendorShare>>,
 }
 
 impl Assessment {
@@ -149,28 +380,28 @@ impl Assessment {
     }
 }
 
-struct Collect {
+pub(crate) struct Collect {
     count: u64,
     sites: BTreeSet<u32>,
     elements: Vec<u32>,
 }
 
 impl Collect {
-    fn new() -> Collect {
+    pub(crate) fn new() -> Collect {
         Collect {
             count: 0,
             sites: BTreeSet::new(),
             elements: Vec::new(),
         }
     }
-    fn add(&mut self, e: &Element) {
+    pub(crate) fn add(&mut self, e: &Element) {
         self.count += 1;
         self.sites.insert(e.site);
         if self.elements.len() < LIST_CAP * 4 {
             self.elements.push(e.element_id);
         }
     }
-    fn lists(&self, inv: &Inventory) -> (Vec<String>, Vec<String>) {
+    pub(crate) fn lists(&self, inv: &Inventory) -> (Vec<String>, Vec<String>) {
         let mut sites: Vec<String> = self.sites.iter().map(|&s| inv.s(s).to_string()).collect();
         sites.sort();
         sites.truncate(LIST_CAP);
@@ -189,7 +420,7 @@ impl Collect {
 /// Elements, elements per vendor, and sites of one domain.
 type DomainCount = (u64, HashMap<u32, u64>, BTreeSet<u32>);
 
-fn stats(inv: &Inventory, policy: &Policy, els: &[&Element]) -> Vec<DomainStats> {
+pub(crate) fn stats(inv: &Inventory, policy: &Policy, els: &[&Element]) -> Vec<DomainStats> {
     let mut per: BTreeMap<Domain, DomainCount> = BTreeMap::new();
     for e in els {
         let d = per.entry(e.domain).or_default();
@@ -229,7 +460,7 @@ fn stats(inv: &Inventory, policy: &Policy, els: &[&Element]) -> Vec<DomainStats>
 }
 
 /// Is `count / total` strictly above `cap`? Exact for shares written with up to 9 decimals.
-fn above_cap(count: u64, total: u64, cap: f64) -> bool {
+pub(crate) fn above_cap(count: u64, total: u64, cap: f64) -> bool {
     // compare count * 1e9 with round(cap * 1e9) * total in integers
     let cap_n = (cap * 1e9).round() as u128;
     (count as u128) * 1_000_000_000 > cap_n * total as u128
@@ -285,6 +516,8 @@ fn find_violations(
                 share: None,
                 limit: None,
                 firmware_sha256: None,
+                schemes: Vec::new(),
+                required_schemes: Vec::new(),
                 count: c.count,
                 sites,
                 elements,
@@ -320,6 +553,8 @@ fn find_violations(
                         share: Some(v.share),
                         limit: Some(*cap),
                         firmware_sha256: None,
+                        schemes: Vec::new(),
+                        required_schemes: Vec::new(),
                         count: v.elements,
                         sites,
                         elements,
@@ -355,6 +590,8 @@ fn find_violations(
                     share: None,
                     limit: Some(min as f64),
                     firmware_sha256: None,
+                    schemes: Vec::new(),
+                    required_schemes: Vec::new(),
                     count: ds.elements,
                     sites: Vec::new(),
                     elements: Vec::new(),
@@ -370,113 +607,145 @@ fn find_violations(
         }
     }
 
-    // certification: grouped by (domain, firmware digest)
-    let cert_rules = policy.applies("uncertified") || policy.applies("attestation-mismatch");
-    if cert_rules && !policy.require_certified.is_empty() {
-        let mut uncert: BTreeMap<(Domain, String), (Collect, String)> = BTreeMap::new();
-        let mut mismatch: BTreeMap<(Domain, String), (Collect, String)> = BTreeMap::new();
+    // certification: grouped by (rule, domain, firmware digest)
+    let applies = CERT_RULES.map(|r| policy.applies(r));
+    if applies.iter().any(|&x| x) && !policy.require_certified.is_empty() {
+        type Group = (Collect, String, Vec<String>);
+        let mut groups: BTreeMap<(usize, Domain, String), Group> = BTreeMap::new();
         for e in els
             .iter()
             .filter(|e| policy.require_certified.contains(&e.domain))
         {
-            let sha = inv.s(e.firmware_sha256);
-            let recs: Vec<&CertRecord> = certs.for_digest(sha).collect();
-            let passing = recs.iter().any(|r| {
-                r.signature_ok
-                    && r.problem.is_none()
-                    && (r.verdict == "pass"
-                        || (policy.accept_conditional && r.verdict == "conditional"))
-            });
-            if passing {
+            let Some(f) = cert_status(inv, policy, certs, e, policy.as_of.as_deref()) else {
+                continue;
+            };
+            if !applies[f.rule] {
                 continue;
             }
-            let (rule_map, why) = if sha.is_empty() {
-                (
-                    &mut uncert,
-                    "no firmware digest in the inventory".to_string(),
-                )
-            } else if let Some(bad) = recs.iter().find(|r| !r.signature_ok || r.problem.is_some()) {
-                (
-                    &mut mismatch,
-                    format!(
-                        "attestation {} does not verify: {}",
-                        bad.file,
-                        bad.problem
-                            .clone()
-                            .unwrap_or_else(|| "bad signature".into())
-                    ),
-                )
-            } else if let Some(failed) = recs.first() {
-                (
-                    &mut uncert,
-                    format!(
-                        "attestation {} has verdict '{}'",
-                        failed.file, failed.verdict
-                    ),
-                )
-            } else {
-                // an attestation for the same product and version but another digest means the
-                // deployed binary is not the certified one
-                let prod = inv.s(e.product);
-                let ver = inv.s(e.software_version);
-                let other = certs.records.iter().find(|r| {
-                    r.signature_ok
-                        && !prod.is_empty()
-                        && r.subject_name.contains(prod)
-                        && (ver.is_empty() || r.subject_name.contains(ver))
-                });
-                match other {
-                    Some(r) => (
-                        &mut mismatch,
-                        format!(
-                            "deployed firmware differs from the certified image {} ({}, sha256 {})",
-                            r.subject_name, r.file, r.sha256
-                        ),
-                    ),
-                    None => (
-                        &mut uncert,
-                        "no passing attestation for this digest".to_string(),
-                    ),
-                }
-            };
-            rule_map
-                .entry((e.domain, sha.to_string()))
-                .or_insert_with(|| (Collect::new(), why))
+            let sha = inv.s(e.firmware_sha256).to_string();
+            groups
+                .entry((f.rule, e.domain, sha))
+                .or_insert_with(|| (Collect::new(), f.why, f.held))
                 .0
                 .add(e);
         }
-        for (rule, map) in [("uncertified", uncert), ("attestation-mismatch", mismatch)] {
-            if !policy.applies(rule) {
-                continue;
-            }
-            for ((domain, sha), (c, why)) in map {
-                let (sites, elements) = c.lists(inv);
-                out.push(Violation {
-                    rule: rule.into(),
-                    domain,
-                    vendor: None,
-                    tier: None,
-                    share: None,
-                    limit: None,
-                    firmware_sha256: if sha.is_empty() { None } else { Some(sha) },
-                    count: c.count,
-                    sites,
-                    elements,
-                    detail: format!(
-                        "{} element(s) in the {} domain: {}",
-                        c.count,
-                        domain.as_str(),
-                        why
-                    ),
-                });
-            }
+        for ((rule, domain, sha), (c, why, held)) in groups {
+            let (sites, elements) = c.lists(inv);
+            let required_schemes = if rule == 2 {
+                policy.schemes_for(domain).to_vec()
+            } else {
+                Vec::new()
+            };
+            out.push(Violation {
+                rule: CERT_RULES[rule].into(),
+                domain,
+                vendor: None,
+                tier: None,
+                share: None,
+                limit: None,
+                firmware_sha256: if sha.is_empty() { None } else { Some(sha) },
+                schemes: held,
+                required_schemes,
+                count: c.count,
+                sites,
+                elements,
+                detail: format!(
+                    "{} element(s) in the {} domain: {}",
+                    c.count,
+                    domain.as_str(),
+                    why
+                ),
+            });
         }
     }
     out
 }
 
 /// Assess an inventory against a policy, optionally with the what-if removal of `without`.
+/// Rules with a deadline get a progress entry (from this inventory alone) when the policy
+/// has an assessment date.
 pub fn assess(
+    inv: &Inventory,
+    policy: &Policy,
+    certs: &CertIndex,
+    without: Option<&str>,
+) -> Assessment {
+    assess_over_time(inv, policy, certs, without, None)
+}
+
+/// Vendor shares per domain of one snapshot.
+fn snapshot_shares(policy: &Policy, s: &Snapshot) -> DatedShares {
+    let mut domains: BTreeMap<String, Vec<VendorShare>> = BTreeMap::new();
+    let mut totals: BTreeMap<Domain, u64> = BTreeMap::new();
+    for ((d, _), c) in &s.counts {
+        *totals.entry(*d).or_default() += c;
+    }
+    for ((d, v), c) in &s.counts {
+        domains
+            .entry(d.as_str().to_string())
+            .or_default()
+            .push(VendorShare {
+                vendor: v.clone(),
+                tier: policy.tier_of(v).0,
+                elements: *c,
+                share: *c as f64 / totals[d].max(1) as f64,
+            });
+    }
+    for vs in domains.values_mut() {
+        vs.sort_by(|a, b| {
+            b.elements
+                .cmp(&a.elements)
+                .then_with(|| a.vendor.cmp(&b.vendor))
+        });
+    }
+    DatedShares {
+        date: s.date.clone(),
+        domains,
+    }
+}
+
+/// [`assess`] with the earlier inventories of `history` (see [`crate::history::load`]): the
+/// progress of dated rules over all dates, element changes, and replacement plans.
+pub fn assess_over_time(
+    inv: &Inventory,
+    policy: &Policy,
+    certs: &CertIndex,
+    without: Option<&str>,
+    history: Option<&History>,
+) -> Assessment {
+    let mut a = assess_now(inv, policy, certs, without);
+    let Some(as_of) = policy.as_of.as_deref() else {
+        return a;
+    };
+    if policy.deadline.is_empty() && history.is_none() {
+        return a;
+    }
+    let now = Snapshot::of(inv, policy, certs, as_of);
+    let mut series: Vec<&Snapshot> = history
+        .map(|h| h.snapshots.iter().collect())
+        .unwrap_or_default();
+    series.push(&now);
+    a.progress = history::progress(policy, &series);
+    a.plan = history::plans(inv, policy, certs, &a.progress, as_of);
+    if let Some(h) = history {
+        a.history = Some(HistoryReport {
+            inventories: h
+                .snapshots
+                .iter()
+                .map(|s| Dated {
+                    date: s.date.clone(),
+                    path: s.path.clone(),
+                    elements: s.elements,
+                })
+                .collect(),
+            changes: h.changes.clone(),
+            shares: series.iter().map(|s| snapshot_shares(policy, s)).collect(),
+        });
+    }
+    a
+}
+
+fn assess_now(
     inv: &Inventory,
     policy: &Policy,
     certs: &CertIndex,
@@ -542,6 +811,9 @@ pub fn assess(
         violations,
         violations_per_site: per_site,
         without,
+        progress: Vec::new(),
+        plan: Vec::new(),
+        history: None,
     }
 }
 

@@ -159,20 +159,36 @@ const HEADER: [&str; 8] = [
 impl Inventory {
     /// Read a CSV or JSON inventory (JSON when the first non-blank byte is `[` or `{`).
     pub fn load(path: &Path) -> Result<Inventory, InputError> {
+        Inventory::load_with(path, Strings::default())
+    }
+
+    /// [`Inventory::load`] into an existing string table, so that the indices of several
+    /// inventories (a history) can be compared directly.
+    pub fn load_with(path: &Path, strings: Strings) -> Result<Inventory, InputError> {
         let file = path.display().to_string();
         let data = std::fs::read(path).map_err(|e| InputError::File {
             file: file.clone(),
             message: e.to_string(),
         })?;
-        Inventory::parse(&file, &data)
+        Inventory::parse_with(&file, &data, strings)
     }
 
     pub fn parse(file: &str, data: &[u8]) -> Result<Inventory, InputError> {
+        Inventory::parse_with(file, data, Strings::default())
+    }
+
+    /// [`Inventory::parse`] into an existing string table.
+    pub fn parse_with(file: &str, data: &[u8], strings: Strings) -> Result<Inventory, InputError> {
+        let inv = Inventory {
+            path: file.to_string(),
+            elements: Vec::new(),
+            strings,
+        };
         let first = data.iter().find(|b| !b.is_ascii_whitespace());
         if matches!(first, Some(b'[') | Some(b'{')) {
-            Inventory::parse_json(file, data)
+            Inventory::parse_json(inv, file, data)
         } else {
-            Inventory::parse_csv(file, data)
+            Inventory::parse_csv(inv, file, data)
         }
     }
 
@@ -224,11 +240,7 @@ impl Inventory {
         Ok(())
     }
 
-    fn parse_csv(file: &str, data: &[u8]) -> Result<Inventory, InputError> {
-        let mut inv = Inventory {
-            path: file.to_string(),
-            ..Inventory::default()
-        };
+    fn parse_csv(mut inv: Inventory, file: &str, data: &[u8]) -> Result<Inventory, InputError> {
         let mut rdr = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
@@ -308,7 +320,7 @@ impl Inventory {
         Ok(inv)
     }
 
-    fn parse_json(file: &str, data: &[u8]) -> Result<Inventory, InputError> {
+    fn parse_json(mut inv: Inventory, file: &str, data: &[u8]) -> Result<Inventory, InputError> {
         #[derive(Deserialize)]
         #[serde(untagged)]
         enum Doc {
@@ -323,10 +335,6 @@ impl Inventory {
         let list = match doc {
             Doc::List(l) => l,
             Doc::Wrapped { elements } => elements,
-        };
-        let mut inv = Inventory {
-            path: file.to_string(),
-            ..Inventory::default()
         };
         for (i, e) in list.iter().enumerate() {
             // JSON has no useful line per element; report the element's index (1-based)

@@ -10,9 +10,11 @@
 //! forbid = { high = ["core", "management"] }
 //! max_share = { high = { ran = 0.35 } }
 //! min_vendors = { core = 2, ran = 2 }
-//! require_certified = ["core"]
+//! require_certified = ["core"]     # or per domain with schemes: { core = ["nesas", "cc"] }
 //! [rules.effective]                 # optional: a rule applies from this date on
 //! forbid = "2023-12-31"
+//! [rules.deadline]                  # optional: the date by which a rule must hold
+//! forbid = "2027-12-31"
 //! ```
 
 use crate::inventory::Domain;
@@ -59,8 +61,13 @@ pub struct Policy {
     pub max_share: BTreeMap<Tier, BTreeMap<Domain, f64>>,
     pub min_vendors: BTreeMap<Domain, u32>,
     pub require_certified: Vec<Domain>,
+    /// Certification schemes accepted per domain of `require_certified` (lower case); a domain
+    /// without an entry (or with an empty list) accepts any scheme.
+    pub schemes: BTreeMap<Domain, Vec<String>>,
     /// Rule name -> first day (`YYYY-MM-DD`) it applies.
     pub effective: BTreeMap<String, String>,
+    /// Rule name -> day (`YYYY-MM-DD`) by which it must hold.
+    pub deadline: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -88,17 +95,23 @@ struct RawRules {
     #[serde(default)]
     min_vendors: BTreeMap<Spanned<String>, Spanned<i64>>,
     #[serde(default)]
-    require_certified: Vec<Spanned<String>>,
+    /// A list of domains (any scheme) or a table domain -> schemes; read by hand because
+    /// toml's spans do not survive serde's untagged enums.
+    require_certified: Option<Spanned<toml::Value>>,
     #[serde(default)]
     effective: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    deadline: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
-const RULES: [&str; 5] = [
+/// Rule names, as in violations and in `[rules.effective]` / `[rules.deadline]`.
+pub const RULES: [&str; 6] = [
     "forbid",
     "max_share",
     "min_vendors",
     "uncertified",
     "attestation-mismatch",
+    "wrong-scheme",
 ];
 
 fn line_of(text: &str, offset: usize) -> u64 {
@@ -109,14 +122,32 @@ fn line_of(text: &str, offset: usize) -> u64 {
         + 1
 }
 
-fn valid_date(s: &str) -> bool {
+/// A calendar date `YYYY-MM-DD` (checked with the `time` crate: 2026-02-30 is not a date).
+pub fn parse_date(s: &str) -> Option<time::Date> {
     let b = s.as_bytes();
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && s[..4].parse::<u32>().is_ok()
-        && s[5..7].parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
-        && s[8..].parse::<u32>().is_ok_and(|d| (1..=31).contains(&d))
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let digits = |r: std::ops::Range<usize>| {
+        s.get(r)
+            .filter(|x| x.bytes().all(|c| c.is_ascii_digit()))
+            .and_then(|x| x.parse::<u32>().ok())
+    };
+    let (y, m, d) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let month = time::Month::try_from(u8::try_from(m).ok()?).ok()?;
+    time::Date::from_calendar_date(y as i32, month, u8::try_from(d).ok()?).ok()
+}
+
+pub fn valid_date(s: &str) -> bool {
+    parse_date(s).is_some()
+}
+
+/// A certification scheme name: lower-case letters, digits and `-` (`nesas`, `cc`, `bsz`).
+fn valid_scheme(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 40
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 impl Policy {
@@ -220,10 +251,69 @@ impl Policy {
             }
             p.min_vendors.insert(dom, v as u32);
         }
-        for d in &raw.rules.require_certified {
-            p.require_certified.push(domain(d)?);
+        if let Some(rc) = &raw.rules.require_certified {
+            let bad = |message: String| at(rc.span(), message);
+            let name_of = |v: &toml::Value| -> Result<String, InputError> {
+                v.as_str().map(str::to_string).ok_or_else(|| {
+                    bad(format!(
+                        "require_certified: expected a string, found {}",
+                        v.type_str()
+                    ))
+                })
+            };
+            let dom = |s: &str| {
+                Domain::parse(s).ok_or_else(|| {
+                    bad(format!(
+                        "unknown domain '{s}' (expected core, ran, transport, management or access)"
+                    ))
+                })
+            };
+            match rc.get_ref() {
+                toml::Value::Array(ds) => {
+                    for d in ds {
+                        p.require_certified.push(dom(&name_of(d)?)?);
+                    }
+                }
+                toml::Value::Table(t) => {
+                    for (d, schemes) in t {
+                        let domain = dom(d)?;
+                        let Some(list) = schemes.as_array() else {
+                            return Err(bad(format!(
+                                "require_certified.{d}: expected a list of schemes, found {}",
+                                schemes.type_str()
+                            )));
+                        };
+                        let mut names = Vec::new();
+                        for s in list {
+                            let name = name_of(s)?.trim().to_ascii_lowercase();
+                            if !valid_scheme(&name) {
+                                return Err(bad(format!(
+                                    "scheme '{name}' for '{d}' is not a name of lower-case letters, digits and '-' (for example nesas, cc, bsz)"
+                                )));
+                            }
+                            names.push(name);
+                        }
+                        p.require_certified.push(domain);
+                        if !names.is_empty() {
+                            p.schemes.insert(domain, names);
+                        }
+                    }
+                }
+                other => {
+                    return Err(bad(format!(
+                        "require_certified: expected a list of domains or a table of domain = [schemes], found {}",
+                        other.type_str()
+                    )))
+                }
+            }
         }
-        for (rule, date) in &raw.rules.effective {
+        for (table, rule, date) in raw
+            .rules
+            .effective
+            .iter()
+            .map(|(r, d)| ("effective", r, d))
+            .chain(raw.rules.deadline.iter().map(|(r, d)| ("deadline", r, d)))
+        {
             if !RULES.contains(&rule.get_ref().as_str()) {
                 return Err(at(
                     rule.span(),
@@ -240,8 +330,12 @@ impl Policy {
                     format!("'{}' is not a date YYYY-MM-DD", date.get_ref()),
                 ));
             }
-            p.effective
-                .insert(rule.get_ref().clone(), date.get_ref().clone());
+            let map = if table == "effective" {
+                &mut p.effective
+            } else {
+                &mut p.deadline
+            };
+            map.insert(rule.get_ref().clone(), date.get_ref().clone());
         }
         Ok(p)
     }
@@ -259,6 +353,11 @@ impl Policy {
             return (*t, true);
         }
         (self.default_tier.unwrap_or(Tier::Medium), false)
+    }
+
+    /// Schemes accepted in a domain (empty: any scheme).
+    pub fn schemes_for(&self, d: Domain) -> &[String] {
+        self.schemes.get(&d).map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// Whether a rule applies at the assessment date (rules without a start date always do).
@@ -334,5 +433,44 @@ require_certified = ["core"]
         .unwrap();
         assert!(!p.applies("forbid"));
         assert!(p.applies("max_share"));
+    }
+
+    #[test]
+    fn deadlines_and_schemes() {
+        let p = Policy::parse(
+            "p.toml",
+            "[rules]\nrequire_certified = { core = [\"NESAS\", \"cc\"], ran = [] }\n[rules.deadline]\nforbid = \"2027-12-31\"\nwrong-scheme = \"2026-01-01\"\n",
+        )
+        .unwrap();
+        assert_eq!(p.require_certified, vec![Domain::Core, Domain::Ran]);
+        assert_eq!(p.schemes_for(Domain::Core), ["nesas", "cc"]);
+        assert!(p.schemes_for(Domain::Ran).is_empty());
+        assert_eq!(p.deadline["forbid"], "2027-12-31");
+        assert_eq!(p.deadline["wrong-scheme"], "2026-01-01");
+        let e = Policy::parse(
+            "p.toml",
+            "[rules]\n[rules.deadline]\nforbid = \"2027-02-30\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(e, "p.toml:3: '2027-02-30' is not a date YYYY-MM-DD");
+        let e = Policy::parse(
+            "p.toml",
+            "[rules]\n[rules.deadline]\nbanish = \"2027-01-01\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("p.toml:3: unknown rule 'banish'"), "{e}");
+        let e = Policy::parse(
+            "p.toml",
+            "[rules]\nrequire_certified = { core = [\"n s\"] }\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("p.toml:2: scheme 'n s' for 'core'"), "{e}");
+        let e = Policy::parse("p.toml", "[rules]\nrequire_certified = { cloud = [] }\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("p.toml:2: unknown domain 'cloud'"), "{e}");
     }
 }

@@ -58,6 +58,7 @@ fn certs_for(ids: &[u32]) -> CertIndex {
                 verdict: "pass".into(),
                 signature_ok: true,
                 problem: None,
+                ..Default::default()
             })
             .collect(),
     )
@@ -147,6 +148,7 @@ fn uncertified_and_mismatched_firmware() {
         verdict: "pass".into(),
         signature_ok: false,
         problem: Some("signature does not verify".into()),
+        ..Default::default()
     });
     recs.push(CertRecord {
         file: "old.json".into(),
@@ -155,6 +157,7 @@ fn uncertified_and_mismatched_firmware() {
         verdict: "pass".into(),
         signature_ok: true,
         problem: None,
+        ..Default::default()
     });
     let a = assess(&inv, &p, &CertIndex::new(recs), None);
     let un: Vec<_> = a
