@@ -7,6 +7,7 @@
 
 pub mod backdoors;
 pub mod elf;
+pub mod integrity;
 pub mod permissions;
 pub mod services;
 pub mod ssh;
@@ -93,6 +94,7 @@ impl Analyzers {
             Box::new(elf::ElfAnalyzer),
             Box::new(backdoors::Backdoors::new(rules)?),
             Box::new(suspicious::Suspicious),
+            Box::new(integrity::Integrity),
         ];
         Ok(Analyzers { list })
     }

@@ -121,6 +121,9 @@ pub fn scan(
         errors: tree.errors.clone(),
         limits_hit: tree.limits_hit.clone(),
         sandbox: None,
+        integrity: tree.integrity.clone(),
+        unsupported: tree.unsupported.clone(),
+        coverage: tree.coverage,
     };
     if let Some(dir) = &opts.extract_to {
         let st = netvet_unpack::extract_to(&tree, dir)

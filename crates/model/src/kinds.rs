@@ -25,6 +25,8 @@ pub const COMPONENT_DUPLICATE: &str = "component.duplicate";
 pub const VULN_CVE: &str = "vuln.cve";
 pub const UNPACK_ERROR: &str = "unpack.error";
 pub const UNPACK_LIMIT: &str = "unpack.limit";
+pub const IMAGE_INTEGRITY_MISMATCH: &str = "image.integrity-mismatch";
+pub const UNPACK_UNSUPPORTED: &str = "unpack.unsupported";
 
 /// Every kind with a one-line description (used for SARIF rules and documentation).
 pub const ALL: &[(&str, &str)] = &[
@@ -53,4 +55,6 @@ pub const ALL: &[(&str, &str)] = &[
     (VULN_CVE, "A component version affected by a CVE"),
     (UNPACK_ERROR, "A part of the image that could not be unpacked"),
     (UNPACK_LIMIT, "A safety limit was reached; what was skipped"),
+    (IMAGE_INTEGRITY_MISMATCH, "A container's checksum, CRC, digest or signature field does not match its content (repacked or damaged after the vendor built it)"),
+    (UNPACK_UNSUPPORTED, "A part of the image that could not be opened: unknown format or a scheme without its key (header and entropy given)"),
 ];
