@@ -10,6 +10,7 @@ pub mod certs;
 pub mod behaviour;
 pub mod boot;
 pub mod elf;
+pub mod integrity;
 pub mod permissions;
 pub mod provenance;
 pub mod services;
@@ -130,6 +131,7 @@ impl Analyzers {
             // behaviour of every executable; includes the listener heuristics of
             // `suspicious` (one ELF pass instead of two)
             Box::new(behaviour::Behaviour::new()),
+            Box::new(integrity::Integrity),
         ];
         Ok(Analyzers { list })
     }

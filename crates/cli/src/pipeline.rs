@@ -130,6 +130,9 @@ pub fn scan(
         errors: tree.errors.clone(),
         limits_hit: tree.limits_hit.clone(),
         sandbox: None,
+        integrity: tree.integrity.clone(),
+        unsupported: tree.unsupported.clone(),
+        coverage: tree.coverage,
     };
     if let Some(dir) = &opts.extract_to {
         progress.set_stage("writing the tree");

@@ -37,6 +37,8 @@ pub const BOOT_SUSPICIOUS: &str = "boot.suspicious";
 pub const INDICATOR_NETWORK: &str = "indicator.network";
 pub const BINARY_PACKED: &str = "binary.packed";
 pub const WEB_SUSPICIOUS: &str = "web.suspicious";
+pub const IMAGE_INTEGRITY_MISMATCH: &str = "image.integrity-mismatch";
+pub const UNPACK_UNSUPPORTED: &str = "unpack.unsupported";
 
 /// Every kind with a one-line description (used for SARIF rules and documentation).
 pub const ALL: &[(&str, &str)] = &[
@@ -77,4 +79,6 @@ pub const ALL: &[(&str, &str)] = &[
     (INDICATOR_NETWORK, "Hard-coded public IP addresses, host names or URLs in a network-capable program"),
     (BINARY_PACKED, "A packed (UPX) or high-entropy executable whose behaviour cannot be read statically"),
     (WEB_SUSPICIOUS, "A web UI page that checks passwords in the browser, carries literal credentials, loads scripts from elsewhere, or is a hidden debug/command page"),
+    (IMAGE_INTEGRITY_MISMATCH, "A container's checksum, CRC, digest or signature field does not match its content (repacked or damaged after the vendor built it)"),
+    (UNPACK_UNSUPPORTED, "A part of the image that could not be opened: unknown format or a scheme without its key (header and entropy given)"),
 ];

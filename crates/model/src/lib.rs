@@ -263,6 +263,91 @@ pub struct LimitHitInfo {
     pub detail: String,
 }
 
+/// A checksum, CRC, digest or signature field of a container header and what verifying it
+/// gave. `stored` and `computed` are hex, as the field is written (big- or little-endian
+/// values printed as numbers, digests as bytes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntegrityCheck {
+    /// Tree path of the layer whose header carries the field (`0x0.trx`).
+    pub layer: String,
+    /// Container format (`trx`, `uimage`, `tplink`, ...).
+    pub format: String,
+    /// Field name as in the public header definition (`crc32`, `ih_dcrc`, `md5sum1`).
+    pub field: String,
+    /// How the value is computed (`crc32 of bytes 12..len`, `md5 with salt`, ...).
+    pub algorithm: String,
+    pub stored: String,
+    pub computed: String,
+    /// `stored == computed`.
+    pub ok: bool,
+}
+
+/// A region that could not be opened: an unknown format, or a known container whose scheme
+/// (cipher, key) is not available. Reported with its first bytes and entropy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnsupportedInfo {
+    /// Tree path of the blob holding the region (empty for the image itself).
+    pub path: String,
+    pub offset: u64,
+    pub size: u64,
+    /// First bytes of the region, hex.
+    pub header: String,
+    /// Shannon entropy in bits per byte, two decimals (`7.99`); above ~7.5 the region is
+    /// compressed or encrypted.
+    pub entropy: String,
+    pub reason: String,
+}
+
+/// How much of the image unpacking understood: bytes of known formats (recursively: a
+/// container counts as far as its payload was understood), known padding, and leaves (ELF,
+/// text) over the image size.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coverage {
+    pub understood: u64,
+    pub total: u64,
+    /// `understood / total` in per cent, one decimal (`97.3`).
+    pub percent: Percent,
+}
+
+/// A percentage with one decimal, stored as tenths so that reports compare exactly.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Percent(pub u32);
+
+impl Serialize for Percent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(f64::from(self.0) / 10.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Percent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Percent, D::Error> {
+        let v = f64::deserialize(d)?;
+        Ok(Percent((v * 10.0).round().clamp(0.0, 1000.0) as u32))
+    }
+}
+
+impl std::fmt::Display for Percent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.0 / 10, self.0 % 10)
+    }
+}
+
+impl Coverage {
+    pub fn new(understood: u64, total: u64) -> Coverage {
+        let understood = understood.min(total);
+        let tenths = if total == 0 {
+            1000
+        } else {
+            ((understood as u128 * 1000 + total as u128 / 2) / total as u128) as u32
+        };
+        Coverage {
+            understood,
+            total,
+            percent: Percent(tenths),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnpackSummary {
     pub files: u64,
@@ -273,6 +358,15 @@ pub struct UnpackSummary {
     /// Whether the file-system sandbox was enforced by the kernel (`null` when not attempted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sandbox: Option<String>,
+    /// Every checksum, CRC, digest or signature field of a container header, verified.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub integrity: Vec<IntegrityCheck>,
+    /// Regions that could not be opened (unknown format, or a scheme without its key).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unsupported: Vec<UnsupportedInfo>,
+    /// Bytes understood over total bytes of the image (absent for a directory input).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Coverage>,
 }
 
 /// Per-requirement result of the verdict.

@@ -491,6 +491,7 @@ pub fn render(report: &Report) -> Result<String, RenderError> {
         report.unpack.errors.len(),
         report.unpack.limits_hit.len()
     );
+    let _ = write!(h, "<p>{}</p>", escape(crate::coverage_line(report).trim()));
     if !report.unpack.layers.is_empty() {
         h.push_str("<table><thead><tr><th>Layer</th><th>Format</th><th>Offset</th><th>Size</th></tr></thead><tbody>");
         for l in report.unpack.layers.iter().take(500) {

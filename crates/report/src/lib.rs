@@ -76,3 +76,32 @@ pub fn render(report: &Report, format: Format) -> Result<String, RenderError> {
         Format::Vex => vex::render(report),
     }
 }
+
+/// One sentence on how much of the image was understood and what its container checksums
+/// said (Markdown and HTML summaries); empty for a directory input without checks.
+pub fn coverage_line(report: &Report) -> String {
+    let u = &report.unpack;
+    let mut parts = Vec::new();
+    if let Some(c) = &u.coverage {
+        parts.push(format!(
+            "Coverage: {} % of the image understood ({} of {} bytes); {} region(s) could not be opened.",
+            c.percent,
+            c.understood,
+            c.total,
+            u.unsupported.len()
+        ));
+    }
+    if !u.integrity.is_empty() {
+        let bad = u.integrity.iter().filter(|c| !c.ok).count();
+        parts.push(format!(
+            "Integrity: {} container checksum field(s) verified, {} mismatch(es).",
+            u.integrity.len(),
+            bad
+        ));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("{}\n\n", parts.join(" "))
+    }
+}

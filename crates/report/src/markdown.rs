@@ -71,6 +71,7 @@ pub fn render(report: &Report) -> Result<String, RenderError> {
         report.components.len(),
     );
 
+    m.push_str(&crate::coverage_line(report));
     m.push_str("## Findings per severity\n\n| Severity | Findings |\n|---|---:|\n");
     for (s, n) in severity_counts(report) {
         let _ = writeln!(m, "| {} | {n} |", s.as_str());

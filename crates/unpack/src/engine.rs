@@ -2,13 +2,16 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use bytes::Bytes;
-use netvet_model::{LayerInfo, LimitHitInfo, UnpackErrorInfo};
+use netvet_model::{
+    Coverage, IntegrityCheck, LayerInfo, LimitHitInfo, UnpackErrorInfo, UnsupportedInfo,
+};
 use rayon::prelude::*;
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::classify;
+use crate::coverage;
 use crate::handler::{Category, FormatError, HandlerRef, Probe, Sink};
 use crate::spool;
 use crate::tree::{Entry, EntryKind, Meta, SpillDir, Tree};
@@ -89,6 +92,8 @@ pub struct Ctx {
     next_layer: AtomicU32,
     errors: Mutex<Vec<UnpackErrorInfo>>,
     limits_hit: Mutex<Vec<LimitHitInfo>>,
+    integrity: Mutex<Vec<IntegrityCheck>>,
+    unsupported: Mutex<Vec<UnsupportedInfo>>,
     pub(crate) progress: Arc<Progress>,
 }
 
@@ -123,6 +128,8 @@ impl Ctx {
             next_layer: AtomicU32::new(0),
             errors: Mutex::new(Vec::new()),
             limits_hit: Mutex::new(Vec::new()),
+            integrity: Mutex::new(Vec::new()),
+            unsupported: Mutex::new(Vec::new()),
             progress,
         }
     }
@@ -164,6 +171,55 @@ impl Ctx {
                 error: error.to_string(),
             });
         }
+    }
+
+    /// Record a region that could not be opened, with its first bytes and entropy.
+    fn record_unsupported(&self, path: &str, offset: usize, region: &[u8], reason: &str) {
+        let Ok(mut v) = self.unsupported.lock() else {
+            return;
+        };
+        if v.len() >= coverage::MAX_RECORDS {
+            return;
+        }
+        let e = coverage::entropy(region);
+        v.push(UnsupportedInfo {
+            path: path.to_string(),
+            offset: offset as u64,
+            size: region.len() as u64,
+            header: crate::handler::hex(&region[..region.len().min(coverage::HEADER_BYTES)]),
+            entropy: format!("{e:.2}"),
+            reason: reason.to_string(),
+        });
+    }
+
+    /// Bytes of `data` outside `spans` that are understood: everything but high-entropy
+    /// regions (compressed or encrypted data no handler opened, see
+    /// [`coverage::opaque_regions`]). In a payload blob (the image, a container's payload)
+    /// those regions are recorded; in a file of a file system or archive the file is
+    /// understood as a file.
+    fn account_gaps(
+        &self,
+        path: &str,
+        data: &[u8],
+        spans: &[(usize, usize)],
+        payload: bool,
+    ) -> u64 {
+        let gaps = coverage::gaps(data.len(), spans);
+        let total: usize = gaps.iter().map(|(a, b)| b - a).sum();
+        if !payload {
+            return total as u64;
+        }
+        let mut opaque = 0usize;
+        for (a, b) in gaps {
+            let (m0, m1) = coverage::trim_padding(data, a, b);
+            for (r0, r1) in coverage::opaque_regions(data, m0, m1) {
+                opaque += r1 - r0;
+                let region = &data[r0..r1];
+                let why = coverage::reason(coverage::entropy(region));
+                self.record_unsupported(path, r0, region, &why);
+            }
+        }
+        (total - opaque) as u64
     }
 
     pub(crate) fn record_limit(&self, path: &str, limit: &str, detail: &str) {
@@ -235,6 +291,9 @@ impl Ctx {
 struct Partial {
     entries: Vec<Entry>,
     layers: Vec<(u32, LayerInfo)>,
+    /// Bytes of the blob this partial was made from that were understood (see
+    /// [`crate::coverage`]); not summed by `append`.
+    understood: u64,
 }
 
 impl Partial {
@@ -242,6 +301,7 @@ impl Partial {
         Partial {
             entries: Vec::new(),
             layers: Vec::new(),
+            understood: 0,
         }
     }
     fn append(&mut self, mut other: Partial) {
@@ -356,8 +416,11 @@ impl Unpacker {
             self.progress.clone(),
             self.spill_parent.clone(),
         );
-        let part = self.process_blob(&ctx, "", &data, 0);
-        self.finish(ctx, part)
+        let part = self.process_blob(&ctx, "", &data, 0, true);
+        let understood = part.understood;
+        let mut tree = self.finish(ctx, part);
+        tree.coverage = Some(Coverage::new(understood, data.len() as u64));
+        tree
     }
 
     /// Scan an already unpacked directory. Symlinks are recorded, never followed; only
@@ -413,7 +476,7 @@ impl Unpacker {
         let children: Vec<Partial> = blobs
             .par_iter()
             .filter(|(_, d)| !classify::is_leaf(d))
-            .map(|(p, d)| self.process_blob(&ctx, p, d, 1))
+            .map(|(p, d)| self.process_blob(&ctx, p, d, 1, false))
             .collect();
         for c in children {
             part.append(c);
@@ -425,6 +488,7 @@ impl Unpacker {
         let Partial {
             entries,
             mut layers,
+            ..
         } = part;
         layers.sort_by(|a, b| a.1.path.cmp(&b.1.path));
         let mut remap = vec![0u32; ctx.next_layer.load(Ordering::Relaxed) as usize];
@@ -450,6 +514,16 @@ impl Unpacker {
             limits_hit,
         );
         materialize_hardlinks(&mut tree);
+        let mut integrity = ctx.integrity.lock().map(|v| v.clone()).unwrap_or_default();
+        integrity.sort_by(|a, b| (&a.layer, &a.field).cmp(&(&b.layer, &b.field)));
+        tree.integrity = integrity;
+        let mut unsupported = ctx
+            .unsupported
+            .lock()
+            .map(|v| v.clone())
+            .unwrap_or_default();
+        unsupported.sort_by(|a, b| (&a.path, a.offset).cmp(&(&b.path, b.offset)));
+        tree.unsupported = unsupported;
         tree.spill = ctx.spill.get().and_then(|r| r.as_ref().ok().cloned());
         tree
     }
@@ -536,9 +610,21 @@ impl Unpacker {
         found
     }
 
-    fn process_blob(&self, ctx: &Ctx, blob_path: &str, data: &Bytes, depth: u32) -> Partial {
+    /// Carve `data` and extract what is found. `payload` is true for the image and the
+    /// outputs of firmware containers and compressed streams: their unknown regions are
+    /// reported and counted in the coverage figure (files of a file system or archive are
+    /// understood as files whatever their content).
+    fn process_blob(
+        &self,
+        ctx: &Ctx,
+        blob_path: &str,
+        data: &Bytes,
+        depth: u32,
+        payload: bool,
+    ) -> Partial {
         let mut part = Partial::new();
         if data.len() < 8 {
+            part.understood = data.len() as u64;
             return part;
         }
         // in-memory output of pending chunks shrinks with depth, so that the chunks held by
@@ -551,6 +637,11 @@ impl Unpacker {
         };
         let chunks = self.carve(data, &probe);
         if chunks.is_empty() {
+            part.understood = if classify::is_leaf(data) {
+                data.len() as u64
+            } else {
+                ctx.account_gaps(blob_path, data, &[], payload)
+            };
             return part;
         }
         if depth >= ctx.limits.max_depth {
@@ -565,13 +656,17 @@ impl Unpacker {
                     chunks[0].1.start
                 ),
             );
+            part.understood = data.len() as u64;
             return part;
         }
+        let spans: Vec<(usize, usize)> = chunks.iter().map(|(_, c)| (c.start, c.end)).collect();
+        let mut understood = ctx.account_gaps(blob_path, data, &spans, payload);
         let blob_name = path::file_name(blob_path).to_string();
         for (hi, chunk) in chunks {
             let h = &self.handlers[hi];
             let doc = h.doc();
             if doc.category == Category::Leaf {
+                understood += chunk.len() as u64;
                 continue;
             }
             let layer_dir = if blob_path.is_empty() {
@@ -588,6 +683,7 @@ impl Unpacker {
                 blob_name: blob_name.clone(),
                 entries: Vec::new(),
                 notes: Vec::new(),
+                unsupported: Vec::new(),
             };
             let slice = data.slice(chunk.start..chunk.end);
             // a handler must never take the scan down: contain panics as errors
@@ -621,6 +717,34 @@ impl Unpacker {
             for (limit, detail) in sink.notes.drain(..) {
                 ctx.record_limit(&layer_dir, &limit, &detail);
             }
+            if !chunk.checks.is_empty() {
+                if let Ok(mut v) = ctx.integrity.lock() {
+                    for c in &chunk.checks {
+                        v.push(IntegrityCheck {
+                            layer: layer_dir.clone(),
+                            format: doc.name.to_string(),
+                            field: c.field.to_string(),
+                            algorithm: c.algorithm.clone(),
+                            stored: c.stored.clone(),
+                            computed: c.computed.clone(),
+                            ok: c.ok(),
+                        });
+                    }
+                }
+            }
+            let mut unsupported_bytes = 0u64;
+            for (off, size, reason) in sink.unsupported.drain(..) {
+                let a = (off as usize).min(slice.len());
+                let b = a.saturating_add(size as usize).min(slice.len());
+                unsupported_bytes += (b - a) as u64;
+                ctx.record_unsupported(
+                    blob_path,
+                    chunk.start + a,
+                    &slice[a..b],
+                    &format!("{}: {reason}", doc.name),
+                );
+            }
+            let opened = (chunk.len() as u64).saturating_sub(unsupported_bytes);
             part.layers.push((
                 layer_index,
                 netvet_model::LayerInfo {
@@ -632,21 +756,38 @@ impl Unpacker {
                     parent: blob_path.to_string(),
                 },
             ));
-            let children: Vec<(String, Bytes)> = sink
-                .entries
-                .iter()
-                .filter(|e| e.kind == EntryKind::File && !classify::is_leaf(&e.data))
-                .map(|e| (e.path.clone(), e.data.clone()))
-                .collect();
+            let holds_payload = matches!(doc.category, Category::Firmware | Category::Compression);
+            let files = sink.entries.iter().filter(|e| e.kind == EntryKind::File);
+            let mut child_total = 0u64;
+            let mut child_understood = 0u64;
+            let mut children: Vec<(String, Bytes)> = Vec::new();
+            for e in files {
+                child_total += e.size;
+                if classify::is_leaf(&e.data) {
+                    child_understood += e.size;
+                } else {
+                    children.push((e.path.clone(), e.data.clone()));
+                }
+            }
             part.entries.append(&mut sink.entries);
             let sub: Vec<Partial> = children
                 .par_iter()
-                .map(|(p, d)| self.process_blob(ctx, p, d, depth + 1))
+                .map(|(p, d)| self.process_blob(ctx, p, d, depth + 1, holds_payload))
                 .collect();
             for s in sub {
+                child_understood += s.understood;
                 part.append(s);
             }
+            // a container is understood as far as its payload is; a file system or archive
+            // is understood as a whole (its files are named files, whatever they hold)
+            understood += if holds_payload && child_total > 0 {
+                ((opened as u128 * child_understood.min(child_total) as u128) / child_total as u128)
+                    as u64
+            } else {
+                opened
+            };
         }
+        part.understood = understood.min(data.len() as u64);
         part
     }
 }

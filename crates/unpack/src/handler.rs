@@ -87,6 +87,63 @@ pub struct Chunk {
     pub truncated: bool,
     /// Variant detail for the report (`squashfs 2.0 be lzma`); may be empty.
     pub variant: String,
+    /// Checksum, CRC, digest or signature fields of the header and what verifying them gave.
+    /// A mismatch does not refuse the chunk: a repacked image is still unpacked, and the
+    /// mismatch becomes an `image.integrity-mismatch` finding.
+    pub checks: Vec<Check>,
+}
+
+/// One verified integrity field of a container header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    /// Field name as in the public header definition (`crc32`, `ih_dcrc`).
+    pub field: &'static str,
+    /// How the value is computed (`crc32 of bytes 12..len`).
+    pub algorithm: String,
+    /// Stored and computed values, hex.
+    pub stored: String,
+    pub computed: String,
+}
+
+impl Check {
+    /// A 32-bit field (printed as `0x1234abcd`).
+    pub fn u32(
+        field: &'static str,
+        algorithm: impl Into<String>,
+        stored: u32,
+        computed: u32,
+    ) -> Check {
+        Check {
+            field,
+            algorithm: algorithm.into(),
+            stored: format!("{stored:#010x}"),
+            computed: format!("{computed:#010x}"),
+        }
+    }
+
+    /// A digest field (printed as lowercase hex bytes).
+    pub fn digest(
+        field: &'static str,
+        algorithm: impl Into<String>,
+        stored: &[u8],
+        computed: &[u8],
+    ) -> Check {
+        Check {
+            field,
+            algorithm: algorithm.into(),
+            stored: hex(stored),
+            computed: hex(computed),
+        }
+    }
+
+    pub fn ok(&self) -> bool {
+        self.stored == self.computed
+    }
+}
+
+/// Lowercase hex of bytes.
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 impl Chunk {
@@ -199,6 +256,8 @@ pub struct Sink<'a> {
     pub(crate) blob_name: String,
     pub(crate) entries: Vec<Entry>,
     pub(crate) notes: Vec<(String, String)>,
+    /// Regions of the chunk that could not be opened: (offset in the chunk, size, reason).
+    pub(crate) unsupported: Vec<(u64, u64, String)>,
 }
 
 impl<'a> Sink<'a> {
@@ -238,6 +297,13 @@ impl<'a> Sink<'a> {
             return Err(FormatError::Limit(detail));
         }
         Ok(())
+    }
+
+    /// Record that a region of this chunk (offset relative to the chunk) could not be opened:
+    /// a scheme or key that is not available. It appears in `unpack.unsupported` with its
+    /// header and entropy and counts as not understood in the coverage figure.
+    pub fn unsupported(&mut self, offset: u64, size: u64, reason: impl Into<String>) {
+        self.unsupported.push((offset, size, reason.into()));
     }
 
     /// Record that a limit was reached (appears in `unpack.limits_hit`).

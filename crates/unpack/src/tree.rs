@@ -1,7 +1,9 @@
 //! The virtual file system that unpacking produces and every analyzer reads.
 
 use bytes::Bytes;
-use netvet_model::{LayerInfo, LimitHitInfo, UnpackErrorInfo};
+use netvet_model::{
+    Coverage, IntegrityCheck, LayerInfo, LimitHitInfo, UnpackErrorInfo, UnsupportedInfo,
+};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -120,6 +122,13 @@ pub struct Tree {
     pub layers: Vec<LayerInfo>,
     pub errors: Vec<UnpackErrorInfo>,
     pub limits_hit: Vec<LimitHitInfo>,
+    /// Every checksum, CRC, digest or signature field of a container header, verified
+    /// (sorted by layer path and field).
+    pub integrity: Vec<IntegrityCheck>,
+    /// Regions that could not be opened, with their first bytes and entropy.
+    pub unsupported: Vec<UnsupportedInfo>,
+    /// Bytes understood over the image size (`None` for a directory input).
+    pub coverage: Option<Coverage>,
     index: HashMap<String, usize>,
     pub(crate) spill: Option<Arc<SpillDir>>,
 }
@@ -157,6 +166,9 @@ impl Tree {
             layers,
             errors,
             limits_hit,
+            integrity: Vec::new(),
+            unsupported: Vec::new(),
+            coverage: None,
             index,
             spill: None,
         }

@@ -184,6 +184,7 @@ impl Handler for AndroidSparse {
             end
         };
         Some(Chunk {
+            checks: Vec::new(),
             start,
             end: start + end,
             decoded: None,

@@ -226,6 +226,7 @@ impl Handler for Fit {
             format!("dtb: {}", t.model)
         };
         Some(Chunk {
+            checks: Vec::new(),
             start,
             end: start + t.extent().min(d.len()),
             decoded: None,

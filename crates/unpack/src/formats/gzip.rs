@@ -161,6 +161,7 @@ pub fn probed_chunk(
         return None;
     }
     Some(Chunk {
+        checks: Vec::new(),
         start,
         end,
         decoded: Some(p.out),

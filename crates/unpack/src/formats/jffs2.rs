@@ -171,6 +171,7 @@ impl Handler for Jffs2 {
             return None;
         }
         Some(Chunk {
+            checks: Vec::new(),
             start,
             end,
             decoded: None,

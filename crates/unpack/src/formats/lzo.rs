@@ -249,6 +249,7 @@ impl Handler for Lzo {
         // the header checksum already vouches for the format: keep damaged streams
         let variant = if err.is_some() { "damaged" } else { "" };
         Some(Chunk {
+            checks: Vec::new(),
             start,
             end: start + end,
             decoded: Some(out),

@@ -7,13 +7,17 @@ use crate::handler::HandlerRef;
 
 pub mod android_sparse;
 pub mod ar;
+pub mod arcadyan;
 pub mod bzip2;
 pub mod cpio;
 pub mod cramfs;
+pub mod dlink_encimg;
+pub mod dlink_shrs;
 pub mod ext;
 pub mod fat;
 pub mod fit;
 pub mod gzip;
+pub mod huawei_hwnp;
 pub mod iso9660;
 pub mod jffs2;
 pub mod leaf_bmp;
@@ -25,8 +29,10 @@ pub mod leaf_riff;
 pub mod lz4;
 pub mod lzma;
 pub mod lzo;
+pub mod netgear_chk;
 pub mod partitions;
 pub mod romfs;
+pub mod seama;
 pub mod sevenz;
 pub mod squashfs;
 pub mod squashfs_v3;
@@ -35,7 +41,9 @@ pub mod tplink;
 pub mod trx;
 pub mod ubi;
 pub mod ubifs;
+pub mod ubiquiti;
 pub mod uimage;
+pub mod xiaomi_hdr;
 pub mod xz;
 pub mod yaffs2;
 pub mod zip;
@@ -50,6 +58,13 @@ pub fn all() -> Vec<HandlerRef> {
         Arc::new(fit::Fit),
         Arc::new(trx::Trx),
         Arc::new(tplink::TpLink),
+        Arc::new(netgear_chk::NetgearChk),
+        Arc::new(seama::Seama),
+        Arc::new(dlink_shrs::DlinkShrs),
+        Arc::new(dlink_encimg::DlinkEncImg),
+        Arc::new(xiaomi_hdr::XiaomiHdr),
+        Arc::new(huawei_hwnp::HuaweiHwnp),
+        Arc::new(ubiquiti::Ubiquiti),
         Arc::new(android_sparse::AndroidSparse),
         Arc::new(partitions::Gpt),
         Arc::new(partitions::Mbr),
@@ -77,6 +92,7 @@ pub fn all() -> Vec<HandlerRef> {
         Arc::new(zstd::Zstd),
         Arc::new(lz4::Lz4),
         Arc::new(lzo::Lzo),
+        Arc::new(arcadyan::Arcadyan),
         Arc::new(lzma::Lzma),
         Arc::new(zlib::Zlib),
         // leaves (recognised and skipped)

@@ -924,6 +924,7 @@ impl Handler for Squashfs {
             g.bytes_used
         };
         Some(Chunk {
+            checks: Vec::new(),
             start,
             end: start + end as usize,
             decoded: None,

@@ -55,7 +55,9 @@ pub static DOC: FormatDoc = FormatDoc {
                   overlaps the kernel) to the end of the image, since rootfs_len is not \
                   reliable. v1 is recognised with the vendor names TP-LINK, OpenWrt, DD-WRT, LEDE and \
                   LINUX; v2 by its default version string 'ver. '. A wrong MD5 (re-tagged \
-                  images) is reported, not refused. The newer 'safeloader' format is not read.",
+                  images) is reported (integrity check), not refused; a sysupgrade image \
+                  shorter than fw_length is checked over the bytes present and only a match \
+                  is reported. The newer 'safeloader' format is not read.",
 };
 
 const HDR: usize = 0x200;
@@ -143,25 +145,52 @@ fn parse(d: &[u8]) -> Option<Header> {
     })
 }
 
-/// Which salt makes the MD5 over the image match, if any.
-fn md5_check(d: &[u8], h: &Header) -> Option<&'static str> {
+/// Which salt makes the MD5 over the image match, if any, and the check for the report
+/// (against the normal salt when neither matches).
+fn md5_check(d: &[u8], h: &Header) -> Option<(&'static str, Check)> {
     let n = h.fw_length.min(d.len());
     let stored = d.get(h.md5_at..h.md5_at + 16)?;
-    let salts: [(&[u8; 16], &str); 2] = if h.v2 {
-        [(&SALT2_NORMAL, "md5 ok"), (&SALT2_BOOT, "md5 ok (boot)")]
+    let salts: [(&[u8; 16], &str, &str); 2] = if h.v2 {
+        [
+            (
+                &SALT2_NORMAL,
+                "md5 ok",
+                "md5 of fw_length bytes, md5sum1 = mktplinkfw2 salt",
+            ),
+            (
+                &SALT2_BOOT,
+                "md5 ok (boot)",
+                "md5 of fw_length bytes, md5sum1 = mktplinkfw2 boot salt",
+            ),
+        ]
     } else {
-        [(&SALT_NORMAL, "md5 ok"), (&SALT_BOOT, "md5 ok (boot)")]
+        [
+            (
+                &SALT_NORMAL,
+                "md5 ok",
+                "md5 of fw_length bytes, md5sum1 = mktplinkfw salt",
+            ),
+            (
+                &SALT_BOOT,
+                "md5 ok (boot)",
+                "md5 of fw_length bytes, md5sum1 = mktplinkfw boot salt",
+            ),
+        ]
     };
-    for (salt, label) in salts {
+    let mut first = None;
+    for (salt, label, algo) in salts {
         let mut m = Md5::new();
         m.update(&d[..h.md5_at]);
         m.update(salt);
         m.update(&d[h.md5_at + 16..n]);
-        if m.finalize().as_slice() == stored {
-            return Some(label);
+        let sum = m.finalize();
+        let check = Check::digest("md5sum1", algo, stored, sum.as_slice());
+        if check.ok() {
+            return Some((label, check));
         }
+        first.get_or_insert(check);
     }
-    None
+    first.map(|c| ("md5 mismatch", c))
 }
 
 impl Handler for TpLink {
@@ -185,7 +214,12 @@ impl Handler for TpLink {
     fn identify(&self, data: &[u8], start: usize, _probe: &Probe) -> Option<Chunk> {
         let d = data.get(start..)?;
         let h = parse(d)?;
-        let md5 = md5_check(d, &h).unwrap_or("md5 mismatch");
+        // sysupgrade images declare the flash size as fw_length and sum only the bytes
+        // present; when such a short image does not match, nothing can be concluded
+        let (md5, checks) = match md5_check(d, &h) {
+            Some((label, c)) if c.ok() || h.fw_length <= d.len() => (label, vec![c]),
+            _ => ("md5 not checked", Vec::new()),
+        };
         let mut variant = if h.v2 {
             format!("v2 {} ({md5})", h.version)
         } else {
@@ -195,6 +229,7 @@ impl Handler for TpLink {
             variant.push_str(&format!(" {} of {} bytes", d.len(), h.fw_length));
         }
         Some(Chunk {
+            checks,
             start,
             end: start + h.fw_length.min(d.len()),
             decoded: None,
@@ -309,6 +344,22 @@ mod tests {
         img[0x300] ^= 0xff;
         let c = TpLink.identify(&img, 0, &Probe::default()).unwrap();
         assert!(c.variant.ends_with("(md5 mismatch)"), "{}", c.variant);
+        assert_eq!(c.checks.len(), 1);
+        assert_eq!(c.checks[0].field, "md5sum1");
+        assert_eq!(c.checks[0].stored, crate::handler::hex(&img[0x4c..0x5c]));
+        let mut salted = img.clone();
+        salted[0x4c..0x5c].copy_from_slice(&SALT_NORMAL);
+        assert_eq!(
+            c.checks[0].computed,
+            crate::handler::hex(&Md5::digest(&salted))
+        );
+        assert!(!c.checks[0].ok());
+        // the repacked image is still unpacked, and the mismatch is in the tree
+        let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(img));
+        assert_eq!(tree.get("0x0.tplink/kernel").unwrap().size, 100);
+        assert_eq!(tree.integrity.len(), 1);
+        assert!(!tree.integrity[0].ok);
+        assert_eq!(tree.integrity[0].format, "tplink");
     }
 
     #[test]

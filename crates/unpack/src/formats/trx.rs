@@ -33,7 +33,8 @@ pub static DOC: FormatDoc = FormatDoc {
         "OpenWrt tools/firmware-utils/src/trx.c",
     ],
     limitations: "An image cut short (len beyond the data, as when the root file system was \
-                  stripped) is accepted without CRC check and marked truncated in the variant.",
+                  stripped) is accepted without CRC check and marked truncated in the variant. \
+                  A wrong CRC is reported (integrity check), not refused.",
 };
 
 pub struct Trx;
@@ -49,6 +50,8 @@ struct Parsed {
     offsets: Vec<(usize, usize)>,
     /// `len` is beyond the available data
     cut: bool,
+    /// (stored, computed) CRC32 when the whole image is present
+    crc: Option<(u32, u32)>,
 }
 
 fn parse(d: &[u8]) -> Option<Parsed> {
@@ -83,14 +86,15 @@ fn parse(d: &[u8]) -> Option<Parsed> {
         return None;
     }
     let cut = len > d.len();
-    if !cut && !crc32fast::hash(&d[12..len]) != crc {
-        return None;
-    }
+    // a wrong CRC does not refuse the header (the offsets already validate it): a repacked
+    // image is unpacked and the mismatch reported
+    let crc = (!cut).then(|| (crc, !crc32fast::hash(&d[12..len])));
     Some(Parsed {
         len,
         version,
         offsets,
         cut,
+        crc,
     })
 }
 
@@ -115,7 +119,22 @@ impl Handler for Trx {
                 p.len
             ));
         }
+        let checks = p
+            .crc
+            .map(|(stored, computed)| {
+                if stored != computed {
+                    variant.push_str(" (crc mismatch)");
+                }
+                vec![Check::u32(
+                    "crc32",
+                    "crc32 (initial ~0, no final xor) of bytes 12..len",
+                    stored,
+                    computed,
+                )]
+            })
+            .unwrap_or_default();
         Some(Chunk {
+            checks,
             start,
             end: start + p.len.min(d.len()),
             decoded: None,
@@ -126,7 +145,7 @@ impl Handler for Trx {
 
     fn extract(&self, data: &Bytes, _chunk: &Chunk, out: &mut Sink) -> FormatResult<()> {
         let Some(p) = parse(data) else {
-            return invalid("TRX header does not verify");
+            return invalid("TRX header does not parse");
         };
         let avail = data.len();
         let img_end = p.len.min(avail);
@@ -214,11 +233,28 @@ mod tests {
     }
 
     #[test]
-    fn bad_crc_is_refused() {
-        let mut img = build(1, &[b"aaaa", b"bbbb"]);
-        let n = img.len();
-        img[n - 1] ^= 0xff;
-        assert!(Trx.identify(&img, 0, &Probe::default()).is_none());
+    fn crc_verified_and_mismatch_reported_and_still_unpacked() {
+        let img = build(1, &[b"aaaa", b"bbbb"]);
+        let c = Trx.identify(&img, 0, &Probe::default()).unwrap();
+        assert_eq!(c.checks.len(), 1);
+        assert!(c.checks[0].ok(), "{:?}", c.checks);
+        let stored = c.checks[0].stored.clone();
+        let mut bad = img.clone();
+        let n = bad.len();
+        bad[n - 1] ^= 0xff;
+        let c = Trx.identify(&bad, 0, &Probe::default()).unwrap();
+        assert_eq!(c.variant, "v1 (crc mismatch)");
+        assert_eq!(c.checks[0].field, "crc32");
+        assert_eq!(c.checks[0].stored, stored);
+        let want = format!("{:#010x}", !crc32fast::hash(&bad[12..]));
+        assert_eq!(c.checks[0].computed, want);
+        assert_ne!(c.checks[0].computed, stored);
+        let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(bad));
+        assert_eq!(&tree.get("0x0.trx/part1").unwrap().data[..], b"bbb\x9d");
+        assert_eq!(tree.integrity.len(), 1);
+        assert!(!tree.integrity[0].ok);
+        assert_eq!(tree.integrity[0].layer, "0x0.trx");
+        assert_eq!(tree.integrity[0].stored, stored);
     }
 
     #[test]

@@ -32,7 +32,8 @@ use crate::tree::Meta;
 pub static DOC: FormatDoc = FormatDoc {
     name: "uimage",
     category: Category::Firmware,
-    description: "U-Boot legacy uImage (header CRC verified); the payload is emitted as a file \
+    description:
+        "U-Boot legacy uImage (header and payload CRC verified); the payload is emitted as a file \
                   named after the image name (or kernel/ramdisk/... by type), multi-file images \
                   as kernel, ramdisk, fdt, image3...; the variant keeps os, arch, type, \
                   compression and name.",
@@ -40,8 +41,10 @@ pub static DOC: FormatDoc = FormatDoc {
         "U-Boot include/image.h (struct legacy_img_hdr, IH_OS_*, IH_ARCH_*, IH_TYPE_*, IH_COMP_*)",
         "U-Boot tools/mkimage.c",
     ],
-    limitations: "The payload is not decompressed here (the compression handlers do it); a \
-                  wrong payload CRC is reported in the variant, not refused.",
+    limitations: "The payload is not decompressed here (the compression handlers do it). A \
+                  wrong header or payload CRC is reported (variant and integrity checks), not \
+                  refused; a header with a wrong CRC must have known os, arch, type and \
+                  compression values.",
 };
 
 const HDR: usize = 64;
@@ -185,6 +188,15 @@ pub struct Header {
 impl Header {
     /// Parse and verify the header at the start of `d` (magic and header CRC).
     pub fn parse(d: &[u8]) -> Option<Header> {
+        let (h, stored, computed) = Header::parse_unverified(d)?;
+        (stored == computed).then_some(h)
+    }
+
+    /// Parse the header at the start of `d` without requiring its CRC to match: the header,
+    /// the stored `ih_hcrc` and the CRC computed over the header. A header whose CRC does
+    /// not match must have plausible fields (known os, arch, type and compression, a
+    /// printable name), so that a stray magic is not taken for a repacked image.
+    pub fn parse_unverified(d: &[u8]) -> Option<(Header, u32, u32)> {
         let h = d.get(..HDR)?;
         if be32(h, 0)? != MAGIC {
             return None;
@@ -192,21 +204,44 @@ impl Header {
         let mut copy = [0u8; HDR];
         copy.copy_from_slice(h);
         copy[4..8].fill(0);
-        if crc32fast::hash(&copy) != be32(h, 4)? {
-            return None;
+        let computed = crc32fast::hash(&copy);
+        let stored = be32(h, 4)?;
+        if stored != computed {
+            let raw = &h[32..64];
+            let end = memchr::memchr(0, raw).unwrap_or(raw.len());
+            let printable = raw[..end].iter().all(|&c| (0x20..0x7f).contains(&c));
+            if h[28] == 0
+                || h[28] > 28
+                || h[29] == 0
+                || h[29] > 26
+                || h[30] == 0
+                || h[30] > 14
+                || h[31] > 6
+                || !printable
+                || be32(h, 12)? == 0
+            {
+                return None;
+            }
         }
         let raw = &h[32..64];
         let end = memchr::memchr(0, raw).unwrap_or(raw.len());
         let name = String::from_utf8_lossy(&raw[..end]).trim().to_string();
-        Some(Header {
-            size: be32(h, 12)?,
-            dcrc: be32(h, 24)?,
-            os: h[28],
-            arch: h[29],
-            kind: h[30],
-            comp: h[31],
-            name,
-        })
+        Some(
+            Header {
+                size: be32(h, 12)?,
+                dcrc: be32(h, 24)?,
+                os: h[28],
+                arch: h[29],
+                kind: h[30],
+                comp: h[31],
+                name,
+            }
+            .with_crc(stored, computed),
+        )
+    }
+
+    fn with_crc(self, stored: u32, computed: u32) -> (Header, u32, u32) {
+        (self, stored, computed)
     }
 
     /// `os=linux arch=mips type=kernel comp=lzma name=...`
@@ -261,15 +296,31 @@ impl Handler for UImage {
 
     fn identify(&self, data: &[u8], start: usize, _probe: &Probe) -> Option<Chunk> {
         let d = data.get(start..)?;
-        let h = Header::parse(d)?;
+        let (h, stored, computed) = Header::parse_unverified(d)?;
         if h.size == 0 {
             return None;
         }
         let want = HDR as u64 + h.size as u64;
         let mut variant = h.variant();
+        let mut checks = vec![Check::u32(
+            "ih_hcrc",
+            "crc32 of the 64-byte header with ih_hcrc = 0",
+            stored,
+            computed,
+        )];
+        if stored != computed {
+            variant.push_str(" (header crc mismatch)");
+        }
         let end = if want <= d.len() as u64 {
             let payload = &d[HDR..want as usize];
-            if crc32fast::hash(payload) != h.dcrc {
+            let dcrc = crc32fast::hash(payload);
+            checks.push(Check::u32(
+                "ih_dcrc",
+                "crc32 of the ih_size payload bytes",
+                h.dcrc,
+                dcrc,
+            ));
+            if dcrc != h.dcrc {
                 variant.push_str(" (payload crc mismatch)");
             }
             start + want as usize
@@ -278,6 +329,7 @@ impl Handler for UImage {
             data.len()
         };
         Some(Chunk {
+            checks,
             start,
             end,
             decoded: None,
@@ -287,8 +339,8 @@ impl Handler for UImage {
     }
 
     fn extract(&self, data: &Bytes, _chunk: &Chunk, out: &mut Sink) -> FormatResult<()> {
-        let Some(h) = Header::parse(data) else {
-            return invalid("uImage header does not verify");
+        let Some((h, _, _)) = Header::parse_unverified(data) else {
+            return invalid("uImage header does not parse");
         };
         let avail = data.len().saturating_sub(HDR);
         let size = h.size as usize;
@@ -434,10 +486,64 @@ mod tests {
     }
 
     #[test]
-    fn bad_header_crc_is_not_a_uimage() {
+    fn bad_header_crc_is_reported_when_the_fields_are_plausible() {
         let mut img = build("x", 5, 5, 2, 0, b"payload payload");
-        img[40] ^= 1; // inside the name: header CRC no longer matches
+        let stored = u32::from_be_bytes(img[4..8].try_into().unwrap());
+        img[33] = b'y'; // the name changed after the header was made
+        let mut h = img[..64].to_vec();
+        h[4..8].fill(0);
+        let computed = crc32fast::hash(&h);
+        let c = UImage.identify(&img, 0, &Probe::default()).unwrap();
+        assert_eq!(
+            c.variant,
+            "os=linux arch=mips type=kernel comp=none name=xy (header crc mismatch)"
+        );
+        assert_eq!(
+            c.checks[0],
+            Check::u32(
+                "ih_hcrc",
+                "crc32 of the 64-byte header with ih_hcrc = 0",
+                stored,
+                computed
+            )
+        );
+        assert!(c.checks[1].ok(), "payload crc: {:?}", c.checks[1]);
+        let tree = unpack(img.clone());
+        assert_eq!(
+            &tree.get("0x0.uimage/xy").unwrap().data[..],
+            b"payload payload"
+        );
+        assert_eq!(tree.integrity.len(), 2);
+        // a wrong CRC and an unknown architecture: a stray magic, not a uImage
+        img[29] = 200;
         assert!(UImage.identify(&img, 0, &Probe::default()).is_none());
+        // a wrong CRC and a control character in the name: likewise
+        let mut img = build("x", 5, 5, 2, 0, b"payload payload");
+        img[33] = 0x01;
+        assert!(UImage.identify(&img, 0, &Probe::default()).is_none());
+    }
+
+    #[test]
+    fn payload_crc_mismatch_is_a_check() {
+        let mut img = build("k", 5, 5, 2, 0, b"payload payload");
+        let n = img.len();
+        img[n - 1] = b'!';
+        let c = UImage.identify(&img, 0, &Probe::default()).unwrap();
+        assert!(
+            c.variant.ends_with("(payload crc mismatch)"),
+            "{}",
+            c.variant
+        );
+        assert!(c.checks[0].ok());
+        assert_eq!(c.checks[1].field, "ih_dcrc");
+        assert_eq!(
+            c.checks[1].stored,
+            format!("{:#010x}", crc32fast::hash(b"payload payload"))
+        );
+        assert_eq!(
+            c.checks[1].computed,
+            format!("{:#010x}", crc32fast::hash(b"payload payloa!"))
+        );
     }
 
     #[test]

@@ -233,6 +233,7 @@ impl Handler for Yaffs2 {
             return None;
         }
         Some(Chunk {
+            checks: Vec::new(),
             start,
             end,
             decoded: None,
