@@ -1,6 +1,8 @@
 //! Loading a directory of attestations for the network assessment: every `*.pub` file in the
-//! directory is a trusted lab key; every other file that parses as a DSSE envelope is an
-//! attestation, checked against those keys.
+//! directory is a trusted lab key; every `*.csv` file is a list of imported third-party
+//! certificates (see `netvet_network::certificates`); every other file that parses as a DSSE
+//! envelope is an attestation, checked against those keys. An attestation's scheme is its
+//! predicate's `scheme` when it has one, else `netvet`.
 
 use base64::Engine as _;
 use netvet_network::{CertIndex, CertRecord};
@@ -26,17 +28,29 @@ pub fn load_dir(dir: &Path) -> anyhow::Result<CertIndex> {
             .map_err(|e| anyhow::anyhow!("--certs: trusted key {}: {e}", p.display()))?;
         keys.push(k);
     }
-    if keys.is_empty() {
+    let mut records = Vec::new();
+    let lists: Vec<&std::path::PathBuf> = files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .collect();
+    for p in &lists {
+        let bytes =
+            std::fs::read(p).map_err(|e| anyhow::anyhow!("--certs {}: {e}", p.display()))?;
+        records.extend(netvet_network::certificates::parse_csv(
+            &p.display().to_string(),
+            &bytes,
+        )?);
+    }
+    if keys.is_empty() && lists.is_empty() {
         anyhow::bail!(
-            "--certs {}: no trusted lab key (*.pub) in the directory",
+            "--certs {}: no trusted lab key (*.pub) and no certificate list (*.csv) in the directory",
             dir.display()
         );
     }
-    let mut records = Vec::new();
-    for p in files
-        .iter()
-        .filter(|p| !p.extension().is_some_and(|e| e == "pub" || e == "key"))
-    {
+    for p in files.iter().filter(|p| {
+        !p.extension()
+            .is_some_and(|e| e == "pub" || e == "key" || e == "csv")
+    }) {
         let bytes = std::fs::read(p)?;
         let Ok(env) = serde_json::from_slice::<netvet_certify::attest::Envelope>(&bytes) else {
             continue; // not an attestation
@@ -59,7 +73,14 @@ pub fn load_dir(dir: &Path) -> anyhow::Result<CertIndex> {
             .or_else(|| st["predicate"]["verdict"].as_str())
             .unwrap_or("")
             .to_string();
-        let mut problem = None;
+        let scheme = st["predicate"]["scheme"]
+            .as_str()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        let mut problem = keys
+            .is_empty()
+            .then(|| "no trusted lab key (*.pub) in the directory".to_string());
         let mut ok = false;
         for k in &keys {
             match netvet_certify::attest::verify(&bytes, k, &sha) {
@@ -73,6 +94,8 @@ pub fn load_dir(dir: &Path) -> anyhow::Result<CertIndex> {
                         verdict: v.verdict,
                         signature_ok: true,
                         problem: None,
+                        scheme: scheme.clone(),
+                        ..Default::default()
                     });
                     break;
                 }
@@ -87,6 +110,8 @@ pub fn load_dir(dir: &Path) -> anyhow::Result<CertIndex> {
                 verdict,
                 signature_ok: false,
                 problem,
+                scheme,
+                ..Default::default()
             });
         }
     }

@@ -82,6 +82,7 @@ impl Engine for LocalEngine {
                 verdict: c.verdict.clone(),
                 signature_ok: c.signature_ok,
                 problem: c.problem.clone(),
+                ..Default::default()
             })
             .collect();
         let a = netvet_network::assess(&inv, &pol, &netvet_network::CertIndex::new(recs), None);

@@ -208,6 +208,13 @@ struct NetworkArgs {
     certs: Option<PathBuf>,
     #[arg(long, value_name = "VENDOR")]
     without: Option<String>,
+    /// Date of the inventory (YYYY-MM-DD); overrides the policy's as_of.
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
+    /// Directory of earlier inventories named YYYY-MM-DD.csv: progress toward the policy's
+    /// deadlines, element changes and a replacement plan.
+    #[arg(long, value_name = "DIR")]
+    history: Option<PathBuf>,
     #[arg(long, default_value = "json")]
     format: String,
     #[arg(short = 'o', long = "output")]
@@ -772,14 +779,15 @@ fn run(cli: Cli) -> Result<u8, Fail> {
             })
         }
         Cmd::Network(a) => {
-            let (text, violations) = netvet_cli::cmd_network::run(
-                &a.inventory,
-                &a.policy,
-                a.certs.as_deref(),
-                a.without.as_deref(),
-                &a.format,
-            )
-            .map_err(|e| Fail(2, format!("{e:#}")))?;
+            let opts = netvet_cli::cmd_network::Options {
+                certs: a.certs.as_deref(),
+                without: a.without.as_deref(),
+                as_of: a.as_of.as_deref(),
+                history: a.history.as_deref(),
+                format: &a.format,
+            };
+            let (text, violations) = netvet_cli::cmd_network::run(&a.inventory, &a.policy, &opts)
+                .map_err(|e| Fail(2, format!("{e:#}")))?;
             write_output(&a.output, &text)?;
             Ok(if violations { 1 } else { 0 })
         }

@@ -528,8 +528,14 @@ fn cap_of(policy: &Policy, d: Domain, vendor: &str) -> Option<f64> {
         .copied()
 }
 
+/// Rounded to 6 decimals; no negative zero in the report.
 fn round6(x: f64) -> f64 {
-    (x * 1e6).round() / 1e6
+    let r = (x * 1e6).round() / 1e6;
+    if r == 0.0 {
+        0.0
+    } else {
+        r
+    }
 }
 
 fn day_number(date: &str) -> Option<f64> {

@@ -510,11 +510,11 @@ fn progress_chart(p: &Progress) -> String {
     let dx = x(deadline);
     let _ = write!(
         s,
-        "<line class=\"deadline\" data-date=\"{}\" x1=\"{dx:.1}\" y1=\"{top}\" x2=\"{dx:.1}\" y2=\"{:.1}\" stroke=\"#c0392b\" stroke-width=\"2\"><title>deadline {}</title></line><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#c0392b\">deadline {}</text>",
+        "<line class=\"deadline\" data-date=\"{}\" x1=\"{dx:.1}\" y1=\"{top}\" x2=\"{dx:.1}\" y2=\"{:.1}\" stroke=\"#c0392b\" stroke-width=\"2\"><title>deadline {}</title></line><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#c0392b\" text-anchor=\"end\">deadline {}</text>",
         esc(&p.deadline),
         h - bottom,
         esc(&p.deadline),
-        (dx - 60.0).max(left),
+        dx.max(left + 110.0),
         h - bottom + 28.0,
         esc(&p.deadline)
     );
@@ -596,6 +596,13 @@ fn shares_over_time(a: &Assessment, domain: &str) -> String {
         rows.len() as f64 * row_h + 6.0,
         esc(domain)
     );
+    // one colour per vendor in every row
+    let mut names: Vec<&str> = rows
+        .iter()
+        .flat_map(|(_, vs)| vs.iter().map(|v| v.vendor.as_str()))
+        .collect();
+    names.sort();
+    names.dedup();
     for (i, (date, vs)) in rows.iter().enumerate() {
         let y = i as f64 * row_h + 3.0;
         let _ = write!(
@@ -606,8 +613,9 @@ fn shares_over_time(a: &Assessment, domain: &str) -> String {
             esc(date)
         );
         let mut x = label_w;
-        for (j, v) in vs.iter().enumerate() {
+        for v in vs.iter() {
             let bw = v.share * span;
+            let j = names.binary_search(&v.vendor.as_str()).unwrap_or(0);
             let color = if v.tier == crate::Tier::High {
                 "#c0392b"
             } else {
