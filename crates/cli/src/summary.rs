@@ -175,6 +175,8 @@ mod tests {
             result: "fail".into(),
             policy: "default".into(),
             requirements: Vec::new(),
+            date: None,
+            regimes: Vec::new(),
         });
         r
     }
