@@ -546,7 +546,7 @@ fn parse_json(text: &str) -> Vec<Vec<Kv>> {
                     };
                     rec.push(Kv {
                         key: k.clone(),
-                        line: line_of(text, &format!("\"{}\"", value)),
+                        line: line_of(text, &format!("\"{value}\"")),
                         value,
                     });
                 }

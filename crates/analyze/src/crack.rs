@@ -250,8 +250,7 @@ pub fn verify(scheme: Scheme, hash: &str, candidate: &str) -> bool {
         Scheme::Base64 => base64_text(hash).is_some_and(|p| p == candidate),
         Scheme::HtDigest => {
             // user:realm:hex; the user and realm cannot contain ':' in these files
-            let mut it = hash.rsplitn(2, ':');
-            let (Some(hex_part), Some(user_realm)) = (it.next(), it.next()) else {
+            let Some((user_realm, hex_part)) = hash.rsplit_once(':') else {
                 return false;
             };
             let mut d = Md5::new();
