@@ -66,7 +66,7 @@ fn parse(d: &[u8]) -> Option<Header> {
     }
     let size = be32(d, 4)? as usize;
     let plain = be32(d, 8)? as usize;
-    if size == 0 || size % 16 != 0 || plain > size || size - plain > 16 {
+    if size == 0 || !size.is_multiple_of(16) || plain > size || size - plain > 16 {
         return None;
     }
     Some(Header { size, plain })
