@@ -84,9 +84,16 @@ fn slice(d: &[u8], (at, n): (usize, usize)) -> Option<&[u8]> {
     d.get(at..at.checked_add(n)?)
 }
 
-/// An encrypted payload inside `file1`: (IV, salt, ciphertext, offset of the payload in
-/// `file1`).
-fn encrypted(file1: &[u8]) -> Option<([u8; 16], [u8; 8], &[u8], usize)> {
+/// An encrypted payload inside `file1`.
+struct Encrypted<'a> {
+    iv: [u8; 16],
+    salt: [u8; 8],
+    ciphertext: &'a [u8],
+    /// Offset of the `Salted__` payload in `file1`.
+    payload_at: usize,
+}
+
+fn encrypted(file1: &[u8]) -> Option<Encrypted<'_>> {
     let inner = parse(file1)?;
     let iv_text = slice(file1, inner.file1)?;
     let iv_hex = std::str::from_utf8(iv_text).ok()?.trim_end();
@@ -103,7 +110,12 @@ fn encrypted(file1: &[u8]) -> Option<([u8; 16], [u8; 8], &[u8], usize)> {
     }
     let mut salt = [0u8; 8];
     salt.copy_from_slice(&payload[8..16]);
-    Some((iv, salt, &payload[16..], inner.file2.0))
+    Some(Encrypted {
+        iv,
+        salt,
+        ciphertext: &payload[16..],
+        payload_at: inner.file2.0,
+    })
 }
 
 /// Try every released passphrase; the right one gives valid padding and an MH01 plaintext.
@@ -163,11 +175,11 @@ impl Handler for DlinkMh01 {
         let (a1, b1) = clip(h.file1);
         let (a2, b2) = clip(h.file2);
         match encrypted(&data[a1..b1]) {
-            Some((iv, salt, enc, payload_at)) => match decrypt(&iv, &salt, enc) {
+            Some(e) => match decrypt(&e.iv, &e.salt, e.ciphertext) {
                 Some(plain) => out.file("decrypted", Meta::mode(0o644), plain)?,
                 None => out.unsupported(
-                    (a1 + payload_at) as u64,
-                    (enc.len() + 16) as u64,
+                    (a1 + e.payload_at) as u64,
+                    (e.ciphertext.len() + 16) as u64,
                     "OpenSSL Salted__ payload; no passphrase in rules/keys/vendor-keys.toml \
                      gives a valid plaintext",
                 ),

@@ -296,7 +296,7 @@ mod tests {
         assert_eq!(tree.unsupported.len(), 1, "{:?}", tree.unsupported);
         let u = &tree.unsupported[0];
         assert_eq!(u.offset, HDR as u64);
-        assert_eq!(u.size, 4000 + 16 - 4000 % 16);
+        assert_eq!(u.size, 4016, "4000 bytes and a full block of padding");
         assert!(
             u.reason
                 .starts_with("dlink-shrs: encrypted with a key not in"),
