@@ -72,14 +72,14 @@ impl Analyzer for Integrity {
             let at = if u.path.is_empty() {
                 "the image"
             } else {
-                &u.path
+                u.path.as_str()
             };
             out.findings.push(
                 Finding::new(
                     kinds::UNPACK_UNSUPPORTED,
                     Severity::Low,
                     title,
-                    Some(u.path.clone()),
+                    (!u.path.is_empty()).then(|| u.path.clone()),
                     format!(
                         "{} bytes at offset {:#x} of {at}: {}; entropy {} bits/byte; first bytes {}",
                         u.size, u.offset, u.reason, u.entropy, u.header

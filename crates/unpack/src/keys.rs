@@ -42,7 +42,7 @@ pub struct VendorKey {
 
 fn unhex(s: &str) -> Result<Vec<u8>, String> {
     let s = s.trim();
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return Err(format!("'{s}': odd number of hex digits"));
     }
     (0..s.len())
@@ -73,6 +73,8 @@ pub fn parse(text: &str) -> Result<Vec<VendorKey>, String> {
         let want = match k.cipher.as_str() {
             "aes-128-cbc" => 16,
             "aes-256-cbc" => 32,
+            // an OpenSSL `enc -k` passphrase: any length
+            OPENSSL_AES128_SHA256 => key.len().max(1),
             c => return Err(at(format!("unknown cipher '{c}'"))),
         };
         if key.len() != want {
@@ -98,6 +100,37 @@ pub fn parse(text: &str) -> Result<Vec<VendorKey>, String> {
         });
     }
     Ok(out)
+}
+
+/// `openssl enc -aes-128-cbc -md sha256 -k PASSPHRASE`: a `Salted__` header, the key derived
+/// from the passphrase and the salt with `EVP_BytesToKey` (SHA-256, one round).
+pub const OPENSSL_AES128_SHA256: &str = "openssl-aes-128-cbc-sha256";
+
+/// The AES-128 key `openssl enc -md sha256 -k passphrase` derives with `salt`
+/// (`EVP_BytesToKey`: the first 16 bytes of SHA-256(passphrase || salt)).
+pub fn openssl_sha256_key(passphrase: &[u8], salt: &[u8]) -> [u8; 16] {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(passphrase);
+    h.update(salt);
+    let d = h.finalize();
+    let mut k = [0u8; 16];
+    k.copy_from_slice(&d[..16]);
+    k
+}
+
+/// Remove PKCS#7 padding; `None` when the padding is not valid (a wrong key, almost always).
+pub fn pkcs7_unpad(mut plain: Vec<u8>) -> Option<Vec<u8>> {
+    let n = *plain.last()? as usize;
+    if n == 0
+        || n > 16
+        || n > plain.len()
+        || !plain[plain.len() - n..].iter().all(|&b| b as usize == n)
+    {
+        return None;
+    }
+    plain.truncate(plain.len() - n);
+    Some(plain)
 }
 
 /// Every embedded key of `scheme`.
@@ -193,7 +226,10 @@ mod tests {
         let enc = for_scheme("dlink-encrpted_img");
         assert_eq!(enc[0].key.len(), 32);
         assert_eq!(enc[0].iv.as_deref(), Some(&b"J%1iQl8$=lm-;8AE"[..]));
-        assert!(keys.iter().all(|k| k.source.contains("unblob")));
+        assert!(keys
+            .iter()
+            .all(|k| k.source.contains("unblob") || k.source.contains("fact_extractor")));
+        assert_eq!(for_scheme("dlink-mh01").len(), 34);
     }
 
     #[test]

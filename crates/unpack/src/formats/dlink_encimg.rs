@@ -98,7 +98,7 @@ impl Handler for DlinkEncImg {
     fn identify(&self, data: &[u8], start: usize, _probe: &Probe) -> Option<Chunk> {
         let d = data.get(start..)?;
         let size = u32::from_be_bytes(d.get(12..16)?.try_into().ok()?) as usize;
-        if size < 16 || size % 16 != 0 {
+        if size < 16 || !size.is_multiple_of(16) {
             return None;
         }
         // the name alone is weak evidence (documents mention it): what follows must look

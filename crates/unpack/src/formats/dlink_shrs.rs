@@ -66,7 +66,7 @@ fn parse(d: &[u8]) -> Option<Header> {
     }
     let size = be32(d, 4)? as usize;
     let plain = be32(d, 8)? as usize;
-    if size == 0 || size % 16 != 0 || plain > size || size - plain > 16 {
+    if size == 0 || !size.is_multiple_of(16) || plain > size || size - plain > 16 {
         return None;
     }
     Some(Header { size, plain })
@@ -296,7 +296,7 @@ mod tests {
         assert_eq!(tree.unsupported.len(), 1, "{:?}", tree.unsupported);
         let u = &tree.unsupported[0];
         assert_eq!(u.offset, HDR as u64);
-        assert_eq!(u.size, 4000 + 16 - 4000 % 16);
+        assert_eq!(u.size, 4016, "4000 bytes and a full block of padding");
         assert!(
             u.reason
                 .starts_with("dlink-shrs: encrypted with a key not in"),

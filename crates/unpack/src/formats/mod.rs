@@ -12,6 +12,7 @@ pub mod bzip2;
 pub mod cpio;
 pub mod cramfs;
 pub mod dlink_encimg;
+pub mod dlink_mh01;
 pub mod dlink_shrs;
 pub mod ext;
 pub mod fat;
@@ -62,6 +63,7 @@ pub fn all() -> Vec<HandlerRef> {
         Arc::new(seama::Seama),
         Arc::new(dlink_shrs::DlinkShrs),
         Arc::new(dlink_encimg::DlinkEncImg),
+        Arc::new(dlink_mh01::DlinkMh01),
         Arc::new(xiaomi_hdr::XiaomiHdr),
         Arc::new(huawei_hwnp::HuaweiHwnp),
         Arc::new(ubiquiti::Ubiquiti),

@@ -149,7 +149,7 @@ pub(crate) fn build(meta: &[&str], image: &[u8]) -> Vec<u8> {
         m.extend_from_slice(s.as_bytes());
         m.push(0);
     }
-    while m.len() % 4 != 0 {
+    while !m.len().is_multiple_of(4) {
         m.push(0);
     }
     let mut v = Vec::new();
