@@ -357,6 +357,7 @@ fn each_case_fires_its_rule_and_only_its_rule() {
 fn every_rule_names_cve_or_advisory_vendor_year_and_artifact() {
     let rules = netvet_rules::RuleSet::embedded();
     let year = regex::Regex::new(r#"^(19|20)[0-9]{2}$|^unknown$"#).unwrap();
+    let cve_id = regex::Regex::new(r"^CVE-[0-9]{4}-[0-9]{4,}$").unwrap();
     let mut n = 0;
     for (path, text) in rules.under("backdoors/") {
         if !path.ends_with(".yar") {
@@ -394,12 +395,7 @@ fn every_rule_names_cve_or_advisory_vendor_year_and_artifact() {
                 "{name}: neither cve nor advisory"
             );
             if let Some(c) = cve {
-                assert!(
-                    regex::Regex::new(r"^CVE-[0-9]{4}-[0-9]{4,}$")
-                        .unwrap()
-                        .is_match(&c),
-                    "{name}: {c}"
-                );
+                assert!(cve_id.is_match(&c), "{name}: {c}");
             }
             let y = meta("year").unwrap();
             assert!(year.is_match(&y), "{name}: year {y}");
