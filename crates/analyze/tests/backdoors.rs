@@ -58,9 +58,10 @@ fn rules_carry_references() {
         let n_rules = text.matches("\nrule ").count();
         assert_eq!(text.matches("reference = \"").count(), n_rules, "{path}");
         assert_eq!(text.matches("description = \"").count(), n_rules, "{path}");
-        assert_eq!(
-            text.matches("cve = \"").count() + text.matches("advisory = \"").count(),
-            n_rules,
+        // some rules carry both (a CVE and the advisory that published it); per-rule
+        // check in tests/backdoor_cases.rs
+        assert!(
+            text.matches("cve = \"").count() + text.matches("advisory = \"").count() >= n_rules,
             "{path}"
         );
     }
