@@ -7,7 +7,6 @@ mod common;
 
 use common::*;
 use netvet_analyze::behaviour::{self, Behaviour, Cap, Linkage};
-use netvet_analyze::Analyzer;
 use netvet_model::{kinds, Finding, Severity};
 use std::path::Path;
 
