@@ -6,9 +6,9 @@
 //! check. Rules are compiled once in [`Analyzers::new`] and shared by all threads.
 
 pub mod backdoors;
-pub mod certs;
 pub mod behaviour;
 pub mod boot;
+pub mod certs;
 pub mod elf;
 pub mod integrity;
 pub mod permissions;
@@ -29,10 +29,10 @@ pub mod credentials;
 pub mod keys;
 pub mod secrets;
 // regimes in force (EN 18031, CRA, PSTI): update, boot, TLS configs, shared credentials
-pub mod verified_boot;
 pub mod shared;
 pub mod tls;
 pub mod update;
+pub mod verified_boot;
 
 /// Knobs that change what analyzers do.
 #[derive(Debug, Clone)]

@@ -207,8 +207,18 @@ fn uimage_fixtures() {
     let Some((tree, _)) = unpack(&format!("{FACT}/uboot/test/data/uboot.dtb")) else {
         return;
     };
-    // misnamed: it is a DTB preceded by 0x980 bytes
-    assert_eq!(layer(&tree, "0x980.fit").variant, "dtb: Manufac XYZ1234ABC");
+    // misnamed: a uImage header whose header CRC does not match (the container is unpacked
+    // and the mismatch recorded), then a DTB 0x980 bytes into the file
+    let u = layer(&tree, "0x0.uimage");
+    assert!(u.variant.contains("header crc mismatch"), "{}", u.variant);
+    assert_eq!(
+        layer(&tree, "0x0.uimage/DD-XYZ.extract/0x940.fit").variant,
+        "dtb: Manufac XYZ1234ABC"
+    );
+    assert!(tree
+        .integrity
+        .iter()
+        .any(|c| c.format == "uimage" && c.field == "ih_hcrc" && !c.ok));
 }
 
 #[test]

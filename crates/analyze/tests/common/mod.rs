@@ -303,12 +303,13 @@ pub fn run(a: &dyn netvet_analyze::Analyzer, t: &Tree) -> netvet_analyze::Output
     a.run(&cx)
 }
 
-/// Unpack a corpus root file system directory, or None when the corpus is absent.
+/// Unpack a corpus root file system directory or image file, or None when the corpus is
+/// absent.
 pub fn corpus_tree(rel: &str) -> Option<Tree> {
     let p = netvet_model::corpus::path(rel)?;
     Some(
         netvet_unpack::Unpacker::new(netvet_unpack::Limits::default())
-            .unpack_dir(&p)
-            .expect("unpack corpus dir"),
+            .unpack_path(&p)
+            .unwrap_or_else(|e| panic!("unpack corpus {rel}: {e}")),
     )
 }
