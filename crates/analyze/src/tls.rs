@@ -274,11 +274,11 @@ impl Tls {
                     _ => {}
                 },
                 Family::Lighttpd => match k.as_str() {
-                    "ssl.use-sslv2" | "ssl.use-sslv3" => {
-                        if unquote(value).eq_ignore_ascii_case("enable") {
-                            let p = if k.ends_with("v2") { "SSLv2" } else { "SSLv3" };
-                            self.push(&mut out, "protocol", line_no, key, p);
-                        }
+                    "ssl.use-sslv2" | "ssl.use-sslv3"
+                        if unquote(value).eq_ignore_ascii_case("enable") =>
+                    {
+                        let p = if k.ends_with("v2") { "SSLv2" } else { "SSLv3" };
+                        self.push(&mut out, "protocol", line_no, key, p);
                     }
                     "ssl.cipher-list" => self.cipher_string(&mut out, line_no, key, unquote(value)),
                     "ssl.openssl.ssl-conf-cmd" => {

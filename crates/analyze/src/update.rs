@@ -358,7 +358,7 @@ fn script_findings(root: &str, map: &BTreeMap<&str, &Script>, out: &mut Vec<Find
         let show = |list: &[(&str, &Hit)], max: usize| -> String {
             list.iter()
                 .take(max)
-                .map(|(m, h)| format!("{} line {}: `{}` ({})", full(*m), h.line, h.text, h.what))
+                .map(|(m, h)| format!("{} line {}: `{}` ({})", full(m), h.line, h.text, h.what))
                 .collect::<Vec<_>>()
                 .join("; ")
         };
@@ -379,7 +379,7 @@ fn script_findings(root: &str, map: &BTreeMap<&str, &Script>, out: &mut Vec<Find
         }
         ev.push_str(&format!(
             "; no signature or SHA-2 check (openssl -verify, usign/ucert/signify -V, gpg --verify, sha256sum) in {}",
-            key.iter().map(|m| full(*m)).collect::<Vec<_>>().join(", ")
+            key.iter().map(|m| full(m)).collect::<Vec<_>>().join(", ")
         ));
         let first = writes.first().map(|(m, _)| *m).unwrap_or(*p);
         out.push(

@@ -149,7 +149,7 @@ fn legitimate_daemons_are_not_backdoors() {
     // a client with private addresses and benign URLs only
     let client = spec(
         vec!["socket", "connect"],
-        b"http://www.openssl.org/\0192.168.1.1\0kernel 2.6.36.4\0",
+        b"http://www.openssl.org/\x00192.168.1.1\0kernel 2.6.36.4\0",
     );
     assert!(verdict_kinds("usr/bin/ntpclient", &client).is_empty());
 }

@@ -13,7 +13,7 @@ struct Dtb {
 
 impl Dtb {
     fn pad(&mut self) {
-        while self.structs.len() % 4 != 0 {
+        while !self.structs.len().is_multiple_of(4) {
             self.structs.push(0);
         }
     }

@@ -84,7 +84,7 @@ pub fn render(report: &Report, report_path: Option<&std::path::Path>, color: boo
     );
     // findings are sorted by severity when the report is assembled; sort again to be sure
     let mut top: Vec<_> = report.findings.iter().collect();
-    top.sort_by(|a, b| b.severity.cmp(&a.severity));
+    top.sort_by_key(|f| std::cmp::Reverse(f.severity));
     for f in top.iter().take(TOP) {
         let sev = format!("{:<8}", f.severity.as_str());
         let _ = writeln!(
