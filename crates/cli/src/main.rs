@@ -454,27 +454,8 @@ fn cmd_scan_many(a: ScanArgs) -> Result<u8, Fail> {
         rules = rules.with_dir(d)?;
     }
     let analyzers = netvet_analyze::Analyzers::new(&rules)?;
-    let opts = ScanOptions {
-        limits: limits_from(&a.limits),
-        rules,
-        analyze: netvet_analyze::Options {
-            crack_budget: std::time::Duration::from_secs_f64(a.crack_seconds.max(0.0)),
-            ..Default::default()
-        },
-        extract_to: None,
-        vulndb: a.vulndb.clone(),
-        policy: a.policy.clone(),
-        evidence: a.evidence.clone(),
-    };
-    let private = tempfile::Builder::new()
-        .prefix("netvet-")
-        .tempdir()
-        .map_err(|e| {
-            Fail(
-                2,
-                format!("cannot create a private temporary directory: {e}"),
-            )
-        })?;
+    let opts = scan_options(&a, rules, None);
+    let private = private_dir()?;
     // one output file per input, created before sandboxing ourselves
     let mut files = Vec::new();
     for (i, input) in a.inputs.iter().enumerate() {
@@ -577,28 +558,9 @@ fn cmd_scan_one(a: ScanArgs, input: PathBuf) -> Result<u8, Fail> {
         rules = rules.with_dir(d)?;
     }
     let analyzers = netvet_analyze::Analyzers::new(&rules)?;
-    let opts = ScanOptions {
-        limits: limits_from(&a.limits),
-        rules,
-        analyze: netvet_analyze::Options {
-            crack_budget: std::time::Duration::from_secs_f64(a.crack_seconds.max(0.0)),
-            ..Default::default()
-        },
-        extract_to: a.extract_to.clone(),
-        vulndb: a.vulndb.clone(),
-        policy: a.policy.clone(),
-        evidence: a.evidence.clone(),
-    };
+    let opts = scan_options(&a, rules, a.extract_to.clone());
     // open everything we will write before sandboxing ourselves
-    let private = tempfile::Builder::new()
-        .prefix("netvet-")
-        .tempdir()
-        .map_err(|e| {
-            Fail(
-                2,
-                format!("cannot create a private temporary directory: {e}"),
-            )
-        })?;
+    let private = private_dir()?;
     if let Some(d) = &a.extract_to {
         std::fs::create_dir_all(d)
             .map_err(|e| Fail(2, format!("--extract-to {}: {e}", d.display())))?;
@@ -665,6 +627,39 @@ fn cmd_scan_one(a: ScanArgs, input: PathBuf) -> Result<u8, Fail> {
     drop(scan); // removes the spill files before exit
     drop(private);
     Ok(code)
+}
+
+/// What `scan` runs with, from its arguments.
+fn scan_options(
+    a: &ScanArgs,
+    rules: netvet_rules::RuleSet,
+    extract_to: Option<PathBuf>,
+) -> ScanOptions {
+    ScanOptions {
+        limits: limits_from(&a.limits),
+        rules,
+        analyze: netvet_analyze::Options {
+            crack_budget: std::time::Duration::from_secs_f64(a.crack_seconds.max(0.0)),
+            ..Default::default()
+        },
+        extract_to,
+        vulndb: a.vulndb.clone(),
+        policy: a.policy.clone(),
+        evidence: a.evidence.clone(),
+    }
+}
+
+/// The private directory of one scan (spill files), removed when dropped.
+fn private_dir() -> Result<tempfile::TempDir, Fail> {
+    tempfile::Builder::new()
+        .prefix("netvet-")
+        .tempdir()
+        .map_err(|e| {
+            Fail(
+                2,
+                format!("cannot create a private temporary directory: {e}"),
+            )
+        })
 }
 
 /// The `--timings` table: every stage and analyzer, slowest first.
