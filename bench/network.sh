@@ -70,16 +70,16 @@ uncertified = "2027-06-30"
 TOML
 echo "inventory: $N elements ($(du -h "$work/inv.csv" | cut -f1))"
 for run in 1 2 3; do
-  r=$(python3 bench/measure.py "${BIN[@]}" "$work/inv.csv" --policy "$work/policy.toml" --without "Vendor A" -o "$work/out.json" || true)
+  r=$(MEASURE_OK="0 1" python3 bench/measure.py "${BIN[@]}" "$work/inv.csv" --policy "$work/policy.toml" --without "Vendor A" -o "$work/out.json")
   echo "single, run $run: $(echo "$r" | cut -f1) s, peak RSS $(echo "$r" | cut -f2) MiB"
 done
 python3 -c "import json;a=json.load(open('$work/out.json'));print('violations:',[v['rule'] for v in a['violations']])"
 echo "history: $H inventories of $N elements ($(du -sh "$work/history" | cut -f1) earlier ones)"
 for run in 1 2 3; do
-  r=$(python3 bench/measure.py "${BIN[@]}" "$work/inv.csv" --policy "$work/dated.toml" --history "$work/history" -o "$work/hist.json" || true)
+  r=$(MEASURE_OK="0 1" python3 bench/measure.py "${BIN[@]}" "$work/inv.csv" --policy "$work/dated.toml" --history "$work/history" -o "$work/hist.json")
   echo "history, run $run: $(echo "$r" | cut -f1) s, peak RSS $(echo "$r" | cut -f2) MiB"
 done
-r=$(python3 bench/measure.py "${BIN[@]}" "$work/inv.csv" --policy "$work/dated.toml" --history "$work/history" --format html -o "$work/hist.html" || true)
+r=$(MEASURE_OK="0 1" python3 bench/measure.py "${BIN[@]}" "$work/inv.csv" --policy "$work/dated.toml" --history "$work/history" --format html -o "$work/hist.html")
 echo "history, HTML: $(echo "$r" | cut -f1) s, peak RSS $(echo "$r" | cut -f2) MiB, $(du -h "$work/hist.html" | cut -f1)"
 python3 - "$work/hist.json" <<'PY'
 import json, sys
