@@ -22,7 +22,8 @@ for t in $targets; do
     cargo fuzz run -O "$t" "corpus/$t" -- \
         -max_total_time="$secs" -rss_limit_mb=2048 -timeout=60 -print_final_stats=1 >"$log" 2>&1 || status=$?
     grep -E "^(stat::number_of_executed_units|==[0-9]+== ERROR|SUMMARY|artifact_prefix|Test unit written)" "$log" || true
-    found=$(find "artifacts/$t" -type f 2>/dev/null | head -20)
+    found=""
+    if [ -d "artifacts/$t" ]; then found=$(find "artifacts/$t" -type f | head -20); fi
     if [ "$status" -ne 0 ] || [ -n "$found" ]; then
         tail -40 "$log" >&2
         echo "fuzz $t: cargo fuzz exited with $status; artifacts: ${found:-none}" >&2
