@@ -3,47 +3,12 @@
 //! Fixtures are written at test time; hashes were made with `openssl passwd` (commands next
 //! to each) and Python's hashlib.
 
-use netvet_analyze::credentials::Credentials;
-use netvet_analyze::{Analyzer, Context, Options};
+mod common;
+use common::{run_credentials, tree_of};
 use netvet_model::{kinds, Finding, Severity};
 use netvet_rules::RuleSet;
-use netvet_unpack::{Limits, Tree, Unpacker};
 use std::collections::BTreeMap;
 use std::time::Duration;
-
-fn tree_of(files: &[(&str, &[u8])]) -> (tempfile::TempDir, Tree) {
-    let dir = tempfile::tempdir().unwrap();
-    for (p, c) in files {
-        let full = dir.path().join(p);
-        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-        std::fs::write(full, c).unwrap();
-    }
-    let tree = Unpacker::new(Limits::default())
-        .unpack_dir(dir.path())
-        .unwrap();
-    (dir, tree)
-}
-
-fn run(tree: &Tree, budget: Duration) -> (Vec<Finding>, serde_json::Value) {
-    let rules = RuleSet::embedded();
-    let a = Credentials::new(&rules).unwrap();
-    let options = Options {
-        crack_budget: budget,
-        now: 1_700_000_000,
-    };
-    let out = a.run(&Context {
-        tree,
-        rules: &rules,
-        options: &options,
-    });
-    let summary = out
-        .summaries
-        .into_iter()
-        .find(|(n, _)| n == "credentials")
-        .map(|(_, v)| v)
-        .unwrap();
-    (out.findings, summary)
-}
 
 fn on<'a>(fs: &'a [Finding], kind: &str, path: &str) -> Vec<&'a Finding> {
     fs.iter()
@@ -53,7 +18,7 @@ fn on<'a>(fs: &'a [Finding], kind: &str, path: &str) -> Vec<&'a Finding> {
 
 #[test]
 fn web_server_password_files() {
-    let (_d, tree) = tree_of(&[
+    let (_d, tree) = tree_of::<&[u8]>(&[
         // openssl passwd -apr1 -salt netvet12 admin
         (
             "www/admin/.htpasswd",
@@ -82,7 +47,7 @@ fn web_server_password_files() {
             b"guest:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\n",
         ),
     ]);
-    let (fs, _) = run(&tree, Duration::from_secs(20));
+    let (fs, _) = run_credentials(&tree, Duration::from_secs(20));
     let dp = |p: &str| on(&fs, kinds::CREDENTIAL_DEFAULT_PASSWORD, p);
 
     let h = dp("www/admin/.htpasswd");
@@ -127,7 +92,7 @@ fn web_server_password_files() {
 
 #[test]
 fn configuration_stores() {
-    let (_d, tree) = tree_of(&[
+    let (_d, tree) = tree_of::<&[u8]>(&[
         // rpcd: `$p$root` means "the system password of root", not a password
         (
             "etc/config/rpcd",
@@ -157,7 +122,7 @@ fn configuration_stores() {
             b"[admin]\nlogin = root\npwd = vizxv\n[log]\nlevel = 3\n",
         ),
     ]);
-    let (fs, _) = run(&tree, Duration::from_secs(20));
+    let (fs, _) = run_credentials(&tree, Duration::from_secs(20));
     let dp = |p: &str| on(&fs, kinds::CREDENTIAL_DEFAULT_PASSWORD, p);
     assert!(
         fs.iter()
@@ -214,7 +179,7 @@ fn configuration_stores() {
 
 #[test]
 fn script_comparisons() {
-    let (_d, tree) = tree_of(&[
+    let (_d, tree) = tree_of::<&[u8]>(&[
         (
             "www/cgi-bin/login.sh",
             b"#!/bin/sh\nread user pass\nif [ \"$user\" = \"debug\" ] && [ \"$pass\" = \"d3bug!\" ]; then\n  exec /bin/sh\nfi\n",
@@ -229,7 +194,7 @@ fn script_comparisons() {
             b"#!/bin/sh\n[ \"$pass\" = \"$saved\" ] && echo ok\n[ -z \"$pass\" ] || true\n",
         ),
     ]);
-    let (fs, _) = run(&tree, Duration::from_secs(5));
+    let (fs, _) = run_credentials(&tree, Duration::from_secs(5));
     let s = on(
         &fs,
         kinds::CREDENTIAL_HARDCODED_SECRET,
@@ -256,12 +221,12 @@ fn vendor_named_by_the_image_goes_first() {
     // sha512-crypt of the documented ZyXEL su password (openssl passwd -6 -salt zy5001ab
     // zyad5001): with the banner naming ZyXEL it is among the first candidates
     let shadow = "root:$6$zy5001ab$RD7qlvHo0DUYlhL5ONfVXKbEEOAG/0OD9xKuOO.hZcGXp2.H1oGEwIt8tqN8OWiX4MCJA.bjYOA4RL3hU9B/o.:0::::::\n";
-    let (_d, tree) = tree_of(&[
+    let (_d, tree) = tree_of::<&[u8]>(&[
         ("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n"),
         ("etc/shadow", shadow.as_bytes()),
         ("etc/banner", b"ZyXEL PK5001Z\n"),
     ]);
-    let (fs, summary) = run(&tree, Duration::from_secs(3));
+    let (fs, summary) = run_credentials(&tree, Duration::from_secs(3));
     assert_eq!(summary["vendors"], serde_json::json!(["zyxel"]));
     let f = on(&fs, kinds::CREDENTIAL_DEFAULT_PASSWORD, "etc/shadow");
     assert_eq!(f.len(), 1, "{summary}");
@@ -276,7 +241,7 @@ fn vendor_named_by_the_image_goes_first() {
 #[test]
 fn strings_of_the_image_are_candidates() {
     // openssl passwd -1 -salt imgstr12 Qz7-unique-pw: in no list, but written in a config
-    let (_d, tree) = tree_of(&[
+    let (_d, tree) = tree_of::<&[u8]>(&[
         ("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n"),
         (
             "etc/shadow",
@@ -287,7 +252,7 @@ fn strings_of_the_image_are_candidates() {
             b"config system\n\toption description 'Qz7-unique-pw'\n",
         ),
     ]);
-    let (fs, _) = run(&tree, Duration::from_secs(20));
+    let (fs, _) = run_credentials(&tree, Duration::from_secs(20));
     let f = on(&fs, kinds::CREDENTIAL_DEFAULT_PASSWORD, "etc/shadow");
     assert_eq!(f.len(), 1, "{fs:#?}");
     assert!(
@@ -304,7 +269,7 @@ fn strings_of_the_image_are_candidates() {
 #[test]
 fn stock_configuration_is_quiet() {
     // what a stock OpenWrt-like image carries: nothing here is a credential
-    let (_d, tree) = tree_of(&[
+    let (_d, tree) = tree_of::<&[u8]>(&[
         (
             "etc/nsswitch.conf",
             b"passwd: compat\ngroup: compat\nshadow: compat\n",
@@ -327,7 +292,7 @@ fn stock_configuration_is_quiet() {
             b"#!/bin/sh\n[ \"${PasswordAuth}\" = \"off\" ] && append args \"-s\"\n",
         ),
     ]);
-    let (fs, summary) = run(&tree, Duration::from_secs(3));
+    let (fs, summary) = run_credentials(&tree, Duration::from_secs(3));
     assert!(fs.is_empty(), "{fs:#?}");
     assert_eq!(summary["accounts"], serde_json::json!([]));
 }
@@ -374,7 +339,7 @@ fn dictionary_counts_match_the_readme() {
         "README must state {total} dictionary lines"
     );
     assert!(total > 3500, "{total}");
-    let c = Credentials::new(&rules).unwrap();
+    let c = netvet_analyze::credentials::Credentials::new(&rules).unwrap();
     assert!(c.dictionary().entries() > 3000);
 }
 
@@ -387,8 +352,8 @@ fn login_literals_in_a_binary() {
     // the same pair with no login string near it, in another binary: nothing
     let mut quiet = b"\x7fELF\x01\x01\x01\0\0\0\0\0\0\0\0\0".to_vec();
     quiet.extend_from_slice(b"zyfwp\0PrOw!aN_fXp\0");
-    let (_d, tree) = tree_of(&[("usr/sbin/zyshd", &elf), ("usr/sbin/other", &quiet)]);
-    let (fs, _) = run(&tree, Duration::from_secs(3));
+    let (_d, tree) = tree_of::<&[u8]>(&[("usr/sbin/zyshd", &elf), ("usr/sbin/other", &quiet)]);
+    let (fs, _) = run_credentials(&tree, Duration::from_secs(3));
     let f = on(&fs, kinds::CREDENTIAL_HARDCODED_SECRET, "usr/sbin/zyshd");
     assert_eq!(f.len(), 1, "{fs:#?}");
     assert_eq!(f[0].severity, Severity::Medium);

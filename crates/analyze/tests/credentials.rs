@@ -1,46 +1,12 @@
 //! Credentials analyzer: fixtures written at test time, and the two real router trees.
 
-use netvet_analyze::credentials::Credentials;
-use netvet_analyze::{Analyzer, Context, Options};
+mod common;
+use common::{run_credentials, tree_of};
 use netvet_model::{kinds, Finding, Severity};
 use netvet_rules::RuleSet;
 use netvet_unpack::{Limits, Tree, Unpacker};
 use std::path::Path;
 use std::time::{Duration, Instant};
-
-fn tree_of(files: &[(&str, &str)]) -> (tempfile::TempDir, Tree) {
-    let dir = tempfile::tempdir().unwrap();
-    for (p, c) in files {
-        let full = dir.path().join(p);
-        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-        std::fs::write(full, c).unwrap();
-    }
-    let tree = Unpacker::new(Limits::default())
-        .unpack_dir(dir.path())
-        .unwrap();
-    (dir, tree)
-}
-
-fn run(tree: &Tree, budget: Duration) -> (Vec<Finding>, serde_json::Value) {
-    let rules = RuleSet::embedded();
-    let a = Credentials::new(&rules).unwrap();
-    let options = Options {
-        crack_budget: budget,
-        now: 1_700_000_000,
-    };
-    let out = a.run(&Context {
-        tree,
-        rules: &rules,
-        options: &options,
-    });
-    let summary = out
-        .summaries
-        .into_iter()
-        .find(|(n, _)| n == "credentials")
-        .map(|(_, v)| v)
-        .unwrap();
-    (out.findings, summary)
-}
 
 fn find<'a>(fs: &'a [Finding], kind: &str, key_text: &str) -> Option<&'a Finding> {
     fs.iter()
@@ -79,7 +45,7 @@ fn fixture_accounts_findings() {
         // an ELF called passwd must be ignored
         ("usr/bin/passwd", "\u{7f}ELF\0\0\0binary"),
     ]);
-    let (fs, summary) = run(&tree, Duration::from_secs(20));
+    let (fs, summary) = run_credentials(&tree, Duration::from_secs(20));
 
     let root = find(&fs, kinds::CREDENTIAL_DEFAULT_PASSWORD, "root:").unwrap();
     assert_eq!(root.severity, Severity::Critical);
@@ -153,7 +119,7 @@ fn budget_exhaustion_is_reported() {
         ("etc/shadow", &format!("root:{h}:0:0:99999:7:::\n")),
     ]);
     let t = Instant::now();
-    let (fs, summary) = run(&tree, Duration::from_millis(200));
+    let (fs, summary) = run_credentials(&tree, Duration::from_millis(200));
     assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
     assert!(fs.is_empty(), "{fs:?}");
     let acc = &summary["accounts"][0];
@@ -179,7 +145,7 @@ fn hostile_cost_parameters_are_refused() {
         ),
     ]);
     let t = Instant::now();
-    let (_fs, summary) = run(&tree, Duration::from_secs(3));
+    let (_fs, summary) = run_credentials(&tree, Duration::from_secs(3));
     assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
     let statuses: Vec<&str> = summary["accounts"]
         .as_array()
@@ -208,7 +174,7 @@ fn hostname_candidates_crack() {
             "config system\n\toption hostname 'K2P'\n\toption timezone 'UTC'\n",
         ),
     ]);
-    let (fs, _) = run(&tree, Duration::from_secs(20));
+    let (fs, _) = run_credentials(&tree, Duration::from_secs(20));
     let f = find(&fs, kinds::CREDENTIAL_DEFAULT_PASSWORD, "root:").unwrap();
     assert!(
         f.evidence.contains("'k2p123'") && f.evidence.contains("host name 'K2P'"),
@@ -233,7 +199,7 @@ fn corpus_roots_crack_to_admin() {
             return;
         };
         let t = Instant::now();
-        let (fs, summary) = run(&tree, Duration::from_secs(3));
+        let (fs, summary) = run_credentials(&tree, Duration::from_secs(3));
         let took = t.elapsed();
         eprintln!(
             "{name}: credentials analyzer {took:?}, crack {} ms",

@@ -1,6 +1,8 @@
 //! Keys and certificates analyzer: keys generated for these tests (see keys_vectors), files
 //! built at test time (Dropbear, PuTTY, DER, PEM inside a binary), and the real trees.
 
+mod common;
+use common::tree_of;
 mod keys_vectors;
 
 use base64::Engine;
@@ -19,19 +21,6 @@ const ED_SEED: &str = "bea60bc0252db3dc113f40376332f28e8e6ab056b1fada0d088722a54
 const ED_PUB: &str = "0d1413f86e5b94ca36e683a3bbe7c75050815f7f9137669b98ae4fa4fee193ea";
 const DSA_FP: &str = "SHA256:lEW817wrthoxXSpJaiJZKCOvyFKn63QlL+xlg7S9pMg";
 const OPENSSH_FP: &str = "SHA256:eb3U80muhTDD2+Tf4MrOAddWsB/wWdcY7qXNKzVbpqA";
-
-fn tree_of(files: &[(&str, Vec<u8>)]) -> (tempfile::TempDir, Tree) {
-    let dir = tempfile::tempdir().unwrap();
-    for (p, c) in files {
-        let full = dir.path().join(p);
-        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-        std::fs::write(full, c).unwrap();
-    }
-    let tree = Unpacker::new(Limits::default())
-        .unpack_dir(dir.path())
-        .unwrap();
-    (dir, tree)
-}
 
 fn run(tree: &Tree, now: i64) -> (Vec<Finding>, serde_json::Value) {
     let rules = RuleSet::empty();
@@ -90,7 +79,7 @@ fn private_keys_in_every_format() {
     let mut binary = b"\x7fELF\x01\x01\x01\0garbage\0\0".to_vec();
     binary.extend_from_slice(EC_P256.as_bytes());
     binary.extend_from_slice(b"\0more\0");
-    let (_d, tree) = tree_of(&[
+    let (_d, tree) = tree_of::<Vec<u8>>(&[
         ("etc/ssl/private/device.key", RSA1024.into()),
         ("etc/ec.pem", EC_P256.into()),
         ("etc/ed.pem", ED25519_PKCS8.into()),
@@ -178,7 +167,7 @@ fn private_keys_in_every_format() {
 
 #[test]
 fn certificates_expiry_weakness_and_trust_store() {
-    let (_d, tree) = tree_of(&[
+    let (_d, tree) = tree_of::<Vec<u8>>(&[
         ("etc/lighttpd/server.pem", CERT_SHA1_RSA1024.into()),
         ("etc/ssl/certs/root.pem", CERT_SHA1_RSA1024.into()),
     ]);
@@ -241,7 +230,7 @@ fn authorized_keys_shipped() {
         "no-pty,command=\"/bin/true\" {}",
         OPENSSH_ED25519_PUB.trim()
     );
-    let (_d, tree) = tree_of(&[
+    let (_d, tree) = tree_of::<Vec<u8>>(&[
         (
             "root/.ssh/authorized_keys",
             format!("# comment\n\n{line}\n").into(),
@@ -389,7 +378,7 @@ fn certificates_trust_anchors_key_matches_and_der_in_binaries() {
     let der_at = binary.len();
     binary.extend_from_slice(&ca_der);
     binary.extend_from_slice(b"\0trailing data\0");
-    let (_d, tree) = tree_of(&[
+    let (_d, tree) = tree_of::<Vec<u8>>(&[
         ("etc/vendor/cloud-ca.pem", CA_P256_CERT.into()),
         ("etc/vendor/ca.key", EC_P256.into()),
         ("etc/ssl/device.crt", LEAF_ED25519_CERT.into()),
@@ -504,7 +493,7 @@ fn certificates_trust_anchors_key_matches_and_der_in_binaries() {
 /// without its key: only the CA outside the store is reported, low.
 #[test]
 fn trust_anchor_precision() {
-    let (_d, tree) = tree_of(&[
+    let (_d, tree) = tree_of::<Vec<u8>>(&[
         ("etc/ssl/certs/vendor-root.pem", CA_P256_CERT.into()),
         ("etc/app/root.pem", CA_P256_CERT.into()),
         // self-signed, not a CA: the device's own HTTPS certificate
@@ -519,7 +508,7 @@ fn trust_anchor_precision() {
     assert_eq!(summary["trust_store_certificates"], 1);
 
     // a trust store below the top of a directory scan is still the trust store
-    let (_d, tree) = tree_of(&[
+    let (_d, tree) = tree_of::<Vec<u8>>(&[
         ("rootfs/etc/ssl/certs/vendor-root.pem", CA_P256_CERT.into()),
         ("rootfs/etc/app/root.pem", CA_P256_CERT.into()),
     ]);
@@ -528,7 +517,7 @@ fn trust_anchor_precision() {
     assert_eq!(summary["trust_store_certificates"], 1);
     assert_eq!(summary["other_certificates"], 1);
 
-    let (_d, tree) = tree_of(&[("etc/app/root.pem", CA_P256_CERT.into())]);
+    let (_d, tree) = tree_of::<Vec<u8>>(&[("etc/app/root.pem", CA_P256_CERT.into())]);
     let (fs, _) = run(&tree, 1_800_000_000);
     assert_eq!(fs.len(), 1, "{fs:#?}");
     assert_eq!(fs[0].kind, kinds::KEY_CERTIFICATE_UNTRUSTED_CA);

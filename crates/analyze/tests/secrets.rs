@@ -1,25 +1,14 @@
 //! Hard-coded secrets: positives and the usual false positives, on fixtures written at test
 //! time, and the two real router trees.
 
+mod common;
+use common::tree_of;
 use netvet_analyze::secrets::Secrets;
 use netvet_analyze::{Analyzer, Context, Options};
 use netvet_model::{kinds, Finding, Severity};
 use netvet_rules::RuleSet;
 use netvet_unpack::{Limits, Tree, Unpacker};
 use std::path::Path;
-
-fn tree_of(files: &[(&str, Vec<u8>)]) -> (tempfile::TempDir, Tree) {
-    let dir = tempfile::tempdir().unwrap();
-    for (p, c) in files {
-        let full = dir.path().join(p);
-        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-        std::fs::write(full, c).unwrap();
-    }
-    let tree = Unpacker::new(Limits::default())
-        .unpack_dir(dir.path())
-        .unwrap();
-    (dir, tree)
-}
 
 fn run(tree: &Tree) -> Vec<Finding> {
     let rules = RuleSet::embedded();
@@ -59,7 +48,7 @@ fn positives() {
     let mut elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0".to_vec();
     elf.extend_from_slice(format!("\0key\0{}\0", aws_id()).as_bytes());
     elf.extend_from_slice(b"\0password=notreported\0");
-    let (_d, tree) = tree_of(&[
+    let (_d, tree) = tree_of::<Vec<u8>>(&[
         (
             "etc/config/wireless",
             b"config wifi-iface 'default_radio0'\n\toption ssid 'OpenWrt'\n\
@@ -164,7 +153,7 @@ fn positives() {
 
 #[test]
 fn negatives() {
-    let (_d, tree) = tree_of(&[
+    let (_d, tree) = tree_of::<Vec<u8>>(&[
         (
             "www/login.html",
             b"<form><input type=\"password\" name=\"password\" value=\"\">\n\
@@ -270,7 +259,7 @@ fn corpus_trees() {
 /// Parse, do not grep keywords: keys named like passwords whose values are no secret.
 #[test]
 fn non_secret_values_regression() {
-    let (_d, tree) = tree_of(&[
+    let (_d, tree) = tree_of::<Vec<u8>>(&[
         // nsswitch.conf maps databases to sources: `passwd: compat` is no password
         (
             "etc/nsswitch.conf",

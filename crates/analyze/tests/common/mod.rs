@@ -313,3 +313,45 @@ pub fn corpus_tree(rel: &str) -> Option<Tree> {
             .unwrap_or_else(|e| panic!("unpack corpus {rel}: {e}")),
     )
 }
+
+/// Write `files` (path, content) into a temporary directory and unpack it as a directory scan;
+/// the directory lives as long as the returned guard.
+pub fn tree_of<C: AsRef<[u8]>>(files: &[(&str, C)]) -> (tempfile::TempDir, Tree) {
+    let dir = tempfile::tempdir().unwrap();
+    for (p, c) in files {
+        let full = dir.path().join(p);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, c).unwrap();
+    }
+    let tree = netvet_unpack::Unpacker::new(netvet_unpack::Limits::default())
+        .unpack_dir(dir.path())
+        .unwrap();
+    (dir, tree)
+}
+
+/// The credentials analyzer's findings and its `credentials` summary, with a cracking budget
+/// and a fixed "now".
+pub fn run_credentials(
+    tree: &Tree,
+    budget: std::time::Duration,
+) -> (Vec<netvet_model::Finding>, serde_json::Value) {
+    use netvet_analyze::Analyzer;
+    let rules = netvet_rules::RuleSet::embedded();
+    let a = netvet_analyze::credentials::Credentials::new(&rules).unwrap();
+    let options = netvet_analyze::Options {
+        crack_budget: budget,
+        now: 1_700_000_000,
+    };
+    let out = a.run(&netvet_analyze::Context {
+        tree,
+        rules: &rules,
+        options: &options,
+    });
+    let summary = out
+        .summaries
+        .into_iter()
+        .find(|(n, _)| n == "credentials")
+        .map(|(_, v)| v)
+        .unwrap();
+    (out.findings, summary)
+}
