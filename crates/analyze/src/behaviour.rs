@@ -137,6 +137,9 @@ impl Profile {
     }
 }
 
+// the authentication imports and shell command lines are the suspicious-code heuristics' own
+use crate::suspicious::{AUTH_IMPORTS, SHELL_COMMANDS};
+
 /// The behaviour verdict on one executable, before boot context is added.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
@@ -147,17 +150,6 @@ pub struct Verdict {
     pub key: String,
 }
 
-const AUTH_IMPORTS: &[&str] = &[
-    "crypt",
-    "crypt_r",
-    "getspnam",
-    "getspnam_r",
-    "getpwnam",
-    "getpwnam_r",
-    "pam_start",
-    "pam_authenticate",
-    "getpass",
-];
 const EXEC_IMPORTS: &[&str] = &[
     "system",
     "popen",
@@ -176,15 +168,6 @@ const SHELLS: &[&[u8]] = &[
     b"/bin/ash\0",
     b"/bin/bash\0",
     b"/bin/busybox sh\0",
-];
-const SHELL_COMMANDS: &[&[u8]] = &[
-    b"telnetd -l /bin/sh",
-    b"telnetd -l/bin/sh",
-    b"telnetd -l /bin/ash",
-    b"-e /bin/sh",
-    b"-e /bin/ash",
-    b"/bin/sh -i",
-    b"/bin/busybox telnetd -l",
 ];
 const PROMPTS: &[&[u8]] = &[b"Password:", b"password:", b"Password: ", b"login:"];
 const ACCOUNT_FILES: &[&[u8]] = &[b"/etc/shadow", b"/etc/passwd", b"/etc/login.defs"];

@@ -18,7 +18,8 @@ use memchr::memmem;
 use netvet_model::{kinds, Finding, Severity};
 use rayon::prelude::*;
 
-const SHELL_COMMANDS: &[&[u8]] = &[
+/// Command lines that hand out a shell (a listener started with a shell as its program).
+pub(crate) const SHELL_COMMANDS: &[&[u8]] = &[
     b"telnetd -l /bin/sh",
     b"telnetd -l/bin/sh",
     b"telnetd -l /bin/ash",
@@ -28,7 +29,8 @@ const SHELL_COMMANDS: &[&[u8]] = &[
     b"/bin/busybox telnetd -l",
 ];
 
-const AUTH_IMPORTS: &[&str] = &[
+/// Imports of a program that checks an account database.
+pub(crate) const AUTH_IMPORTS: &[&str] = &[
     "crypt",
     "crypt_r",
     "getspnam",
