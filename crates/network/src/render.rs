@@ -152,6 +152,26 @@ pub fn markdown(a: &Assessment) -> String {
 }
 
 /// HTML-escape text (vendor and site names come from the user's files).
+/// The sites (the first eight, then a count) and the vendor shares after a plan's quarter, as
+/// two comma-separated cells, each name passed through `escape` (Markdown or HTML).
+fn quarter_cells(q: &crate::history::PlanQuarter, escape: fn(&str) -> String) -> (String, String) {
+    let mut sites: Vec<String> = q
+        .sites
+        .iter()
+        .take(8)
+        .map(|s| format!("{} ({})", escape(&s.site), s.count))
+        .collect();
+    if q.sites.len() > 8 {
+        sites.push(format!("… ({} sites)", q.sites.len()));
+    }
+    let shares: Vec<String> = q
+        .shares_after
+        .iter()
+        .map(|v| format!("{} {:.1} %", escape(&v.vendor), v.share * 100.0))
+        .collect();
+    (sites.join(", "), shares.join(", "))
+}
+
 pub fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
@@ -384,28 +404,11 @@ fn progress_md(o: &mut String, a: &Assessment) {
             "| quarter | by | elements | sites | vendor shares after |\n|---|---|---:|---|---|\n",
         );
         for q in &pl.quarters {
-            let mut sites: Vec<String> = q
-                .sites
-                .iter()
-                .take(8)
-                .map(|s| format!("{} ({})", md_cell(&s.site), s.count))
-                .collect();
-            if q.sites.len() > 8 {
-                sites.push(format!("… ({} sites)", q.sites.len()));
-            }
-            let shares: Vec<String> = q
-                .shares_after
-                .iter()
-                .map(|v| format!("{} {:.1} %", md_cell(&v.vendor), v.share * 100.0))
-                .collect();
+            let (sites, shares) = quarter_cells(q, md_cell);
             let _ = writeln!(
                 o,
                 "| {} | {} | {} | {} | {} |",
-                q.quarter,
-                q.by,
-                q.count,
-                sites.join(", "),
-                shares.join(", ")
+                q.quarter, q.by, q.count, sites, shares
             );
         }
     }
@@ -719,28 +722,15 @@ fn progress_html(o: &mut String, a: &Assessment) {
         }
         o.push_str("<table class=\"plan\"><tr><th>quarter</th><th>by</th><th>elements</th><th>sites</th><th>shares after</th></tr>");
         for q in &pl.quarters {
-            let mut sites: Vec<String> = q
-                .sites
-                .iter()
-                .take(8)
-                .map(|s| format!("{} ({})", esc(&s.site), s.count))
-                .collect();
-            if q.sites.len() > 8 {
-                sites.push(format!("… ({} sites)", q.sites.len()));
-            }
-            let shares: Vec<String> = q
-                .shares_after
-                .iter()
-                .map(|v| format!("{} {:.1} %", esc(&v.vendor), v.share * 100.0))
-                .collect();
+            let (sites, shares) = quarter_cells(q, esc);
             let _ = write!(
                 o,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(&q.quarter),
                 esc(&q.by),
                 q.count,
-                sites.join(", "),
-                shares.join(", ")
+                sites,
+                shares
             );
         }
         o.push_str("</table>");
