@@ -210,24 +210,17 @@ impl Ctx {
             return total as u64;
         }
         let mut opaque = 0usize;
-        // in 64 MiB steps, each released when done: a gap can be a decoded stream of a GiB
-        // in a mapped spool file, whose pages must not all become resident at once
-        const STEP: usize = 64 << 20;
+        // in 64 MiB windows, each released before the next: a gap can be a decoded stream of a
+        // GiB in a mapped spool file, whose pages must not all become resident at once
         for (a, b) in gaps {
-            let mut s0 = a;
-            while s0 < b {
-                let s1 = b.min(s0.saturating_add(STEP));
-                let (m0, m1) = coverage::trim_padding(data, s0, s1);
+            for (off, _, own) in spool::windows(&data[a..b], 64 << 20, 0) {
+                let (m0, m1) = coverage::trim_padding(data, a + off, a + off + own);
                 for (r0, r1) in coverage::opaque_regions(data, m0, m1) {
                     opaque += r1 - r0;
                     let region = &data[r0..r1];
                     let why = coverage::reason(coverage::entropy(region));
                     self.record_unsupported(path, r0, region, &why);
                 }
-                if b - a > STEP {
-                    crate::spool::release(&data[s0..s1]);
-                }
-                s0 = s1;
             }
         }
         (total - opaque) as u64
