@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 export NETVET_VULNDB=none
 # the binary the test suite builds (`cargo test` builds the package's binaries with the
 # workspace's feature set; `cargo build -p netvet-cli` would rebuild dependencies with another)
-cargo test -q --workspace --no-run 2>/dev/null
+cargo test -q --workspace --no-run
 npm install --no-audit --no-fund --silent
 NETVET_BIN="${NETVET_BIN:-${CARGO_TARGET_DIR:-../../target}/debug/netvet}" node ui.mjs
 NETVET_BIN="${NETVET_BIN:-${CARGO_TARGET_DIR:-../../target}/debug/netvet}" node network.mjs

@@ -13,7 +13,7 @@ python3 -m venv "$work/venv"
 py="$work/venv/bin/python"
 
 # the binary the test suite builds (same features as `cargo test --workspace`: nothing rebuilt)
-(cd "$repo" && cargo test -q --workspace --no-run 2>/dev/null)
+(cd "$repo" && cargo test -q --workspace --no-run)
 netvet="${CARGO_TARGET_DIR:-$repo/target}/debug/netvet"
 
 printf 'interop test image\n' > "$work/fw.bin"

@@ -500,16 +500,17 @@ fn cmd_scan_many(a: ScanArgs) -> Result<u8, Fail> {
     for (i, f) in shared {
         reports[i].findings.push(f);
     }
+    // judged again with the shared-credential findings: catalogue and policy read once
+    let (catalogue, policy) = netvet_certify::load_with_evidence(
+        &opts.rules,
+        opts.policy.as_deref(),
+        opts.evidence.as_deref(),
+    )
+    .map_err(|e| Fail(2, format!("{e:#}")))?;
     let mut code = 0;
     for (report, (p, f)) in reports.iter_mut().zip(files.iter_mut()) {
         report.number_findings();
-        let (catalogue, policy) = netvet_certify::load_with_evidence(
-            &opts.rules,
-            opts.policy.as_deref(),
-            opts.evidence.as_deref(),
-        )
-        .map_err(|e| Fail(2, format!("{e:#}")))?;
-        netvet_certify::apply(report, catalogue, policy);
+        netvet_certify::apply(report, catalogue.clone(), policy.clone());
         let text = netvet_report::render(report, format)?;
         f.write_all(text.as_bytes())
             .map_err(|e| Fail(2, format!("cannot write {}: {e}", p.display())))?;

@@ -82,10 +82,8 @@ pub fn render(report: &Report, report_path: Option<&std::path::Path>, color: boo
         report.findings.len(),
         counts.join(", ")
     );
-    // findings are sorted by severity when the report is assembled; sort again to be sure
-    let mut top: Vec<_> = report.findings.iter().collect();
-    top.sort_by_key(|f| std::cmp::Reverse(f.severity));
-    for f in top.iter().take(TOP) {
+    // findings are sorted by severity, most severe first, when the report is assembled
+    for f in report.findings.iter().take(TOP) {
         let sev = format!("{:<8}", f.severity.as_str());
         let _ = writeln!(
             out,
