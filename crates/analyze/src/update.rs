@@ -6,7 +6,7 @@
 //! the group's paths names an update (`upgrade`, `update`, `fwup`, `firmware`, `flash`).
 //! The *group* of a writing script is the script, what it sources (`. FILE`, `source FILE`,
 //! OpenWrt's `include DIR`; three levels), the scripts that source or include it or its
-//! directory, and, when its directory is itself named for updates (OpenWrt's `lib/upgrade/`),
+//! directory (not every script that sources a library it pulls in), and, when its directory is itself named for updates (OpenWrt's `lib/upgrade/`),
 //! the other scripts of that directory. The path is *verified* when any script of the group
 //! checks a signature (`openssl dgst -verify`, `usign -V`, `ucert -V`, `signify -V`, `gpg
 //! --verify`, `gpgv`, a vendor `rsa_verify`) or computes a SHA-2 digest (`sha256sum`); an
@@ -290,6 +290,10 @@ fn group<'a>(map: &BTreeMap<&'a str, &Script>, start: &'a str) -> BTreeSet<&'a s
             }
         }
     }
+    // the scripts whose sourcing makes them part of the group: those that source the writer,
+    // its update-directory siblings or their directory; not those that source a library the
+    // writer pulls in (every script of an OpenWrt image sources lib/functions.sh)
+    let own: Vec<&str> = g.iter().copied().collect();
     // what the members source, transitively
     for _ in 0..3 {
         let mut add = Vec::new();
@@ -306,12 +310,10 @@ fn group<'a>(map: &BTreeMap<&'a str, &Script>, start: &'a str) -> BTreeSet<&'a s
         }
         g.extend(add);
     }
-    // who sources a member or its directory
-    let members: Vec<&str> = g.iter().copied().collect();
+    // who sources the writer (or a sibling) or its directory
     for (p, s) in map {
         if s.refs.iter().any(|r| {
-            members
-                .iter()
+            own.iter()
                 .any(|m| *m == r.as_str() || dir_of(m) == r.as_str())
         }) {
             g.insert(*p);
