@@ -1,4 +1,5 @@
-//! Version order for the versions embedded firmware really carries.
+//! Version order for the versions embedded firmware really carries: the one version order
+//! of netvet (vulnerability ranges, end-of-life data and release diffs all use [`compare`]).
 //!
 //! Written by hand: general-purpose crates either demand SemVer (`semver`) or implement one
 //! distribution's rules (`debian`/`rpm` version crates); firmware mixes OpenSSL letter
@@ -134,11 +135,6 @@ pub fn compare(a: &str, b: &str) -> Ordering {
         }
     }
     Ordering::Equal
-}
-
-/// Whether `s` looks like a version at all (starts with a digit, has a digit run).
-pub fn looks_like_version(s: &str) -> bool {
-    s.as_bytes().first().is_some_and(|c| c.is_ascii_digit())
 }
 
 #[cfg(test)]
