@@ -24,7 +24,7 @@ use ed25519_dalek::pkcs8::{
     EncodePublicKey,
 };
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
-use netvet_model::Report;
+use netvet_model::{Report, VerdictResult};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -93,8 +93,7 @@ pub struct EnvelopeSignature {
 pub struct Verified {
     pub subject_name: String,
     pub sha256: String,
-    /// `pass`, `conditional` or `fail`.
-    pub verdict: String,
+    pub verdict: VerdictResult,
     pub keyid: String,
     pub statement: serde_json::Value,
 }
@@ -293,7 +292,7 @@ pub fn sign_statement(statement: &serde_json::Value, key: &SigningKey) -> String
     s
 }
 
-fn b64_decode(s: &str) -> Option<Vec<u8>> {
+pub(crate) fn b64_decode(s: &str) -> Option<Vec<u8>> {
     use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
     let s = s.trim();
     STANDARD
@@ -359,7 +358,8 @@ pub fn verify(
     let verdict = st["predicate"]["verdict"]
         .as_str()
         .ok_or_else(|| VerifyError::Statement("predicate has no verdict".into()))?
-        .to_string();
+        .parse::<VerdictResult>()
+        .map_err(VerifyError::Statement)?;
     Ok(Verified {
         subject_name: subject["name"].as_str().unwrap_or("").to_string(),
         sha256: attested,
@@ -417,7 +417,7 @@ mod tests {
         let sk = key(7);
         let env = signed(&sk);
         let v = verify(env.as_bytes(), &sk.verifying_key(), DIGEST).unwrap();
-        assert_eq!(v.verdict, "fail");
+        assert_eq!(v.verdict, VerdictResult::Fail);
         assert_eq!(v.subject_name, "fw.bin");
         assert_eq!(v.sha256, DIGEST);
         let pred = &v.statement["predicate"];

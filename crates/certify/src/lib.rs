@@ -12,6 +12,8 @@
 //!   requirement and per regime, with the requirement ids written into each finding.
 //! * [`attest`]: an in-toto Statement v1 about the image in a DSSE envelope signed with
 //!   Ed25519, and its verification.
+//! * [`CertRecord`]: the one certification record (a checked attestation, or an imported
+//!   certificate) that the lab service and the network assessment read.
 //!
 //! This crate only reads a finished [`netvet_model::Report`]; it never unpacks or analyzes.
 
@@ -19,11 +21,14 @@ pub mod attest;
 pub mod catalogue;
 pub mod evidence;
 pub mod policy;
+pub mod record;
 pub mod verdict;
 
 pub use catalogue::{Catalogue, Method, Requirement};
 pub use evidence::Evidence;
+pub use netvet_model::VerdictResult;
 pub use policy::{Policy, Waiver};
+pub use record::CertRecord;
 pub use verdict::{judge, Judgement};
 
 /// Errors of the catalogue and the policy. Each names the file and, where known, the line.
@@ -73,14 +78,6 @@ pub(crate) fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> Certify
     }
 }
 
-/// Catalogue, policy and judgement of one report.
-#[derive(Debug, Clone)]
-pub struct Certification {
-    pub catalogue: Catalogue,
-    pub policy: Policy,
-    pub judgement: Judgement,
-}
-
 /// Load the catalogue of `rules` and the policy: `policy` is a file, or else the name of a
 /// built-in profile (`red`, `cra`, ...); the rule set's default policy when `None`.
 pub fn load(
@@ -111,15 +108,10 @@ pub fn load_with_evidence(
 /// policy, today. Sets `report.verdict` and each finding's requirements.
 pub fn apply(
     report: &mut netvet_model::Report,
-    catalogue: Catalogue,
-    policy: Policy,
-) -> Certification {
-    let judgement = judge(report, &catalogue, &policy, today_utc());
-    Certification {
-        catalogue,
-        policy,
-        judgement,
-    }
+    catalogue: &Catalogue,
+    policy: &Policy,
+) -> Judgement {
+    judge(report, catalogue, policy, today_utc())
 }
 
 /// The current time (UTC), for attestations.

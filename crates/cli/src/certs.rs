@@ -4,7 +4,6 @@
 //! envelope is an attestation, checked against those keys. An attestation's scheme is its
 //! predicate's `scheme` when it has one, else `netvet`.
 
-use base64::Engine as _;
 use netvet_network::{CertIndex, CertRecord};
 use std::path::Path;
 
@@ -52,68 +51,15 @@ pub fn load_dir(dir: &Path) -> anyhow::Result<CertIndex> {
             .is_some_and(|e| e == "pub" || e == "key" || e == "csv")
     }) {
         let bytes = std::fs::read(p)?;
-        let Ok(env) = serde_json::from_slice::<netvet_certify::attest::Envelope>(&bytes) else {
-            continue; // not an attestation
-        };
-        let Some(st) = base64::engine::general_purpose::STANDARD
-            .decode(&env.payload)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-        else {
+        if !CertRecord::is_attestation(&bytes) {
             continue;
-        };
-        let subject = &st["subject"][0];
-        let name = subject["name"].as_str().unwrap_or("").to_string();
-        let sha = subject["digest"]["sha256"]
-            .as_str()
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        let verdict = st["predicate"]["verdict"]["result"]
-            .as_str()
-            .or_else(|| st["predicate"]["verdict"].as_str())
-            .unwrap_or("")
-            .to_string();
-        let scheme = st["predicate"]["scheme"]
-            .as_str()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        let mut problem = keys
-            .is_empty()
-            .then(|| "no trusted lab key (*.pub) in the directory".to_string());
-        let mut ok = false;
-        for k in &keys {
-            match netvet_certify::attest::verify(&bytes, k, &sha) {
-                Ok(v) => {
-                    ok = true;
-                    problem = None;
-                    records.push(CertRecord {
-                        file: p.display().to_string(),
-                        subject_name: v.subject_name,
-                        sha256: v.sha256,
-                        verdict: v.verdict,
-                        signature_ok: true,
-                        problem: None,
-                        scheme: scheme.clone(),
-                        ..Default::default()
-                    });
-                    break;
-                }
-                Err(e) => problem = Some(e.to_string()),
-            }
         }
-        if !ok {
-            records.push(CertRecord {
-                file: p.display().to_string(),
-                subject_name: name,
-                sha256: sha,
-                verdict,
-                signature_ok: false,
-                problem,
-                scheme,
-                ..Default::default()
-            });
-        }
+        records.push(CertRecord::from_attestation(
+            &p.display().to_string(),
+            &bytes,
+            &keys,
+            None,
+        ));
     }
     Ok(CertIndex::new(records))
 }

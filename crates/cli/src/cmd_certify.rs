@@ -1,9 +1,10 @@
-//! `netvet keygen`, `netvet certify` and `netvet verify`: thin wiring of the pipeline and
+//! `netvet keygen`, `netvet certify` and `netvet verify`: thin wiring of the scan engine and
 //! `netvet_certify::attest`.
 
 use crate::{write_output, CertifyArgs, Fail, VerifyArgs};
-use netvet_certify::attest;
-use netvet_cli::pipeline::{self, ScanOptions};
+use netvet_certify::{attest, VerdictResult};
+use netvet_scan::Scanner;
+use std::io::Write as _;
 use std::path::Path;
 
 /// `netvet keygen -o PREFIX`.
@@ -18,7 +19,8 @@ pub fn keygen(prefix: &Path) -> Result<u8, Fail> {
 }
 
 /// `netvet certify IMAGE --policy FILE --key FILE [-o OUT]`: exit 1 when the verdict is fail
-/// (the attestation is written all the same).
+/// (the attestation is written all the same). The scan runs as `netvet scan`'s does: in the
+/// write sandbox, spilling into the scanner's private directory.
 pub fn certify(a: CertifyArgs) -> Result<u8, Fail> {
     if !a.image.exists() {
         return Err(Fail(
@@ -26,46 +28,45 @@ pub fn certify(a: CertifyArgs) -> Result<u8, Fail> {
             format!("{}: no such file or directory", a.image.display()),
         ));
     }
-    let mut rules = netvet_rules::RuleSet::embedded();
-    if let Some(d) = &a.rules {
-        rules = rules.with_dir(d)?;
-    }
-    // check policy and key before the (long) scan
-    let (catalogue, policy) =
-        netvet_certify::load_with_evidence(&rules, Some(&a.policy), a.evidence.as_deref())?;
+    // policy, rules and key are checked before the (long) scan
+    let mut scanner = Scanner::builder()
+        .rules_dir(a.rules.clone())
+        .vulndb(a.vulndb.clone())
+        .policy(Some(a.policy.clone()))
+        .evidence(a.evidence.clone())
+        .build()?;
     let key = attest::load_signing_key(&a.key)?;
-    let analyzers = netvet_analyze::Analyzers::new(&rules)?;
-    let opts = ScanOptions {
-        rules,
-        vulndb: a.vulndb.clone(),
-        policy: Some(a.policy.clone()),
-        evidence: a.evidence.clone(),
-        ..ScanOptions::default()
+    // the attestation's file is opened before the sandbox closes writes elsewhere
+    let mut out_file = match &a.output {
+        Some(p) => Some(
+            std::fs::File::create(p)
+                .map_err(|e| Fail(2, format!("cannot write {}: {e}", p.display())))?,
+        ),
+        None => None,
     };
-    let unpacker = netvet_unpack::Unpacker::new(opts.limits.clone());
-    let mut scan = pipeline::scan(&a.image, &unpacker, &analyzers, &opts)
+    scanner.sandbox(&[]);
+    let scan = scanner
+        .scan(&a.image)
         .map_err(|e| Fail(2, format!("{e:#}")))?;
-    let cert = netvet_certify::apply(&mut scan.report, catalogue, policy);
     let subject = a
         .image
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| a.image.display().to_string());
-    let statement = attest::statement(
-        &subject,
-        &scan.report,
-        &cert.judgement,
-        &cert.policy,
-        &cert.catalogue,
-        netvet_certify::now_utc(),
-    );
+    let statement = scanner.statement(&scan.report, &scan.judgement, &subject);
     let envelope = attest::sign_statement(&statement, &key);
-    write_output(&a.output, &envelope)?;
-    let verdict = &cert.judgement.verdict.result;
+    match (out_file.as_mut(), &a.output) {
+        (Some(f), Some(p)) => f
+            .write_all(envelope.as_bytes())
+            .map_err(|e| Fail(2, format!("cannot write {}: {e}", p.display())))?,
+        _ => write_output(&None, &envelope)?,
+    }
+    let verdict = scan.judgement.verdict.outcome();
     if !a.quiet {
         eprintln!(
-            "netvet: {subject}: verdict {verdict} under policy {} ({} findings); attestation {}",
-            cert.policy.name,
+            "netvet: {subject}: verdict {} under policy {} ({} findings); attestation {}",
+            scan.judgement.verdict.result,
+            scanner.policy().name,
             scan.report.findings.len(),
             a.output
                 .as_ref()
@@ -74,7 +75,7 @@ pub fn certify(a: CertifyArgs) -> Result<u8, Fail> {
                     p.display()
                 ))
         );
-        for r in &cert.judgement.verdict.regimes {
+        for r in &scan.judgement.verdict.regimes {
             eprintln!(
                 "netvet:   {}: {} ({} of {} requirements judged{})",
                 r.regime,
@@ -92,25 +93,11 @@ pub fn certify(a: CertifyArgs) -> Result<u8, Fail> {
             );
         }
     }
-    Ok(if verdict == "fail" { 1 } else { 0 })
-}
-
-/// SHA-256 of the image as `scan` computes it (file bytes, or the directory's tree digest).
-fn image_digest(image: &Path) -> Result<String, Fail> {
-    let unreadable = |e: std::io::Error| Fail(2, format!("cannot read {}: {e}", image.display()));
-    let md = std::fs::metadata(image).map_err(unreadable)?;
-    if md.is_file() {
-        use sha2::Digest;
-        let mut f = std::fs::File::open(image).map_err(unreadable)?;
-        let mut h = sha2::Sha256::new();
-        std::io::copy(&mut f, &mut h).map_err(unreadable)?;
-        return Ok(hex::encode(h.finalize()));
-    }
-    let tree = netvet_unpack::Unpacker::new(netvet_unpack::Limits::default())
-        .unpack_path(image)
-        .map_err(|e| Fail(2, format!("cannot read input {e}")))?;
-    let (d, _) = pipeline::digest_input(image, &tree).map_err(unreadable)?;
-    Ok(d)
+    Ok(if verdict == Some(VerdictResult::Fail) {
+        1
+    } else {
+        0
+    })
 }
 
 /// `netvet verify IMAGE --attestation FILE --pubkey FILE`: exit 1 on any mismatch, and on a
@@ -119,7 +106,7 @@ pub fn verify(a: VerifyArgs) -> Result<u8, Fail> {
     let key = attest::load_verifying_key(&a.pubkey)?;
     let bytes = std::fs::read(&a.attestation)
         .map_err(|e| Fail(2, format!("cannot read {}: {e}", a.attestation.display())))?;
-    let digest = image_digest(&a.image)?;
+    let digest = netvet_scan::image_digest(&a.image).map_err(|e| Fail(2, e))?;
     match attest::verify(&bytes, &key, &digest) {
         Ok(v) => {
             println!(
@@ -138,7 +125,11 @@ pub fn verify(a: VerifyArgs) -> Result<u8, Fail> {
                 p["netvet_version"].as_str().unwrap_or("?"),
                 p["time"].as_str().unwrap_or("?")
             );
-            Ok(if v.verdict == "fail" { 1 } else { 0 })
+            Ok(if v.verdict == VerdictResult::Fail {
+                1
+            } else {
+                0
+            })
         }
         Err(e) => Err(Fail(
             1,
@@ -173,6 +164,13 @@ mod tests {
         }
     }
 
+    /// `certify` on a thread of its own: it sandboxes the thread that calls it.
+    fn certify_in_thread(a: CertifyArgs) -> Result<u8, Fail> {
+        std::thread::spawn(move || certify(a))
+            .join()
+            .expect("certify thread")
+    }
+
     fn err(r: Result<u8, Fail>) -> (u8, String) {
         match r {
             Ok(c) => panic!("expected an error, got exit {c}"),
@@ -191,7 +189,7 @@ mod tests {
         assert_eq!(keygen(&d.join("lab")).ok(), Some(0));
         assert_eq!(keygen(&d.join("other")).ok(), Some(0));
         let att = d.join("fw.att");
-        let code = certify(certify_args(&image, &policy, &d.join("lab.key"), &att)).ok();
+        let code = certify_in_thread(certify_args(&image, &policy, &d.join("lab.key"), &att)).ok();
         assert_eq!(code, Some(0));
         let env: serde_json::Value = serde_json::from_slice(&std::fs::read(&att).unwrap()).unwrap();
         assert_eq!(env["payloadType"], "application/vnd.in-toto+json");
@@ -234,7 +232,7 @@ mod tests {
             "name = \"x\"\n[thresholds]\nfail = \"urgent\"\n",
         )
         .unwrap();
-        let (c, m) = err(certify(certify_args(
+        let (c, m) = err(certify_in_thread(certify_args(
             &image,
             &bad_policy,
             &d.join("lab.key"),
@@ -242,5 +240,46 @@ mod tests {
         )));
         assert_eq!(c, 2);
         assert!(m.contains("bad.toml:3:8: unknown severity"), "{m}");
+    }
+
+    /// `certify` scans as `scan` does: in the write sandbox, so after it the thread may write
+    /// only beneath the scanner's private directory (where the kernel has Landlock).
+    #[test]
+    fn certify_runs_in_the_write_sandbox() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_path_buf();
+        let image = d.join("fw.bin");
+        std::fs::write(&image, b"just bytes\n").unwrap();
+        let policy = d.join("policy.toml");
+        std::fs::write(&policy, "name = \"lab\"\n").unwrap();
+        assert_eq!(keygen(&d.join("lab")).ok(), Some(0));
+        let att = d.join("fw.att");
+        let args = certify_args(&image, &policy, &d.join("lab.key"), &att);
+        let after = d.join("after.txt");
+        let (code, write_after) = std::thread::spawn(move || {
+            let code = certify(args).ok();
+            (code, std::fs::write(&after, b"x"))
+        })
+        .join()
+        .unwrap();
+        assert_eq!(code, Some(0));
+        // the attestation was opened before the sandbox and written through it
+        assert!(std::fs::read(&att).unwrap().starts_with(b"{"));
+        let probe = d.clone();
+        let landlock =
+            std::thread::spawn(move || netvet_scan::sandbox::restrict_writes(&[probe.as_path()]))
+                .join()
+                .unwrap();
+        match landlock {
+            netvet_scan::SandboxStatus::NotEnforced(why) => {
+                eprintln!("note: Landlock not available here ({why}); refusal not testable");
+                assert!(write_after.is_ok());
+            }
+            _ => {
+                let e = write_after.expect_err("a write outside the sandbox after certify");
+                assert_eq!(e.kind(), std::io::ErrorKind::PermissionDenied);
+                assert!(!d.join("after.txt").exists());
+            }
+        }
     }
 }

@@ -1,25 +1,14 @@
-//! `netvet equiv` and `netvet diff`.
+//! `netvet equiv` and `netvet diff`: the scan engine's typed comparisons, rendered.
 
-use crate::pipeline::{self, ScanOptions};
-use netvet_equiv::equiv::Side;
+use netvet_scan::Scanner;
 use netvet_unpack::Unpacker;
 use std::path::Path;
 
-fn unpack(unpacker: &Unpacker, p: &Path) -> anyhow::Result<(netvet_unpack::Tree, Side)> {
-    if !p.exists() {
-        anyhow::bail!("{}: no such file or directory", p.display());
+fn check_format(format: &str) -> anyhow::Result<()> {
+    if !matches!(format, "json" | "md" | "markdown") {
+        anyhow::bail!("unknown format '{format}' (expected json or md)");
     }
-    let tree = unpacker
-        .unpack_path(p)
-        .map_err(|e| anyhow::anyhow!("cannot read input {e}"))?;
-    let (sha, _) = pipeline::digest_input(p, &tree)
-        .map_err(|e| anyhow::anyhow!("cannot read input {}: {e}", p.display()))?;
-    let side = Side {
-        path: p.display().to_string(),
-        sha256: sha,
-        files: tree.file_count(),
-    };
-    Ok((tree, side))
+    Ok(())
 }
 
 /// Returns the rendered report and whether the images are different.
@@ -29,13 +18,9 @@ pub fn equiv(
     format: &str,
     limits: netvet_unpack::Limits,
 ) -> anyhow::Result<(String, bool)> {
-    if !matches!(format, "json" | "md" | "markdown") {
-        anyhow::bail!("unknown format '{format}' (expected json or md)");
-    }
-    let unpacker = Unpacker::new(limits);
-    let (ra, rb) = rayon::join(|| unpack(&unpacker, a), || unpack(&unpacker, b));
-    let ((ta, sa), (tb, sb)) = (ra?, rb?);
-    let report = netvet_equiv::compare(&ta, sa, &tb, sb);
+    check_format(format)?;
+    // no analyzers: equivalence only unpacks and compares
+    let report = netvet_scan::equiv(&Unpacker::new(limits), a, b)?;
     let different = report.verdict == netvet_equiv::Verdict::Different;
     let text = match format {
         "json" => serde_json::to_string_pretty(&report)? + "\n",
@@ -49,24 +34,16 @@ pub fn diff(
     old: &Path,
     new: &Path,
     format: &str,
-    opts: &ScanOptions,
+    limits: netvet_unpack::Limits,
 ) -> anyhow::Result<(String, Option<netvet_model::Severity>)> {
-    if !matches!(format, "json" | "md" | "markdown") {
-        anyhow::bail!("unknown format '{format}' (expected json or md)");
-    }
+    check_format(format)?;
     for p in [old, new] {
         if !p.exists() {
             anyhow::bail!("{}: no such file or directory", p.display());
         }
     }
-    let analyzers = netvet_analyze::Analyzers::new(&opts.rules)?;
-    let unpacker = Unpacker::new(opts.limits.clone());
-    let (ro, rn) = rayon::join(
-        || pipeline::scan(old, &unpacker, &analyzers, opts),
-        || pipeline::scan(new, &unpacker, &analyzers, opts),
-    );
-    let (so, sn) = (ro?, rn?);
-    let d = netvet_equiv::diff(&so.report, &so.tree, &sn.report, &sn.tree);
+    let scanner = Scanner::builder().limits(limits).build()?;
+    let d = scanner.diff(old, new)?;
     let text = match format {
         "json" => serde_json::to_string_pretty(&d)? + "\n",
         _ => netvet_equiv::render::diff_markdown(&d),

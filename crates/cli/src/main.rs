@@ -3,9 +3,9 @@
 mod cmd_db;
 
 use clap::{Args, Parser, Subcommand};
-use netvet_cli::pipeline::{self, ScanOptions};
-use netvet_model::Severity;
+use netvet_model::{Severity, VerdictResult};
 use netvet_report::Format;
+use netvet_scan::Scanner;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -449,13 +449,7 @@ fn cmd_scan_many(a: ScanArgs) -> Result<u8, Fail> {
         }
     }
     std::fs::create_dir_all(&dir).map_err(|e| Fail(2, format!("-o {}: {e}", dir.display())))?;
-    let mut rules = netvet_rules::RuleSet::embedded();
-    if let Some(d) = &a.rules {
-        rules = rules.with_dir(d)?;
-    }
-    let analyzers = netvet_analyze::Analyzers::new(&rules)?;
-    let opts = scan_options(&a, rules, None);
-    let private = private_dir()?;
+    let mut scanner = scanner_for(&a, None)?;
     // one output file per input, created before sandboxing ourselves
     let mut files = Vec::new();
     for (i, input) in a.inputs.iter().enumerate() {
@@ -468,20 +462,17 @@ fn cmd_scan_many(a: ScanArgs) -> Result<u8, Fail> {
             .map_err(|e| Fail(2, format!("cannot write {}: {e}", p.display())))?;
         files.push((p, f));
     }
-    let sandbox = netvet_cli::sandbox::restrict_writes(&[private.path()]);
+    scanner.sandbox(&[]);
     let mut reports = Vec::new();
     for input in &a.inputs {
-        let mut unpacker = netvet_unpack::Unpacker::new(opts.limits.clone());
-        unpacker.set_spill_parent(private.path());
+        let unpacker = scanner.unpacker();
         let label = input.display().to_string();
         let scan = with_progress(a.quiet, unpacker.progress(), &label, || {
-            pipeline::scan(input, &unpacker, &analyzers, &opts)
+            scanner.scan_with(input, &unpacker)
         })
         .map_err(|e| Fail(2, format!("{e:#}")))?;
-        let mut report = scan.report;
-        drop(scan.tree); // the tree and its spill files are not needed any more
-        report.unpack.sandbox = Some(sandbox.as_report());
-        reports.push(report);
+        // the tree and its spill files are not needed any more
+        reports.push(scan.report);
     }
     let labels: Vec<String> = a
         .inputs
@@ -500,17 +491,10 @@ fn cmd_scan_many(a: ScanArgs) -> Result<u8, Fail> {
     for (i, f) in shared {
         reports[i].findings.push(f);
     }
-    // judged again with the shared-credential findings: catalogue and policy read once
-    let (catalogue, policy) = netvet_certify::load_with_evidence(
-        &opts.rules,
-        opts.policy.as_deref(),
-        opts.evidence.as_deref(),
-    )
-    .map_err(|e| Fail(2, format!("{e:#}")))?;
+    // judged again with the shared-credential findings, with the scanner's catalogue and policy
     let mut code = 0;
     for (report, (p, f)) in reports.iter_mut().zip(files.iter_mut()) {
-        report.number_findings();
-        netvet_certify::apply(report, catalogue.clone(), policy.clone());
+        scanner.judge(report);
         let text = netvet_report::render(report, format)?;
         f.write_all(text.as_bytes())
             .map_err(|e| Fail(2, format!("cannot write {}: {e}", p.display())))?;
@@ -519,11 +503,10 @@ fn cmd_scan_many(a: ScanArgs) -> Result<u8, Fail> {
                 code = 1;
             }
         }
-        if report.verdict.as_ref().is_some_and(|v| v.result == "fail") {
+        if report.verdict_result() == Some(VerdictResult::Fail) {
             code = 1;
         }
     }
-    drop(private);
     Ok(code)
 }
 
@@ -554,18 +537,9 @@ fn cmd_scan_one(a: ScanArgs, input: PathBuf) -> Result<u8, Fail> {
             format!("{}: no such file or directory", input.display()),
         ));
     }
-    let mut rules = netvet_rules::RuleSet::embedded();
-    if let Some(d) = &a.rules {
-        rules = rules.with_dir(d)?;
-    }
-    let analyzers = netvet_analyze::Analyzers::new(&rules)?;
-    let opts = scan_options(&a, rules, a.extract_to.clone());
-    // open everything we will write before sandboxing ourselves
-    let private = private_dir()?;
-    if let Some(d) = &a.extract_to {
-        std::fs::create_dir_all(d)
-            .map_err(|e| Fail(2, format!("--extract-to {}: {e}", d.display())))?;
-    }
+    // rules, policy and vulnerability database are read and checked before anything is
+    // written; then the outputs are opened and the process sandboxed
+    let mut scanner = scanner_for(&a, a.extract_to.clone())?;
     let mut out_file = match &output {
         Some(p) => Some(
             std::fs::File::create(p)
@@ -573,18 +547,12 @@ fn cmd_scan_one(a: ScanArgs, input: PathBuf) -> Result<u8, Fail> {
         ),
         None => None,
     };
-    let mut writable: Vec<&std::path::Path> = vec![private.path()];
-    if let Some(d) = &a.extract_to {
-        writable.push(d.as_path());
-    }
-    let sandbox = netvet_cli::sandbox::restrict_writes(&writable);
-    let mut unpacker = netvet_unpack::Unpacker::new(opts.limits.clone());
-    unpacker.set_spill_parent(private.path());
-    let mut scan = with_progress(a.quiet, unpacker.progress(), "scanning", || {
-        pipeline::scan(&input, &unpacker, &analyzers, &opts)
+    scanner.sandbox(&[]);
+    let unpacker = scanner.unpacker();
+    let scan = with_progress(a.quiet, unpacker.progress(), "scanning", || {
+        scanner.scan_with(&input, &unpacker)
     })
     .map_err(|e| Fail(2, format!("{e:#}")))?;
-    scan.report.unpack.sandbox = Some(sandbox.as_report());
     let text = netvet_report::render(&scan.report, format)?;
     match out_file.as_mut() {
         Some(f) => f.write_all(text.as_bytes()).map_err(|e| {
@@ -617,50 +585,28 @@ fn cmd_scan_one(a: ScanArgs, input: PathBuf) -> Result<u8, Fail> {
             code = 1;
         }
     }
-    if scan
-        .report
-        .verdict
-        .as_ref()
-        .is_some_and(|v| v.result == "fail")
-    {
+    if scan.report.verdict_result() == Some(VerdictResult::Fail) {
         code = 1;
     }
-    drop(scan); // removes the spill files before exit
-    drop(private);
+    drop(scan); // removes the spill files before the scanner removes its directory
     Ok(code)
 }
 
-/// What `scan` runs with, from its arguments.
-fn scan_options(
-    a: &ScanArgs,
-    rules: netvet_rules::RuleSet,
-    extract_to: Option<PathBuf>,
-) -> ScanOptions {
-    ScanOptions {
-        limits: limits_from(&a.limits),
-        rules,
-        analyze: netvet_analyze::Options {
+/// The scan engine `scan` runs with, from its arguments.
+fn scanner_for(a: &ScanArgs, extract_to: Option<PathBuf>) -> Result<Scanner, Fail> {
+    Scanner::builder()
+        .limits(limits_from(&a.limits))
+        .rules_dir(a.rules.clone())
+        .analyze_options(netvet_analyze::Options {
             crack_budget: std::time::Duration::from_secs_f64(a.crack_seconds.max(0.0)),
             ..Default::default()
-        },
-        extract_to,
-        vulndb: a.vulndb.clone(),
-        policy: a.policy.clone(),
-        evidence: a.evidence.clone(),
-    }
-}
-
-/// The private directory of one scan (spill files), removed when dropped.
-fn private_dir() -> Result<tempfile::TempDir, Fail> {
-    tempfile::Builder::new()
-        .prefix("netvet-")
-        .tempdir()
-        .map_err(|e| {
-            Fail(
-                2,
-                format!("cannot create a private temporary directory: {e}"),
-            )
         })
+        .vulndb(a.vulndb.clone())
+        .policy(a.policy.clone())
+        .evidence(a.evidence.clone())
+        .extract_to(extract_to)
+        .build()
+        .map_err(|e| Fail(2, e.to_string()))
 }
 
 /// The `--timings` table: every stage and analyzer, slowest first.
@@ -762,12 +708,9 @@ fn run(cli: Cli) -> Result<u8, Fail> {
                 ),
                 None => None,
             };
-            let opts = ScanOptions {
-                limits: limits_from(&a.limits),
-                ..ScanOptions::default()
-            };
-            let (text, max_new) = netvet_cli::cmd_equiv::diff(&a.old, &a.new, &a.format, &opts)
-                .map_err(|e| Fail(2, format!("{e:#}")))?;
+            let (text, max_new) =
+                netvet_cli::cmd_equiv::diff(&a.old, &a.new, &a.format, limits_from(&a.limits))
+                    .map_err(|e| Fail(2, format!("{e:#}")))?;
             write_output(&a.output, &text)?;
             Ok(match (fail_on, max_new) {
                 (Some(t), Some(m)) if m >= t => 1,

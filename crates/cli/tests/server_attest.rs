@@ -240,7 +240,11 @@ async fn service_attestations_verify_and_certify_the_network() {
         std::fs::write(certs.join(format!("{name}.intoto.json")), &env).unwrap();
         verdicts.push(v.verdict);
     }
-    assert_eq!(verdicts[0], "pass", "a file with no findings passes");
+    assert_eq!(
+        verdicts[0],
+        netvet_certify::VerdictResult::Pass,
+        "a file with no findings passes"
+    );
 
     // the operator's assessment: the clean image is certified, an unknown digest is not;
     // real firmware counts when its attested verdict passes
@@ -259,7 +263,7 @@ async fn service_attestations_verify_and_certify_the_network() {
             "dc,core-3,UPF,,Vendor A,upf,3.0,{}\n",
             sha256_hex(bytes)
         ));
-        if verdicts[1] == "fail" {
+        if verdicts[1] == netvet_certify::VerdictResult::Fail {
             want_uncertified.push("core-3".into());
         }
     }

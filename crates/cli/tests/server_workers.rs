@@ -7,6 +7,7 @@
 //! unset, failed when NETVET_REQUIRE_POSTGRES=1.
 
 use netvet_server::auth::Role;
+use netvet_server::db::{JobKind, JobState};
 use netvet_server::{AppState, Config};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -18,21 +19,21 @@ impl netvet_server::Engine for NoEngine {
     fn scan(&self, _: &std::path::Path, _: &str) -> anyhow::Result<netvet_model::Report> {
         anyhow::bail!("not here")
     }
-    fn equiv(&self, _: &std::path::Path, _: &std::path::Path) -> anyhow::Result<serde_json::Value> {
+    fn equiv(
+        &self,
+        _: &std::path::Path,
+        _: &std::path::Path,
+    ) -> anyhow::Result<netvet_equiv::EquivReport> {
         anyhow::bail!("not here")
     }
-    fn diff(&self, _: &std::path::Path, _: &std::path::Path) -> anyhow::Result<serde_json::Value> {
+    fn diff(
+        &self,
+        _: &std::path::Path,
+        _: &std::path::Path,
+    ) -> anyhow::Result<netvet_equiv::ReleaseDiff> {
         anyhow::bail!("not here")
     }
     fn statement(&self, _: &netvet_model::Report, _: &str) -> anyhow::Result<serde_json::Value> {
-        anyhow::bail!("not here")
-    }
-    fn network(
-        &self,
-        _: &str,
-        _: &str,
-        _: &[netvet_server::attest::Certification],
-    ) -> anyhow::Result<serde_json::Value> {
         anyhow::bail!("not here")
     }
 }
@@ -114,7 +115,7 @@ fn three_workers_one_killed_every_scan_exactly_once() {
             let payload = serde_json::json!({"sha256": sha, "name": name});
             let j = state
                 .db
-                .enqueue("scan", &org, &payload, Some((sha, name)))
+                .enqueue(JobKind::Scan, &org, &payload, Some((sha, name)))
                 .await
                 .unwrap();
             jobs.push((j.id, sha.clone()));
@@ -163,7 +164,7 @@ fn three_workers_one_killed_every_scan_exactly_once() {
             let mut open = 0;
             for (id, _) in &jobs {
                 let j = state.db.job(id).await.unwrap().unwrap();
-                if j.state == "queued" || j.state == "running" {
+                if matches!(j.state, JobState::Queued | JobState::Running) {
                     open += 1;
                 }
             }
@@ -181,7 +182,7 @@ fn three_workers_one_killed_every_scan_exactly_once() {
     rt.block_on(async {
         for (id, sha) in &jobs {
             let j = state.db.job(id).await.unwrap().unwrap();
-            assert_eq!(j.state, "done", "job {id}: {:?}", j.error);
+            assert_eq!(j.state, JobState::Done, "job {id}: {:?}", j.error);
             assert_eq!(
                 j.completions, 1,
                 "job {id} completed {} times",
@@ -196,11 +197,7 @@ fn three_workers_one_killed_every_scan_exactly_once() {
             let v =
                 netvet_certify::attest::verify(env.as_bytes(), &state.lab_key.verifying_key(), sha)
                     .unwrap_or_else(|e| panic!("job {id}: {e}"));
-            assert_eq!(
-                Some(&v.verdict),
-                report.verdict.as_ref().map(|v| &v.result),
-                "job {id}"
-            );
+            assert_eq!(Some(v.verdict), report.verdict_result(), "job {id}");
             if *id == victim_job {
                 assert_eq!(j.attempts, 2, "the killed worker's scan was not taken over");
             } else {

@@ -120,41 +120,10 @@ impl ReleaseDiff {
     }
 }
 
-/// Order of embedded version strings: numeric runs compare as numbers, letters as text, so
-/// `1.0.2k` < `1.0.2m` < `1.1.0`, `2022.83` > `2020.81`, `9.2p1` < `9.3`.
-pub fn version_cmp(a: &str, b: &str) -> Ordering {
-    fn tokens(s: &str) -> Vec<(bool, String)> {
-        let mut out: Vec<(bool, String)> = Vec::new();
-        for c in s.chars() {
-            let num = c.is_ascii_digit();
-            if !c.is_ascii_alphanumeric() {
-                out.push((false, String::new()));
-                continue;
-            }
-            match out.last_mut() {
-                Some((n, t)) if *n == num && !t.is_empty() => t.push(c),
-                _ => out.push((num, c.to_string())),
-            }
-        }
-        out.into_iter().filter(|(_, t)| !t.is_empty()).collect()
-    }
-    let (ta, tb) = (tokens(a), tokens(b));
-    for (x, y) in ta.iter().zip(tb.iter()) {
-        let o = match (x.0, y.0) {
-            (true, true) => {
-                let (p, q) = (x.1.trim_start_matches('0'), y.1.trim_start_matches('0'));
-                p.len().cmp(&q.len()).then_with(|| p.cmp(q))
-            }
-            (true, false) => Ordering::Greater,
-            (false, true) => Ordering::Less,
-            (false, false) => x.1.cmp(&y.1),
-        };
-        if o != Ordering::Equal {
-            return o;
-        }
-    }
-    ta.len().cmp(&tb.len())
-}
+/// Order of embedded version strings: netvet's one version order (numeric runs as numbers,
+/// letter releases after their base, pre-releases before it), so `1.0.2k` < `1.0.2m` <
+/// `1.1.0`, `2022.83` > `2020.81`, `9.2p1` < `9.3`.
+pub use netvet_model::version::compare as version_cmp;
 
 fn changes<T: Ord + Clone>(old: &BTreeSet<T>, new: &BTreeSet<T>) -> Changes<T> {
     Changes {
@@ -430,5 +399,7 @@ mod tests {
         assert_eq!(version_cmp("1.4.69", "1.4.7"), Ordering::Greater);
         assert_eq!(version_cmp("2.10-12", "2.10-9"), Ordering::Greater);
         assert_eq!(version_cmp("1.22.1", "1.22.1"), Ordering::Equal);
+        // the vulnerability database's order: a release candidate precedes its release
+        assert_eq!(version_cmp("5.6.0rc1", "5.6.0"), Ordering::Less);
     }
 }

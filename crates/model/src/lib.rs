@@ -10,7 +10,9 @@ use sha2::{Digest, Sha256};
 use std::fmt;
 use std::str::FromStr;
 
+pub mod html;
 pub mod kinds;
+pub mod version;
 
 /// Severity of a finding, ordered from `Info` (lowest) to `Critical` (highest).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -437,6 +439,63 @@ pub struct Verdict {
     pub regimes: Vec<RegimeVerdict>,
 }
 
+impl Verdict {
+    /// [`Verdict::result`] as the enum; `None` for a result this version does not know.
+    pub fn outcome(&self) -> Option<VerdictResult> {
+        self.result.parse().ok()
+    }
+}
+
+/// The result of a certification verdict (overall or per regime), as written in reports,
+/// attestations and the lab service's records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VerdictResult {
+    Pass,
+    Conditional,
+    NeedsEvidence,
+    Fail,
+    NotApplicable,
+}
+
+impl VerdictResult {
+    pub const ALL: [VerdictResult; 5] = [
+        VerdictResult::Pass,
+        VerdictResult::Conditional,
+        VerdictResult::NeedsEvidence,
+        VerdictResult::Fail,
+        VerdictResult::NotApplicable,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerdictResult::Pass => "pass",
+            VerdictResult::Conditional => "conditional",
+            VerdictResult::NeedsEvidence => "needs-evidence",
+            VerdictResult::Fail => "fail",
+            VerdictResult::NotApplicable => "not-applicable",
+        }
+    }
+}
+
+impl fmt::Display for VerdictResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for VerdictResult {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        VerdictResult::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| {
+                format!("unknown verdict '{s}' (expected pass, conditional, needs-evidence, fail or not-applicable)")
+            })
+    }
+}
+
 /// The verdict of one regime: the requirements of its catalogues that the policy applies.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegimeVerdict {
@@ -529,11 +588,34 @@ impl Report {
     pub fn max_severity(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
     }
+
+    /// The certification verdict's result, when the report was judged.
+    pub fn verdict_result(&self) -> Option<VerdictResult> {
+        self.verdict.as_ref().and_then(Verdict::outcome)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verdict_results_keep_their_wire_names() {
+        for v in VerdictResult::ALL {
+            assert_eq!(v.as_str().parse::<VerdictResult>(), Ok(v));
+            assert_eq!(serde_json::to_value(v).unwrap(), v.as_str());
+        }
+        assert_eq!(
+            serde_json::to_value(VerdictResult::NeedsEvidence).unwrap(),
+            "needs-evidence"
+        );
+        assert!("passed".parse::<VerdictResult>().is_err());
+        let v = Verdict {
+            result: "fail".into(),
+            ..Default::default()
+        };
+        assert_eq!(v.outcome(), Some(VerdictResult::Fail));
+    }
 
     #[test]
     fn severity_order_and_parse() {

@@ -11,53 +11,11 @@ pub const SCHEMA: &str = "netvet.network/1";
 /// Most element ids / sites listed in one violation; the count is always exact.
 pub(crate) const LIST_CAP: usize = 1000;
 
-/// One attestation found in `--certs DIR` (already checked by the caller), or one imported
-/// third-party certificate (see [`crate::certificates`]).
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct CertRecord {
-    pub file: String,
-    /// Subject name of the in-toto statement (the image name).
-    pub subject_name: String,
-    /// Subject SHA-256 (lower-case hex).
-    pub sha256: String,
-    /// `pass`, `conditional` or `fail`.
-    pub verdict: String,
-    /// Signature verified against a trusted key.
-    pub signature_ok: bool,
-    /// Why the attestation could not be used, if it could not.
-    pub problem: Option<String>,
-    /// Certification scheme (`nesas`, `cc`, `bsz`, ...); empty means a netvet attestation
-    /// (scheme `netvet`), see [`CertRecord::scheme`].
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub scheme: String,
-    /// Certificate number of an imported certificate.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub certificate_id: Option<String>,
-    /// Product and version an imported certificate without a digest covers (matched against
-    /// the inventory's `product` and `software_version`, case-insensitively).
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub product: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub software_version: String,
-    /// Last day (`YYYY-MM-DD`) the certificate is valid; after it the element is uncertified.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub valid_until: Option<String>,
-}
+pub use netvet_certify::CertRecord;
 
-impl CertRecord {
-    /// The scheme, `netvet` for netvet's own attestations.
-    pub fn scheme(&self) -> &str {
-        if self.scheme.is_empty() {
-            "netvet"
-        } else {
-            &self.scheme
-        }
-    }
-
-    /// A certificate number or file to name the record in a detail.
-    fn label(&self) -> &str {
-        self.certificate_id.as_deref().unwrap_or(&self.file)
-    }
+/// A certificate number or file to name a record in a detail.
+fn label(r: &CertRecord) -> &str {
+    r.certificate_id.as_deref().unwrap_or(&r.file)
 }
 
 /// Attestations by subject digest.
@@ -154,9 +112,7 @@ pub(crate) fn cert_status(
     let ver = inv.s(e.software_version);
     let recs = certs.for_element(sha, prod, ver);
     let verified = |r: &&CertRecord| r.signature_ok && r.problem.is_none();
-    let good_verdict = |r: &&CertRecord| {
-        r.verdict == "pass" || (policy.accept_conditional && r.verdict == "conditional")
-    };
+    let good_verdict = |r: &&CertRecord| r.passes(policy.accept_conditional);
     let expired = |r: &&CertRecord| match (&r.valid_until, as_of) {
         (Some(until), Some(now)) => now > until.as_str(),
         _ => false,
@@ -185,7 +141,7 @@ pub(crate) fn cert_status(
         let mut held: Vec<String> = passing.iter().map(|r| r.scheme().to_string()).collect();
         held.sort();
         held.dedup();
-        let labels: Vec<&str> = passing.iter().map(|r| r.label()).collect();
+        let labels: Vec<&str> = passing.iter().map(|r| label(r)).collect();
         return Some(CertFailure {
             rule: 2,
             why: format!(
@@ -215,7 +171,7 @@ pub(crate) fn cert_status(
             0,
             format!(
                 "certificate {} ({}) expired on {}",
-                old.label(),
+                label(old),
                 old.scheme(),
                 old.valid_until.as_deref().unwrap_or("")
             ),
@@ -226,7 +182,8 @@ pub(crate) fn cert_status(
             0,
             format!(
                 "attestation {} has verdict '{}'",
-                failed.file, failed.verdict
+                failed.file,
+                failed.verdict.map_or("", |v| v.as_str())
             ),
         );
     }

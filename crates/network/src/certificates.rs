@@ -117,7 +117,7 @@ pub fn parse_csv(file: &str, data: &[u8]) -> Result<Vec<CertRecord>, InputError>
                 .collect::<Vec<_>>()
                 .join(" "),
             sha256: sha,
-            verdict: "pass".into(),
+            verdict: Some(netvet_certify::VerdictResult::Pass),
             signature_ok: true,
             problem: None,
             scheme,

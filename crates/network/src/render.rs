@@ -4,6 +4,8 @@
 use crate::assess::{Assessment, DomainStats};
 use crate::history::Progress;
 use crate::policy::parse_date;
+// vendor and site names come from the user's files
+use netvet_model::html::escape;
 use std::fmt::Write as _;
 
 pub fn json(a: &Assessment) -> String {
@@ -151,7 +153,6 @@ pub fn markdown(a: &Assessment) -> String {
     o
 }
 
-/// HTML-escape text (vendor and site names come from the user's files).
 /// The sites (the first eight, then a count) and the vendor shares after a plan's quarter, as
 /// two comma-separated cells, each name passed through `escape` (Markdown or HTML).
 fn quarter_cells(q: &crate::history::PlanQuarter, escape: fn(&str) -> String) -> (String, String) {
@@ -172,21 +173,6 @@ fn quarter_cells(q: &crate::history::PlanQuarter, escape: fn(&str) -> String) ->
     (sites.join(", "), shares.join(", "))
 }
 
-pub fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '&' => o.push_str("&amp;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
-}
-
 const PALETTE: [&str; 8] = [
     "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f",
 ];
@@ -205,7 +191,7 @@ fn share_chart(domains: &[DomainStats]) -> String {
             s,
             "<text x=\"0\" y=\"{}\" font-size=\"13\">{}</text>",
             y + 18,
-            esc(d.domain.as_str())
+            escape(d.domain.as_str())
         );
         let mut x = label_w as f64;
         let span = (w - label_w - 10) as f64;
@@ -220,9 +206,9 @@ fn share_chart(domains: &[DomainStats]) -> String {
                 s,
                 "<rect class=\"share\" data-domain=\"{}\" data-vendor=\"{}\" data-share=\"{}\" x=\"{x:.2}\" y=\"{y}\" width=\"{bw:.2}\" height=\"24\" fill=\"{color}\"><title>{} ({}): {:.1} %</title></rect>",
                 d.domain.as_str(),
-                esc(&v.vendor),
+                escape(&v.vendor),
                 v.share,
-                esc(&v.vendor),
+                escape(&v.vendor),
                 v.tier.as_str(),
                 v.share * 100.0
             );
@@ -259,7 +245,7 @@ fn site_chart(a: &Assessment) -> String {
             s,
             "<text x=\"0\" y=\"{}\" font-size=\"12\">{}</text><rect x=\"150\" y=\"{y}\" width=\"{bw:.1}\" height=\"16\" fill=\"#e15759\"/><text x=\"{:.1}\" y=\"{}\" font-size=\"11\">{n}</text>",
             y + 13,
-            esc(site),
+            escape(site),
             150.0 + bw + 4.0,
             y + 13
         );
@@ -273,7 +259,7 @@ pub fn html(a: &Assessment) -> String {
     o.push_str("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>netvet network assessment</title>");
     o.push_str("<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}.bad{color:#c0392b}.ok{color:#27ae60}</style></head><body>");
     let _ = write!(o, "<h1>Network supplier-risk assessment</h1><p>Inventory <code>{}</code>: {} elements, {} sites, {} vendors. Policy <code>{}</code>.</p>",
-        esc(&a.inventory.path), a.inventory.elements, a.inventory.sites, a.inventory.vendors, esc(&a.policy));
+        escape(&a.inventory.path), a.inventory.elements, a.inventory.sites, a.inventory.vendors, escape(&a.policy));
     let _ = write!(
         o,
         "<p id=\"result\" class=\"{}\"><strong>{}</strong> — <span id=\"violation-count\">{}</span> violation(s)</p>",
@@ -291,7 +277,7 @@ pub fn html(a: &Assessment) -> String {
             .map(|v| {
                 format!(
                     "{} ({}, {:.1} %)",
-                    esc(&v.vendor),
+                    escape(&v.vendor),
                     v.tier.as_str(),
                     v.share * 100.0
                 )
@@ -316,11 +302,11 @@ pub fn html(a: &Assessment) -> String {
         let _ = write!(
             o,
             "<tr class=\"violation\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&v.rule),
+            escape(&v.rule),
             v.domain.as_str(),
-            esc(v.vendor.as_deref().unwrap_or("")),
+            escape(v.vendor.as_deref().unwrap_or("")),
             v.count,
-            esc(&v.detail)
+            escape(&v.detail)
         );
     }
     o.push_str("</table>");
@@ -329,7 +315,7 @@ pub fn html(a: &Assessment) -> String {
         let _ = write!(
             o,
             "<h2>Without {}</h2><p>{} element(s) to replace.</p>",
-            esc(&w.vendor),
+            escape(&w.vendor),
             w.total
         );
         o.push_str(&share_chart(&w.domains_after));
@@ -477,11 +463,11 @@ fn progress_chart(p: &Progress) -> String {
     let y = |v: f64| top + (1.0 - v / vmax) * (h - top - bottom);
     let mut s = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"progress\" width=\"{w}\" height=\"{h}\" role=\"img\" data-rule=\"{}\" data-domain=\"{}\" data-vendor=\"{}\" data-on-track=\"{}\" aria-label=\"{} in {} over time\">",
-        esc(&p.rule),
+        escape(&p.rule),
         p.domain.as_str(),
-        esc(p.vendor.as_deref().unwrap_or("")),
+        escape(p.vendor.as_deref().unwrap_or("")),
         p.on_track,
-        esc(&p.rule),
+        escape(&p.rule),
         p.domain.as_str()
     );
     // axes and labels
@@ -514,12 +500,12 @@ fn progress_chart(p: &Progress) -> String {
     let _ = write!(
         s,
         "<line class=\"deadline\" data-date=\"{}\" x1=\"{dx:.1}\" y1=\"{top}\" x2=\"{dx:.1}\" y2=\"{:.1}\" stroke=\"#c0392b\" stroke-width=\"2\"><title>deadline {}</title></line><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#c0392b\" text-anchor=\"end\">deadline {}</text>",
-        esc(&p.deadline),
+        escape(&p.deadline),
         h - bottom,
-        esc(&p.deadline),
+        escape(&p.deadline),
         dx.max(left + 110.0),
         h - bottom + 28.0,
-        esc(&p.deadline)
+        escape(&p.deadline)
     );
     // series
     let pts: Vec<String> = p
@@ -537,11 +523,11 @@ fn progress_chart(p: &Progress) -> String {
         let _ = write!(
             s,
             "<circle class=\"point\" data-date=\"{}\" data-value=\"{}\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"4\" fill=\"#4e79a7\"><title>{}: {}</title></circle>",
-            esc(&pt.date),
+            escape(&pt.date),
             pt.value,
             x(d),
             y(pt.value),
-            esc(&pt.date),
+            escape(&pt.date),
             figure(p, pt.value)
         );
     }
@@ -551,7 +537,7 @@ fn progress_chart(p: &Progress) -> String {
             "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\">{}</text>",
             x(*first_x),
             h - bottom + 14.0,
-            esc(&p.series[0].date)
+            escape(&p.series[0].date)
         );
     }
     // projection from the current figure to the target at the observed rate
@@ -566,15 +552,15 @@ fn progress_chart(p: &Progress) -> String {
         let _ = write!(
             s,
             "<line class=\"projection\" data-date=\"{}\" x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#f28e2b\" stroke-width=\"2\" stroke-dasharray=\"6 4\"><title>projected {}</title></line><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#b35900\">projected {}</text>",
-            esc(p.projected.as_deref().unwrap_or("")),
+            escape(p.projected.as_deref().unwrap_or("")),
             x(last),
             y(lv),
             x(ex),
             y(ev),
-            esc(p.projected.as_deref().unwrap_or("")),
+            escape(p.projected.as_deref().unwrap_or("")),
             (x(ex) - 120.0).max(left),
             (y(ev) - 6.0).max(top + 10.0),
-            esc(p.projected.as_deref().unwrap_or(""))
+            escape(p.projected.as_deref().unwrap_or(""))
         );
     }
     s.push_str("</svg>");
@@ -595,9 +581,9 @@ fn shares_over_time(a: &Assessment, domain: &str) -> String {
     let span = w - label_w - 10.0;
     let mut s = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"shares-over-time\" data-domain=\"{}\" width=\"{w}\" height=\"{:.0}\" role=\"img\" aria-label=\"Vendor shares in {} per date\">",
-        esc(domain),
+        escape(domain),
         rows.len() as f64 * row_h + 6.0,
-        esc(domain)
+        escape(domain)
     );
     // one colour per vendor in every row
     let mut names: Vec<&str> = rows
@@ -611,9 +597,9 @@ fn shares_over_time(a: &Assessment, domain: &str) -> String {
         let _ = write!(
             s,
             "<g class=\"date\" data-date=\"{}\"><text x=\"0\" y=\"{:.1}\" font-size=\"12\">{}</text>",
-            esc(date),
+            escape(date),
             y + 15.0,
-            esc(date)
+            escape(date)
         );
         let mut x = label_w;
         for v in vs.iter() {
@@ -627,9 +613,9 @@ fn shares_over_time(a: &Assessment, domain: &str) -> String {
             let _ = write!(
                 s,
                 "<rect class=\"share\" data-vendor=\"{}\" data-share=\"{}\" x=\"{x:.2}\" y=\"{y:.1}\" width=\"{bw:.2}\" height=\"20\" fill=\"{color}\"><title>{}: {:.1} %</title></rect>",
-                esc(&v.vendor),
+                escape(&v.vendor),
                 v.share,
-                esc(&v.vendor),
+                escape(&v.vendor),
                 v.share * 100.0
             );
             x += bw;
@@ -648,13 +634,13 @@ fn progress_html(o: &mut String, a: &Assessment) {
             let _ = write!(
                 o,
                 "<tr class=\"progress-row\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td></tr>",
-                esc(&p.rule),
+                escape(&p.rule),
                 p.domain.as_str(),
-                esc(p.vendor.as_deref().unwrap_or("")),
-                esc(&p.deadline),
+                escape(p.vendor.as_deref().unwrap_or("")),
+                escape(&p.deadline),
                 figure(p, now),
                 p.removal_rate.map(|r| format!("{r:.4}")).unwrap_or_else(|| "–".into()),
-                esc(p.projected.as_deref().unwrap_or("no progress")),
+                escape(p.projected.as_deref().unwrap_or("no progress")),
                 if p.on_track { "ok" } else { "bad" },
                 if p.on_track { "yes" } else { "no" }
             );
@@ -664,13 +650,13 @@ fn progress_html(o: &mut String, a: &Assessment) {
             let _ = write!(
                 o,
                 "<h3>{} in {}{} (deadline {})</h3>",
-                esc(&p.rule),
+                escape(&p.rule),
                 p.domain.as_str(),
                 p.vendor
                     .as_deref()
-                    .map(|v| format!(", {}", esc(v)))
+                    .map(|v| format!(", {}", escape(v)))
                     .unwrap_or_default(),
-                esc(&p.deadline)
+                escape(&p.deadline)
             );
             o.push_str(&progress_chart(p));
         }
@@ -681,7 +667,7 @@ fn progress_html(o: &mut String, a: &Assessment) {
         domains.sort();
         domains.dedup();
         for d in domains {
-            let _ = write!(o, "<h3>{}</h3>", esc(d));
+            let _ = write!(o, "<h3>{}</h3>", escape(d));
             o.push_str(&shares_over_time(a, d));
         }
         o.push_str("<h2>Changes between inventories</h2><table id=\"changes\"><tr><th>from</th><th>to</th><th>added</th><th>removed</th><th>swapped</th><th>sites changed</th></tr>");
@@ -689,8 +675,8 @@ fn progress_html(o: &mut String, a: &Assessment) {
             let _ = write!(
                 o,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&c.from),
-                esc(&c.to),
+                escape(&c.from),
+                escape(&c.to),
                 c.added,
                 c.removed,
                 c.swapped,
@@ -703,18 +689,18 @@ fn progress_html(o: &mut String, a: &Assessment) {
         let _ = write!(
             o,
             "<h2>Replacement plan: {} in {}{}</h2><p>Deadline {}{}. {} element(s) must go.{}</p>",
-            esc(&pl.rule),
+            escape(&pl.rule),
             pl.domain.as_str(),
             pl.vendor
                 .as_deref()
-                .map(|v| format!(", {}", esc(v)))
+                .map(|v| format!(", {}", escape(v)))
                 .unwrap_or_default(),
-            esc(&pl.deadline),
+            escape(&pl.deadline),
             if pl.overdue { " (overdue)" } else { "" },
             pl.total,
             pl.note
                 .as_deref()
-                .map(|n| format!(" {}", esc(n)))
+                .map(|n| format!(" {}", escape(n)))
                 .unwrap_or_default()
         );
         if pl.quarters.is_empty() {
@@ -722,12 +708,12 @@ fn progress_html(o: &mut String, a: &Assessment) {
         }
         o.push_str("<table class=\"plan\"><tr><th>quarter</th><th>by</th><th>elements</th><th>sites</th><th>shares after</th></tr>");
         for q in &pl.quarters {
-            let (sites, shares) = quarter_cells(q, esc);
+            let (sites, shares) = quarter_cells(q, escape);
             let _ = write!(
                 o,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&q.quarter),
-                esc(&q.by),
+                escape(&q.quarter),
+                escape(&q.by),
                 q.count,
                 sites,
                 shares

@@ -55,7 +55,7 @@ fn certs_for(ids: &[u32]) -> CertIndex {
                 file: format!("core-{i}.dsse.json"),
                 subject_name: format!("core-{i}-2.0.bin"),
                 sha256: sha(i + 1),
-                verdict: "pass".into(),
+                verdict: Some(netvet_certify::VerdictResult::Pass),
                 signature_ok: true,
                 problem: None,
                 ..Default::default()
@@ -145,7 +145,7 @@ fn uncertified_and_mismatched_firmware() {
         file: "forged.json".into(),
         subject_name: "core-1-2.0.bin".into(),
         sha256: sha(2),
-        verdict: "pass".into(),
+        verdict: Some(netvet_certify::VerdictResult::Pass),
         signature_ok: false,
         problem: Some("signature does not verify".into()),
         ..Default::default()
@@ -154,7 +154,7 @@ fn uncertified_and_mismatched_firmware() {
         file: "old.json".into(),
         subject_name: "core-2-2.0.bin".into(),
         sha256: sha(77),
-        verdict: "pass".into(),
+        verdict: Some(netvet_certify::VerdictResult::Pass),
         signature_ok: true,
         problem: None,
         ..Default::default()

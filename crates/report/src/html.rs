@@ -15,25 +15,8 @@ use netvet_model::{Finding, Report, Severity};
 use serde_json::Value;
 use std::fmt::Write as _;
 
-/// Escape text for HTML element content and quoted attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // control characters other than tab/newline would be invalid HTML
-            c if c.is_control() && c != '\n' && c != '\t' => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// The one HTML escaper of netvet (shared with the lab service and the network report).
+pub use netvet_model::html::escape;
 
 /// Findings grouped by kind: groups ordered by their most severe finding, then kind name;
 /// findings inside a group by severity (highest first), then id.

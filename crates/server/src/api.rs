@@ -4,7 +4,7 @@
 
 use crate::auth::{hash_token, Role};
 use crate::blob::PutError;
-use crate::db::{Job, Org};
+use crate::db::{Job, JobKind, JobState, Org};
 use crate::AppState;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
 use axum::http::{header, request::Parts, StatusCode};
@@ -141,7 +141,7 @@ async fn upload(
     let job = state
         .db
         .enqueue(
-            "scan",
+            JobKind::Scan,
             &org,
             &json!({"sha256": sha, "name": name}),
             Some((&sha, &name)),
@@ -157,7 +157,7 @@ async fn list_scans(
     if org.role == Role::Operator {
         return Err(forbidden("list scans (use /api/certifications)"));
     }
-    Ok(Json(state.db.jobs(&org, Some("scan")).await?))
+    Ok(Json(state.db.jobs(&org, Some(JobKind::Scan)).await?))
 }
 
 async fn list_jobs(
@@ -179,7 +179,7 @@ async fn get_job(
         .and_then(|r| serde_json::from_str(r).ok())
         .unwrap_or(serde_json::Value::Null);
     let mut v = serde_json::to_value(&j).map_err(|e| anyhow::anyhow!(e))?;
-    if j.kind != "scan" {
+    if j.kind != JobKind::Scan {
         v["result"] = result;
     }
     Ok(Json(v))
@@ -194,7 +194,7 @@ async fn get_scan(
         return Err(not_found());
     }
     let j = visible_job(&state, &org, &id).await?;
-    if j.kind != "scan" {
+    if j.kind != JobKind::Scan {
         return Err(not_found());
     }
     Ok(Json(j))
@@ -211,15 +211,19 @@ async fn get_attestation(
 ) -> Result<Response, ApiError> {
     let j = match org.role {
         Role::Operator => match state.db.job(&id).await? {
-            Some(j) if j.kind == "scan" && j.state == "done" && j.verdict.is_some() => j,
+            Some(j)
+                if j.kind == JobKind::Scan && j.state == JobState::Done && j.verdict.is_some() =>
+            {
+                j
+            }
             _ => return Err(not_found()),
         },
         _ => visible_job(&state, &org, &id).await?,
     };
-    if j.kind != "scan" {
+    if j.kind != JobKind::Scan {
         return Err(not_found());
     }
-    if j.state != "done" {
+    if j.state != JobState::Done {
         return Err(ApiError(
             StatusCode::CONFLICT,
             format!("scan is {}", j.state),
@@ -288,7 +292,7 @@ pub async fn render_report(
         return Err(not_found());
     }
     let j = visible_job(state, org, id).await?;
-    if j.kind != "scan" {
+    if j.kind != JobKind::Scan {
         return Err(not_found());
     }
     let Some(result) = j.result.as_deref() else {
@@ -363,7 +367,7 @@ pub struct PairRequest {
 async fn pair_job(
     state: &AppState,
     org: &Org,
-    kind: &str,
+    kind: JobKind,
     a: &str,
     b: &str,
 ) -> Result<Job, ApiError> {
@@ -375,7 +379,7 @@ async fn pair_job(
             return Err(not_found());
         }
     }
-    let payload = if kind == "diff" {
+    let payload = if kind == JobKind::Diff {
         json!({"old": a, "new": b})
     } else {
         json!({"a": a, "b": b})
@@ -390,7 +394,7 @@ async fn equiv(
 ) -> Result<(StatusCode, Json<Job>), ApiError> {
     Ok((
         StatusCode::ACCEPTED,
-        Json(pair_job(&state, &org, "equiv", &r.a, &r.b).await?),
+        Json(pair_job(&state, &org, JobKind::Equiv, &r.a, &r.b).await?),
     ))
 }
 
@@ -401,7 +405,7 @@ async fn diff(
 ) -> Result<(StatusCode, Json<Job>), ApiError> {
     Ok((
         StatusCode::ACCEPTED,
-        Json(pair_job(&state, &org, "diff", &r.a, &r.b).await?),
+        Json(pair_job(&state, &org, JobKind::Diff, &r.a, &r.b).await?),
     ))
 }
 
@@ -424,7 +428,7 @@ async fn network(
     let job = state
         .db
         .enqueue(
-            "network",
+            JobKind::Network,
             &org,
             &json!({"inventory": r.inventory, "policy": r.policy}),
             None,

@@ -11,12 +11,11 @@
 //! without one (scanned before signing was wired, or the engine could not make it then) is
 //! attested on demand, and the envelope stored.
 
-use crate::db::Job;
+use crate::db::{Job, JobKind, JobState};
 use crate::AppState;
 use ed25519_dalek::pkcs8::{spki::der::pem::LineEnding, EncodePublicKey};
 use ed25519_dalek::{SigningKey, VerifyingKey};
-use netvet_certify::attest;
-use serde::{Deserialize, Serialize};
+use netvet_certify::{attest, CertRecord};
 use std::path::Path;
 
 /// The lab's key pair.
@@ -119,7 +118,7 @@ pub async fn ensure(state: &AppState, job: &Job) -> anyhow::Result<String> {
     if let Some(a) = &job.attestation {
         return Ok(a.clone());
     }
-    if job.kind != "scan" || job.state != "done" {
+    if job.kind != JobKind::Scan || job.state != JobState::Done {
         anyhow::bail!("job {} is not a finished scan", job.id);
     }
     let result = job
@@ -145,29 +144,13 @@ pub async fn ensure(state: &AppState, job: &Job) -> anyhow::Result<String> {
         .unwrap_or(env))
 }
 
-/// A certification as the network assessment sees it: a stored attestation, checked against
-/// the lab key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Certification {
-    /// Where it comes from (`lab scan JOB_ID`).
-    pub source: String,
-    pub image_name: String,
-    /// Subject digest (lower-case hex).
-    pub image_sha256: String,
-    /// Attested verdict: `pass`, `conditional` or `fail`.
-    pub verdict: String,
-    /// The signature verified with the lab key and the subject is the stored image.
-    pub signature_ok: bool,
-    /// Why the attestation could not be used, if it could not.
-    pub problem: Option<String>,
-}
-
 /// Most certifications one network assessment reads.
 pub const MAX_CERTIFICATIONS: usize = 10_000;
 
-/// Every finished scan's attestation (made now where missing), verified with the lab key.
-pub async fn certifications(state: &AppState) -> anyhow::Result<Vec<Certification>> {
-    let vk = state.lab_key.verifying_key();
+/// Every finished scan's attestation (made now where missing), verified with the lab key
+/// against the stored image: the certification records of the network assessment.
+pub async fn certifications(state: &AppState) -> anyhow::Result<Vec<CertRecord>> {
+    let keys = [state.lab_key.verifying_key()];
     let mut out = Vec::new();
     for c in state
         .db
@@ -185,32 +168,30 @@ pub async fn certifications(state: &AppState) -> anyhow::Result<Vec<Certificatio
         };
         let source = format!("lab scan {}", c.job_id);
         out.push(match env {
-            Ok(env) => match attest::verify(env.as_bytes(), &vk, &c.image_sha256) {
-                Ok(v) => Certification {
-                    source,
-                    image_name: v.subject_name,
-                    image_sha256: v.sha256,
-                    verdict: v.verdict,
-                    signature_ok: true,
-                    problem: None,
-                },
-                Err(e) => Certification {
-                    source,
-                    image_name: c.image_name,
-                    image_sha256: c.image_sha256,
-                    verdict: c.verdict,
-                    signature_ok: false,
-                    problem: Some(e.to_string()),
-                },
-            },
-            Err(e) => Certification {
-                source,
-                image_name: c.image_name,
-                image_sha256: c.image_sha256,
-                verdict: c.verdict,
-                signature_ok: false,
-                problem: Some(format!("no attestation: {e:#}")),
-            },
+            Ok(env) => {
+                let mut r = CertRecord::from_attestation(
+                    &source,
+                    env.as_bytes(),
+                    &keys,
+                    Some(&c.image_sha256),
+                );
+                if !r.signature_ok {
+                    // what the lab stored, not what an unverified envelope claims
+                    r.subject_name = c.image_name;
+                    r.verdict = c.verdict;
+                }
+                r
+            }
+            Err(e) => {
+                let mut r = CertRecord::unattested(
+                    &source,
+                    &c.image_name,
+                    &c.image_sha256,
+                    format!("no attestation: {e:#}"),
+                );
+                r.verdict = c.verdict;
+                r
+            }
         });
     }
     Ok(out)

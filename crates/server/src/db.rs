@@ -30,14 +30,66 @@ pub const MIGRATIONS: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS lab_keys (id TEXT PRIMARY KEY, keyid TEXT NOT NULL, public_pem TEXT NOT NULL, created BIGINT NOT NULL)",
 ];
 
+/// What a job does. The names are the API's and the database's `kind` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobKind {
+    Scan,
+    Equiv,
+    Diff,
+    Network,
+}
+
+/// Where a job is. The names are the API's and the database's `state` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobState {
+    Queued,
+    Running,
+    Done,
+    Failed,
+}
+
+/// `as_str`, `Display` and `FromStr` over the wire names of a field-less enum.
+macro_rules! wire_names {
+    ($ty:ident, $what:literal, $($v:ident => $s:literal),+) => {
+        impl $ty {
+            pub const ALL: &'static [$ty] = &[$($ty::$v),+];
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$v => $s),+
+                }
+            }
+        }
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        impl std::str::FromStr for $ty {
+            type Err = String;
+            fn from_str(s: &str) -> Result<$ty, String> {
+                $ty::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str() == s)
+                    .ok_or_else(|| format!(concat!("unknown job ", $what, " '{}'"), s))
+            }
+        }
+    };
+}
+
+wire_names!(JobKind, "kind", Scan => "scan", Equiv => "equiv", Diff => "diff", Network => "network");
+wire_names!(JobState, "state", Queued => "queued", Running => "running", Done => "done", Failed => "failed");
+
 /// A job (scan, diff, equiv or network assessment).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Job {
     pub id: String,
-    pub kind: String,
+    pub kind: JobKind,
     #[serde(skip)]
     pub org_id: String,
-    pub state: String,
+    pub state: JobState,
     #[serde(skip)]
     pub payload: String,
     #[serde(skip)]
@@ -65,16 +117,26 @@ pub struct CertRow {
     pub org_id: String,
     pub image_sha256: String,
     pub image_name: String,
-    pub verdict: String,
+    /// The verdict the scan stored; `None` for one this version does not know.
+    pub verdict: Option<netvet_model::VerdictResult>,
     pub attestation: Option<String>,
+}
+
+/// A text column that holds one of an enum's wire names.
+fn wire<T: std::str::FromStr<Err = String>>(r: &AnyRow, col: &str) -> Result<T, sqlx::Error> {
+    let s: String = r.try_get(col)?;
+    s.parse().map_err(|e: String| sqlx::Error::ColumnDecode {
+        index: col.to_string(),
+        source: e.into(),
+    })
 }
 
 fn job_of(r: &AnyRow) -> Result<Job, sqlx::Error> {
     Ok(Job {
         id: r.try_get("id")?,
-        kind: r.try_get("kind")?,
+        kind: wire(r, "kind")?,
         org_id: r.try_get("org_id")?,
-        state: r.try_get("state")?,
+        state: wire(r, "state")?,
         payload: r.try_get("payload")?,
         result: r.try_get("result")?,
         error: r.try_get("error")?,
@@ -254,7 +316,7 @@ impl Db {
 
     pub async fn enqueue(
         &self,
-        kind: &str,
+        kind: JobKind,
         org: &Org,
         payload: &serde_json::Value,
         image: Option<(&str, &str)>,
@@ -262,7 +324,7 @@ impl Db {
         let id = crate::new_id();
         sqlx::query("INSERT INTO jobs (id, kind, org_id, state, payload, image_sha256, image_name, created) VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7)")
             .bind(&id)
-            .bind(kind)
+            .bind(kind.as_str())
             .bind(&org.id)
             .bind(payload.to_string())
             .bind(image.map(|i| i.0.to_string()))
@@ -287,7 +349,7 @@ impl Db {
     }
 
     /// Jobs visible to `org`: its own, or all for a lab.
-    pub async fn jobs(&self, org: &Org, kind: Option<&str>) -> anyhow::Result<Vec<Job>> {
+    pub async fn jobs(&self, org: &Org, kind: Option<JobKind>) -> anyhow::Result<Vec<Job>> {
         let all = org.role == crate::auth::Role::Lab;
         let sql = format!(
             "SELECT {JOB_COLS} FROM jobs WHERE ($1 = 1 OR org_id = $2) AND ($3 = '' OR kind = $3) ORDER BY created DESC, id LIMIT 1000"
@@ -295,7 +357,7 @@ impl Db {
         let rows = sqlx::query(&sql)
             .bind(if all { 1i64 } else { 0i64 })
             .bind(&org.id)
-            .bind(kind.unwrap_or(""))
+            .bind(kind.map_or("", JobKind::as_str))
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(|r| job_of(r).map_err(Into::into)).collect()
@@ -319,7 +381,7 @@ impl Db {
                     org_id: r.try_get("org_id")?,
                     image_sha256: s,
                     image_name: n,
-                    verdict: v,
+                    verdict: v.parse().ok(),
                     attestation: r.try_get("attestation")?,
                 });
             }
@@ -456,11 +518,11 @@ impl Db {
         attestation: Option<String>,
     ) -> anyhow::Result<bool> {
         let (state, res, err, verdict) = match result {
-            Ok((r, v)) => ("done", Some(r), None, v),
-            Err(e) => ("failed", None, Some(e), None),
+            Ok((r, v)) => (JobState::Done, Some(r), None, v),
+            Err(e) => (JobState::Failed, None, Some(e), None),
         };
         let r = sqlx::query("UPDATE jobs SET state = $1, result = $2, error = $3, verdict = $4, finished = $5, completions = completions + 1, attestation = $8 WHERE id = $6 AND worker = $7 AND state = 'running'")
-            .bind(state)
+            .bind(state.as_str())
             .bind(res)
             .bind(err)
             .bind(verdict)

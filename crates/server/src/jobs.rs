@@ -2,18 +2,19 @@
 //! result. Any number of workers on any number of machines share one PostgreSQL database and
 //! blob store; `netvet serve` runs one in process.
 
-use crate::db::Job;
+use crate::db::{Job, JobKind};
 use crate::AppState;
+use netvet_certify::CertRecord;
 use std::path::PathBuf;
 use std::time::Duration;
 
 /// The payload keys naming images, by job kind.
-fn image_keys(kind: &str) -> &'static [&'static str] {
+fn image_keys(kind: JobKind) -> &'static [&'static str] {
     match kind {
-        "scan" => &["sha256"],
-        "equiv" => &["a", "b"],
-        "diff" => &["old", "new"],
-        _ => &[],
+        JobKind::Scan => &["sha256"],
+        JobKind::Equiv => &["a", "b"],
+        JobKind::Diff => &["old", "new"],
+        JobKind::Network => &[],
     }
 }
 
@@ -22,7 +23,7 @@ async fn fetch_images(state: &AppState, job: &Job) -> Result<Vec<(String, PathBu
     let p: serde_json::Value =
         serde_json::from_str(&job.payload).map_err(|e| format!("bad payload: {e}"))?;
     let mut out = Vec::new();
-    for key in image_keys(&job.kind) {
+    for key in image_keys(job.kind) {
         let sha = p[*key]
             .as_str()
             .ok_or_else(|| format!("payload lacks {key}"))?;
@@ -36,12 +37,12 @@ async fn fetch_images(state: &AppState, job: &Job) -> Result<Vec<(String, PathBu
 /// and, for a network assessment, the stored certifications checked against the lab key.
 struct Inputs {
     images: Vec<(String, PathBuf)>,
-    certifications: Vec<crate::attest::Certification>,
+    certifications: Vec<CertRecord>,
 }
 
 async fn gather(state: &AppState, job: &Job) -> Result<Inputs, String> {
     let images = fetch_images(state, job).await?;
-    let certifications = if job.kind == "network" {
+    let certifications = if job.kind == JobKind::Network {
         crate::attest::certifications(state)
             .await
             .map_err(|e| format!("cannot read the certifications: {e:#}"))?
@@ -54,8 +55,66 @@ async fn gather(state: &AppState, job: &Job) -> Result<Inputs, String> {
     })
 }
 
-/// A finished job: result JSON, verdict, and (scans) the signed attestation.
-type Outcome = (String, Option<String>, Option<String>);
+/// The verdict a finished job shows: a certification verdict, an equivalence verdict, or
+/// whether a network assessment found violations. Stored by its wire name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobVerdict {
+    Certification(netvet_model::VerdictResult),
+    Equivalence(netvet_equiv::Verdict),
+    Network { violations: bool },
+}
+
+impl JobVerdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobVerdict::Certification(v) => v.as_str(),
+            JobVerdict::Equivalence(netvet_equiv::Verdict::Identical) => "identical",
+            JobVerdict::Equivalence(netvet_equiv::Verdict::Equivalent) => "equivalent",
+            JobVerdict::Equivalence(netvet_equiv::Verdict::Different) => "different",
+            JobVerdict::Network { violations: false } => "compliant",
+            JobVerdict::Network { violations: true } => "violations",
+        }
+    }
+}
+
+/// A finished job: the typed result and (scans) the signed attestation.
+enum Outcome {
+    Scan {
+        report: Box<netvet_model::Report>,
+        attestation: Option<String>,
+    },
+    Equiv(Box<netvet_equiv::EquivReport>),
+    Diff(Box<netvet_equiv::ReleaseDiff>),
+    Network(Box<netvet_network::Assessment>),
+}
+
+impl Outcome {
+    fn verdict(&self) -> Option<JobVerdict> {
+        match self {
+            Outcome::Scan { report, .. } => report.verdict_result().map(JobVerdict::Certification),
+            Outcome::Equiv(e) => Some(JobVerdict::Equivalence(e.verdict)),
+            Outcome::Diff(_) => None,
+            Outcome::Network(a) => Some(JobVerdict::Network {
+                violations: a.has_violations(),
+            }),
+        }
+    }
+
+    /// What the database stores: result JSON, verdict and attestation.
+    fn into_stored(self) -> Result<(String, Option<String>, Option<String>), String> {
+        let verdict = self.verdict().map(|v| v.as_str().to_string());
+        let json = |r: Result<String, serde_json::Error>| r.map_err(|e| e.to_string());
+        Ok(match self {
+            Outcome::Scan {
+                report,
+                attestation,
+            } => (json(serde_json::to_string(&report))?, verdict, attestation),
+            Outcome::Equiv(e) => (json(serde_json::to_string(&e))?, verdict, None),
+            Outcome::Diff(d) => (json(serde_json::to_string(&d))?, verdict, None),
+            Outcome::Network(a) => (json(serde_json::to_string(&a))?, verdict, None),
+        })
+    }
+}
 
 /// Run one job to completion (or failure).
 fn execute(state: &AppState, job: &Job, inputs: &Inputs) -> Result<Outcome, String> {
@@ -69,16 +128,14 @@ fn execute(state: &AppState, job: &Job, inputs: &Inputs) -> Result<Outcome, Stri
             .map(|(_, p)| p.clone())
             .ok_or_else(|| format!("payload lacks {key}"))
     };
-    match job.kind.as_str() {
-        "scan" => {
+    match job.kind {
+        JobKind::Scan => {
             let path = blob("sha256")?;
             let name = p["name"].as_str().unwrap_or("image");
             let report = state
                 .engine
                 .scan(&path, name)
                 .map_err(|e| format!("{e:#}"))?;
-            let verdict = report.verdict.as_ref().map(|v| v.result.clone());
-            let json = serde_json::to_string(&report).map_err(|e| e.to_string())?;
             // the scan stands without its attestation; the endpoint retries on demand
             let attestation = match crate::attest::sign_report(state, &report, name) {
                 Ok(a) => Some(a),
@@ -87,40 +144,41 @@ fn execute(state: &AppState, job: &Job, inputs: &Inputs) -> Result<Outcome, Stri
                     None
                 }
             };
-            Ok((json, verdict, attestation))
+            Ok(Outcome::Scan {
+                report: Box::new(report),
+                attestation,
+            })
         }
-        "equiv" => {
-            let v = state
-                .engine
-                .equiv(&blob("a")?, &blob("b")?)
-                .map_err(|e| format!("{e:#}"))?;
-            Ok((v.to_string(), v["verdict"].as_str().map(String::from), None))
-        }
-        "diff" => {
-            let v = state
-                .engine
-                .diff(&blob("old")?, &blob("new")?)
-                .map_err(|e| format!("{e:#}"))?;
-            Ok((v.to_string(), None, None))
-        }
-        "network" => {
+        JobKind::Equiv => state
+            .engine
+            .equiv(&blob("a")?, &blob("b")?)
+            .map(|e| Outcome::Equiv(Box::new(e)))
+            .map_err(|e| format!("{e:#}")),
+        JobKind::Diff => state
+            .engine
+            .diff(&blob("old")?, &blob("new")?)
+            .map(|d| Outcome::Diff(Box::new(d)))
+            .map_err(|e| format!("{e:#}")),
+        JobKind::Network => {
             let inv = p["inventory"].as_str().unwrap_or("");
             let pol = p["policy"].as_str().unwrap_or("");
-            let v = state
-                .engine
-                .network(inv, pol, &inputs.certifications)
-                .map_err(|e| format!("{e:#}"))?;
-            let verdict = v["violations"].as_array().map(|a| {
-                if a.is_empty() {
-                    "compliant".to_string()
-                } else {
-                    "violations".to_string()
-                }
-            });
-            Ok((v.to_string(), verdict, None))
+            network(inv, pol, &inputs.certifications).map(|a| Outcome::Network(Box::new(a)))
         }
-        other => Err(format!("unknown job kind '{other}'")),
     }
+}
+
+/// Network assessment of an inventory and a policy (file contents) against the lab's
+/// certification records.
+fn network(
+    inventory: &str,
+    policy: &str,
+    certified: &[CertRecord],
+) -> Result<netvet_network::Assessment, String> {
+    let inv = netvet_network::Inventory::parse("inventory", inventory.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let pol = netvet_network::Policy::parse("policy", policy).map_err(|e| e.to_string())?;
+    let index = netvet_network::CertIndex::new(certified.to_vec());
+    Ok(netvet_network::assess(&inv, &pol, &index, None))
 }
 
 /// Process jobs until `stop` resolves. `max_jobs` bounds the count (tests).
@@ -160,7 +218,7 @@ pub async fn run_worker(
         let mut task = tokio::spawn(async move {
             let inputs = gather(&st, &j2).await?;
             let st2 = st.clone();
-            tokio::task::spawn_blocking(move || execute(&st2, &j2, &inputs))
+            tokio::task::spawn_blocking(move || execute(&st2, &j2, &inputs)?.into_stored())
                 .await
                 .unwrap_or_else(|e| Err(format!("job crashed: {e}")))
         });

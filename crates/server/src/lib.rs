@@ -13,8 +13,8 @@
 //! - [`api`]: the HTTP API (axum) and the server-rendered web UI, every endpoint checking the
 //!   caller's organization and role.
 //!
-//! The scanning itself is injected as an [`Engine`] so this crate stays independent of the
-//! command line; `netvet serve` and `netvet worker` provide it.
+//! The scanning itself is an [`Engine`]: the scan engine's `Scanner` (built once by
+//! `netvet serve` and `netvet worker`), or a stand-in in tests.
 
 pub mod api;
 pub mod attest;
@@ -28,15 +28,19 @@ pub mod ui;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// What the service needs from the rest of netvet. Every method is blocking (run on a
-/// blocking thread by the worker).
+/// The image work of the service: scanning, comparing and attesting. Every method is
+/// blocking (run on a blocking thread by the worker) and returns typed results, which the
+/// worker stores.
+///
+/// The service runs [`netvet_scan::Scanner`], built once per process (rules compiled once,
+/// policy read once); tests put a stand-in here.
 pub trait Engine: Send + Sync + 'static {
-    /// Scan one image; the report as `netvet.report/1` JSON.
+    /// Scan one image named `name`; the judged report.
     fn scan(&self, image: &Path, name: &str) -> anyhow::Result<netvet_model::Report>;
-    /// Binary equivalence report (JSON) of two images.
-    fn equiv(&self, a: &Path, b: &Path) -> anyhow::Result<serde_json::Value>;
-    /// Release diff (JSON) of two images.
-    fn diff(&self, old: &Path, new: &Path) -> anyhow::Result<serde_json::Value>;
+    /// Binary equivalence of two images.
+    fn equiv(&self, a: &Path, b: &Path) -> anyhow::Result<netvet_equiv::EquivReport>;
+    /// Release diff of two images.
+    fn diff(&self, old: &Path, new: &Path) -> anyhow::Result<netvet_equiv::ReleaseDiff>;
     /// The in-toto statement (unsigned) that attests a stored scan report under the policy
     /// in use; `subject` is the image name. The service signs it with the lab key.
     fn statement(
@@ -44,14 +48,32 @@ pub trait Engine: Send + Sync + 'static {
         report: &netvet_model::Report,
         subject: &str,
     ) -> anyhow::Result<serde_json::Value>;
-    /// Network assessment (JSON) of an inventory and a policy (file contents), against the
-    /// stored attestations of the service, already checked against the lab key.
-    fn network(
+}
+
+impl Engine for netvet_scan::Scanner {
+    fn scan(&self, image: &Path, name: &str) -> anyhow::Result<netvet_model::Report> {
+        let mut report = netvet_scan::Scanner::scan(self, image)?.report;
+        report.image.path = name.to_string();
+        Ok(report)
+    }
+
+    fn equiv(&self, a: &Path, b: &Path) -> anyhow::Result<netvet_equiv::EquivReport> {
+        Ok(netvet_scan::Scanner::equiv(self, a, b)?)
+    }
+
+    fn diff(&self, old: &Path, new: &Path) -> anyhow::Result<netvet_equiv::ReleaseDiff> {
+        Ok(netvet_scan::Scanner::diff(self, old, new)?)
+    }
+
+    /// Judged again under the scanner's policy (the judgement the scan made, with today's
+    /// date for waiver expiry).
+    fn statement(
         &self,
-        inventory: &str,
-        policy: &str,
-        certified: &[attest::Certification],
-    ) -> anyhow::Result<serde_json::Value>;
+        report: &netvet_model::Report,
+        subject: &str,
+    ) -> anyhow::Result<serde_json::Value> {
+        Ok(self.restate(report, subject))
+    }
 }
 
 /// Service configuration.

@@ -3,22 +3,16 @@
 
 use crate::api::{render_report, visible_job, ApiError, Caller};
 use crate::auth::Role;
+use crate::db::{JobKind, JobState};
 use crate::AppState;
 use axum::extract::{Form, Path, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use netvet_model::html::escape;
 use serde::Deserialize;
 use std::fmt::Write as _;
-
-pub fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
 
 fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(
@@ -28,8 +22,8 @@ fn page(title: &str, body: &str) -> Html<String> {
          .pass{{color:#27ae60}}.fail{{color:#c0392b}}.conditional{{color:#d68910}}</style></head><body>\
          <nav><a href=\"/\">Submissions</a><a href=\"/ui/diff\">Release diff</a><a href=\"/ui/network\">Network</a></nav>\
          <h1>{}</h1>{}</body></html>",
-        esc(title),
-        esc(title),
+        escape(title),
+        escape(title),
         body
     ))
 }
@@ -67,7 +61,7 @@ async fn index(
     };
     let mut b = format!(
         "<p>Signed in as <strong id=\"org\">{}</strong> ({})</p>",
-        esc(&org.name),
+        escape(&org.name),
         org.role.as_str()
     );
     if org.role != Role::Operator {
@@ -87,10 +81,10 @@ async fn index(
             let _ = write!(
                 b,
                 "<tr><td>{}</td><td><code>{}</code></td><td class=\"{v}\">{v}</td><td><a href=\"/api/scans/{}/attestation\" download>download</a></td></tr>",
-                esc(&c.image_name),
-                esc(&c.image_sha256),
-                esc(&c.job_id),
-                v = esc(&c.verdict),
+                escape(&c.image_name),
+                escape(&c.image_sha256),
+                escape(&c.job_id),
+                v = c.verdict.map_or("", |v| v.as_str()),
             );
         }
         b.push_str("</table>");
@@ -101,12 +95,12 @@ async fn index(
         let _ = write!(
             b,
             "<tr><td><a href=\"/ui/jobs/{}\">{}</a></td><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td></tr>",
-            esc(&j.id),
-            esc(&j.kind),
-            esc(j.image_name.as_deref().unwrap_or("")),
-            esc(&j.state),
-            esc(j.verdict.as_deref().unwrap_or("")),
-            esc(j.verdict.as_deref().unwrap_or("")),
+            escape(&j.id),
+            j.kind.as_str(),
+            escape(j.image_name.as_deref().unwrap_or("")),
+            j.state.as_str(),
+            escape(j.verdict.as_deref().unwrap_or("")),
+            escape(j.verdict.as_deref().unwrap_or("")),
             j.created
         );
     }
@@ -120,24 +114,24 @@ async fn job_page(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let j = visible_job(&state, &org, &id).await?;
-    if j.state == "queued" || j.state == "running" {
+    if matches!(j.state, JobState::Queued | JobState::Running) {
         let body = format!(
             "<p id=\"state\">{} {}: <strong>{}</strong></p><script>setTimeout(()=>location.reload(),1000)</script>",
-            esc(&j.kind),
-            esc(j.image_name.as_deref().unwrap_or("")),
-            esc(&j.state)
+            j.kind.as_str(),
+            escape(j.image_name.as_deref().unwrap_or("")),
+            j.state.as_str()
         );
         return Ok(page("Job in progress", &body).into_response());
     }
-    if j.state == "failed" {
+    if j.state == JobState::Failed {
         let body = format!(
             "<p id=\"state\" class=\"failed\">failed: {}</p>",
-            esc(j.error.as_deref().unwrap_or(""))
+            escape(j.error.as_deref().unwrap_or(""))
         );
         return Ok(page("Job failed", &body).into_response());
     }
-    match j.kind.as_str() {
-        "scan" if org.role != Role::Operator => {
+    match j.kind {
+        JobKind::Scan if org.role != Role::Operator => {
             Ok(page("Scan report", &scan_body(&state, &org, &j).await).into_response())
         }
         _ => {
@@ -149,8 +143,8 @@ async fn job_page(
                 .unwrap_or_default();
             let body = format!(
                 "<p>Result: <strong id=\"verdict\">{}</strong></p><pre id=\"result\">{}</pre>",
-                esc(j.verdict.as_deref().unwrap_or("done")),
-                esc(&pretty)
+                escape(j.verdict.as_deref().unwrap_or("done")),
+                escape(&pretty)
             );
             Ok(page(&format!("{} result", j.kind), &body).into_response())
         }
@@ -160,14 +154,14 @@ async fn job_page(
 /// The scan page: verdict and links to every report format, then the HTML report of the
 /// report crate when this build has it (in a frame), otherwise a findings table.
 async fn scan_body(state: &AppState, org: &crate::db::Org, j: &crate::db::Job) -> String {
-    let id = esc(&j.id);
+    let id = escape(&j.id);
     let verdict = j.verdict.as_deref().unwrap_or("none");
     let mut b = format!(
         "<p>Image <strong id=\"image\">{}</strong> <code>{}</code></p>\
          <p>Verdict: <strong id=\"verdict\" class=\"{v}\">{v}</strong></p><p>Report: ",
-        esc(j.image_name.as_deref().unwrap_or("")),
-        esc(j.image_sha256.as_deref().unwrap_or("")),
-        v = esc(verdict),
+        escape(j.image_name.as_deref().unwrap_or("")),
+        escape(j.image_sha256.as_deref().unwrap_or("")),
+        v = escape(verdict),
     );
     for f in ["json", "sarif", "html", "md", "cyclonedx", "spdx"] {
         let _ = write!(b, "<a href=\"/api/scans/{id}/report?format={f}\">{f}</a> ");
@@ -205,9 +199,9 @@ async fn scan_body(state: &AppState, org: &crate::db::Org, j: &crate::db::Job) -
             b,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             f.severity.as_str(),
-            esc(&f.kind),
-            esc(f.path.as_deref().unwrap_or("")),
-            esc(&f.title)
+            escape(&f.kind),
+            escape(f.path.as_deref().unwrap_or("")),
+            escape(&f.title)
         );
     }
     b.push_str("</table>");
@@ -218,16 +212,16 @@ async fn diff_page(
     State(state): State<AppState>,
     Caller(org): Caller,
 ) -> Result<Html<String>, ApiError> {
-    let jobs = state.db.jobs(&org, Some("scan")).await?;
+    let jobs = state.db.jobs(&org, Some(JobKind::Scan)).await?;
     let mut opts = String::new();
-    for j in jobs.iter().filter(|j| j.state == "done") {
+    for j in jobs.iter().filter(|j| j.state == JobState::Done) {
         let sha = j.image_sha256.clone().unwrap_or_default();
         let _ = write!(
             opts,
             "<option value=\"{}\">{} ({})</option>",
-            esc(&sha),
-            esc(j.image_name.as_deref().unwrap_or("")),
-            esc(sha.get(..12).unwrap_or(&sha))
+            escape(&sha),
+            escape(j.image_name.as_deref().unwrap_or("")),
+            escape(sha.get(..12).unwrap_or(&sha))
         );
     }
     let b = format!(

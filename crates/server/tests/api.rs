@@ -3,6 +3,7 @@
 
 mod common;
 use common::*;
+use netvet_model::VerdictResult;
 use serde_json::{json, Value};
 
 const IMG_A: &[u8] = b"vendor A firmware 1.0 with dropbear";
@@ -206,8 +207,9 @@ async fn tenants(h: &Harness) {
     let job: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(job["kind"], "diff");
     let done = h.wait(&h.vendor_a, job["id"].as_str().unwrap()).await;
-    assert_eq!(done["result"]["old_size"], IMG_A.len());
-    assert_eq!(done["result"]["new_size"], IMG_A2.len());
+    assert_eq!(done["result"]["schema"], "netvet.diff/1");
+    assert_eq!(done["result"]["old"]["sha256"], sha_a.as_str());
+    assert_eq!(done["result"]["new"]["sha256"], sha_a2.as_str());
     let (code, body) =
         status(h.post_json(&h.vendor_a, "/api/equiv", json!({"a": sha_a, "b": sha_a}))).await;
     assert_eq!(code, 202, "{body}");
@@ -240,10 +242,10 @@ async fn tenants(h: &Harness) {
     let vk = netvet_certify::attest::verifying_key_from_pem(&pem, "lab-key.pub").unwrap();
     let ida2 = a2["id"].as_str().unwrap();
     for (t, id, img, name, verdict) in [
-        (&h.vendor_a, ida, IMG_A, "a-1.0.bin", "pass"),
-        (&h.vendor_a, ida2, IMG_A2, "a-1.1.bin", "fail"),
-        (&h.lab, idb, IMG_B, "b-7.3.bin", "pass"),
-        (&h.operator, ida2, IMG_A2, "a-1.1.bin", "fail"),
+        (&h.vendor_a, ida, IMG_A, "a-1.0.bin", VerdictResult::Pass),
+        (&h.vendor_a, ida2, IMG_A2, "a-1.1.bin", VerdictResult::Fail),
+        (&h.lab, idb, IMG_B, "b-7.3.bin", VerdictResult::Pass),
+        (&h.operator, ida2, IMG_A2, "a-1.1.bin", VerdictResult::Fail),
     ] {
         let r = h
             .get(t, &format!("/api/scans/{id}/attestation"))
@@ -270,7 +272,7 @@ async fn tenants(h: &Harness) {
             .json()
             .await
             .unwrap();
-        assert_eq!(report["verdict"]["result"], v.verdict, "{name}");
+        assert_eq!(report["verdict"]["result"], v.verdict.as_str(), "{name}");
         assert_eq!(
             v.statement["predicate"]["findings"]["total"],
             report["findings"].as_array().unwrap().len()
@@ -355,7 +357,9 @@ async fn tenants(h: &Harness) {
         );
         assert_eq!(status(h.get(&h.operator, url)).await.0, 200, "{c}");
     }
-    let inv = "site,element_id,function,domain,vendor,product,software_version,firmware_sha256\nS1,E1,router,core,A,R1,1.0,x\n";
+    let inv = format!(
+        "site,element_id,function,domain,vendor,product,software_version,firmware_sha256\nS1,E1,router,core,A,R1,1.0,{sha_a}\n"
+    );
     let (code, body) = status(h.post_json(
         &h.operator,
         "/api/network",
@@ -367,32 +371,33 @@ async fn tenants(h: &Harness) {
     let nid = net["id"].as_str().unwrap();
     let done = h.wait(&h.operator, nid).await;
     assert_eq!(done["kind"], "network");
-    assert_eq!(done["verdict"], "compliant");
-    assert_eq!(done["result"]["elements"], 1);
-    // the assessment got every stored attestation, verified with the lab key
-    let certified = done["result"]["certified"].as_array().unwrap();
+    assert_eq!(done["verdict"], "compliant", "{done}");
+    // the assessment itself, typed by the worker and stored as JSON
+    assert_eq!(done["result"]["schema"], "netvet.network/1");
+    assert_eq!(done["result"]["inventory"]["elements"], 1);
+    // it read every stored attestation as a certification record, verified with the lab key
+    // against the stored image
+    let certified = netvet_server::attest::certifications(&h.state)
+        .await
+        .unwrap();
     assert_eq!(certified.len(), n_certs);
-    for c in certified {
-        assert_eq!(c["signature_ok"], true, "{c}");
-        assert!(c["problem"].is_null(), "{c}");
+    for c in &certified {
+        assert!(c.signature_ok, "{c:?}");
+        assert_eq!(c.problem, None, "{c:?}");
+        assert!(c.file.starts_with("lab scan "), "{c:?}");
     }
-    let mut got: Vec<(String, String)> = certified
+    let mut got: Vec<(String, VerdictResult)> = certified
         .iter()
-        .map(|c| {
-            (
-                c["image_sha256"].as_str().unwrap().to_string(),
-                c["verdict"].as_str().unwrap().to_string(),
-            )
-        })
+        .map(|c| (c.sha256.clone(), c.verdict.unwrap()))
         .collect();
-    got.sort();
+    got.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.as_str().cmp(b.1.as_str())));
     let mut want = vec![
-        (sha_a.clone(), "pass".to_string()),
-        (sha_a2.clone(), "fail".to_string()),
-        (sha_b.clone(), "pass".to_string()),
-        (sha_b.clone(), "pass".to_string()),
+        (sha_a.clone(), VerdictResult::Pass),
+        (sha_a2.clone(), VerdictResult::Fail),
+        (sha_b.clone(), VerdictResult::Pass),
+        (sha_b.clone(), VerdictResult::Pass),
     ];
-    want.sort();
+    want.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.as_str().cmp(b.1.as_str())));
     assert_eq!(got, want);
     // another operator and the vendors cannot see it; vendors cannot run one
     for t in [&h.operator2, &h.vendor_a, &h.vendor_b] {
@@ -618,7 +623,7 @@ async fn attestations_on_demand_and_one_lab_key() {
         &sha256_hex(IMG_A),
     )
     .unwrap();
-    assert_eq!(v.verdict, "pass");
+    assert_eq!(v.verdict, VerdictResult::Pass);
     assert_eq!(
         h.state.db.job(id).await.unwrap().unwrap().attestation,
         Some(env.clone())

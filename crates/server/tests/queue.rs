@@ -4,7 +4,7 @@
 mod common;
 use common::*;
 use netvet_server::auth::Role;
-use netvet_server::db::Db;
+use netvet_server::db::{Db, JobKind, JobState};
 use serde_json::json;
 use std::collections::HashSet;
 use std::time::Duration;
@@ -26,13 +26,13 @@ async fn open(url: Option<String>, dir: &tempfile::TempDir) -> Db {
 async fn lease_takeover(db: Db) {
     let org = db.create_org("V", Role::Vendor).await.unwrap();
     let job = db
-        .enqueue("scan", &org, &json!({"sha256": "x"}), None)
+        .enqueue(JobKind::Scan, &org, &json!({"sha256": "x"}), None)
         .await
         .unwrap();
     // lease of 1 s (times are whole seconds): still held at the next claim, expired 2 s later
     let got = db.claim("w1", 1, 3).await.unwrap().unwrap();
     assert_eq!(got.id, job.id);
-    assert_eq!(got.state, "running");
+    assert_eq!(got.state, JobState::Running);
     assert_eq!(got.attempts, 1);
     assert!(
         db.claim("w2", 30, 3).await.unwrap().is_none(),
@@ -63,14 +63,17 @@ async fn lease_takeover(db: Db) {
         .await
         .unwrap());
     let j = db.job(&job.id).await.unwrap().unwrap();
-    assert_eq!(j.state, "done");
+    assert_eq!(j.state, JobState::Done);
     assert_eq!(j.completions, 1);
     assert_eq!(j.result.as_deref(), Some("{\"by\":2}"));
     assert_eq!(j.verdict.as_deref(), Some("pass"));
     assert!(db.claim("w3", 30, 3).await.unwrap().is_none());
 
     // a job that loses its worker every time is given up after max_attempts
-    let doomed = db.enqueue("scan", &org, &json!({}), None).await.unwrap();
+    let doomed = db
+        .enqueue(JobKind::Scan, &org, &json!({}), None)
+        .await
+        .unwrap();
     for n in 1..=2 {
         let g = db.claim("w", 0, 2).await.unwrap().unwrap();
         assert_eq!((g.id.as_str(), g.attempts), (doomed.id.as_str(), n));
@@ -78,7 +81,7 @@ async fn lease_takeover(db: Db) {
     }
     assert!(db.claim("w", 0, 2).await.unwrap().is_none());
     let j = db.job(&doomed.id).await.unwrap().unwrap();
-    assert_eq!(j.state, "failed");
+    assert_eq!(j.state, JobState::Failed);
     assert_eq!(j.completions, 1);
     assert!(j.error.unwrap().contains("lost 2 times"));
 }
@@ -89,7 +92,7 @@ async fn concurrent_claims(db: Db) {
     let mut ids = HashSet::new();
     for i in 0..40 {
         ids.insert(
-            db.enqueue("scan", &org, &json!({"i": i}), None)
+            db.enqueue(JobKind::Scan, &org, &json!({"i": i}), None)
                 .await
                 .unwrap()
                 .id,

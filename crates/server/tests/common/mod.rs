@@ -41,7 +41,7 @@ impl Engine for FakeEngine {
         }
         r.number_findings();
         let (c, p) = certify_inputs();
-        netvet_certify::apply(&mut r, c, p);
+        netvet_certify::apply(&mut r, &c, &p);
         Ok(r)
     }
     fn statement(
@@ -61,27 +61,35 @@ impl Engine for FakeEngine {
             netvet_certify::now_utc(),
         ))
     }
-    fn equiv(&self, a: &Path, b: &Path) -> anyhow::Result<serde_json::Value> {
-        let same = std::fs::read(a)? == std::fs::read(b)?;
-        Ok(serde_json::json!({"verdict": if same { "equivalent" } else { "different" }}))
+    /// `equivalent` for the same bytes, `different` otherwise (no unpacking).
+    fn equiv(&self, a: &Path, b: &Path) -> anyhow::Result<netvet_equiv::EquivReport> {
+        let (da, db) = (std::fs::read(a)?, std::fs::read(b)?);
+        let side = |p: &Path, d: &[u8]| netvet_equiv::equiv::Side {
+            path: p.display().to_string(),
+            sha256: sha256_hex(d),
+            files: 1,
+        };
+        Ok(netvet_equiv::EquivReport {
+            schema: netvet_equiv::equiv::SCHEMA.into(),
+            netvet_version: env!("CARGO_PKG_VERSION").into(),
+            a: side(a, &da),
+            b: side(b, &db),
+            verdict: if da == db {
+                netvet_equiv::Verdict::Equivalent
+            } else {
+                netvet_equiv::Verdict::Different
+            },
+            normalizations: Vec::new(),
+            summary: Default::default(),
+            files: Vec::new(),
+        })
     }
-    fn diff(&self, old: &Path, new: &Path) -> anyhow::Result<serde_json::Value> {
-        Ok(serde_json::json!({
-            "old_size": std::fs::metadata(old)?.len(),
-            "new_size": std::fs::metadata(new)?.len(),
-        }))
-    }
-    fn network(
-        &self,
-        inventory: &str,
-        _policy: &str,
-        certified: &[netvet_server::attest::Certification],
-    ) -> anyhow::Result<serde_json::Value> {
-        Ok(serde_json::json!({
-            "elements": inventory.lines().count().saturating_sub(1),
-            "certified": certified,
-            "violations": [],
-        }))
+    /// The release diff of the two fake reports over the unpacked bytes.
+    fn diff(&self, old: &Path, new: &Path) -> anyhow::Result<netvet_equiv::ReleaseDiff> {
+        let unpacker = netvet_unpack::Unpacker::new(netvet_unpack::Limits::default());
+        let (ro, rn) = (self.scan(old, "old")?, self.scan(new, "new")?);
+        let (to, tn) = (unpacker.unpack_path(old)?, unpacker.unpack_path(new)?);
+        Ok(netvet_equiv::diff(&ro, &to, &rn, &tn))
     }
 }
 
