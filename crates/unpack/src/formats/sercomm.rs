@@ -157,7 +157,7 @@ mod tests {
         assert_eq!(img.iter().fold(0u8, |s, &b| s.wrapping_add(b)), 0);
         assert_eq!(
             hex(&img[..16]),
-            "734572436f4d6d000100000056413030"
+            "734572436f4d6d000100005641303031"
         );
         let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(img.clone()));
         assert!(tree.errors.is_empty(), "{:?}", tree.errors);
@@ -215,7 +215,8 @@ mod tests {
         bad[12] = 0x07;
         assert!(Sercomm.identify(&bad, 0, &Probe::default()).is_none());
         // cut short: the bytes present are unpacked (the checksum then fails)
-        let tree = Unpacker::with_handlers(Limits::default(), vec![std::sync::Arc::new(Sercomm)])
+        let only: crate::handler::HandlerRef = std::sync::Arc::new(Sercomm);
+        let tree = Unpacker::with_handlers(Limits::default(), vec![only])
             .unpack_bytes(Bytes::from(img[..600].to_vec()));
         assert_eq!(tree.get("0x0.sercomm/payload").unwrap().size, 88);
     }
