@@ -146,14 +146,20 @@ mod tests {
         assert!(tree.integrity[0].ok);
         assert_eq!(
             tree.integrity[0].stored,
-            format!("{:#010x}", u32::from_le_bytes(img[8..12].try_into().unwrap()))
+            format!(
+                "{:#010x}",
+                u32::from_le_bytes(img[8..12].try_into().unwrap())
+            )
         );
     }
 
     #[test]
     fn image_byte_changed_is_reported() {
         let mut img = build(&[0x33u8; 100]);
-        let stored = format!("{:#010x}", u32::from_le_bytes(img[8..12].try_into().unwrap()));
+        let stored = format!(
+            "{:#010x}",
+            u32::from_le_bytes(img[8..12].try_into().unwrap())
+        );
         img[50] = 0x34;
         let c = LinksysChdr.identify(&img, 0, &Probe::default()).unwrap();
         assert_eq!(c.variant, "(crc32 mismatch)");
@@ -165,7 +171,10 @@ mod tests {
         let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(img));
         assert_eq!(tree.integrity.len(), 1);
         assert!(!tree.integrity[0].ok);
-        assert_eq!(tree.get("0x0.linksys-chdr/firmware").unwrap().data[34], 0x34);
+        assert_eq!(
+            tree.get("0x0.linksys-chdr/firmware").unwrap().data[34],
+            0x34
+        );
     }
 
     #[test]

@@ -133,7 +133,10 @@ mod tests {
         let img = build("W54G", &trx);
         assert_eq!(
             hex(&img[..HEADER]),
-            format!("573534470000000014031f04140055324e4401000700{}", "00".repeat(10))
+            format!(
+                "573534470000000014031f04140055324e4401000700{}",
+                "00".repeat(10)
+            )
         );
         let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(img));
         assert!(tree.errors.is_empty(), "{:?}", tree.errors);
@@ -176,11 +179,15 @@ mod tests {
         // a month of 13
         let mut bad = img.clone();
         bad[9] = 13;
-        assert!(LinksysPattern.identify(&bad, 0, &Probe::default()).is_none());
+        assert!(LinksysPattern
+            .identify(&bad, 0, &Probe::default())
+            .is_none());
         // a pattern with control characters
         let mut bad = img.clone();
         bad[1] = 0x01;
-        assert!(LinksysPattern.identify(&bad, 0, &Probe::default()).is_none());
+        assert!(LinksysPattern
+            .identify(&bad, 0, &Probe::default())
+            .is_none());
         // header alone: not taken
         assert!(LinksysPattern
             .identify(&img[..HEADER], 0, &Probe::default())

@@ -204,7 +204,9 @@ mod tests {
         );
         // a newline after the trailer (scripts/linksys-image.sh) is accepted
         img.push(b'\n');
-        assert!(LinksysTrailer.identify(&img, 2048, &Probe::default()).is_some());
+        assert!(LinksysTrailer
+            .identify(&img, 2048, &Probe::default())
+            .is_some());
     }
 
     #[test]
@@ -213,7 +215,9 @@ mod tests {
         append(&mut img, "MR2000");
         let stored = format!("{:08X}", cksum(&img[..2048]));
         img[2000] = 0x00; // padding byte changed after the trailer was written
-        let c = LinksysTrailer.identify(&img, 2048, &Probe::default()).unwrap();
+        let c = LinksysTrailer
+            .identify(&img, 2048, &Probe::default())
+            .unwrap();
         assert_eq!(c.variant, "MR2000 01000409 (cksum mismatch)");
         assert_eq!(c.checks[0].stored, stored);
         assert_eq!(c.checks[0].computed, format!("{:08X}", cksum(&img[..2048])));
@@ -230,11 +234,15 @@ mod tests {
         // not at the end of the file: not taken
         let mut more = img.clone();
         more.extend_from_slice(&[0u8; 10]);
-        assert!(LinksysTrailer.identify(&more, 2048, &Probe::default()).is_none());
+        assert!(LinksysTrailer
+            .identify(&more, 2048, &Probe::default())
+            .is_none());
         // a checksum that is not hex
         let mut bad = img.clone();
         bad[2048 + 32] = b'Z';
-        assert!(LinksysTrailer.identify(&bad, 2048, &Probe::default()).is_none());
+        assert!(LinksysTrailer
+            .identify(&bad, 2048, &Probe::default())
+            .is_none());
         // cut: not taken
         assert!(LinksysTrailer
             .identify(&img[..2100], 2048, &Probe::default())

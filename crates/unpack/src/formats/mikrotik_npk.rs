@@ -267,9 +267,7 @@ fn records(d: &Bytes, out: &mut Sink) -> FormatResult<()> {
         };
         let name_at = at + FILE_RECORD;
         let data_at = name_at + name_len as usize;
-        let end = data_at
-            .checked_add(len as usize)
-            .filter(|&e| e <= d.len());
+        let end = data_at.checked_add(len as usize).filter(|&e| e <= d.len());
         let Some(end) = end else {
             return truncated(format!(
                 "npk file record at {at:#x} claims {} name and {len} data bytes, {} left",
@@ -400,10 +398,7 @@ mod tests {
         assert_eq!(k.meta.mode, 0o755);
         assert_eq!(k.meta.mtime, 1_600_000_123);
         assert_eq!(
-            &tree
-                .get("0x0.mikrotik-npk/files/etc/issue")
-                .unwrap()
-                .data[..],
+            &tree.get("0x0.mikrotik-npk/files/etc/issue").unwrap().data[..],
             b"MikroTik\n"
         );
         let l = tree.get("0x0.mikrotik-npk/files/lib/libc.so").unwrap();
@@ -413,10 +408,7 @@ mod tests {
             EntryKind::Dir
         );
         assert_eq!(
-            &tree
-                .get("0x0.mikrotik-npk/01-description")
-                .unwrap()
-                .data[..],
+            &tree.get("0x0.mikrotik-npk/01-description").unwrap().data[..],
             b"test package"
         );
         assert_eq!(
@@ -455,7 +447,11 @@ mod tests {
         // cut in the zlib part: accepted, reported, header parts kept
         let cut = img[..0x50].to_vec();
         let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(cut));
-        assert!(tree.layers[0].variant.contains("truncated"), "{:?}", tree.layers);
+        assert!(
+            tree.layers[0].variant.contains("truncated"),
+            "{:?}",
+            tree.layers
+        );
         assert!(tree.get("0x0.mikrotik-npk/00-part-header").is_some());
         assert!(
             tree.errors
@@ -469,9 +465,12 @@ mod tests {
         recs.extend_from_slice(b"ok");
         recs.extend_from_slice(&record("huge", 0o100644, u32::MAX));
         recs.extend_from_slice(b"tiny");
-        let tree = Unpacker::new(Limits::default())
-            .unpack_bytes(Bytes::from(build_raw("x", &recs, None)));
-        assert_eq!(&tree.get("0x0.mikrotik-npk/files/ok").unwrap().data[..], b"ok");
+        let tree =
+            Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(build_raw("x", &recs, None)));
+        assert_eq!(
+            &tree.get("0x0.mikrotik-npk/files/ok").unwrap().data[..],
+            b"ok"
+        );
         assert!(tree.get("0x0.mikrotik-npk/files/huge").is_none());
         assert_eq!(tree.errors.len(), 1, "{:?}", tree.errors);
         assert!(

@@ -155,10 +155,7 @@ mod tests {
         let payload = gz(b"sercomm root file system");
         let img = build("VA001", "1", &payload);
         assert_eq!(img.iter().fold(0u8, |s, &b| s.wrapping_add(b)), 0);
-        assert_eq!(
-            hex(&img[..16]),
-            "734572436f4d6d000100005641303031"
-        );
+        assert_eq!(hex(&img[..16]), "734572436f4d6d000100005641303031");
         let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(img.clone()));
         assert!(tree.errors.is_empty(), "{:?}", tree.errors);
         assert_eq!(tree.layers[0].format, "sercomm");
@@ -205,7 +202,9 @@ mod tests {
     fn hostile_headers() {
         let img = build("VA001", "1", &[0x41; 200]);
         // header only: nothing to unpack, not taken
-        assert!(Sercomm.identify(&img[..HEADER], 0, &Probe::default()).is_none());
+        assert!(Sercomm
+            .identify(&img[..HEADER], 0, &Probe::default())
+            .is_none());
         // second magic missing
         let mut bad = img.clone();
         bad[63] = b'x';

@@ -311,10 +311,7 @@ mod tests {
         assert_eq!(c.checks[0].stored, stored);
         assert_eq!(c.checks[0].computed, format!("{:#06x}", checksum(&changed)));
         let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(img));
-        assert_eq!(
-            tree.get("0x0.zyxel-zynos/compressed").unwrap().size,
-            1000
-        );
+        assert_eq!(tree.get("0x0.zyxel-zynos/compressed").unwrap().size, 1000);
         assert_eq!(tree.integrity.iter().filter(|c| !c.ok).count(), 1);
     }
 

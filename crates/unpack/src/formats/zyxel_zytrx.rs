@@ -224,7 +224,10 @@ mod tests {
         assert_eq!(p.computed, format!("{:#010x}", crc_reg(&changed)));
         let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(img));
         assert_eq!(tree.integrity.iter().filter(|c| !c.ok).count(), 1);
-        assert_eq!(tree.get("0x0.zyxel-zytrx/payload").unwrap().data[35], 35 ^ 0xff);
+        assert_eq!(
+            tree.get("0x0.zyxel-zytrx/payload").unwrap().data[35],
+            35 ^ 0xff
+        );
     }
 
     #[test]
@@ -239,8 +242,8 @@ mod tests {
         bad[4..8].copy_from_slice(&0x7fff_ffffu32.to_be_bytes());
         assert!(ZyxelZytrx.identify(&bad, 0, &Probe::default()).is_none());
         // cut short: header checked, payload kept as far as present, reported
-        let tree = Unpacker::new(Limits::default())
-            .unpack_bytes(Bytes::from(img[..HEADER + 40].to_vec()));
+        let tree =
+            Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(img[..HEADER + 40].to_vec()));
         assert_eq!(tree.get("0x0.zyxel-zytrx/payload").unwrap().size, 40);
         assert_eq!(tree.integrity.len(), 1);
         assert!(tree.integrity[0].ok);
