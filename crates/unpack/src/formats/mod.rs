@@ -51,6 +51,15 @@ pub mod zip;
 pub mod zlib;
 pub mod zstd;
 
+// vendor containers (MikroTik, Sercomm, ZyXEL, Linksys)
+pub mod linksys_chdr;
+pub mod linksys_pattern;
+pub mod linksys_trailer;
+pub mod mikrotik_npk;
+pub mod sercomm;
+pub mod zyxel_zynos;
+pub mod zyxel_zytrx;
+
 /// Every handler, in priority order.
 pub fn all() -> Vec<HandlerRef> {
     vec![
@@ -67,6 +76,14 @@ pub fn all() -> Vec<HandlerRef> {
         Arc::new(xiaomi_hdr::XiaomiHdr),
         Arc::new(huawei_hwnp::HuaweiHwnp),
         Arc::new(ubiquiti::Ubiquiti),
+        // vendor containers (MikroTik, Sercomm, ZyXEL, Linksys)
+        Arc::new(mikrotik_npk::MikrotikNpk),
+        Arc::new(sercomm::Sercomm),
+        Arc::new(zyxel_zynos::ZyxelZynos),
+        Arc::new(zyxel_zytrx::ZyxelZytrx),
+        Arc::new(linksys_pattern::LinksysPattern),
+        Arc::new(linksys_chdr::LinksysChdr),
+        Arc::new(linksys_trailer::LinksysTrailer),
         Arc::new(android_sparse::AndroidSparse),
         Arc::new(partitions::Gpt),
         Arc::new(partitions::Mbr),
