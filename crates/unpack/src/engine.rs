@@ -355,10 +355,21 @@ pub struct Unpacker {
 
 impl Unpacker {
     pub fn new(limits: Limits) -> Unpacker {
-        Unpacker::with_handlers(limits, formats::all())
+        Unpacker::with_rtos(limits, formats::all(), formats::rtos_all())
     }
 
+    /// An unpacker with only `handlers`: no RTOS recognisers (see [`Unpacker::with_rtos`]).
     pub fn with_handlers(limits: Limits, handlers: Vec<HandlerRef>) -> Unpacker {
+        Unpacker::with_rtos(limits, handlers, Vec::new())
+    }
+
+    /// An unpacker with `handlers` and the monolithic RTOS recognisers `rtos`
+    /// ([`Unpacker::new`] has every one of both).
+    pub fn with_rtos(
+        limits: Limits,
+        handlers: Vec<HandlerRef>,
+        rtos: Vec<Box<dyn Rtos>>,
+    ) -> Unpacker {
         let mut pats: Vec<&'static [u8]> = Vec::new();
         let mut patterns = Vec::new();
         let mut headless = Vec::new();
@@ -375,7 +386,6 @@ impl Unpacker {
             .match_kind(MatchKind::Standard)
             .build(&pats)
             .expect("magic patterns are valid");
-        let rtos = formats::rtos_all();
         let mut rtos_pats: Vec<&'static [u8]> = Vec::new();
         let mut rtos_patterns = Vec::new();
         for (i, r) in rtos.iter().enumerate() {
@@ -828,8 +838,9 @@ impl Unpacker {
     }
 }
 
-/// Largest blob looked at as a monolithic RTOS image.
-const MAX_RTOS_IMAGE: usize = 512 << 20;
+/// Largest blob looked at as a monolithic RTOS image (VxWorks kernels are a few MiB; a
+/// larger blob is a decoded bomb or a disk, and reading it again would page it all in).
+const MAX_RTOS_IMAGE: usize = 64 << 20;
 
 impl Unpacker {
     /// Recognise `data` as a monolithic RTOS image (see [`crate::formats::rtos`]): a layer
@@ -866,6 +877,9 @@ impl Unpacker {
         if covered * 2 > data.len() {
             return None;
         }
+        if self.rtos.is_empty() {
+            return None;
+        }
         let mut seen = vec![false; self.rtos.len()];
         for m in self.rtos_matcher.find_iter(&data[..]) {
             seen[self.rtos_patterns[m.pattern().as_usize()]] = true;
@@ -873,6 +887,20 @@ impl Unpacker {
                 break;
             }
         }
+        let found = self.recognise_rtos_in(ctx, blob_path, data, &seen);
+        if spool::is_mapped(data) {
+            spool::release(&data[..]); // the carver released these pages; so does this pass
+        }
+        found
+    }
+
+    fn recognise_rtos_in(
+        &self,
+        ctx: &Ctx,
+        blob_path: &str,
+        data: &Bytes,
+        seen: &[bool],
+    ) -> Option<(Partial, String)> {
         for (i, fam) in self.rtos.iter().enumerate() {
             if !seen[i] {
                 continue;
