@@ -365,7 +365,7 @@ pub fn build_image(load: u32, names: &[&str], be: bool, v6: bool, tail: &[u8]) -
     }
     d.extend(b"VxWorks\x005.5.1\x00\x00\x00VxWorks5.5.1\x00\x00\x00\x00Aug 24 2011, 18:58:12\x00");
     d.extend(b"WIND version 2.6\x00\x00\x00\x00");
-    while d.len() % 4 != 0 {
+    while !d.len().is_multiple_of(4) {
         d.push(0);
     }
     // string table
@@ -375,7 +375,7 @@ pub fn build_image(load: u32, names: &[&str], be: bool, v6: bool, tail: &[u8]) -
         d.extend(n.as_bytes());
         d.push(0);
     }
-    while d.len() % 16 != 0 {
+    while !d.len().is_multiple_of(16) {
         d.push(0);
     }
     for (i, off) in offs.iter().enumerate() {
