@@ -8,7 +8,8 @@
 //!
 //! Pages are the text files under the usual document roots (`www`, `web`, `htdocs`,
 //! `var/www`, `usr/www`, `usr/share/www`, `home/httpd`, `srv/www`), with an HTML, script or
-//! CGI extension.
+//! CGI extension, and the files of a VxWorks MemFS (the web pages linked into a VxWorks
+//! router image, served from its root) with such an extension.
 
 use netvet_model::{kinds, Finding, Severity};
 use netvet_unpack::{path, Entry, Tree};
@@ -89,11 +90,23 @@ impl WebChecks {
         in_root && PAGE_EXT.contains(&ext.to_ascii_lowercase().as_str())
     }
 
+    /// [`WebChecks::is_page`] for an entry: also the pages at the root of a VxWorks MemFS.
+    pub fn is_page_entry(e: &Entry) -> bool {
+        let inner = e.inner_path();
+        if Self::is_page(inner) {
+            return true;
+        }
+        let ext = inner.rsplit('.').next().unwrap_or("");
+        e.root().ends_with(".vxworks-memfs")
+            && !inner.contains('/')
+            && PAGE_EXT.contains(&ext.to_ascii_lowercase().as_str())
+    }
+
     /// Findings for one page.
     pub fn check(&self, e: &Entry) -> Vec<Finding> {
         let mut out = Vec::new();
         let inner = e.inner_path();
-        if !Self::is_page(inner) || e.data.len() > MAX_PAGE {
+        if !Self::is_page_entry(e) || e.data.len() > MAX_PAGE {
             return out;
         }
         let name = path::file_name(inner);
@@ -205,7 +218,7 @@ impl WebChecks {
 /// Web findings for every page of the tree.
 pub fn check_tree(tree: &Tree, checks: &WebChecks) -> Vec<Finding> {
     tree.files()
-        .filter(|e| WebChecks::is_page(e.inner_path()))
+        .filter(|e| WebChecks::is_page_entry(e))
         .flat_map(|e| checks.check(e))
         .collect()
 }

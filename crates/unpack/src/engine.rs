@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::classify;
 use crate::coverage;
+use crate::formats::rtos::{self, Rtos};
 use crate::handler::{Category, FormatError, HandlerRef, Probe, Sink};
 use crate::spool;
 use crate::tree::{Entry, EntryKind, Meta, SpillDir, Tree};
@@ -203,6 +204,7 @@ impl Ctx {
         data: &[u8],
         spans: &[(usize, usize)],
         payload: bool,
+        within: Option<&str>,
     ) -> u64 {
         let gaps = coverage::gaps(data.len(), spans);
         let total: usize = gaps.iter().map(|(a, b)| b - a).sum();
@@ -218,7 +220,12 @@ impl Ctx {
                 for (r0, r1) in coverage::opaque_regions(data, m0, m1) {
                     opaque += r1 - r0;
                     let region = &data[r0..r1];
-                    let why = coverage::reason(coverage::entropy(region));
+                    let mut why = coverage::reason(coverage::entropy(region));
+                    if let Some(os) = within {
+                        // inside a recognised RTOS image: most likely its compressed pages,
+                        // tables or a second stage in a scheme netvet does not read
+                        why = format!("inside the {os} image: {why}");
+                    }
                     self.record_unsupported(path, r0, region, &why);
                 }
             }
@@ -340,14 +347,29 @@ pub struct Unpacker {
     limits: Limits,
     pub(crate) progress: Arc<Progress>,
     spill_parent: Option<std::path::PathBuf>,
+    /// Monolithic RTOS families, their markers in one matcher, and each marker's family.
+    rtos: Vec<Box<dyn Rtos>>,
+    rtos_matcher: AhoCorasick,
+    rtos_patterns: Vec<usize>,
 }
 
 impl Unpacker {
     pub fn new(limits: Limits) -> Unpacker {
-        Unpacker::with_handlers(limits, formats::all())
+        Unpacker::with_rtos(limits, formats::all(), formats::rtos_all())
     }
 
+    /// An unpacker with only `handlers`: no RTOS recognisers (see [`Unpacker::with_rtos`]).
     pub fn with_handlers(limits: Limits, handlers: Vec<HandlerRef>) -> Unpacker {
+        Unpacker::with_rtos(limits, handlers, Vec::new())
+    }
+
+    /// An unpacker with `handlers` and the monolithic RTOS recognisers `rtos`
+    /// ([`Unpacker::new`] has every one of both).
+    pub fn with_rtos(
+        limits: Limits,
+        handlers: Vec<HandlerRef>,
+        rtos: Vec<Box<dyn Rtos>>,
+    ) -> Unpacker {
         let mut pats: Vec<&'static [u8]> = Vec::new();
         let mut patterns = Vec::new();
         let mut headless = Vec::new();
@@ -364,7 +386,22 @@ impl Unpacker {
             .match_kind(MatchKind::Standard)
             .build(&pats)
             .expect("magic patterns are valid");
+        let mut rtos_pats: Vec<&'static [u8]> = Vec::new();
+        let mut rtos_patterns = Vec::new();
+        for (i, r) in rtos.iter().enumerate() {
+            for m in r.markers() {
+                rtos_pats.push(m);
+                rtos_patterns.push(i);
+            }
+        }
+        let rtos_matcher = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(&rtos_pats)
+            .expect("RTOS markers are valid");
         Unpacker {
+            rtos,
+            rtos_matcher,
+            rtos_patterns,
             handlers,
             headless,
             matcher,
@@ -640,11 +677,16 @@ impl Unpacker {
             spool_dir: ctx.spool_dir(),
         };
         let chunks = self.carve(data, &probe);
+        let mut rtos_os = None;
+        if let Some((p, os)) = self.recognise_rtos(ctx, blob_path, data, &chunks, depth) {
+            part.append(p);
+            rtos_os = Some(os);
+        }
         if chunks.is_empty() {
             part.understood = if classify::is_leaf(data) {
                 data.len() as u64
             } else {
-                ctx.account_gaps(blob_path, data, &[], payload)
+                ctx.account_gaps(blob_path, data, &[], payload, rtos_os.as_deref())
             };
             return part;
         }
@@ -664,7 +706,7 @@ impl Unpacker {
             return part;
         }
         let spans: Vec<(usize, usize)> = chunks.iter().map(|(_, c)| (c.start, c.end)).collect();
-        let mut understood = ctx.account_gaps(blob_path, data, &spans, payload);
+        let mut understood = ctx.account_gaps(blob_path, data, &spans, payload, rtos_os.as_deref());
         let blob_name = path::file_name(blob_path).to_string();
         for (hi, chunk) in chunks {
             let h = &self.handlers[hi];
@@ -793,6 +835,142 @@ impl Unpacker {
         }
         part.understood = understood.min(data.len() as u64);
         part
+    }
+}
+
+/// Largest blob looked at as a monolithic RTOS image (VxWorks kernels are a few MiB; a
+/// larger blob is a decoded bomb or a disk, and reading it again would page it all in).
+const MAX_RTOS_IMAGE: usize = 64 << 20;
+
+impl Unpacker {
+    /// Recognise `data` as a monolithic RTOS image (see [`crate::formats::rtos`]): a layer
+    /// `0x0.<os>` beside the carved ones, holding `info.json`, `symbols.txt` and, for the
+    /// top-level image (which is no entry of the tree otherwise), the image itself as
+    /// `image`, so the string-level analyses read it. The layer claims no bytes and its files
+    /// are not carved again (the blob itself is).
+    fn recognise_rtos(
+        &self,
+        ctx: &Ctx,
+        blob_path: &str,
+        data: &Bytes,
+        chunks: &[(usize, crate::handler::Chunk)],
+        depth: u32,
+    ) -> Option<(Partial, String)> {
+        if data.len() < rtos::MIN_IMAGE
+            || data.len() > MAX_RTOS_IMAGE
+            || depth >= ctx.limits.max_depth
+            || classify::is_leaf(data)
+        {
+            return None;
+        }
+        // a blob that is mostly one file system or archive is not a monolithic image
+        let covered: usize = chunks
+            .iter()
+            .filter(|(hi, _)| {
+                matches!(
+                    self.handlers[*hi].doc().category,
+                    Category::Filesystem | Category::Archive
+                )
+            })
+            .map(|(_, c)| c.len())
+            .sum();
+        if covered * 2 > data.len() {
+            return None;
+        }
+        if self.rtos.is_empty() {
+            return None;
+        }
+        let mut seen = vec![false; self.rtos.len()];
+        for m in self.rtos_matcher.find_iter(&data[..]) {
+            seen[self.rtos_patterns[m.pattern().as_usize()]] = true;
+            if seen.iter().all(|s| *s) {
+                break;
+            }
+        }
+        let found = self.recognise_rtos_in(ctx, blob_path, data, &seen);
+        if spool::is_mapped(data) {
+            spool::release(&data[..]); // the carver released these pages; so does this pass
+        }
+        found
+    }
+
+    fn recognise_rtos_in(
+        &self,
+        ctx: &Ctx,
+        blob_path: &str,
+        data: &Bytes,
+        seen: &[bool],
+    ) -> Option<(Partial, String)> {
+        for (i, fam) in self.rtos.iter().enumerate() {
+            if !seen[i] {
+                continue;
+            }
+            // a recogniser must never take the scan down: contain panics as errors
+            let found =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fam.recognise(data)));
+            let doc = fam.doc();
+            let img = match found {
+                Ok(Some(img)) => img,
+                Ok(None) => continue,
+                Err(_) => {
+                    ctx.record_error(
+                        blob_path,
+                        doc.name,
+                        0,
+                        "RTOS recogniser failed unexpectedly (internal error)",
+                    );
+                    continue;
+                }
+            };
+            let layer_dir = if blob_path.is_empty() {
+                format!("0x0.{}", doc.name)
+            } else {
+                format!("{blob_path}.extract/0x0.{}", doc.name)
+            };
+            let layer_index = ctx.next_layer.fetch_add(1, Ordering::Relaxed);
+            ctx.progress.layers.fetch_add(1, Ordering::Relaxed);
+            let mut sink = Sink {
+                ctx,
+                layer_dir: layer_dir.clone(),
+                layer_index,
+                blob_name: path::file_name(blob_path).to_string(),
+                entries: Vec::new(),
+                notes: Vec::new(),
+                unsupported: Vec::new(),
+            };
+            let info = Bytes::from(img.info_json(data.len()));
+            let mut res = sink.file("info.json", Meta::mode(0o644), info);
+            if res.is_ok() && !img.symbols.is_empty() {
+                res = sink.file("symbols.txt", Meta::mode(0o644), img.symbols_txt());
+            }
+            if res.is_ok() && blob_path.is_empty() {
+                res = sink.file("image", Meta::mode(0o644), data.clone());
+            }
+            if let Err(e) = res {
+                if !matches!(e, FormatError::Limit(_)) {
+                    ctx.record_error(&layer_dir, doc.name, 0, &e.to_string());
+                }
+            }
+            for (limit, detail) in sink.notes.drain(..) {
+                ctx.record_limit(&layer_dir, &limit, &detail);
+            }
+            let mut part = Partial::new();
+            part.entries.append(&mut sink.entries);
+            let variant = img.variant();
+            part.layers.push((
+                layer_index,
+                LayerInfo {
+                    path: layer_dir,
+                    format: doc.name.to_string(),
+                    variant: variant.clone(),
+                    offset: 0,
+                    size: data.len() as u64,
+                    parent: blob_path.to_string(),
+                },
+            ));
+            return Some((part, variant));
+        }
+        None
     }
 }
 

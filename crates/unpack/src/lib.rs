@@ -43,12 +43,18 @@ pub fn formats_markdown() -> String {
          (`cargo run -p netvet-cli -- formats`); do not edit by hand.\n\n\
          | format | kind | description | references | limitations |\n|---|---|---|---|---|\n",
     );
-    for h in formats::all() {
-        let d = h.doc();
+    let docs = formats::all()
+        .into_iter()
+        .map(|h| (h.doc(), h.doc().category.as_str()));
+    // monolithic RTOS images are recognised, not carved (formats/rtos.rs)
+    let rtos = formats::rtos_all()
+        .into_iter()
+        .map(|r| (r.doc(), "rtos image"));
+    for (d, kind) in docs.chain(rtos) {
         s.push_str(&format!(
             "| {} | {} | {} | {} | {} |\n",
             d.name,
-            d.category.as_str(),
+            kind,
             d.description,
             d.references.join("; "),
             if d.limitations.is_empty() {

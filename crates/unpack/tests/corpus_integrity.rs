@@ -179,15 +179,27 @@ fn synthetic_fixtures_with_wrong_checksums_are_reported() {
 }
 
 #[test]
-fn an_image_netvet_cannot_open_is_listed_with_entropy() {
+fn regions_of_an_rtos_image_netvet_cannot_open_are_listed_with_entropy() {
+    // TP-Link VxWorks 5.5.1: the kernel (LZMA, properties 0x6e) and the MemFS of web pages
+    // are opened; what is left are compressed tables inside the images
     let Some(tree) = unpack(&format!("{FACT}/tpl/test/data/wr.fw")) else {
         return;
     };
-    assert_eq!(tree.unsupported.len(), 3, "{:?}", tree.unsupported);
+    assert_eq!(tree.unsupported.len(), 4, "{:?}", tree.unsupported);
+    let u = &tree.unsupported[0];
+    assert_eq!((u.path.as_str(), u.offset, u.size), ("", 1_533_556, 5568));
+    assert_eq!(u.entropy, "7.94");
+    assert!(
+        u.reason.starts_with("inside the VxWorks 5.5.1 image: "),
+        "{}",
+        u.reason
+    );
     let u = &tree.unsupported[1];
-    assert_eq!((u.offset, u.size), (0x40001, 970_752));
-    assert_eq!(u.entropy, "8.00");
-    assert_eq!(tree.coverage.unwrap().percent.to_string(), "5.1");
+    assert_eq!(
+        (u.path.as_str(), u.offset, u.size),
+        ("0x40114.lzma/data", 3_203_072, 8192)
+    );
+    assert_eq!(tree.coverage.unwrap().percent.to_string(), "99.4");
 }
 
 #[test]

@@ -12,7 +12,8 @@
 //! ```
 //!
 //! The header has no magic and no checksum, so the carver looks for the common property
-//! bytes (0x5d: lc3 lp0 pb2, the default; 0x6d: lc1 lp2 pb2, OpenWrt's kernel loader)
+//! bytes (0x5d: lc3 lp0 pb2, the default; 0x6d: lc1 lp2 pb2, OpenWrt's kernel loader;
+//! 0x6e: lc2 lp2 pb2, TP-Link's VxWorks kernels, e.g. fact_extractor's `tpl/.../wr.fw`)
 //! followed by a power-of-two dictionary of 64 KiB to 64 MiB. A candidate is accepted when
 //! the stream decodes completely: to its end marker, or to the declared size with the
 //! range coder in its final state.
@@ -28,7 +29,7 @@ pub static DOC: FormatDoc = FormatDoc {
         "LZMA SDK, DOC/lzma-specification.txt",
         "xz-utils, doc/lzma-file-format.txt",
     ],
-    limitations: "Carved only with properties 0x5d or 0x6d and a power-of-two dictionary of \
+    limitations: "Carved only with properties 0x5d, 0x6d or 0x6e and a power-of-two dictionary of \
                   64 KiB..64 MiB; other headers are accepted when a blob starts with them.",
 };
 
@@ -79,7 +80,7 @@ impl Handler for Lzma {
     }
 
     fn magics(&self) -> &'static [Magic] {
-        static M: [Magic; 22] = lzma_magics!(0x5d, 0x6d);
+        static M: [Magic; 33] = lzma_magics!(0x5d, 0x6d, 0x6e);
         &M
     }
 

@@ -32,7 +32,14 @@ pub mod lzma;
 pub mod lzo;
 pub mod netgear_chk;
 pub mod partitions;
+pub mod qnx_ifs;
 pub mod romfs;
+// monolithic RTOS images (not carved: see rtos.rs)
+pub mod rtos;
+pub mod rtos_ecos;
+pub mod rtos_nucleus;
+pub mod rtos_threadx;
+pub mod rtos_vxworks;
 pub mod seama;
 pub mod sevenz;
 pub mod squashfs;
@@ -44,6 +51,7 @@ pub mod ubi;
 pub mod ubifs;
 pub mod ubiquiti;
 pub mod uimage;
+pub mod vxworks_memfs;
 pub mod xiaomi_hdr;
 pub mod xz;
 pub mod yaffs2;
@@ -98,6 +106,10 @@ pub fn all() -> Vec<HandlerRef> {
         Arc::new(ubifs::Ubifs),
         Arc::new(jffs2::Jffs2),
         Arc::new(yaffs2::Yaffs2),
+        // RTOS images' file systems and boot images
+        Arc::new(vxworks_memfs::VxworksMemfs),
+        Arc::new(qnx_ifs::QnxStartup),
+        Arc::new(qnx_ifs::QnxIfs),
         // archives
         Arc::new(tar::Tar),
         Arc::new(cpio::Cpio),
@@ -121,5 +133,15 @@ pub fn all() -> Vec<HandlerRef> {
         Arc::new(leaf_gif::Gif),
         Arc::new(leaf_bmp::Bmp),
         Arc::new(leaf_riff::Riff),
+    ]
+}
+
+/// Every monolithic RTOS family, in the order they are tried on a blob (see [`rtos`]).
+pub fn rtos_all() -> Vec<Box<dyn rtos::Rtos>> {
+    vec![
+        Box::new(rtos_vxworks::VxWorks),
+        Box::new(rtos_threadx::ThreadX),
+        Box::new(rtos_nucleus::Nucleus),
+        Box::new(rtos_ecos::Ecos),
     ]
 }

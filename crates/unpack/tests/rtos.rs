@@ -1,0 +1,125 @@
+//! Monolithic RTOS images through the whole engine: a VxWorks 5.x-like image built here (a
+//! symbol table and a MemFS holding a credentials file), and the corpus's real TP-Link
+//! VxWorks 5.5.1 image (`fact_extractor/.../tpl/test/data/wr.fw`: a MemFS of 185 LZMA-packed
+//! web pages, no symbol table).
+
+use bytes::Bytes;
+use netvet_unpack::formats::{rtos_vxworks, vxworks_memfs};
+use netvet_unpack::{Limits, Unpacker};
+
+fn names() -> Vec<String> {
+    let mut v = vec!["sysInit".to_string(), "usrRoot".into(), "taskSpawn".into()];
+    v.extend((3..200).map(|i| format!("httpCgi{i}")));
+    v
+}
+
+#[test]
+fn vxworks_image_with_symbols_and_memfs() {
+    let passwd = b"admin:$1$netvet12$iinog6biMlNFmfrFxnBDK/:0:0:admin:/:/bin/sh\n";
+    let fs = vxworks_memfs::build(
+        &[("passwd", passwd), ("index.htm", b"<html>login</html>")],
+        true,
+    );
+    let owned = names();
+    let refs: Vec<&str> = owned.iter().map(|s| s.as_str()).collect();
+    let img = rtos_vxworks::build_image(0x8000_1000, &refs, true, false, &fs);
+    let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(img.clone()));
+    assert!(tree.errors.is_empty(), "{:?}", tree.errors);
+
+    let layer = tree
+        .layers
+        .iter()
+        .find(|l| l.format == "vxworks")
+        .expect("vxworks layer");
+    assert_eq!(layer.path, "0x0.vxworks");
+    assert_eq!(layer.variant, "VxWorks 5.5.1");
+    assert_eq!(layer.size, img.len() as u64);
+
+    let info = tree.get("0x0.vxworks/info.json").expect("info.json");
+    let v: serde_json::Value = serde_json::from_slice(&info.data).unwrap();
+    assert_eq!(v["version"], "5.5.1");
+    assert_eq!(v["kernel"], "WIND version 2.6");
+    assert_eq!(v["load_address"], "0x80001000");
+    assert_eq!(v["byte_order"], "big");
+    assert_eq!(v["symbols"], 200);
+    assert_eq!(v["symbol_table"]["layout"], "vxworks-5");
+
+    let syms = tree.get("0x0.vxworks/symbols.txt").expect("symbols.txt");
+    let text = String::from_utf8_lossy(&syms.data);
+    assert!(
+        text.contains("0x80001180 global-text taskSpawn\n"),
+        "{text}"
+    );
+    assert!(text.contains("0x80001280 global-bss httpCgi6\n"), "{text}");
+
+    // the top-level image is a file of the tree, for the string-level analyses
+    assert_eq!(
+        tree.get("0x0.vxworks/image").unwrap().size,
+        img.len() as u64
+    );
+
+    // the MemFS is carved out of the image like any file system
+    let at = img.len() - fs.len();
+    let p = tree
+        .get(&format!("{at:#x}.vxworks-memfs/passwd"))
+        .expect("passwd from the MemFS");
+    assert_eq!(&p.data[..], passwd);
+    assert_eq!(p.inner_path(), "passwd");
+    let cov = tree.coverage.expect("coverage");
+    assert_eq!(cov.total, img.len() as u64);
+}
+
+#[test]
+fn non_rtos_blobs_get_no_rtos_layer() {
+    // a text file naming VxWorks, and a blob of random bytes
+    let mut t = b"This router runs VxWorks 5.5.1 like many others.\n".repeat(200);
+    t.push(b'\n');
+    let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(t));
+    assert!(tree.layers.is_empty(), "{:?}", tree.layers);
+    let mut x = 7u32;
+    let noise: Vec<u8> = (0..100_000)
+        .map(|_| {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (x >> 16) as u8
+        })
+        .collect();
+    let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(noise));
+    assert!(tree.layers.iter().all(|l| l.format != "vxworks"));
+}
+
+#[test]
+fn corpus_tp_link_vxworks_image() {
+    let Some(root) = netvet_model::corpus::path("images") else {
+        return;
+    };
+    let p = root.join("fact_extractor/fact_extractor/plugins/unpacking/tpl/test/data/wr.fw");
+    let Ok(data) = std::fs::read(&p) else {
+        return;
+    };
+    let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(data));
+    let l = tree
+        .layers
+        .iter()
+        .find(|l| l.format == "vxworks")
+        .expect("VxWorks recognised");
+    assert_eq!(l.variant, "VxWorks 5.5.1");
+    let info = tree.get(&format!("{}/info.json", l.path)).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&info.data).unwrap();
+    assert_eq!(v["load_address"], serde_json::Value::Null);
+    let m = tree
+        .layers
+        .iter()
+        .find(|l| l.format == "vxworks-memfs")
+        .expect("MemFS carved");
+    assert_eq!(m.variant, "185 files, big-endian");
+    let top = tree
+        .files()
+        .find(|e| e.path.starts_with(&m.path) && e.file_name() == "top.htm")
+        .expect("top.htm");
+    // stored as LZMA (0x396 bytes), decoded to the page
+    assert!(top.size > 0x396, "{}", top.size);
+    assert!(top.data.contains(&b'<'), "decoded page");
+    let files = tree.files().filter(|e| e.path.starts_with(&m.path)).count();
+    assert_eq!(files, 185);
+    eprintln!("wr.fw coverage: {:?}", tree.coverage);
+}
