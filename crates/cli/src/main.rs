@@ -84,8 +84,9 @@ struct ScanArgs {
     /// them are reported (credential.shared-across-images).
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<PathBuf>,
-    /// Output format: json, sarif, html, md, cyclonedx (1.6), spdx (3.0.1), vex (CycloneDX
-    /// 1.6 VEX), cyclonedx-1.5 or spdx-2.3. Default json; when stdout is a terminal and no
+    /// Output format: json, sarif, html, md, pdf (the HTML report printed by headless
+    /// Chromium), cyclonedx (1.6), spdx (3.0.1), vex (CycloneDX 1.6 VEX), cyclonedx-1.5 or
+    /// spdx-2.3. Default json; when stdout is a terminal and no
     /// format is given, a summary is printed and the JSON report is written to the -o file or
     /// INPUT-NAME.netvet.json in the current directory.
     #[arg(long)]
@@ -96,6 +97,10 @@ struct ScanArgs {
     /// Print the wall time of every stage and analyzer to stderr after the scan.
     #[arg(long)]
     timings: bool,
+    /// The JSON report of the previous evaluation of the same product: the report then says
+    /// what changed (new and resolved findings).
+    #[arg(long, value_name = "REPORT.json")]
+    previous: Option<PathBuf>,
     /// Policy: a TOML file, or a built-in profile (red, cra, psti, ts33117, en303645,
     /// tr03163, regimes, default); the embedded default policy otherwise.
     #[arg(long, value_name = "NAME|FILE")]
@@ -404,6 +409,7 @@ fn suffix(format: Format) -> &'static str {
         Format::Vex => "vex.cdx.json",
         Format::Spdx => "spdx3.json",
         Format::Spdx23 => "spdx.json",
+        Format::Pdf => "pdf",
     }
 }
 
@@ -511,8 +517,8 @@ fn cmd_scan_many(a: ScanArgs) -> Result<u8, Fail> {
     for (report, (p, f)) in reports.iter_mut().zip(files.iter_mut()) {
         report.number_findings();
         netvet_certify::apply(report, catalogue.clone(), policy.clone());
-        let text = netvet_report::render(report, format)?;
-        f.write_all(text.as_bytes())
+        let text = netvet_report::render_bytes(report, format, private.path())?;
+        f.write_all(&text)
             .map_err(|e| Fail(2, format!("cannot write {}: {e}", p.display())))?;
         if let (Some(t), Some(max)) = (fail_on, report.max_severity()) {
             if max >= t {
@@ -546,6 +552,18 @@ fn cmd_scan_one(a: ScanArgs, input: PathBuf) -> Result<u8, Fail> {
             s.parse::<Severity>()
                 .map_err(|e| Fail(2, format!("--fail-on: {e}")))?,
         ),
+        None => None,
+    };
+    let previous = match &a.previous {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| Fail(2, format!("--previous {}: {e}", p.display())))?;
+            Some(
+                serde_json::from_str::<netvet_model::Report>(&text).map_err(|e| {
+                    Fail(2, format!("--previous {}: not a netvet JSON report: {e}", p.display()))
+                })?,
+            )
+        }
         None => None,
     };
     if !input.exists() {
@@ -585,9 +603,12 @@ fn cmd_scan_one(a: ScanArgs, input: PathBuf) -> Result<u8, Fail> {
     })
     .map_err(|e| Fail(2, format!("{e:#}")))?;
     scan.report.unpack.sandbox = Some(sandbox.as_report());
-    let text = netvet_report::render(&scan.report, format)?;
+    if let Some(old) = &previous {
+        netvet_report::evaluation::attach_previous(&mut scan.report, old);
+    }
+    let bytes = netvet_report::render_bytes(&scan.report, format, private.path())?;
     match out_file.as_mut() {
-        Some(f) => f.write_all(text.as_bytes()).map_err(|e| {
+        Some(f) => f.write_all(&bytes).map_err(|e| {
             Fail(
                 2,
                 format!(
@@ -599,7 +620,12 @@ fn cmd_scan_one(a: ScanArgs, input: PathBuf) -> Result<u8, Fail> {
                 ),
             )
         })?,
-        None => write_output(&None, &text)?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&bytes)
+                .and_then(|_| out.flush())
+                .map_err(|e| Fail(2, format!("cannot write to stdout: {e}")))?
+        }
     }
     if summary {
         let color = std::env::var_os("NO_COLOR").is_none();

@@ -131,7 +131,10 @@ fn html_report_renders_in_chromium() {
     // both charts are inline SVG
     assert!(dom.contains(r#"id="severity-chart""#));
     assert!(dom.contains(r#"id="hardening-chart""#));
-    assert!(dom.contains("30% (12/40)"), "pie coverage label");
+    // a property's label counts the binaries lacking it; RELRO none is a red segment
+    assert!(dom.contains("2 of 2 lack it (100%)"), "PIE label");
+    assert!(dom.contains(r#"class="bad" data-property="RELRO" data-count="1""#));
+    assert!(dom.contains(r#"<td class="bad">No RELRO</td>"#));
 
     if let Some(shot) = std::env::var_os("NETVET_SCREENSHOT") {
         let shot = std::path::absolute(PathBuf::from(shot)).unwrap();
