@@ -179,7 +179,10 @@ fn analyzer_findings_and_summaries() {
         "{}",
         weak_f[0].evidence
     );
-    assert_eq!(weak_f[0].title, "Executable weak lacks NX, PIE, RELRO, stack canary, FORTIFY");
+    assert_eq!(
+        weak_f[0].title,
+        "Executable weak lacks NX, PIE, RELRO, stack canary, FORTIFY"
+    );
     let unsafe_f: Vec<_> = out
         .findings
         .iter()

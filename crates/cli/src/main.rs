@@ -560,7 +560,10 @@ fn cmd_scan_one(a: ScanArgs, input: PathBuf) -> Result<u8, Fail> {
                 .map_err(|e| Fail(2, format!("--previous {}: {e}", p.display())))?;
             Some(
                 serde_json::from_str::<netvet_model::Report>(&text).map_err(|e| {
-                    Fail(2, format!("--previous {}: not a netvet JSON report: {e}", p.display()))
+                    Fail(
+                        2,
+                        format!("--previous {}: not a netvet JSON report: {e}", p.display()),
+                    )
                 })?,
             )
         }

@@ -75,7 +75,11 @@ fn sarif_fingerprints_are_stable_across_scans_and_distinct() {
     let mut prints: Vec<&str> = fa.iter().map(|(_, _, p)| p.as_str()).collect();
     prints.sort();
     prints.dedup();
-    assert_eq!(prints.len(), fa.len(), "two findings share a fingerprint: {fa:?}");
+    assert_eq!(
+        prints.len(),
+        fa.len(),
+        "two findings share a fingerprint: {fa:?}"
+    );
 }
 
 #[test]

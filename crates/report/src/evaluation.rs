@@ -289,11 +289,36 @@ pub fn properties(summary: &Value) -> Vec<PropertyRow> {
         let canary = has(|r| r.canary);
         let fortify = has(|r| r.fortify);
         return vec![
-            PropertyRow { property: "NX", good: nx, partial: 0, bad: n - nx },
-            PropertyRow { property: "PIE (executables)", good: pie, partial: 0, bad: exes.len() as u64 - pie },
-            PropertyRow { property: "RELRO", good: full, partial, bad: n - full - partial },
-            PropertyRow { property: "Stack canary", good: canary, partial: 0, bad: n - canary },
-            PropertyRow { property: "FORTIFY", good: fortify, partial: 0, bad: n - fortify },
+            PropertyRow {
+                property: "NX",
+                good: nx,
+                partial: 0,
+                bad: n - nx,
+            },
+            PropertyRow {
+                property: "PIE (executables)",
+                good: pie,
+                partial: 0,
+                bad: exes.len() as u64 - pie,
+            },
+            PropertyRow {
+                property: "RELRO",
+                good: full,
+                partial,
+                bad: n - full - partial,
+            },
+            PropertyRow {
+                property: "Stack canary",
+                good: canary,
+                partial: 0,
+                bad: n - canary,
+            },
+            PropertyRow {
+                property: "FORTIFY",
+                good: fortify,
+                partial: 0,
+                bad: n - fortify,
+            },
         ];
     }
     let Some(n) = count(summary, "binaries").filter(|n| *n > 0) else {
@@ -311,10 +336,18 @@ pub fn properties(summary: &Value) -> Vec<PropertyRow> {
     out.extend(simple("nx", "NX", n));
     let exes = count(summary, "executables").unwrap_or(n);
     out.extend(simple("pie", "PIE (executables)", exes));
-    if let (Some(f), Some(p)) = (count(summary, "relro_full"), count(summary, "relro_partial")) {
+    if let (Some(f), Some(p)) = (
+        count(summary, "relro_full"),
+        count(summary, "relro_partial"),
+    ) {
         let f = f.min(n);
         let p = p.min(n - f);
-        out.push(PropertyRow { property: "RELRO", good: f, partial: p, bad: n - f - p });
+        out.push(PropertyRow {
+            property: "RELRO",
+            good: f,
+            partial: p,
+            bad: n - f - p,
+        });
     }
     out.extend(simple("canary", "Stack canary", n));
     out.extend(simple("fortify", "FORTIFY", n));
@@ -329,7 +362,10 @@ pub fn file_counts(summary: &Value) -> Vec<(String, u64)> {
         ("binaries", "ELF binaries checked"),
         ("executables", "executables"),
         ("libraries", "shared libraries"),
-        ("kernel_modules_and_objects_skipped", "kernel modules and objects (not checked)"),
+        (
+            "kernel_modules_and_objects_skipped",
+            "kernel modules and objects (not checked)",
+        ),
         ("stripped", "stripped (no symbol table)"),
         ("rpath", "with RPATH"),
         ("runpath", "with RUNPATH"),
@@ -367,7 +403,11 @@ pub fn requirement_basis(report: &Report, r: &RequirementResult) -> (String, Str
     } else {
         format!(
             "{} of {} files for {}{coverage}",
-            if method == "image" { "all" } else { "the image part: all" },
+            if method == "image" {
+                "all"
+            } else {
+                "the image part: all"
+            },
             report.unpack.files,
             r.checks.join(", "),
         )
@@ -433,8 +473,16 @@ fn brief(f: &Finding) -> FindingBrief {
 
 /// Compare two evaluations by finding fingerprint (stable across rescans and releases).
 pub fn compare(previous: &Report, current: &Report) -> Comparison {
-    let old: BTreeSet<&str> = previous.findings.iter().map(|f| f.fingerprint.as_str()).collect();
-    let new: BTreeSet<&str> = current.findings.iter().map(|f| f.fingerprint.as_str()).collect();
+    let old: BTreeSet<&str> = previous
+        .findings
+        .iter()
+        .map(|f| f.fingerprint.as_str())
+        .collect();
+    let new: BTreeSet<&str> = current
+        .findings
+        .iter()
+        .map(|f| f.fingerprint.as_str())
+        .collect();
     let mut added: Vec<&Finding> = current
         .findings
         .iter()

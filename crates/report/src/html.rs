@@ -23,7 +23,7 @@
 //! need a template engine, and keeping the escaping in one visible function makes it easy to
 //! audit.
 
-use crate::evaluation::{self, Cell, PropertyRow, SHOWN_PER_GROUP};
+use crate::evaluation::{self, PropertyRow, SHOWN_PER_GROUP};
 use crate::RenderError;
 use netvet_model::{Finding, Report, Severity};
 use std::fmt::Write as _;
@@ -50,7 +50,10 @@ pub fn escape(s: &str) -> String {
 
 /// Keep only hex digits (a digest placed in a CSS string must not be able to end it).
 fn hex_only(s: &str) -> String {
-    s.chars().filter(char::is_ascii_hexdigit).take(128).collect()
+    s.chars()
+        .filter(char::is_ascii_hexdigit)
+        .take(128)
+        .collect()
 }
 
 pub(crate) fn sev_color(s: Severity) -> &'static str {
@@ -96,7 +99,11 @@ fn severity_chart(report: &Report) -> String {
             c = sev_color(*sev),
         );
         if bw >= 22.0 {
-            let fg = if *sev == Severity::Low { "#212121" } else { "#fff" };
+            let fg = if *sev == Severity::Low {
+                "#212121"
+            } else {
+                "#fff"
+            };
             let _ = write!(
                 s,
                 r#"<text x="{tx:.1}" y="19" class="num" fill="{fg}" style="fill:{fg}" text-anchor="middle">{n}</text>"#,
@@ -142,7 +149,11 @@ fn property_chart(rows: &[PropertyRow]) -> String {
             ty = y + bar_h * 0.7,
             name = escape(r.property)
         );
-        for (n, c, what) in [(r.good, GOOD, "have it"), (r.partial, PARTIAL, "partial"), (r.bad, BAD, "lack it")] {
+        for (n, c, what) in [
+            (r.good, GOOD, "have it"),
+            (r.partial, PARTIAL, "partial"),
+            (r.bad, BAD, "lack it"),
+        ] {
             if n == 0 {
                 continue;
             }
@@ -301,7 +312,11 @@ fn summary_section(h: &mut String, report: &Report) {
             .and_then(|v| v.date.as_deref())
             .map(|d| format!(", judged for {}", escape(d)))
             .unwrap_or_default();
-        let _ = write!(h, r#" <span class="muted">policy {}{date}</span>"#, escape(&policy));
+        let _ = write!(
+            h,
+            r#" <span class="muted">policy {}{date}</span>"#,
+            escape(&policy)
+        );
     }
     let _ = write!(
         h,
@@ -372,7 +387,9 @@ fn summary_section(h: &mut String, report: &Report) {
     // changes since the previous evaluation
     h.push_str(r#"<div id="changes"><h3>Since the previous evaluation</h3>"#);
     match evaluation::previous(report) {
-        None => h.push_str(r#"<p class="muted">No previous evaluation of this product is on record.</p>"#),
+        None => h.push_str(
+            r#"<p class="muted">No previous evaluation of this product is on record.</p>"#,
+        ),
         Some(c) => {
             let _ = write!(
                 h,
@@ -416,7 +433,11 @@ fn summary_section(h: &mut String, report: &Report) {
         }
     }
     h.push_str("</div>");
-    let _ = write!(h, r#"<p class="muted">{}</p>"#, escape(crate::coverage_line(report).trim()));
+    let _ = write!(
+        h,
+        r#"<p class="muted">{}</p>"#,
+        escape(crate::coverage_line(report).trim())
+    );
     h.push_str("</section>\n");
 }
 
@@ -427,12 +448,12 @@ fn findings_section(h: &mut String, report: &Report) {
     }
     for (sev, groups) in evaluation::by_risk(report) {
         let n: usize = groups.iter().map(|g| g.findings.len()).sum();
+        let s = sev.as_str();
         let _ = write!(
             h,
             r#"<h3 class="risk-level" id="risk-{s}">{} <span class="muted">{n} finding(s) in {} kind(s)</span></h3>"#,
             badge(&format!("sev-{s}"), s),
             groups.len(),
-            s = sev.as_str(),
         );
         for g in groups {
             let _ = write!(
@@ -443,7 +464,11 @@ fn findings_section(h: &mut String, report: &Report) {
                 n = g.findings.len(),
             );
             if let Some(r) = evaluation::remediation(g.kind) {
-                let _ = write!(h, r#"<p class="remediation"><b>Remediation:</b> {}</p>"#, escape(r));
+                let _ = write!(
+                    h,
+                    r#"<p class="remediation"><b>Remediation:</b> {}</p>"#,
+                    escape(r)
+                );
             }
             // a few more than the limit are shown rather than "1 more"
             let shown = if g.findings.len() <= SHOWN_PER_GROUP + 2 {
@@ -525,7 +550,9 @@ fn requirements_section(h: &mut String, report: &Report) {
 }
 
 fn hardening_appendix(h: &mut String, report: &Report) {
-    h.push_str(r#"<section id="appendix-hardening" class="appendix"><h2>Hardening per binary</h2>"#);
+    h.push_str(
+        r#"<section id="appendix-hardening" class="appendix"><h2>Hardening per binary</h2>"#,
+    );
     let Some(summary) = report.summaries.get("hardening") else {
         h.push_str(r#"<p class="muted">No hardening data in this report.</p></section>"#);
         return;

@@ -173,7 +173,9 @@ pub fn render(report: &Report) -> Result<String, RenderError> {
             } else {
                 SHOWN_PER_GROUP
             };
-            m.push_str("| ID | Title | Path @ offset | Evidence | Requirements |\n|---|---|---|---|---|\n");
+            m.push_str(
+                "| ID | Title | Path @ offset | Evidence | Requirements |\n|---|---|---|---|---|\n",
+            );
             for f in g.findings.iter().take(shown) {
                 let _ = writeln!(
                     m,
@@ -258,7 +260,13 @@ pub fn render(report: &Report) -> Result<String, RenderError> {
             }
             m.push_str("\n|---|---|---|---|---|---|---|---|\n");
             for b in &rows {
-                let _ = write!(m, "| {} | {} {} |", escape(&b.path), escape(&b.elf_type), escape(&b.arch));
+                let _ = write!(
+                    m,
+                    "| {} | {} {} |",
+                    escape(&b.path),
+                    escape(&b.elf_type),
+                    escape(&b.arch)
+                );
                 for c in evaluation::matrix_cells(b) {
                     match c {
                         evaluation::Cell::Bad(t) => {

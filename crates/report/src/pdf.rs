@@ -122,7 +122,10 @@ pub fn print_html_with(html: &str, workdir: &Path, browser: &Path) -> Result<Vec
         ))
     })?;
     if !bytes.starts_with(b"%PDF-") {
-        return Err(failed(format!("{} wrote a file that is not a PDF", browser.display())));
+        return Err(failed(format!(
+            "{} wrote a file that is not a PDF",
+            browser.display()
+        )));
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(bytes)

@@ -48,12 +48,27 @@ fn pdf_has_digests_and_page_numbers_on_every_page() {
         return;
     };
     let text = String::from_utf8_lossy(&out.stdout);
-    let page_texts: Vec<&str> = text.split('\u{c}').filter(|p| !p.trim().is_empty()).collect();
+    let page_texts: Vec<&str> = text
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .collect();
     assert_eq!(page_texts.len(), pages);
     for (i, p) in page_texts.iter().enumerate() {
-        assert!(p.contains(&format!("page {} / {pages}", i + 1)), "page {}: {p}", i + 1);
-        assert!(p.contains(&report.image.sha256), "image digest on page {}", i + 1);
-        assert!(p.contains(&format!("attestation sha256 {att}")), "attestation on page {}", i + 1);
+        assert!(
+            p.contains(&format!("page {} / {pages}", i + 1)),
+            "page {}: {p}",
+            i + 1
+        );
+        assert!(
+            p.contains(&report.image.sha256),
+            "image digest on page {}",
+            i + 1
+        );
+        assert!(
+            p.contains(&format!("attestation sha256 {att}")),
+            "attestation on page {}",
+            i + 1
+        );
     }
     assert!(text.contains("Executive summary") && text.contains("Hardening per binary"));
 }
@@ -68,5 +83,9 @@ fn missing_browser_is_named() {
         std::path::Path::new("/nonexistent/chromium"),
     )
     .unwrap_err();
-    assert!(err.to_string().contains("cannot start /nonexistent/chromium"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("cannot start /nonexistent/chromium"),
+        "{err}"
+    );
 }

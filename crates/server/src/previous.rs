@@ -63,7 +63,10 @@ mod tests {
         assert_eq!(product_key("XBR4400-v1.2.3.bin"), "xbr4400");
         assert_eq!(product_key("xbr4400_V1.3.0.bin"), "xbr4400");
         assert_eq!(product_key("Archer-C7_v2_20240112.img"), "archer-c7");
-        assert_ne!(product_key("xbr4400-1.2.bin"), product_key("xbr4500-1.2.bin"));
+        assert_ne!(
+            product_key("xbr4400-1.2.bin"),
+            product_key("xbr4500-1.2.bin")
+        );
         assert_eq!(product_key("1.2.3.bin"), "");
     }
 }
