@@ -176,11 +176,16 @@ impl BinaryRow {
     pub fn is_library(&self) -> bool {
         self.elf_type == "dso"
     }
-    /// Protections this binary lacks (PIE only for executables).
+    /// How weak the binary is: one point per protection it lacks (PIE only for executables),
+    /// two for no RELRO at all, so that the matrix lists the worst binaries first.
     pub fn missing(&self) -> usize {
         usize::from(!self.nx)
             + usize::from(!self.is_library() && !self.pie)
-            + usize::from(self.relro != "full")
+            + match self.relro.as_str() {
+                "full" => 0,
+                "partial" => 1,
+                _ => 2,
+            }
             + usize::from(!self.canary)
             + usize::from(!self.fortify)
     }

@@ -534,13 +534,17 @@ fn requirements_section(h: &mut String, report: &Report) {
         };
         let _ = write!(
             h,
-            r#"<tr class="requirement" data-id="{id}" data-status="{st}" data-method="{m}"><td>{id}</td><td>{}</td><td>{}</td><td>{m}</td><td>{}{note}</td><td class="examined">{}</td><td class="basis">{} {}</td></tr>"#,
+            r#"<tr class="requirement" data-id="{id}" data-status="{st}" data-method="{m}"><td>{id}</td><td>{}</td><td>{}</td><td>{m}</td><td>{}{note}</td><td class="examined">{}</td><td class="basis">{}{}</td></tr>"#,
             escape(&r.title),
             escape(r.source.as_deref().unwrap_or("")),
             badge(&format!("st-{}", escape(&r.status)), &r.status),
             escape(&examined),
             escape(&basis),
-            links.join(" "),
+            if links.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", links.join(" "))
+            },
             id = escape(&r.id),
             m = escape(&method),
             st = escape(&r.status),
