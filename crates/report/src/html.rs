@@ -133,9 +133,10 @@ fn severity_chart(report: &Report) -> String {
 /// Security properties as stacked bars: green for binaries that have the property, amber for
 /// partial, red for those lacking it; the label says how many lack it.
 fn property_chart(rows: &[PropertyRow]) -> String {
-    let (w, bar_h, gap, label_w) = (560.0, 22.0, 8.0, 140.0);
+    let (w, bar_h, gap, label_w) = (600.0, 22.0, 8.0, 140.0);
     let h = rows.len() as f64 * (bar_h + gap) + gap + 22.0;
-    let full = w - label_w - 150.0;
+    // room on the right for the longest label, "1234 of 1234 lack it (100%)"
+    let full = w - label_w - 200.0;
     let mut s = format!(
         r#"<svg class="chart" id="hardening-chart" role="img" aria-label="Binaries with and without each protection" width="{w}" height="{h}" viewBox="0 0 {w} {h}" xmlns="http://www.w3.org/2000/svg">"#
     );
