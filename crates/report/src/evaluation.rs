@@ -419,6 +419,10 @@ pub fn requirement_basis(report: &Report, r: &RequirementResult) -> (String, Str
     };
     let evidence = match (r.status.as_str(), &r.evidence) {
         (_, Some(e)) => format!("supplied evidence: {e}"),
+        ("pass", None) if !r.checks.is_empty() && !r.findings.is_empty() => format!(
+            "{} finding(s) of these kinds, all below the policy's severity threshold",
+            r.findings.len()
+        ),
         ("pass", None) if !r.checks.is_empty() => format!(
             "no finding of these kinds; a pass covers only what was examined{}",
             if report.unpack.unsupported.is_empty() && report.unpack.errors.is_empty() {

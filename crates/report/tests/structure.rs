@@ -183,6 +183,20 @@ fn requirements_say_what_they_examined() {
         row.contains("no finding of these kinds; a pass covers only what was examined</td>"),
         "{row}"
     );
+    // a pass with findings below the policy's threshold says so
+    let below = with_requirements(common::sample_report());
+    let req = RequirementResult {
+        id: "R-BELOW".into(),
+        status: "pass".into(),
+        checks: vec!["hardening.weak".into()],
+        findings: vec!["F0005".into()],
+        ..Default::default()
+    };
+    let (_, _, basis) = evaluation::requirement_basis(&below, &req);
+    assert_eq!(
+        basis,
+        "1 finding(s) of these kinds, all below the policy's severity threshold"
+    );
     let start = html.find(r#"data-id="EN18031-1-SUM-1""#).unwrap();
     let row = &html[start..start + html[start..].find("</tr>").unwrap()];
     assert!(
