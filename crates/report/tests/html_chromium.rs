@@ -2,7 +2,7 @@
 //! messages (errors, CSP violations), the verdict shown, the right number of findings, and
 //! hostile evidence shown as text. Skipped with a note when Chromium is absent, unless
 //! `NETVET_REQUIRE_CHROMIUM=1` (CI). `NETVET_SCREENSHOT=FILE` also writes a screenshot of the
-//! sample report (docs/report-screenshot.png is made this way).
+//! sample report (the screenshots in docs/report.md come from tests/e2e/report.mjs).
 
 mod common;
 
