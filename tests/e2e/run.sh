@@ -11,3 +11,4 @@ cargo test -q --workspace --no-run
 npm install --no-audit --no-fund --silent
 NETVET_BIN="${NETVET_BIN:-${CARGO_TARGET_DIR:-../../target}/debug/netvet}" node ui.mjs
 NETVET_BIN="${NETVET_BIN:-${CARGO_TARGET_DIR:-../../target}/debug/netvet}" node network.mjs
+NETVET_BIN="${NETVET_BIN:-${CARGO_TARGET_DIR:-../../target}/debug/netvet}" node report.mjs

@@ -469,6 +469,7 @@ impl Analyzer for ElfAnalyzer {
                 continue;
             }
             counts.add(h);
+            counts.row(&r.path, h);
             if let Some(f) = weak_finding(&r.path, h) {
                 out.findings.push(f);
             }
@@ -604,7 +605,13 @@ struct Counts {
     runpath: u64,
     stripped: u64,
     arch: BTreeMap<String, u64>,
+    /// One row per binary (the report's checksec-like matrix), at most [`MAX_ROWS`].
+    rows: Vec<serde_json::Value>,
 }
+
+/// Most per-binary rows kept in the `hardening` summary (a router image has a few hundred
+/// binaries; a pathological tree must not grow the report without bound).
+const MAX_ROWS: usize = 5000;
 
 impl Counts {
     fn add(&mut self, h: &Hardening) {
@@ -629,7 +636,28 @@ impl Counts {
         *self.arch.entry(h.arch.clone()).or_default() += 1;
     }
 
+    fn row(&mut self, path: &str, h: &Hardening) {
+        if self.rows.len() >= MAX_ROWS {
+            return;
+        }
+        self.rows.push(serde_json::json!({
+            "path": path,
+            "type": h.elf_type.as_str(),
+            "arch": h.arch,
+            "nx": h.nx,
+            "pie": h.pie(),
+            "relro": h.relro.as_str(),
+            "canary": h.canary,
+            "fortify": h.fortify(),
+            "rpath": h.rpath,
+            "runpath": h.runpath,
+            "stripped": h.stripped,
+        }));
+    }
+
     fn to_json(&self) -> serde_json::Value {
+        let mut rows = self.rows.clone();
+        rows.sort_by(|a, b| a["path"].as_str().cmp(&b["path"].as_str()));
         serde_json::json!({
             "binaries": self.binaries,
             "executables": self.executables,
@@ -646,6 +674,7 @@ impl Counts {
             "runpath": self.runpath,
             "stripped": self.stripped,
             "arch": self.arch,
+            "per_binary": rows,
         })
     }
 }

@@ -171,6 +171,18 @@ fn analyzer_findings_and_summaries() {
         .collect();
     assert_eq!(weak_f.len(), 1);
     assert_eq!(weak_f[0].path.as_deref(), Some("bin/weak"));
+    // one finding per binary, listing every protection it lacks (NX and canary among them)
+    assert!(
+        weak_f[0]
+            .evidence
+            .starts_with("missing: NX, PIE, RELRO, stack canary, FORTIFY;"),
+        "{}",
+        weak_f[0].evidence
+    );
+    assert_eq!(
+        weak_f[0].title,
+        "Executable weak lacks NX, PIE, RELRO, stack canary, FORTIFY"
+    );
     let unsafe_f: Vec<_> = out
         .findings
         .iter()
@@ -194,6 +206,17 @@ fn analyzer_findings_and_summaries() {
     assert_eq!(h["relro_none"], 1);
     assert_eq!(h["canary"], 1);
     assert_eq!(h["fortify"], 1);
+    // the per-binary rows of the report's hardening matrix, by path
+    let rows = h["per_binary"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["path"], "bin/weak");
+    assert_eq!(rows[0]["relro"], "none");
+    assert_eq!(rows[0]["nx"], false);
+    assert_eq!(rows[0]["canary"], false);
+    assert_eq!(rows[1]["path"], "usr/bin/good");
+    assert_eq!(rows[1]["type"], "pie");
+    assert_eq!(rows[1]["relro"], "full");
+    assert_eq!(rows[1]["fortify"], true);
     let u = &out
         .summaries
         .iter()

@@ -223,6 +223,7 @@ pub fn judge(
             applies_from: applies_from.map(|d| d.to_string()),
             enforced,
             evidence: evidence.map(|e| e.citation()),
+            checks: r.kinds.clone(),
         });
     }
     let regimes: Vec<RegimeVerdict> = per_regime

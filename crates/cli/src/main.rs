@@ -84,8 +84,9 @@ struct ScanArgs {
     /// them are reported (credential.shared-across-images).
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<PathBuf>,
-    /// Output format: json, sarif, html, md, cyclonedx (1.6), spdx (3.0.1), vex (CycloneDX
-    /// 1.6 VEX), cyclonedx-1.5 or spdx-2.3. Default json; when stdout is a terminal and no
+    /// Output format: json, sarif, html, md, pdf (the HTML report printed by headless
+    /// Chromium), cyclonedx (1.6), spdx (3.0.1), vex (CycloneDX 1.6 VEX), cyclonedx-1.5 or
+    /// spdx-2.3. Default json; when stdout is a terminal and no
     /// format is given, a summary is printed and the JSON report is written to the -o file or
     /// INPUT-NAME.netvet.json in the current directory.
     #[arg(long)]
@@ -96,6 +97,10 @@ struct ScanArgs {
     /// Print the wall time of every stage and analyzer to stderr after the scan.
     #[arg(long)]
     timings: bool,
+    /// The JSON report of the previous evaluation of the same product: the report then says
+    /// what changed (new and resolved findings).
+    #[arg(long, value_name = "REPORT.json")]
+    previous: Option<PathBuf>,
     /// Policy: a TOML file, or a built-in profile (red, cra, psti, ts33117, en303645,
     /// tr03163, regimes, default); the embedded default policy otherwise.
     #[arg(long, value_name = "NAME|FILE")]
@@ -404,6 +409,7 @@ fn suffix(format: Format) -> &'static str {
         Format::Vex => "vex.cdx.json",
         Format::Spdx => "spdx3.json",
         Format::Spdx23 => "spdx.json",
+        Format::Pdf => "pdf",
     }
 }
 
@@ -495,8 +501,8 @@ fn cmd_scan_many(a: ScanArgs) -> Result<u8, Fail> {
     let mut code = 0;
     for (report, (p, f)) in reports.iter_mut().zip(files.iter_mut()) {
         scanner.judge(report);
-        let text = netvet_report::render(report, format)?;
-        f.write_all(text.as_bytes())
+        let bytes = netvet_report::render_bytes(report, format, scanner.spill_dir())?;
+        f.write_all(&bytes)
             .map_err(|e| Fail(2, format!("cannot write {}: {e}", p.display())))?;
         if let (Some(t), Some(max)) = (fail_on, report.max_severity()) {
             if max >= t {
@@ -531,6 +537,21 @@ fn cmd_scan_one(a: ScanArgs, input: PathBuf) -> Result<u8, Fail> {
         ),
         None => None,
     };
+    let previous = match &a.previous {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| Fail(2, format!("--previous {}: {e}", p.display())))?;
+            Some(
+                serde_json::from_str::<netvet_model::Report>(&text).map_err(|e| {
+                    Fail(
+                        2,
+                        format!("--previous {}: not a netvet JSON report: {e}", p.display()),
+                    )
+                })?,
+            )
+        }
+        None => None,
+    };
     if !input.exists() {
         return Err(Fail(
             2,
@@ -549,13 +570,16 @@ fn cmd_scan_one(a: ScanArgs, input: PathBuf) -> Result<u8, Fail> {
     };
     scanner.sandbox(&[]);
     let unpacker = scanner.unpacker();
-    let scan = with_progress(a.quiet, unpacker.progress(), "scanning", || {
+    let mut scan = with_progress(a.quiet, unpacker.progress(), "scanning", || {
         scanner.scan_with(&input, &unpacker)
     })
     .map_err(|e| Fail(2, format!("{e:#}")))?;
-    let text = netvet_report::render(&scan.report, format)?;
+    if let Some(old) = &previous {
+        netvet_report::evaluation::attach_previous(&mut scan.report, old);
+    }
+    let bytes = netvet_report::render_bytes(&scan.report, format, scanner.spill_dir())?;
     match out_file.as_mut() {
-        Some(f) => f.write_all(text.as_bytes()).map_err(|e| {
+        Some(f) => f.write_all(&bytes).map_err(|e| {
             Fail(
                 2,
                 format!(
@@ -567,7 +591,12 @@ fn cmd_scan_one(a: ScanArgs, input: PathBuf) -> Result<u8, Fail> {
                 ),
             )
         })?,
-        None => write_output(&None, &text)?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&bytes)
+                .and_then(|_| out.flush())
+                .map_err(|e| Fail(2, format!("cannot write to stdout: {e}")))?
+        }
     }
     if summary {
         let color = std::env::var_os("NO_COLOR").is_none();

@@ -397,6 +397,10 @@ pub struct RequirementResult {
     /// The supplied evidence that decided it (reference and file), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<String>,
+    /// The finding kinds the scan looked for to decide it (the catalogue's violating kinds);
+    /// empty when the image scan does not test it. Lets a report say what a `pass` covers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -416,6 +420,7 @@ impl Default for RequirementResult {
             applies_from: None,
             enforced: true,
             evidence: None,
+            checks: Vec::new(),
         }
     }
 }

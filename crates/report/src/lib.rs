@@ -5,9 +5,11 @@ use netvet_model::Report;
 use std::str::FromStr;
 
 pub mod cyclonedx;
+pub mod evaluation;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod pdf;
 pub mod sarif;
 pub mod spdx;
 pub mod vex;
@@ -29,6 +31,8 @@ pub enum Format {
     Spdx23,
     /// CycloneDX 1.6 VEX: matched and not-affected vulnerabilities with their analysis.
     Vex,
+    /// The HTML report printed to PDF by headless Chromium (binary: see [`render_bytes`]).
+    Pdf,
 }
 
 impl FromStr for Format {
@@ -44,8 +48,9 @@ impl FromStr for Format {
             "cyclonedx-1.5" => Ok(Format::CycloneDx15),
             "spdx-2.3" => Ok(Format::Spdx23),
             "vex" => Ok(Format::Vex),
+            "pdf" => Ok(Format::Pdf),
             other => Err(format!(
-                "unknown format '{other}' (expected json, sarif, html, md, cyclonedx, spdx, vex, cyclonedx-1.5 or spdx-2.3)"
+                "unknown format '{other}' (expected json, sarif, html, md, pdf, cyclonedx, spdx, vex, cyclonedx-1.5 or spdx-2.3)"
             )),
         }
     }
@@ -62,7 +67,7 @@ pub enum RenderError {
     },
 }
 
-/// Render `report` as `format`.
+/// Render `report` as `format`; text formats only (PDF is binary: [`render_bytes`]).
 pub fn render(report: &Report, format: Format) -> Result<String, RenderError> {
     match format {
         Format::Json => json::render(report),
@@ -74,6 +79,22 @@ pub fn render(report: &Report, format: Format) -> Result<String, RenderError> {
         Format::CycloneDx15 => cyclonedx::render_v15(report),
         Format::Spdx23 => spdx::render_v2(report),
         Format::Vex => vex::render(report),
+        Format::Pdf => Err(RenderError::NotAvailable(
+            "pdf (a binary format: use render_bytes)",
+        )),
+    }
+}
+
+/// Render `report` as `format`, as bytes: every format, PDF included. `workdir` is a writable
+/// directory for the PDF export's browser (unused by the text formats).
+pub fn render_bytes(
+    report: &Report,
+    format: Format,
+    workdir: &std::path::Path,
+) -> Result<Vec<u8>, RenderError> {
+    match format {
+        Format::Pdf => pdf::render(report, workdir),
+        other => render(report, other).map(String::into_bytes),
     }
 }
 

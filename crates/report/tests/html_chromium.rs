@@ -2,7 +2,7 @@
 //! messages (errors, CSP violations), the verdict shown, the right number of findings, and
 //! hostile evidence shown as text. Skipped with a note when Chromium is absent, unless
 //! `NETVET_REQUIRE_CHROMIUM=1` (CI). `NETVET_SCREENSHOT=FILE` also writes a screenshot of the
-//! sample report (docs/report-screenshot.png is made this way).
+//! sample report (the screenshots in docs/report.md come from tests/e2e/report.mjs).
 
 mod common;
 
@@ -131,7 +131,10 @@ fn html_report_renders_in_chromium() {
     // both charts are inline SVG
     assert!(dom.contains(r#"id="severity-chart""#));
     assert!(dom.contains(r#"id="hardening-chart""#));
-    assert!(dom.contains("30% (12/40)"), "pie coverage label");
+    // a property's label counts the binaries lacking it; RELRO none is a red segment
+    assert!(dom.contains("2 of 2 lack it (100%)"), "PIE label");
+    assert!(dom.contains(r#"class="bad" data-property="RELRO" data-count="1""#));
+    assert!(dom.contains(r#"<td class="bad">No RELRO</td>"#));
 
     if let Some(shot) = std::env::var_os("NETVET_SCREENSHOT") {
         let shot = std::path::absolute(PathBuf::from(shot)).unwrap();

@@ -301,8 +301,20 @@ pub async fn render_report(
             format!("scan is {}", j.state),
         ));
     };
-    let report: netvet_model::Report = serde_json::from_str(result)
+    let mut report: netvet_model::Report = serde_json::from_str(result)
         .map_err(|e| anyhow::anyhow!("stored report unreadable: {e}"))?;
+    // what changed since the previous evaluation of the same product, and the attestation
+    // digest (the PDF prints it on every page)
+    if let Some(old) = crate::previous::previous_report(&state.db, &j).await? {
+        netvet_report::evaluation::attach_previous(&mut report, &old);
+    }
+    if let Some(env) = &j.attestation {
+        use sha2::Digest as _;
+        let digest = hex::encode(sha2::Sha256::digest(env.as_bytes()));
+        report
+            .summaries
+            .insert("attestation".into(), json!({"sha256": digest}));
+    }
     let fmt: netvet_report::Format = format
         .parse()
         .map_err(|e: String| ApiError(StatusCode::BAD_REQUEST, e))?;
@@ -321,6 +333,7 @@ pub async fn render_report(
         | netvet_report::Format::Vex => "application/vnd.cyclonedx+json",
         netvet_report::Format::Spdx | netvet_report::Format::Spdx23 => "application/spdx+json",
         netvet_report::Format::Json => "application/json",
+        netvet_report::Format::Pdf => "application/pdf",
     };
     Ok((text, ctype))
 }

@@ -363,6 +363,15 @@ impl Db {
         rows.iter().map(|r| job_of(r).map_err(Into::into)).collect()
     }
 
+    /// Finished scans of one organisation, newest first (at most 500), with their reports.
+    pub async fn done_scans_of_org(&self, org_id: &str) -> anyhow::Result<Vec<Job>> {
+        let sql = format!(
+            "SELECT {JOB_COLS} FROM jobs WHERE org_id = $1 AND kind = 'scan' AND state = 'done' ORDER BY created DESC, id LIMIT 500"
+        );
+        let rows = sqlx::query(&sql).bind(org_id).fetch_all(&self.pool).await?;
+        rows.iter().map(|r| job_of(r).map_err(Into::into)).collect()
+    }
+
     /// Finished scans with a verdict, newest first, with their attestations.
     pub async fn certifications(&self) -> anyhow::Result<Vec<CertRow>> {
         let rows = sqlx::query(

@@ -23,6 +23,7 @@ pub mod blob;
 pub mod db;
 pub mod jobs;
 pub mod openapi;
+pub mod previous;
 pub mod ui;
 
 use std::path::{Path, PathBuf};

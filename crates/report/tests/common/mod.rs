@@ -138,7 +138,20 @@ pub fn sample_report() -> Report {
     });
     r.summaries.insert(
         "hardening".into(),
-        json!({"binaries": 40, "nx": 38, "pie": 12, "relro": {"full": 5, "partial": 20, "none": 15}, "canary": 9, "fortify": 3}),
+        json!({"binaries": 3, "executables": 2, "libraries": 1,
+               "kernel_modules_and_objects_skipped": 4, "nx": 3, "pie": 0,
+               "relro_full": 1, "relro_partial": 1, "relro_none": 1, "canary": 1, "fortify": 1,
+               "rpath": 0, "runpath": 0, "stripped": 3, "arch": {"mipsel": 3},
+               "per_binary": [
+                 {"path": "0x40000.squashfs/bin/busybox", "type": "exec", "arch": "mipsel",
+                  "nx": true, "pie": false, "relro": "partial", "canary": false,
+                  "fortify": false, "rpath": null, "runpath": null, "stripped": true},
+                 {"path": "0x40000.squashfs/lib/libc.so.0", "type": "dso", "arch": "mipsel",
+                  "nx": true, "pie": false, "relro": "full", "canary": true,
+                  "fortify": true, "rpath": null, "runpath": null, "stripped": true},
+                 {"path": "0x40000.squashfs/usr/sbin/httpd", "type": "exec", "arch": "mipsel",
+                  "nx": true, "pie": false, "relro": "none", "canary": false,
+                  "fortify": false, "rpath": "/tmp/lib", "runpath": null, "stripped": true}]}),
     );
     r
 }
