@@ -129,12 +129,12 @@ fn bad_usage_and_unreadable_input_exit_2() {
         .write_all(b"abc")
         .unwrap();
     let out = netvet()
-        .args(["scan", "--format", "pdf"])
+        .args(["scan", "--format", "docx"])
         .arg(&img)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown format 'pdf'"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown format 'docx'"));
 
     let out = netvet()
         .args(["scan", "--fail-on", "urgent"])

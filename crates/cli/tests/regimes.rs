@@ -171,7 +171,7 @@ fn html_and_markdown_show_the_verdict_per_regime() {
         .unwrap();
     assert_exit(&out, 1);
     let html = String::from_utf8(out.stdout).unwrap();
-    assert!(html.contains(r#"<section id="regimes"><h2>Verdict per regime</h2>"#));
+    assert!(html.contains(r#"<div id="regimes"><h3>Verdict per regime</h3>"#));
     for reg in ["cra", "en303645", "psti", "red", "tr03163", "ts33117"] {
         assert!(
             html.contains(&format!(r#"<tr class="regime" data-regime="{reg}""#)),
@@ -179,7 +179,7 @@ fn html_and_markdown_show_the_verdict_per_regime() {
         );
     }
     assert!(html.contains(r#"data-regime="psti" data-result="fail" data-enforced="true""#));
-    assert!(html.contains(r#"<tr class="requirement" data-status="needs-evidence">"#));
+    assert!(html.contains(r#"data-status="needs-evidence" data-method="documentation">"#));
 
     let out = netvet()
         .args(["scan", "--quiet", "--policy", "red", "--format", "md"])
@@ -188,7 +188,7 @@ fn html_and_markdown_show_the_verdict_per_regime() {
         .unwrap();
     assert_exit(&out, 1);
     let md = String::from_utf8(out.stdout).unwrap();
-    assert!(md.contains("## Verdict per regime"), "{md}");
+    assert!(md.contains("### Verdict per regime"), "{md}");
     assert!(
         md.contains("| red | EN 18031-1\\:2024; EN 18031-2\\:2024; EN 18031-3\\:2024 | 2025-08-01 | yes | **fail** |"),
         "{md}"
