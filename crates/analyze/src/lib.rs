@@ -167,7 +167,31 @@ impl Analyzers {
         }
         all.findings
             .sort_by(|a, b| (&a.kind, &a.path, &a.evidence).cmp(&(&b.kind, &b.path, &b.evidence)));
+        locate(cx.tree, &shared, &mut all.findings);
         (all, timings)
+    }
+}
+
+/// Evidence every finding on a file gets: the SHA-256 of the file and the boot, scheduled or
+/// hotplug command that starts it (from the shared boot model). Each file is hashed once,
+/// in parallel, whatever the number of findings on it.
+fn locate(tree: &Tree, shared: &Shared, findings: &mut [Finding]) {
+    use sha2::{Digest, Sha256};
+    use std::collections::{BTreeSet, HashMap};
+    let paths: BTreeSet<&str> = findings.iter().filter_map(|f| f.path.as_deref()).collect();
+    let digests: HashMap<String, String> = paths
+        .into_par_iter()
+        .filter_map(|p| {
+            let e = tree.get(p)?;
+            (e.kind == netvet_unpack::EntryKind::File)
+                .then(|| (p.to_string(), hex::encode(Sha256::digest(tree.content(e)))))
+        })
+        .collect();
+    let started = shared.boot.started_programs(tree);
+    for f in findings.iter_mut() {
+        let Some(p) = f.path.as_deref() else { continue };
+        f.sha256 = digests.get(p).cloned();
+        f.started_by = started.get(p).cloned();
     }
 }
 

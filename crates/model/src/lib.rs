@@ -106,6 +106,14 @@ pub struct Finding {
     /// depend on the report-local id nor on the order of findings.
     #[serde(default)]
     pub fingerprint: String,
+    /// SHA-256 (hex) of the file at `path` when the finding names a file of the tree, so that
+    /// the evidence identifies the exact binary or script (not part of the fingerprint).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// The boot, scheduled or hotplug command that starts the file at `path`
+    /// (`etc/init.d/rcS line 3: /usr/sbin/x & (enabled by etc/inittab)`), when one does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_by: Option<String>,
 }
 
 impl Finding {
@@ -130,6 +138,8 @@ impl Finding {
             cve: None,
             component: None,
             fingerprint: String::new(),
+            sha256: None,
+            started_by: None,
         };
         f.fingerprint = f.compute_fingerprint("");
         f

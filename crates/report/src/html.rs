@@ -253,6 +253,27 @@ fn path_cell(f: &Finding) -> String {
     path
 }
 
+/// The evidence text, then the file's SHA-256 and the boot command that starts it, when known.
+fn evidence_cell(f: &Finding) -> String {
+    let mut cell = escape(&f.evidence);
+    if let Some(w) = &f.started_by {
+        let _ = write!(
+            cell,
+            r#"<br><span class="started-by">started by {}</span>"#,
+            escape(w)
+        );
+    }
+    if let Some(d) = &f.sha256 {
+        let _ = write!(
+            cell,
+            r#"<br><span class="sha256 muted" title="{d}">sha256 {}…</span>"#,
+            escape(d.get(..16).unwrap_or(d)),
+            d = escape(d)
+        );
+    }
+    cell
+}
+
 fn title_cell(f: &Finding) -> String {
     let mut title = escape(&f.title);
     if let Some(c) = f.cve.as_ref().filter(|c| !f.title.contains(c.as_str())) {
@@ -467,7 +488,7 @@ fn findings_section(h: &mut String, report: &Report) {
                     r##"<tr class="finding" data-id="{id}" data-severity="{sev}"><td><a href="#{id}">{id}</a></td><td>{}</td><td class="path">{}</td><td class="ev">{}</td><td>{}</td></tr>"##,
                     title_cell(f),
                     path_cell(f),
-                    escape(&f.evidence),
+                    evidence_cell(f),
                     escape(&f.requirements.join(", ")),
                     id = escape(&f.id),
                     sev = f.severity.as_str(),
@@ -708,7 +729,7 @@ fn all_findings_appendix(h: &mut String, report: &Report) {
                     escape(&f.kind),
                     title_cell(f),
                     path_cell(f),
-                    escape(&f.evidence),
+                    evidence_cell(f),
                     id = escape(&f.id),
                     sev = f.severity.as_str(),
                 );

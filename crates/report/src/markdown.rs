@@ -183,7 +183,7 @@ pub fn render(report: &Report) -> Result<String, RenderError> {
                     escape(&f.id),
                     title(f),
                     path(f),
-                    escape(&f.evidence),
+                    evidence(f),
                     escape(&f.requirements.join(", "))
                 );
             }
@@ -368,7 +368,7 @@ pub fn render(report: &Report) -> Result<String, RenderError> {
                     escape(&f.kind),
                     title(f),
                     path(f),
-                    escape(&f.evidence)
+                    evidence(f)
                 );
             }
         }
@@ -386,6 +386,18 @@ fn title(f: &netvet_model::Finding) -> String {
         let _ = write!(title, " \\({}\\)", escape(c));
     }
     title
+}
+
+/// The evidence text, then the boot command that starts the file and its SHA-256, when known.
+fn evidence(f: &netvet_model::Finding) -> String {
+    let mut e = escape(&f.evidence);
+    if let Some(w) = &f.started_by {
+        let _ = write!(e, "<br>started by {}", escape(w));
+    }
+    if let Some(d) = &f.sha256 {
+        let _ = write!(e, "<br>sha256 `{d}`");
+    }
+    e
 }
 
 fn path(f: &netvet_model::Finding) -> String {
