@@ -423,7 +423,12 @@ const SMALL_PROGRAM_CODE: u64 = 128 << 10;
 /// or a `"-i"` string within 32 bytes of a shell path (an `argv[] = {"sh", "-i", 0}` array's
 /// strings are laid out together in `.rodata`).
 fn interactive_shell(scan: &[u8]) -> Option<String> {
-    for lit in [&b"/bin/sh -i"[..], b"/bin/ash -i", b"/bin/bash -i", b"\0sh -i\0"] {
+    for lit in [
+        &b"/bin/sh -i"[..],
+        b"/bin/ash -i",
+        b"/bin/bash -i",
+        b"\0sh -i\0",
+    ] {
         if let Some(o) = memmem::find(scan, lit) {
             let t = String::from_utf8_lossy(lit).trim_matches('\0').to_string();
             return Some(format!("\"{t}\" at offset {o:#x}"));

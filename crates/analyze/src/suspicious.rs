@@ -110,7 +110,8 @@ pub fn judge(path: &str, data: &[u8]) -> Option<Finding> {
     let shell = [b"/bin/sh\0".as_slice(), b"/bin/ash\0", b"/bin/bash\0"]
         .iter()
         .find_map(|p| memmem::find(data, p).map(|o| (o, *p)));
-    if has("dup2") && auth.is_empty() && h.imports.len() <= crate::behaviour::SMALL_PROGRAM_IMPORTS {
+    if has("dup2") && auth.is_empty() && h.imports.len() <= crate::behaviour::SMALL_PROGRAM_IMPORTS
+    {
         if let Some((off, p)) = shell {
             if exec_imports.iter().any(|e| e.starts_with("exec")) {
                 signals.push(format!(

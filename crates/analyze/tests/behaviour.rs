@@ -536,11 +536,20 @@ fn upx_packed_implants_are_unpacked_and_judged() {
             .collect::<String>()
             .into_bytes(),
     )];
-    files.push(("etc/inittab".into(), b"::sysinit:/etc/init.d/rcS\n".to_vec()));
+    files.push((
+        "etc/inittab".into(),
+        b"::sysinit:/etc/init.d/rcS\n".to_vec(),
+    ));
     for n in &names {
-        files.push((format!("usr/sbin/{n}"), std::fs::read(Path::new(PACKED).join(n)).unwrap()));
+        files.push((
+            format!("usr/sbin/{n}"),
+            std::fs::read(Path::new(PACKED).join(n)).unwrap(),
+        ));
     }
-    let refs: Vec<(&str, &[u8])> = files.iter().map(|(p, d)| (p.as_str(), d.as_slice())).collect();
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, d)| (p.as_str(), d.as_slice()))
+        .collect();
     let (_dir, t) = tree_of(&refs);
     let out = run(&Behaviour::new(), &t);
     for n in &names {
@@ -556,11 +565,18 @@ fn upx_packed_implants_are_unpacked_and_judged() {
             .find(|f| f.kind == want && f.path.as_deref() == Some(orig.as_str()))
             .unwrap_or_else(|| panic!("{n}: no {want} on {orig}: {:#?}", out.findings));
         assert_eq!(f.severity, Severity::Critical, "{n}: {}", f.evidence);
-        assert!(f.evidence.contains("started at boot: etc/init.d/rcS"), "{n}: {}", f.evidence);
+        assert!(
+            f.evidence.contains("started at boot: etc/init.d/rcS"),
+            "{n}: {}",
+            f.evidence
+        );
         let packed = out
             .findings
             .iter()
-            .find(|f| f.kind == kinds::BINARY_PACKED && f.path.as_deref() == Some(&*format!("usr/sbin/{n}")))
+            .find(|f| {
+                f.kind == kinds::BINARY_PACKED
+                    && f.path.as_deref() == Some(&*format!("usr/sbin/{n}"))
+            })
             .unwrap_or_else(|| panic!("{n}: no binary.packed"));
         assert_eq!(packed.severity, Severity::Low, "{n}");
         assert!(
@@ -595,4 +611,63 @@ fn daemon_running_a_helper_script_is_not_a_bind_shell() {
     let v = verdict_kinds("usr/sbin/dnsmasq", &hidden);
     assert_eq!(v[0].0, kinds::BACKDOOR_BIND_SHELL, "{v:?}");
     assert!(v[0].2.contains("interactive shell \"-i\""), "{}", v[0].2);
+}
+
+/// Precision figures for docs/backdoors.md: every image and root file system of the corpus,
+/// unpacked and run through all analyzers; prints the high/critical backdoor.* findings.
+/// `cargo test --workspace --test behaviour corpus_backdoor_census -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn corpus_backdoor_census() {
+    let Some(root) = netvet_model::corpus::path("images") else {
+        return;
+    };
+    let mut inputs: Vec<std::path::PathBuf> = Vec::new();
+    let mut stack = vec![root];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().is_some_and(|n| n != "MANIFEST.md") {
+                inputs.push(p);
+            }
+        }
+    }
+    inputs.sort();
+    for r in [
+        "rootfs/luxul-xbr4400/squashfs-root",
+        "rootfs/phicomm-k2p/squashfs-root",
+    ] {
+        if let Some(p) = netvet_model::corpus::path(r) {
+            inputs.push(p);
+        }
+    }
+    let mut total = 0;
+    for p in &inputs {
+        let t = netvet_unpack::Unpacker::new(netvet_unpack::Limits::default())
+            .unpack_path(p)
+            .unwrap();
+        let f = all_findings(&t);
+        let severe = severe_backdoors(&f);
+        let low: Vec<_> = f
+            .iter()
+            .filter(|x| x.kind.starts_with("backdoor.") && x.severity < Severity::High)
+            .collect();
+        let packed: Vec<_> = by_kind(&f, kinds::BINARY_PACKED);
+        total += severe.len();
+        if !severe.is_empty() || !low.is_empty() || !packed.is_empty() {
+            println!("== {} : {} severe", p.display(), severe.len());
+            for x in severe.iter().chain(low.iter()).chain(packed.iter()) {
+                println!(
+                    "   {} {:?} {} | {}",
+                    x.kind,
+                    x.severity,
+                    x.path.as_deref().unwrap_or("-"),
+                    x.evidence.chars().take(400).collect::<String>()
+                );
+            }
+        }
+    }
+    println!("inputs {} severe total {total}", inputs.len());
 }

@@ -48,12 +48,20 @@ fn every_packed_implant_unpacks_to_its_original() {
         let layer = &tree.layers[0];
         assert_eq!(layer.format, "upx");
         for m in ["NRV2B_LE32", "NRV2B_8", "NRV2D_LE32", "NRV2E_LE32", "LZMA"] {
-            if layer.variant.split(' ').any(|w| w.split('+').any(|x| x == m)) {
+            if layer
+                .variant
+                .split(' ')
+                .any(|w| w.split('+').any(|x| x == m))
+            {
                 methods.insert(m);
             }
         }
         if name.contains("aarch64") {
-            assert!(layer.variant.contains("filter 0x52"), "{name}: {}", layer.variant);
+            assert!(
+                layer.variant.contains("filter 0x52"),
+                "{name}: {}",
+                layer.variant
+            );
         }
     }
     // every method UPX chose for the fixtures was exercised
@@ -91,7 +99,9 @@ fn corrupt_and_unknown_blocks_are_reported_not_fatal() {
     assert!(tree.get("0x0.upx/unpacked").is_none());
     assert_eq!(tree.unsupported.len(), 1, "{:?}", tree.unsupported);
     assert!(
-        tree.unsupported[0].reason.contains("compression method 126"),
+        tree.unsupported[0]
+            .reason
+            .contains("compression method 126"),
         "{:?}",
         tree.unsupported[0]
     );
@@ -121,8 +131,9 @@ fn corrupt_and_unknown_blocks_are_reported_not_fatal() {
 
 #[test]
 fn corpus_luxul_trl_client_is_unpacked() {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus/rootfs/luxul-xbr4400/squashfs-root/usr/trl-client/trl-client");
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "../../../shared/corpus/rootfs/luxul-xbr4400/squashfs-root/usr/trl-client/trl-client",
+    );
     let Ok(packed) = std::fs::read(&p) else {
         eprintln!("corpus not present: {}", p.display());
         return;
@@ -139,7 +150,14 @@ fn corpus_luxul_trl_client_is_unpacked() {
         "{}",
         tree.layers[0].variant
     );
-    assert!(tree.layers[0].variant.contains("NRV2E_LE32"), "{}", tree.layers[0].variant);
+    assert!(
+        tree.layers[0].variant.contains("NRV2E_LE32"),
+        "{}",
+        tree.layers[0].variant
+    );
     assert!(netvet_unpack::classify::is_elf(&e.data));
-    assert_eq!(netvet_unpack::classify::elf_arch(&e.data), Some(("mips", "little")));
+    assert_eq!(
+        netvet_unpack::classify::elf_arch(&e.data),
+        Some(("mips", "little"))
+    );
 }

@@ -393,7 +393,10 @@ fn program_headers(hdr: &[u8], h: &Headers) -> Result<Vec<(u64, u64)>, Failure> 
         let (Some(off), Some(filesz)) = (off, filesz) else {
             return corrupt("truncated program header");
         };
-        if off.checked_add(filesz).is_none_or(|end| end > u64::from(h.filesize)) {
+        if off
+            .checked_add(filesz)
+            .is_none_or(|end| end > u64::from(h.filesize))
+        {
             return corrupt(format!(
                 "PT_LOAD at {off:#x} + {filesz:#x} runs past the original size {}",
                 h.filesize
@@ -535,7 +538,10 @@ fn decode_block(
         ));
     }
     unfilter(out, b.ftid, b.cto8).map_err(|m| {
-        Failure::Unsupported(format!("filter {:#04x} of the block at {pos:#x}: {m}", b.ftid))
+        Failure::Unsupported(format!(
+            "filter {:#04x} of the block at {pos:#x}: {m}",
+            b.ftid
+        ))
     })
 }
 
@@ -709,10 +715,7 @@ fn lzma(src: &[u8], n: usize, out: &mut Vec<u8>) -> Result<(), String> {
     let lp = src[1] >> 4;
     let lc = src[1] & 15;
     if pb >= 5 || lp >= 5 || lc >= 9 || src[0] >> 3 != lc + lp {
-        return Err(format!(
-            "bad property bytes {:02x} {:02x}",
-            src[0], src[1]
-        ));
+        return Err(format!("bad property bytes {:02x} {:02x}", src[0], src[1]));
     }
     let props = (pb * 5 + lp) * 9 + lc;
     let dict = (n as u32).max(4096);
@@ -767,7 +770,11 @@ fn ctok32(b: &mut [u8], id: u8, cto8: u8) {
     while ic < size5 {
         let call = b[ic] == 0xe8 || b[ic] == 0xe9;
         let cond = call
-            || (jcc && ic != lastcall && ic > 0 && b[ic - 1] == 0x0f && (0x80..=0x8f).contains(&b[ic]));
+            || (jcc
+                && ic != lastcall
+                && ic > 0
+                && b[ic - 1] == 0x0f
+                && (0x80..=0x8f).contains(&b[ic]));
         if cond && b[ic + 1] == cto8 {
             let jc = u32::from_be_bytes([b[ic + 1], b[ic + 2], b[ic + 3], b[ic + 4]]);
             let v = jc.wrapping_sub(ic as u32 + 1).wrapping_sub(cto);
@@ -785,7 +792,11 @@ fn ct24arm(b: &mut [u8], big: bool) {
     let mut a = 0usize;
     while a + 4 <= b.len() {
         let w = &mut b[a..a + 4];
-        let is_bl = if big { w[0] & 0x0f == 0x0b } else { w[3] & 0x0f == 0x0b };
+        let is_bl = if big {
+            w[0] & 0x0f == 0x0b
+        } else {
+            w[3] & 0x0f == 0x0b
+        };
         if is_bl {
             let sub = (a / 4) as u32;
             if big {
