@@ -23,10 +23,11 @@
 //! anything a BusyBox build does not contain (a hard-coded address or URL other than the
 //! project's, a connect-back pattern string) is reported.
 //!
-//! UPX-packed executables are recognised by the `UPX!` l_info header; they are flagged and
-//! NOT unpacked (the NRV/LZMA decoders are not implemented), so their behaviour is unknown
-//! and the finding says so. Other packed executables are recognised by the entropy of their
-//! executable segment.
+//! UPX-packed executables are recognised by the `UPX!` l_info header and flagged; the
+//! unpacker's `upx` handler restores the original as a child file
+//! (`x.extract/0x0.upx/x`), which is profiled like any executable (and inherits the packed
+//! file's boot entries). The `binary.packed` finding says whether that worked. Other packed
+//! executables are recognised by the entropy of their executable segment.
 
 use crate::elf;
 use memchr::memmem;
@@ -115,6 +116,13 @@ pub struct Profile {
     pub packed: Option<String>,
     /// Self-hiding signs (process renaming, deleting itself, anti-debugging).
     pub hiding: Vec<String>,
+    /// Number of dynamic imports (0 for static and Go binaries).
+    pub imports: usize,
+    /// Bytes of executable segments (the program's code).
+    pub code_size: u64,
+    /// The shell is started interactive: a `-i` argument beside the shell path
+    /// (`"/bin/sh -i"`, or `"sh"`/`"-i"` strings next to `/bin/sh`).
+    pub interactive: Option<String>,
 }
 
 impl Profile {
@@ -282,6 +290,9 @@ pub fn profile(path: &str, data: &[u8]) -> Option<Profile> {
         busybox: None,
         packed: None,
         hiding: Vec::new(),
+        imports: h.imports.len(),
+        code_size: exec_segments(data).iter().map(|s| s.1).sum(),
+        interactive: None,
     };
     let has = |n: &str| h.imports.iter().any(|i| i == n);
 
@@ -373,6 +384,7 @@ pub fn profile(path: &str, data: &[u8]) -> Option<Profile> {
             ));
         }
     }
+    p.interactive = interactive_shell(scan);
     p.prompt = PROMPTS.iter().find_map(|s| {
         memmem::find(scan, s)
             .map(|o| format!("\"{}\" at offset {o:#x}", String::from_utf8_lossy(s).trim()))
@@ -395,6 +407,90 @@ pub fn profile(path: &str, data: &[u8]) -> Option<Profile> {
     }
     p.packed = packed(data);
     Some(p)
+}
+
+/// Most dynamic imports of a program whose shell-handing capabilities are "all it does": a
+/// bind shell or connect-back client needs about ten (socket, bind, listen, accept, dup2,
+/// execve, htons, ...) plus the C runtime; a daemon that also runs helper scripts (dnsmasq's
+/// dhcp-script, a DDNS client's hook) imports hundreds.
+pub(crate) const SMALL_PROGRAM_IMPORTS: usize = 64;
+/// Most executable bytes of such a program when it is statically linked (a static uClibc or
+/// musl bind shell is a few tens of KB; the smallest static daemon with its own service code
+/// is several hundred).
+const SMALL_PROGRAM_CODE: u64 = 128 << 10;
+
+/// A `-i` argument for the shell the program names: the literal `"/bin/sh -i"` (or `sh -i`),
+/// or a `"-i"` string within 32 bytes of a shell path (an `argv[] = {"sh", "-i", 0}` array's
+/// strings are laid out together in `.rodata`).
+fn interactive_shell(scan: &[u8]) -> Option<String> {
+    for lit in [
+        &b"/bin/sh -i"[..],
+        b"/bin/ash -i",
+        b"/bin/bash -i",
+        b"\0sh -i\0",
+    ] {
+        if let Some(o) = memmem::find(scan, lit) {
+            let t = String::from_utf8_lossy(lit).trim_matches('\0').to_string();
+            return Some(format!("\"{t}\" at offset {o:#x}"));
+        }
+    }
+    for sh in SHELLS {
+        let mut from = 0;
+        while let Some(i) = memmem::find(&scan[from..], sh) {
+            let o = from + i;
+            from = o + 1;
+            let lo = o.saturating_sub(32);
+            let hi = (o + sh.len() + 32).min(scan.len());
+            if let Some(j) = memmem::find(&scan[lo..hi], b"\0-i\0") {
+                return Some(format!(
+                    "\"-i\" at offset {:#x} beside \"{}\" at offset {o:#x}",
+                    lo + j + 1,
+                    String::from_utf8_lossy(&sh[..sh.len() - 1])
+                ));
+            }
+            if from > MAX_STRING_SCAN {
+                break;
+            }
+        }
+    }
+    None
+}
+
+/// Evidence that the shell a listener or client can start is handed to the network peer,
+/// beyond having the capabilities (socket + dup2 + exec + a shell path are also what every
+/// daemon that runs a helper script through `/bin/sh` with redirected descriptors has):
+/// an interactive shell argument, or a program so small that handing out the shell is all
+/// it does. Go programs are judged on their package symbols alone (one severity lower).
+fn shell_handoff(p: &Profile) -> Option<String> {
+    if let Some(i) = &p.interactive {
+        return Some(format!("interactive shell {i}"));
+    }
+    match p.linkage {
+        Linkage::Dynamic if p.imports <= SMALL_PROGRAM_IMPORTS => Some(format!(
+            "a small program: {} imports, nothing besides the network, descriptor and exec calls and the C runtime",
+            p.imports
+        )),
+        Linkage::Static if p.code_size <= SMALL_PROGRAM_CODE => Some(format!(
+            "a small program: {} bytes of code",
+            p.code_size
+        )),
+        Linkage::Go => Some("Go package symbols".into()),
+        _ => None,
+    }
+}
+
+/// Why a program with the capabilities is not called a bind shell or connect-back client.
+fn no_handoff_reason(p: &Profile) -> String {
+    match p.linkage {
+        Linkage::Static => format!(
+            "{} bytes of code (more than a program that only hands out a shell) and no interactive shell argument",
+            p.code_size
+        ),
+        _ => format!(
+            "{} imports (a program with other service code) and no interactive shell argument",
+            p.imports
+        ),
+    }
 }
 
 /// The behaviour verdicts of one profile (possibly several, for example a bind shell that
@@ -485,18 +581,33 @@ pub fn judge(p: &Profile) -> Vec<Verdict> {
             key: "magic-auth".into(),
         });
     } else if p.listens() && execs_shell && hands_stdio && no_auth && !p.has(Cap::HttpServer) {
-        out.push(Verdict {
+        match shell_handoff(p) {
+            None => out.push(Verdict {
+                kind: kinds::BACKDOOR_SUSPICIOUS,
+                severity: Severity::Low,
+                title: format!("{name} listens, redirects descriptors and can run a shell; nothing shows it hands the shell to a connection"),
+                evidence: format!(
+                    "{linkage}: listener ({}); descriptor redirection and execution ({}); shell {}; not called a bind shell: {}{extra}",
+                    p.ev(&[Cap::Socket, Cap::Bind, Cap::Listen, Cap::Accept]),
+                    p.ev(&[Cap::Dup, Cap::Exec]),
+                    p.shell.as_deref().unwrap_or("-"),
+                    no_handoff_reason(p),
+                ),
+                key: "listener-shell-capable".into(),
+            }),
+            Some(handoff) => out.push(Verdict {
             kind: kinds::BACKDOOR_BIND_SHELL,
             severity: strong,
             title: format!("{name} listens on the network and hands out a shell without authentication"),
             evidence: format!(
-                "{linkage}: listener ({}); descriptor redirection and execution ({}); shell {}; no authentication import or account file{extra}",
+                "{linkage}: listener ({}); descriptor redirection and execution ({}); shell {}; {handoff}; no authentication import or account file{extra}",
                 p.ev(&[Cap::Socket, Cap::Bind, Cap::Listen, Cap::Accept]),
                 p.ev(&[Cap::Dup, Cap::Exec]),
                 p.shell.as_deref().unwrap_or("-"),
             ),
             key: "bind-shell".into(),
-        });
+        }),
+        }
     } else if p.has(Cap::Connect)
         && !p.listens()
         && execs_shell
@@ -509,18 +620,33 @@ pub fn judge(p: &Profile) -> Vec<Verdict> {
         } else {
             format!("; hard-coded peers: {}", p.indicators.join(", "))
         };
-        out.push(Verdict {
+        match shell_handoff(p) {
+            None => out.push(Verdict {
+                kind: kinds::BACKDOOR_SUSPICIOUS,
+                severity: Severity::Low,
+                title: format!("{name} connects out, redirects descriptors and can run a shell; nothing shows it hands the shell to the peer"),
+                evidence: format!(
+                    "{linkage}: outgoing connection ({}); descriptor redirection and execution ({}); shell {}{ind}; not called a connect-back client: {}{extra}",
+                    p.ev(&[Cap::Socket, Cap::Connect]),
+                    p.ev(&[Cap::Dup, Cap::Exec]),
+                    p.shell.as_deref().unwrap_or("-"),
+                    no_handoff_reason(p),
+                ),
+                key: "client-shell-capable".into(),
+            }),
+            Some(handoff) => out.push(Verdict {
             kind: kinds::BACKDOOR_CONNECT_BACK,
             severity: strong,
             title: format!("{name} connects out and hands the connection a shell (connect-back client)"),
             evidence: format!(
-                "{linkage}: outgoing connection ({}); descriptor redirection and execution ({}); shell {}{ind}; no authentication{extra}",
+                "{linkage}: outgoing connection ({}); descriptor redirection and execution ({}); shell {}{ind}; {handoff}; no authentication{extra}",
                 p.ev(&[Cap::Socket, Cap::Connect]),
                 p.ev(&[Cap::Dup, Cap::Exec]),
                 p.shell.as_deref().unwrap_or("-"),
             ),
             key: "connect-back".into(),
-        });
+        }),
+        }
     } else if p.has(Cap::RawCapture) && p.has(Cap::Exec) && !p.listens() {
         out.push(Verdict {
             kind: kinds::BACKDOOR_SUSPICIOUS,
@@ -564,12 +690,46 @@ pub fn judge(p: &Profile) -> Vec<Verdict> {
         out.push(Verdict {
             kind: kinds::BINARY_PACKED,
             severity: Severity::Medium,
-            title: format!("{name} is packed; its behaviour cannot be read statically"),
+            title: format!("{name} is packed (its code is hidden from static reading)"),
             evidence: why.clone(),
             key: "packed".into(),
         });
     }
     out
+}
+
+/// The packed file an original restored by the unpacker's `upx` handler came from
+/// (`usr/sbin/x.extract/0x0.upx/x` -> `usr/sbin/x`).
+pub fn upx_packed_path(path: &str) -> Option<&str> {
+    let i = path.rfind(".extract/")?;
+    path[i + ".extract/".len()..]
+        .starts_with("0x0.upx/")
+        .then(|| &path[..i])
+}
+
+/// Say in a `binary.packed` finding whether the unpacker restored the original (then the
+/// original's own findings stand for the program, and the packing itself is low) or not.
+fn packed_outcome(tree: &netvet_unpack::Tree, e: &netvet_unpack::Entry, f: &mut Finding) {
+    if !f.evidence.starts_with("UPX") {
+        return;
+    }
+    let prefix = format!("{}.extract/0x0.upx/", e.path);
+    let restored = tree
+        .entries
+        .iter()
+        .find(|x| x.is_file() && x.path.starts_with(&prefix));
+    match restored {
+        Some(orig) => {
+            f.severity = Severity::Low;
+            f.evidence.push_str(&format!(
+                "; unpacked in process: the original ({} bytes) is analysed as {}",
+                orig.size, orig.path
+            ));
+        }
+        None => f.evidence.push_str(
+            "; not unpacked (see the unpack errors), so the program's imports, syscalls and strings were not analysed",
+        ),
+    }
 }
 
 /// Turn a verdict into a finding for `path`, raised to critical when the program is started
@@ -847,7 +1007,7 @@ pub fn packed(data: &[u8]) -> Option<String> {
             .unwrap_or(0);
         let trailer = memmem::rfind(&data[data.len().saturating_sub(0x1000)..], b"UPX!").is_some();
         return Some(format!(
-            "UPX l_info header at offset {o:#x} (version {version}, format {format}, unpacked size {fs} bytes{}); not unpacked, so the program's imports, syscalls and strings were not analysed",
+            "UPX l_info header at offset {o:#x} (version {version}, format {format}, unpacked size {fs} bytes{})",
             if trailer { ", PackHeader trailer present" } else { "" }
         ));
     }
@@ -1249,27 +1409,82 @@ fn scan_aarch64(code: &[u8], seg: &Segment, found: &mut dyn FnMut(u32, u64)) {
 /// x86 (both modes): `mov eax, imm32` (`b8 imm32`) followed within 24 bytes by the trap
 /// (`0f 05` syscall or `cd 80` int 0x80).
 fn scan_x86(code: &[u8], seg: &Segment, trap: &[u8; 2], found: &mut dyn FnMut(u32, u64)) {
+    // A linear register-constant tracker over the 16 general registers, read byte by byte
+    // (x86 has no instruction alignment; a misread byte run only matters if it happens to
+    // form one of these forms). Forms followed, as compilers emit them at -O2/-Os:
+    //   push imm8; pop rax            6a NN 58
+    //   mov r32, imm32                (41) b8+r imm32
+    //   mov r64, simm32               48/49 c7 c0+r imm32
+    //   mov r/r (32 or 64 bit)        (40-4f) 89 /r, mod 11
+    //   xor r, r                      (40-4f) 31 /r, mod 11, same register
+    // At the trap the value of eax/rax is the system call number; the trap clobbers rax.
+    let mut regs: [Option<u32>; 16] = [None; 16];
     let mut i = 0;
-    while i + 5 <= code.len() {
-        // push imm8; pop eax/rax (`6a NN 58`), what -Os emits for small numbers
-        if code[i] == 0x6a && code[i + 2] == 0x58 {
-            let v = code[i + 1] as u32;
-            let window = &code[i + 3..code.len().min(i + 3 + 24)];
-            if let Some(t) = memmem::find(window, trap) {
-                found(v, seg.vaddr + (i + 3 + t) as u64);
-                i += 3;
+    while i + 2 <= code.len() {
+        let b = code[i];
+        if code[i..].starts_with(trap) {
+            if let Some(v) = regs[0] {
+                if v < 1024 {
+                    found(v, seg.vaddr + i as u64);
+                }
+            }
+            regs[0] = None;
+            i += 2;
+            continue;
+        }
+        let imm32 = |o: usize| -> Option<u32> {
+            code.get(o..o + 4)
+                .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+        };
+        if b == 0x6a && code.get(i + 2) == Some(&0x58) {
+            regs[0] = Some(u32::from(code[i + 1]));
+            i += 3;
+            continue;
+        }
+        if (0xb8..=0xbf).contains(&b) {
+            if let Some(v) = imm32(i + 1) {
+                regs[usize::from(b - 0xb8)] = Some(v);
+                i += 5;
                 continue;
             }
         }
-        if code[i] == 0xb8 {
-            let v = u32::from_le_bytes([code[i + 1], code[i + 2], code[i + 3], code[i + 4]]);
-            if v < 1024 {
-                let window = &code[i + 5..code.len().min(i + 5 + 24)];
-                if let Some(t) = memmem::find(window, trap) {
-                    found(v, seg.vaddr + (i + 5 + t) as u64);
-                    i += 5;
+        let rex = (0x40..=0x4f).contains(&b).then_some(b);
+        let o = i + usize::from(rex.is_some());
+        let r_ext = rex.map_or(0, |r| usize::from((r >> 2) & 1) * 8);
+        let b_ext = rex.map_or(0, |r| usize::from(r & 1) * 8);
+        let (Some(&op), Some(&m)) = (code.get(o), code.get(o + 1)) else {
+            i += 1;
+            continue;
+        };
+        if rex.is_some() && (0xb8..=0xbf).contains(&op) {
+            if let Some(v) = imm32(o + 1) {
+                regs[usize::from(op - 0xb8) + b_ext] = Some(v);
+                i = o + 5;
+                continue;
+            }
+        }
+        if m >= 0xc0 {
+            let reg = usize::from((m >> 3) & 7) + r_ext;
+            let rm = usize::from(m & 7) + b_ext;
+            match op {
+                0xc7 if (m >> 3) & 7 == 0 => {
+                    if let Some(v) = imm32(o + 2) {
+                        regs[rm] = Some(v);
+                        i = o + 6;
+                        continue;
+                    }
+                }
+                0x89 => {
+                    regs[rm] = regs[reg];
+                    i = o + 2;
                     continue;
                 }
+                0x31 if reg == rm => {
+                    regs[rm] = Some(0);
+                    i = o + 2;
+                    continue;
+                }
+                _ => {}
             }
         }
         i += 1;
@@ -1340,11 +1555,18 @@ impl Behaviour {
             if unowned {
                 *counts.entry("unowned_executables").or_default() += 1;
             }
-            let boot = started.get(&e.path).map(String::as_str);
+            // an original restored from a UPX-packed file is started as the packed file
+            let boot = started
+                .get(&e.path)
+                .or_else(|| upx_packed_path(&e.path).and_then(|pp| started.get(pp)))
+                .map(String::as_str);
             let verdicts = judge(p);
             let mut has_backdoor = false;
             for v in &verdicts {
                 let mut f = finding(&e.path, v, boot);
+                if v.kind == kinds::BINARY_PACKED {
+                    packed_outcome(tree, e, &mut f);
+                }
                 if v.kind.starts_with("backdoor.") {
                     has_backdoor = true;
                     behaviour_of.insert(&e.path, v.kind);

@@ -7,10 +7,14 @@
 //! - a literal command that hands out an unauthenticated shell (`telnetd -l /bin/sh`,
 //!   `nc -l -p 1234 -e /bin/sh`, `/bin/sh -i`) embedded in the program, or
 //! - the bind-shell pattern: dup2 of the socket onto stdio plus exec of a shell, in a
-//!   program that imports no authentication function (crypt, getspnam, getpwnam, PAM).
+//!   program that imports no authentication function (crypt, getspnam, getpwnam, PAM) and
+//!   does nothing else (few imports): a daemon that runs a helper script through `/bin/sh`
+//!   with redirected descriptors (dnsmasq's dhcp-script) has the same imports among hundreds.
 //!
-//! BusyBox is excluded: it is a multi-call binary whose applets legitimately contain all of
-//! these; how its applets are started is judged by the services analyzer.
+//! A BusyBox identified by its banner AND applet table is excluded: a multi-call binary whose
+//! applets legitimately contain all of these (the behaviour analyzer judges BusyBox builds,
+//! and the services analyzer how their applets are started). The banner string alone does
+//! not exclude a file.
 
 use crate::elf;
 use crate::{Analyzer, Context, Output};
@@ -74,7 +78,7 @@ pub fn judge(path: &str, data: &[u8]) -> Option<Finding> {
     if !h.elf_type.is_executable() && h.elf_type != elf::ElfType::Dso {
         return None;
     }
-    if path.rsplit('/').next() == Some("busybox") || memmem::find(data, b"BusyBox v").is_some() {
+    if crate::behaviour::busybox(data).is_some() {
         return None;
     }
     let has = |n: &str| h.imports.iter().any(|i| i == n);
@@ -106,12 +110,14 @@ pub fn judge(path: &str, data: &[u8]) -> Option<Finding> {
     let shell = [b"/bin/sh\0".as_slice(), b"/bin/ash\0", b"/bin/bash\0"]
         .iter()
         .find_map(|p| memmem::find(data, p).map(|o| (o, *p)));
-    if has("dup2") && auth.is_empty() {
+    if has("dup2") && auth.is_empty() && h.imports.len() <= crate::behaviour::SMALL_PROGRAM_IMPORTS
+    {
         if let Some((off, p)) = shell {
             if exec_imports.iter().any(|e| e.starts_with("exec")) {
                 signals.push(format!(
-                    "bind-shell pattern: dup2 + {} + \"{}\" at offset {off:#x}, no authentication import",
+                    "bind-shell pattern: dup2 + {} + \"{}\" at offset {off:#x} in a program of {} imports, no authentication import",
                     exec_imports.join("/"),
+                    h.imports.len(),
                     String::from_utf8_lossy(&p[..p.len() - 1])
                 ));
             }

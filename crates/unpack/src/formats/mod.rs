@@ -51,6 +51,7 @@ pub mod ubi;
 pub mod ubifs;
 pub mod ubiquiti;
 pub mod uimage;
+pub mod upx;
 pub mod vxworks_memfs;
 pub mod xiaomi_hdr;
 pub mod xz;
@@ -117,6 +118,7 @@ pub fn all() -> Vec<HandlerRef> {
         Arc::new(zip::Zip),
         Arc::new(sevenz::SevenZ),
         // compression
+        Arc::new(upx::Upx),
         Arc::new(gzip::Gzip),
         Arc::new(xz::Xz),
         Arc::new(bzip2::Bzip2),
