@@ -387,6 +387,17 @@ fn implanted_image_names_every_implant() {
             "{}",
             bind[0].evidence
         );
+        // every finding on a file names the file's digest and what starts it
+        {
+            use sha2::{Digest, Sha256};
+            let want = hex::encode(Sha256::digest(implant(&format!("bindshell-{arch}-static"))));
+            assert_eq!(bind[0].sha256.as_deref(), Some(want.as_str()), "{arch}");
+            let by = bind[0].started_by.as_deref().unwrap_or("");
+            assert!(
+                by.contains("etc/init.d/netfix line 3: /usr/bin/dbgsvc &"),
+                "{arch}: {by}"
+            );
+        }
 
         let cb = by_kind(f, kinds::BACKDOOR_CONNECT_BACK);
         assert_eq!(cb.len(), 1, "{arch}: {cb:#?}");
