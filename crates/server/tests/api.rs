@@ -103,9 +103,14 @@ async fn tenants(h: &Harness) {
         }
     }
     let (code, body) =
-        status(h.get(&h.vendor_a, &format!("/api/scans/{ida}/report?format=pdf"))).await;
+        status(h.get(&h.vendor_a, &format!("/api/scans/{ida}/report?format=docx"))).await;
     assert_eq!(code, 400, "{body}");
-    assert!(body.contains("unknown format 'pdf'"), "{body}");
+    assert!(body.contains("unknown format 'docx'"), "{body}");
+    // PDF needs a browser; the service does not render it (the command line does)
+    let (code, body) =
+        status(h.get(&h.vendor_a, &format!("/api/scans/{ida}/report?format=pdf"))).await;
+    assert_eq!(code, 501, "{body}");
+    assert!(body.contains("pdf"), "{body}");
 
     // vendor A never reaches vendor B's scan: the same 404 as for an id that does not exist
     let unknown = "0123456789abcdef0123456789abcdef";
