@@ -344,6 +344,9 @@ pub struct Unpacker {
     patterns: Vec<(usize, usize)>,
     /// Length of the longest magic pattern.
     max_magic: usize,
+    /// No magic is one repeated byte, so runs of one byte (padding, erased flash, the output
+    /// of a compression bomb) can be skipped by the carver (see [`searchable`]).
+    skip_runs: bool,
     limits: Limits,
     pub(crate) progress: Arc<Progress>,
     spill_parent: Option<std::path::PathBuf>,
@@ -351,6 +354,54 @@ pub struct Unpacker {
     rtos: Vec<Box<dyn Rtos>>,
     rtos_matcher: AhoCorasick,
     rtos_patterns: Vec<usize>,
+}
+
+/// Block size of the run detection in [`searchable`].
+const RUN_BLOCK: usize = 4096;
+
+/// The parts of `h` a magic can be in, in order: everything but the blocks of
+/// [`RUN_BLOCK`] bytes that hold one repeated byte (no magic is one repeated byte, so none
+/// lies inside such a run). Each part is widened by `overlap` bytes on both sides, so that a
+/// magic that begins in the tail of a run, ends in the head of one, or spans the border of two
+/// runs of different bytes is still seen whole. Checking a block is a vectorised comparison;
+/// searching it with the overlapping automaton costs several nanoseconds a byte, which on a
+/// gigabyte of padding or bomb output was most of the unpack time.
+fn searchable(h: &[u8], overlap: usize) -> Vec<std::ops::Range<usize>> {
+    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut push = |a: usize, b: usize| {
+        let a = a.saturating_sub(overlap);
+        let b = b.saturating_add(overlap).min(h.len());
+        match out.last_mut() {
+            Some(last) if last.end >= a => last.end = last.end.max(b),
+            _ => out.push(a..b),
+        }
+    };
+    let mut prev_run: Option<u8> = None;
+    let mut open: Option<usize> = None;
+    let mut off = 0;
+    while off < h.len() {
+        let end = (off + RUN_BLOCK).min(h.len());
+        let block = &h[off..end];
+        let first = block[0];
+        let run = block.len() == RUN_BLOCK && block.iter().all(|&b| b == first);
+        if run {
+            if let Some(a) = open.take() {
+                push(a, off);
+            } else if prev_run.is_some_and(|p| p != first) {
+                // two runs of different bytes meet here
+                push(off, off);
+            }
+            prev_run = Some(first);
+        } else {
+            open.get_or_insert(off);
+            prev_run = None;
+        }
+        off = end;
+    }
+    if let Some(a) = open {
+        push(a, h.len());
+    }
+    out
 }
 
 impl Unpacker {
@@ -406,6 +457,9 @@ impl Unpacker {
             headless,
             matcher,
             max_magic: pats.iter().map(|p| p.len()).max().unwrap_or(0),
+            skip_runs: pats
+                .iter()
+                .all(|p| p.len() > 1 && p.iter().any(|&b| b != p[0])),
             patterns,
             limits,
             progress: Arc::new(Progress::default()),
@@ -611,15 +665,24 @@ impl Unpacker {
                 let win_end = win_start.saturating_add(window).min(data.len());
                 // a magic starting before `win_end` is matched whole in this window
                 let hay_end = win_end.saturating_add(overlap).min(data.len());
-                for m in self
-                    .matcher
-                    .find_overlapping_iter(&data[win_start..hay_end])
-                {
-                    let pos = win_start + m.start();
+                let hay = &data[win_start..hay_end];
+                let ranges = if self.skip_runs {
+                    searchable(hay, overlap)
+                } else {
+                    vec![0..hay.len()]
+                };
+                for m in ranges.into_iter().flat_map(|r| {
+                    let base = r.start;
+                    self.matcher
+                        .find_overlapping_iter(&hay[r])
+                        .map(move |m| (base + m.start(), m.pattern()))
+                }) {
+                    let (m_start, m_pattern) = m;
+                    let pos = win_start + m_start;
                     if pos >= win_end {
                         continue; // the next window reports it
                     }
-                    let (hi, moff) = self.patterns[m.pattern().as_usize()];
+                    let (hi, moff) = self.patterns[m_pattern.as_usize()];
                     let Some(start) = pos.checked_sub(moff) else {
                         continue;
                     };
@@ -1104,4 +1167,55 @@ fn special_kind(ft: &std::fs::FileType) -> EntryKind {
 #[cfg(not(unix))]
 fn special_kind(_ft: &std::fs::FileType) -> EntryKind {
     EntryKind::Fifo
+}
+
+#[cfg(test)]
+mod tests {
+    use super::searchable;
+
+    #[test]
+    fn runs_of_one_byte_are_skipped_with_their_borders_kept() {
+        // 3 blocks of zeros, 1 block of text, 2 blocks of 0xff, 2 of zeros, a short tail
+        let mut h = vec![0u8; 3 * 4096];
+        h.extend((0..4096).map(|i| b'a' + (i % 26) as u8));
+        h.extend(vec![0xffu8; 2 * 4096]);
+        h.extend(vec![0u8; 2 * 4096]);
+        h.extend(b"tail");
+        let r = searchable(&h, 7);
+        assert_eq!(
+            r,
+            vec![
+                3 * 4096 - 7..4 * 4096 + 7,
+                6 * 4096 - 7..6 * 4096 + 7,
+                8 * 4096 - 7..h.len()
+            ]
+        );
+        // all one byte: nothing to search; no run: everything
+        assert!(searchable(&vec![0u8; 8 * 4096], 7).is_empty());
+        let text: Vec<u8> = (0..10_000).map(|i| (i % 251) as u8).collect();
+        assert_eq!(searchable(&text, 7), vec![0..10_000]);
+    }
+
+    #[test]
+    fn a_magic_at_the_end_of_padding_is_still_carved() {
+        // a gzip member whose magic starts 3 bytes before the end of a block of zeros
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut gz, b"hello from behind the padding\n").unwrap();
+        let gz = gz.finish().unwrap();
+        let mut img = vec![0u8; 4 * 4096 - 3];
+        img.extend(&gz);
+        img.extend(vec![0u8; 4 * 4096]);
+        let t =
+            super::Unpacker::new(super::Limits::default()).unpack_bytes(bytes::Bytes::from(img));
+        let hit = t
+            .files()
+            .find(|e| e.path.ends_with(".gzip/data") || e.path.contains("gzip"))
+            .map(|e| (e.path.clone(), t.content(e).to_vec()));
+        let (path, data) = hit.expect("the gzip member is carved");
+        assert!(
+            path.starts_with(&format!("{:#x}.gzip", 4 * 4096 - 3)),
+            "{path}"
+        );
+        assert_eq!(data, b"hello from behind the padding\n");
+    }
 }
