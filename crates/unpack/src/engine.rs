@@ -666,10 +666,10 @@ impl Unpacker {
                 // a magic starting before `win_end` is matched whole in this window
                 let hay_end = win_end.saturating_add(overlap).min(data.len());
                 let hay = &data[win_start..hay_end];
-                let ranges = if self.skip_runs {
+                let ranges: Vec<std::ops::Range<usize>> = if self.skip_runs {
                     searchable(hay, overlap)
                 } else {
-                    vec![0..hay.len()]
+                    std::iter::once(0..hay.len()).collect()
                 };
                 for m in ranges.into_iter().flat_map(|r| {
                     let base = r.start;
