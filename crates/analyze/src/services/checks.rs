@@ -204,11 +204,7 @@ pub(super) fn check_inetd(
                 .with_key(&format!("inetd:{service}")),
             );
         } else if let Some(rule) = rule {
-            let kind = if rule.debug {
-                kinds::SERVICE_DEBUG_INTERFACE
-            } else {
-                kinds::SERVICE_INSECURE
-            };
+            let kind = rule.kind();
             out.push(
                 Finding::new(
                     kind,
@@ -273,11 +269,7 @@ pub(super) fn check_xinetd(
                 } else if let Some(rule) = catalog.get(sname) {
                     out.push(
                         Finding::new(
-                            if rule.debug {
-                                kinds::SERVICE_DEBUG_INTERFACE
-                            } else {
-                                kinds::SERVICE_INSECURE
-                            },
+                            rule.kind(),
                             rule.severity,
                             format!("{} enabled in xinetd", rule.program),
                             Some(e.path.clone()),

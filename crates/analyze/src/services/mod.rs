@@ -57,6 +57,17 @@ pub struct ServiceRule {
     pub source: String,
 }
 
+impl ServiceRule {
+    /// The finding kind of a service started or enabled: a debug interface or an insecure one.
+    pub fn kind(&self) -> &'static str {
+        if self.debug {
+            kinds::SERVICE_DEBUG_INTERFACE
+        } else {
+            kinds::SERVICE_INSECURE
+        }
+    }
+}
+
 pub struct Services {
     catalog: HashMap<String, ServiceRule>,
 }
@@ -225,11 +236,7 @@ impl Services {
             if bc.launch.conditional.is_some() || absent {
                 severity = Severity::Low;
             }
-            let kind = if rule.debug {
-                kinds::SERVICE_DEBUG_INTERFACE
-            } else {
-                kinds::SERVICE_INSECURE
-            };
+            let kind = rule.kind();
             out.push(
                 Finding::new(
                     kind,
@@ -260,11 +267,7 @@ impl Services {
                         continue;
                     }
                     if let Some(rule) = self.catalog.get(cmd.name()) {
-                        let kind = if rule.debug {
-                            kinds::SERVICE_DEBUG_INTERFACE
-                        } else {
-                            kinds::SERVICE_INSECURE
-                        };
+                        let kind = rule.kind();
                         out.push(
                             Finding::new(
                                 kind,
