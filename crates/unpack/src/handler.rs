@@ -141,6 +141,15 @@ impl Check {
     }
 }
 
+/// Append ` (FIELD, FIELD mismatch)` to a chunk's variant for every check of `checks` that
+/// failed, so the container's line in the report says what did not verify.
+pub fn note_mismatches(variant: &mut String, checks: &[Check]) {
+    let bad: Vec<&str> = checks.iter().filter(|c| !c.ok()).map(|c| c.field).collect();
+    if !bad.is_empty() {
+        variant.push_str(&format!(" ({} mismatch)", bad.join(", ")));
+    }
+}
+
 /// Lowercase hex of bytes.
 pub fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()

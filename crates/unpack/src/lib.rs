@@ -16,6 +16,7 @@
 //! normalized inside its layer, every size claim is checked against the limits ([`Limits`]),
 //! and a corrupt layer or a limit is recorded in the tree, never fatal.
 
+pub mod bytes;
 pub mod classify;
 pub mod coverage;
 pub mod engine;

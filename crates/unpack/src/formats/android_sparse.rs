@@ -26,6 +26,7 @@
 
 use bytes::Bytes;
 
+use crate::bytes::le32;
 use crate::handler::*;
 use crate::tree::Meta;
 
@@ -49,10 +50,6 @@ pub struct AndroidSparse;
 fn le16(d: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_le_bytes(d.get(at..at + 2)?.try_into().ok()?))
 }
-fn le32(d: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(d.get(at..at + 4)?.try_into().ok()?))
-}
-
 struct Header {
     file_hdr: usize,
     chunk_hdr: usize,

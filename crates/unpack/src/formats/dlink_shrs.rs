@@ -27,6 +27,7 @@
 use bytes::Bytes;
 use sha2::{Digest, Sha512};
 
+use crate::bytes::be32;
 use crate::handler::*;
 use crate::keys;
 use crate::tree::Meta;
@@ -50,10 +51,6 @@ pub static DOC: FormatDoc = FormatDoc {
 const HDR: usize = 0x6dc;
 
 pub struct DlinkShrs;
-
-fn be32(d: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(d.get(at..at + 4)?.try_into().ok()?))
-}
 
 struct Header {
     size: usize,
@@ -152,10 +149,7 @@ impl Handler for DlinkShrs {
         if start > 0 && !checks.iter().any(|c| c.ok()) {
             return None;
         }
-        let bad: Vec<&str> = checks.iter().filter(|c| !c.ok()).map(|c| c.field).collect();
-        if !bad.is_empty() {
-            variant.push_str(&format!(" ({} mismatch)", bad.join(", ")));
-        }
+        crate::handler::note_mismatches(&mut variant, &checks);
         Some(Chunk {
             start,
             end: start + want.min(d.len()),

@@ -27,6 +27,7 @@
 
 use bytes::Bytes;
 
+use crate::bytes::be32;
 use crate::handler::*;
 use crate::tree::Meta;
 
@@ -48,10 +49,6 @@ const MAGIC: u32 = 0xd00d_feed;
 const MAX_DEPTH: usize = 64;
 
 pub struct Fit;
-
-fn be32(d: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(d.get(at..at + 4)?.try_into().ok()?))
-}
 
 fn cstr(d: &[u8]) -> String {
     let end = memchr::memchr(0, d).unwrap_or(d.len());

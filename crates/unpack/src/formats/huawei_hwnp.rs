@@ -33,6 +33,7 @@
 
 use bytes::Bytes;
 
+use crate::bytes::le32;
 use crate::handler::*;
 use crate::tree::Meta;
 
@@ -54,10 +55,6 @@ const ITEM: usize = 360;
 const MAX_ITEMS: usize = 512;
 
 pub struct HuaweiHwnp;
-
-fn le32(d: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(d.get(at..at + 4)?.try_into().ok()?))
-}
 
 fn cstr(d: &[u8]) -> Option<String> {
     let s = &d[..memchr::memchr(0, d).unwrap_or(d.len())];

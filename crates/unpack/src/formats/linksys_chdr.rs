@@ -19,6 +19,7 @@
 
 use bytes::Bytes;
 
+use crate::bytes::le32;
 use crate::handler::*;
 use crate::tree::Meta;
 
@@ -36,10 +37,6 @@ pub static DOC: FormatDoc = FormatDoc {
 const HEADER: usize = 16;
 
 pub struct LinksysChdr;
-
-fn le32(d: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(d.get(at..at + 4)?.try_into().ok()?))
-}
 
 fn parse(d: &[u8]) -> Option<usize> {
     if d.get(..4)? != b"CHDR" {

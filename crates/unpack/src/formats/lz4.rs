@@ -22,6 +22,7 @@
 //! format has no end marker, so its blocks are decoded one by one and the stream ends
 //! before the first block that does not decode.
 
+use crate::bytes::le32;
 use crate::formats::gzip::{emit_stream, probed_chunk, read_probe, stream_output_name, Probed};
 use crate::handler::*;
 
@@ -44,11 +45,6 @@ const FRAME_MAGIC: [u8; 4] = [0x04, 0x22, 0x4d, 0x18];
 const LEGACY_BLOCK: usize = 8 << 20;
 /// LZ4_compressBound(8 MiB).
 const LEGACY_BOUND: usize = LEGACY_BLOCK + LEGACY_BLOCK / 255 + 16;
-
-fn le32(d: &[u8], at: usize) -> Option<u32> {
-    let b = d.get(at..at.checked_add(4)?)?;
-    Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-}
 
 /// Walk a frame's header and block headers; the frame's length in bytes.
 fn frame_len(d: &[u8]) -> Option<usize> {

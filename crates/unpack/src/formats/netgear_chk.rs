@@ -158,10 +158,7 @@ impl Handler for NetgearChk {
         } else {
             variant.push_str(&format!(" truncated ({} of {total} bytes)", d.len()));
         }
-        let bad: Vec<&str> = checks.iter().filter(|c| !c.ok()).map(|c| c.field).collect();
-        if !bad.is_empty() {
-            variant.push_str(&format!(" ({} mismatch)", bad.join(", ")));
-        }
+        crate::handler::note_mismatches(&mut variant, &checks);
         Some(Chunk {
             start,
             end: start + total.min(d.len()),

@@ -37,6 +37,7 @@
 
 use bytes::Bytes;
 
+use crate::bytes::{le32, le64};
 use crate::handler::*;
 use crate::tree::Meta;
 
@@ -67,13 +68,6 @@ pub static GPT_DOC: FormatDoc = FormatDoc {
     limitations: "512-byte logical blocks only; the backup table is not read when the primary \
                   one is damaged.",
 };
-
-fn le32(d: &[u8], o: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(d.get(o..o + 4)?.try_into().ok()?))
-}
-fn le64(d: &[u8], o: usize) -> Option<u64> {
-    Some(u64::from_le_bytes(d.get(o..o + 8)?.try_into().ok()?))
-}
 
 #[derive(Debug, Clone, Copy)]
 struct MbrEntry {

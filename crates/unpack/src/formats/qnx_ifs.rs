@@ -41,6 +41,7 @@
 
 use bytes::Bytes;
 
+use crate::bytes::{u16_at, u32_at};
 use crate::handler::*;
 use crate::tree::{EntryKind, Meta};
 
@@ -78,24 +79,6 @@ const STARTUP_HEADER: usize = 256;
 const IFS_HEADER: usize = 88;
 /// More directory entries than this in one image is hostile.
 const MAX_DIRENTS: usize = 1 << 20;
-
-fn u16_at(d: &[u8], at: usize, be: bool) -> Option<u16> {
-    let b: [u8; 2] = d.get(at..at.checked_add(2)?)?.try_into().ok()?;
-    Some(if be {
-        u16::from_be_bytes(b)
-    } else {
-        u16::from_le_bytes(b)
-    })
-}
-
-fn u32_at(d: &[u8], at: usize, be: bool) -> Option<u32> {
-    let b: [u8; 4] = d.get(at..at.checked_add(4)?)?.try_into().ok()?;
-    Some(if be {
-        u32::from_be_bytes(b)
-    } else {
-        u32::from_le_bytes(b)
-    })
-}
 
 /// The parsed startup header fields this handler uses.
 struct Startup {

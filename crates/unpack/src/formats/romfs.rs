@@ -21,6 +21,7 @@
 use bytes::Bytes;
 use std::collections::{HashMap, HashSet};
 
+use crate::bytes::be32;
 use crate::handler::*;
 use crate::tree::{EntryKind, Meta};
 
@@ -38,12 +39,6 @@ pub struct Romfs;
 
 /// More entries than this in one image is hostile.
 const MAX_NODES: usize = 1 << 20;
-
-fn be32(d: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(
-        d.get(at..at.checked_add(4)?)?.try_into().ok()?,
-    ))
-}
 
 /// A NUL-terminated name at `at` and the 16-aligned offset after it.
 fn name_at(d: &[u8], at: usize) -> Option<(String, usize)> {

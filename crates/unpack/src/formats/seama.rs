@@ -21,6 +21,7 @@
 use bytes::Bytes;
 use md5::{Digest, Md5};
 
+use crate::bytes::be32;
 use crate::handler::*;
 use crate::tree::Meta;
 
@@ -43,10 +44,6 @@ const HDR: usize = 12;
 const MAX_META: usize = 1024;
 
 pub struct Seama;
-
-fn be32(d: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(d.get(at..at + 4)?.try_into().ok()?))
-}
 
 struct Header {
     meta: Vec<String>,

@@ -26,6 +26,7 @@
 
 use bytes::Bytes;
 
+use crate::bytes::be32;
 use crate::handler::*;
 use crate::tree::Meta;
 
@@ -53,10 +54,6 @@ const MAGIC: u32 = 0x2705_1956;
 const MAX_PARTS: usize = 64;
 
 pub struct UImage;
-
-fn be32(d: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(d.get(at..at + 4)?.try_into().ok()?))
-}
 
 fn os_name(v: u8) -> String {
     const N: [&str; 29] = [

@@ -24,6 +24,7 @@
 
 use bytes::Bytes;
 
+use crate::bytes::u32_at;
 use crate::handler::*;
 use crate::tree::Meta;
 
@@ -55,15 +56,6 @@ struct Entry {
     name: String,
     len: usize,
     ofs: usize,
-}
-
-fn u32_at(d: &[u8], at: usize, be: bool) -> Option<u32> {
-    let b: [u8; 4] = d.get(at..at.checked_add(4)?)?.try_into().ok()?;
-    Some(if be {
-        u32::from_be_bytes(b)
-    } else {
-        u32::from_le_bytes(b)
-    })
 }
 
 /// The entries of a table at the start of `d`, and the end of the data they reference.

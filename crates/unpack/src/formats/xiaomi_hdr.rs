@@ -29,6 +29,7 @@
 
 use bytes::Bytes;
 
+use crate::bytes::le32;
 use crate::handler::*;
 use crate::tree::Meta;
 
@@ -49,10 +50,6 @@ const SIG_LEN: usize = 272;
 const BLOB_HDR: usize = 48;
 
 pub struct XiaomiHdr;
-
-fn le32(d: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(d.get(at..at + 4)?.try_into().ok()?))
-}
 
 struct Blob {
     name: String,

@@ -32,6 +32,7 @@
 
 use bytes::Bytes;
 
+use crate::bytes::be32;
 use crate::handler::*;
 use crate::tree::Meta;
 
@@ -63,10 +64,6 @@ pub struct ZyxelZynos;
 fn be16(d: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes(d.get(at..at + 2)?.try_into().ok()?))
 }
-fn be32(d: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(d.get(at..at + 4)?.try_into().ok()?))
-}
-
 /// ZyNOS's 16-bit checksum (see the module comment).
 pub fn checksum(d: &[u8]) -> u16 {
     let mut sum: u32 = 0;
@@ -205,10 +202,7 @@ impl Handler for ZyxelZynos {
                 });
             }
         }
-        let bad: Vec<&str> = checks.iter().filter(|c| !c.ok()).map(|c| c.field).collect();
-        if !bad.is_empty() {
-            variant.push_str(&format!(" ({} mismatch)", bad.join(", ")));
-        }
+        crate::handler::note_mismatches(&mut variant, &checks);
         Some(Chunk {
             start,
             end: start + total.min(d.len()),

@@ -33,6 +33,7 @@
 
 use bytes::Bytes;
 
+use crate::bytes::be32;
 use crate::handler::*;
 use crate::tree::Meta;
 
@@ -51,10 +52,6 @@ const HEADER: usize = 380;
 const CRC_H: usize = 372;
 
 pub struct ZyxelZytrx;
-
-fn be32(d: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(d.get(at..at + 4)?.try_into().ok()?))
-}
 
 fn cstr(f: &[u8]) -> Option<String> {
     let s = &f[..memchr::memchr(0, f).unwrap_or(f.len())];
@@ -129,10 +126,7 @@ impl Handler for ZyxelZytrx {
         } else {
             variant.push_str(&format!(" truncated ({} of {} bytes)", d.len(), h.len_t));
         }
-        let bad: Vec<&str> = checks.iter().filter(|c| !c.ok()).map(|c| c.field).collect();
-        if !bad.is_empty() {
-            variant.push_str(&format!(" ({} mismatch)", bad.join(", ")));
-        }
+        crate::handler::note_mismatches(&mut variant, &checks);
         Some(Chunk {
             start,
             end: start + h.len_t.min(d.len()),
