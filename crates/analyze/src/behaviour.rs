@@ -1513,10 +1513,11 @@ impl Behaviour {
         }
     }
 
-    fn analyse(&self, cx: &crate::Context, model: &crate::boot::BootModel) -> crate::Output {
+    fn analyse(&self, cx: &crate::Context, shared: &crate::Shared) -> crate::Output {
         use rayon::prelude::*;
         let tree = cx.tree;
-        let started = model.started_programs(tree);
+        let model = &shared.boot;
+        let started = &shared.started;
         let owners = crate::provenance::ownership(tree);
         let profiles: Vec<(usize, Profile, Option<Finding>)> = tree
             .entries
@@ -1555,11 +1556,7 @@ impl Behaviour {
             if unowned {
                 *counts.entry("unowned_executables").or_default() += 1;
             }
-            // an original restored from a UPX-packed file is started as the packed file
-            let boot = started
-                .get(&e.path)
-                .or_else(|| upx_packed_path(&e.path).and_then(|pp| started.get(pp)))
-                .map(String::as_str);
+            let boot = shared.started_by(&e.path).map(String::as_str);
             let verdicts = judge(p);
             let mut has_backdoor = false;
             for v in &verdicts {
@@ -1630,7 +1627,7 @@ impl Behaviour {
             .iter()
             .map(|(i, p, _)| (tree.entries[*i].path.as_str(), (p, *i)))
             .collect();
-        for (prog, where_) in &started {
+        for (prog, where_) in started {
             let Some((p, i)) = profile_of.get(prog.as_str()) else {
                 continue;
             };
@@ -1714,12 +1711,11 @@ impl crate::Analyzer for Behaviour {
     }
 
     fn run(&self, cx: &crate::Context) -> crate::Output {
-        let model = crate::boot::BootModel::build(cx.tree);
-        self.analyse(cx, &model)
+        self.analyse(cx, &crate::Shared::build(cx.tree))
     }
 
     fn run_shared(&self, cx: &crate::Context, shared: &crate::Shared) -> crate::Output {
-        self.analyse(cx, &shared.boot)
+        self.analyse(cx, shared)
     }
 }
 

@@ -87,13 +87,24 @@ pub trait Analyzer: Send + Sync {
 pub struct Shared<'a> {
     /// Boot, scheduled and hotplug commands of every file-system root.
     pub boot: boot::BootModel<'a>,
+    /// The programs the boot model starts (tree path -> the first line that starts each),
+    /// [`boot::BootModel::started_programs`], resolved once.
+    pub started: std::collections::BTreeMap<String, String>,
 }
 
 impl<'a> Shared<'a> {
     pub fn build(tree: &'a Tree) -> Shared<'a> {
-        Shared {
-            boot: boot::BootModel::build(tree),
-        }
+        let boot = boot::BootModel::build(tree);
+        let started = boot.started_programs(tree);
+        Shared { boot, started }
+    }
+
+    /// The line that starts the program at `path`; an original restored from a UPX-packed
+    /// file is started as the packed file.
+    pub fn started_by(&self, path: &str) -> Option<&String> {
+        self.started.get(path).or_else(|| {
+            behaviour::upx_packed_path(path).and_then(|packed| self.started.get(packed))
+        })
     }
 }
 
@@ -187,11 +198,10 @@ fn locate(tree: &Tree, shared: &Shared, findings: &mut [Finding]) {
                 .then(|| (p.to_string(), hex::encode(Sha256::digest(tree.content(e)))))
         })
         .collect();
-    let started = shared.boot.started_programs(tree);
     for f in findings.iter_mut() {
         let Some(p) = f.path.as_deref() else { continue };
         f.sha256 = digests.get(p).cloned();
-        f.started_by = started.get(p).cloned();
+        f.started_by = shared.started_by(p).cloned();
     }
 }
 

@@ -563,6 +563,7 @@ fn upx_packed_implants_are_unpacked_and_judged() {
         .collect();
     let (_dir, t) = tree_of(&refs);
     let out = run(&Behaviour::new(), &t);
+    let all = all_findings(&t);
     for n in &names {
         let orig = format!("usr/sbin/{n}.extract/0x0.upx/{n}");
         let want = if n.starts_with("bindshell") {
@@ -580,6 +581,19 @@ fn upx_packed_implants_are_unpacked_and_judged() {
             f.evidence.contains("started at boot: etc/init.d/rcS"),
             "{n}: {}",
             f.evidence
+        );
+        // the whole scan's finding on the original names the packed file's start line
+        let located = all
+            .iter()
+            .find(|g| g.kind == want && g.path.as_deref() == Some(orig.as_str()))
+            .unwrap_or_else(|| panic!("{n}: no {want} on {orig} in the full run"));
+        assert!(
+            located
+                .started_by
+                .as_deref()
+                .is_some_and(|b| b.starts_with("etc/init.d/rcS line ")),
+            "{n}: {:?}",
+            located.started_by
         );
         let packed = out
             .findings
