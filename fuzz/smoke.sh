@@ -21,7 +21,9 @@ for t in $targets; do
     status=0
     cargo fuzz run -O "$t" "corpus/$t" -- \
         -max_total_time="$secs" -rss_limit_mb=2048 -timeout=60 -print_final_stats=1 >"$log" 2>&1 || status=$?
-    grep -E "^(stat::number_of_executed_units|==[0-9]+== ERROR|SUMMARY|artifact_prefix|Test unit written)" "$log" || true
+    grep -E "^(stat::|==[0-9]+== ERROR|SUMMARY|artifact_prefix|Test unit written)" "$log" || true
+    # the last coverage line: edges, features and corpus size at the end of the run
+    grep -E "^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE)" "$log" | tail -1 || true
     found=""
     if [ -d "artifacts/$t" ]; then
         # a slow unit (over -report_slow_units seconds, below -timeout) is reported, not a
