@@ -17,7 +17,7 @@ CORPUS=${NETVET_CORPUS:-../shared/corpus}
 need() { command -v "$1" >/dev/null || { [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null; } || { echo "need $2" >&2; exit 1; }; }
 need unsquashfs squashfs-tools
 need diffoscope diffoscope-minimal
-cargo build --release -q -p netvet-cli
+cargo build --release -q --bin netvet
 NETVET=${CARGO_TARGET_DIR:-target}/release/netvet
 work=$(mktemp -d)
 if [ -z "${KEEP:-}" ]; then trap 'rm -rf "$work"' EXIT; else echo "work dir: $work" >&2; fi

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 export NETVET_VULNDB=${NETVET_VULNDB:-none}   # embedded data only, never the user's database
 target=${CARGO_TARGET_DIR:-target}
 if [ "${PROFILE:-release}" = dev ]; then flag=(); dir=debug; else flag=(--release); dir=release; fi
-cargo build "${flag[@]}" -q -p netvet-cli
+cargo build "${flag[@]}" -q --bin netvet
 netvet="$target/$dir/netvet"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

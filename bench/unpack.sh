@@ -23,7 +23,7 @@ if ! command -v unsquashfs >/dev/null; then
   if [ "$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -qq squashfs-tools >/dev/null; else echo "need squashfs-tools" >&2; exit 1; fi
 fi
 [ "$(stat -f -c %T "$SHM")" = tmpfs ] || { echo "$SHM is not a tmpfs" >&2; exit 1; }
-cargo build --release -q -p netvet-cli
+cargo build --release -q --bin netvet
 NETVET=${CARGO_TARGET_DIR:-target}/release/netvet
 work=$(mktemp -d)
 out=$(mktemp -d -p "$SHM" netvet-bench.XXXXXX)

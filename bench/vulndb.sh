@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 CORPUS=${1:-../shared/corpus}
 TARGET=${CARGO_TARGET_DIR:-target}
-cargo build --release -q -p netvet-cli -p netvet-vulndb --example match_bench
+cargo build --release -q --bin netvet --example match_bench
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 bench/vulndb_gen.py "$CORPUS/vulndata" "$work/gen" 100000 2000
