@@ -1,5 +1,11 @@
 //! Analyze-stage throughput on the corpus root file systems (bench/analyze.sh): every
 //! registered analyzer, password cracking disabled (zero budget), MB/s of file content.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first failed assumption"
+)]
 
 use std::time::{Duration, Instant};
 

@@ -34,6 +34,17 @@ pub mod tls;
 pub mod update;
 pub mod verified_boot;
 
+/// A regular expression from a pattern literal of this crate. The patterns are constants, each
+/// compiled by the tests of the analyzer that uses it, so a failure is a programming error and
+/// not something an input can cause.
+#[allow(
+    clippy::expect_used,
+    reason = "pattern literals of this crate, compiled by its tests; no input reaches them"
+)]
+pub(crate) fn literal_regex(pattern: &'static str) -> regex::Regex {
+    regex::Regex::new(pattern).expect("a pattern literal of netvet-analyze")
+}
+
 /// Knobs that change what analyzers do.
 #[derive(Debug, Clone)]
 pub struct Options {

@@ -77,12 +77,10 @@ impl Secrets {
             ignore: Vec::new(),
             placeholders: HashSet::new(),
             ignore_files: HashSet::new(),
-            assign_re: regex::Regex::new(
+            assign_re: crate::literal_regex(
                 r#"^\s*(?:export\s+|set\s+|readonly\s+|local\s+)?["']?([A-Za-z_][A-Za-z0-9_.\-]{0,63})["']?\s*[:=]\s*(.*)$"#,
-            )
-            .expect("valid"),
-            uci_re: regex::Regex::new(r"^\s*option\s+([A-Za-z0-9_\-]{1,64})\s+(.*)$")
-                .expect("valid"),
+            ),
+            uci_re: crate::literal_regex(r"^\s*option\s+([A-Za-z0-9_\-]{1,64})\s+(.*)$"),
         };
         for (file, bytes) in rules.under("secrets/") {
             if !file.ends_with(".tsv") {

@@ -61,8 +61,7 @@ impl Default for WebChecks {
 
 impl WebChecks {
     pub fn new() -> WebChecks {
-        // the patterns are constants; a failure here is a programming error caught by tests
-        let re = |p: &str| Regex::new(p).expect("web pattern");
+        let re = crate::literal_regex;
         WebChecks {
             compare: re(
                 r#"(?i)\b[\w.\[\]'"]*(?:pass(?:word|wd)?|pwd|passwd)\w*(?:\.value)?\s*(?:===?|!==?)\s*["']([^"'\s]{1,64})["']"#,

@@ -3,6 +3,12 @@
 //! constant or password hash placed in a hand-written ELF, a script or a config file), and
 //! near-misses that must not match: stock binaries that merely mention a port, a vendor name
 //! or a common word, client tools that send a magic string, fixed builds.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first failed assumption"
+)]
 mod common;
 use common::*;
 use netvet_analyze::backdoors::Backdoors;

@@ -2,6 +2,12 @@
 //! (tests/implants: C source, build.sh, the stripped binaries) packed into squashfs images
 //! with a stock-looking tree, and on hand-written ELF files for the cases no compiler here
 //! produces (Go, UPX).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first failed assumption"
+)]
 
 mod common;
 

@@ -1,4 +1,10 @@
 //! Credentials analyzer: fixtures written at test time, and the two real router trees.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first failed assumption"
+)]
 
 mod common;
 use common::{run_credentials, tree_of};

@@ -1,5 +1,11 @@
 //! Keys and certificates analyzer: keys generated for these tests (see keys_vectors), files
 //! built at test time (Dropbear, PuTTY, DER, PEM inside a binary), and the real trees.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first failed assumption"
+)]
 
 mod common;
 use common::tree_of;

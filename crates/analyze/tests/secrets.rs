@@ -1,5 +1,11 @@
 //! Hard-coded secrets: positives and the usual false positives, on fixtures written at test
 //! time, and the two real router trees.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first failed assumption"
+)]
 
 mod common;
 use common::tree_of;

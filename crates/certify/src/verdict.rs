@@ -22,7 +22,7 @@
 use crate::catalogue::{Catalogue, Method};
 use crate::evidence::EvidenceStatus;
 use crate::policy::{Policy, Waiver};
-use netvet_model::{RegimeVerdict, Report, RequirementResult, Severity, Verdict};
+use netvet_model::{RegimeVerdict, Report, RequirementResult, Severity, Verdict, VerdictResult};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -183,7 +183,7 @@ pub fn judge(
                     applies_from: None,
                     in_force: true,
                     enforced: false,
-                    result: String::new(),
+                    result: VerdictResult::NotApplicable,
                     judged: 0,
                     total: docs.iter().map(|d| d.requirements).sum(),
                     counts: BTreeMap::new(),
@@ -229,12 +229,12 @@ pub fn judge(
     let regimes: Vec<RegimeVerdict> = per_regime
         .into_values()
         .map(|(t, mut rv)| {
-            rv.result = t.result().to_string();
+            rv.result = t.result();
             rv
         })
         .collect();
     let verdict = Verdict {
-        result: overall.result().to_string(),
+        result: overall.result(),
         policy: policy.name.clone(),
         requirements: results,
         date: Some(today.to_string()),
@@ -308,17 +308,17 @@ impl Tally {
         self.findings |= has_findings;
     }
 
-    fn result(&self) -> &'static str {
+    fn result(&self) -> VerdictResult {
         if self.count == 0 {
-            "not-applicable"
+            VerdictResult::NotApplicable
         } else if self.fail {
-            "fail"
+            VerdictResult::Fail
         } else if self.needs_evidence {
-            "needs-evidence"
+            VerdictResult::NeedsEvidence
         } else if self.findings {
-            "conditional"
+            VerdictResult::Conditional
         } else {
-            "pass"
+            VerdictResult::Pass
         }
     }
 }
@@ -365,7 +365,7 @@ mod tests {
         let (c, p) = setup("name = \"t\"\n");
         let mut r = report(vec![]);
         let j = judge(&mut r, &c, &p, date("2025-01-01"));
-        assert_eq!(j.verdict.result, "pass");
+        assert_eq!(j.verdict.result.as_str(), "pass");
         assert_eq!(status(&j.verdict, "TS33117-4.3.2.1"), "pass");
         assert_eq!(status(&j.verdict, "TS33117-4.2.3.6"), "not-tested");
         // without [requirements], a policy judges what the image decides
@@ -377,7 +377,7 @@ mod tests {
         assert_eq!(j.verdict.requirements.len(), image);
         assert!(j.verdict.requirements.len() < c.requirements.len());
         assert_eq!(j.verdict.date.as_deref(), Some("2025-01-01"));
-        assert_eq!(r.verdict.as_ref().unwrap().result, "pass");
+        assert_eq!(r.verdict.as_ref().unwrap().result.as_str(), "pass");
     }
 
     #[test]
@@ -385,7 +385,7 @@ mod tests {
         let (c, p) = setup("name = \"t\"\n");
         let mut r = report(vec![telnet()]);
         let j = judge(&mut r, &c, &p, date("2025-01-01"));
-        assert_eq!(j.verdict.result, "fail");
+        assert_eq!(j.verdict.result.as_str(), "fail");
         assert_eq!(
             r.findings[0].requirements,
             vec!["TS33117-4.3.2.1".to_string(), "EN303645-5.6-1".to_string()]
@@ -408,7 +408,7 @@ mod tests {
         let (c, p) = setup("name = \"t\"\n[thresholds]\nfail = \"critical\"\n");
         let mut r = report(vec![telnet()]);
         let j = judge(&mut r, &c, &p, date("2025-01-01"));
-        assert_eq!(j.verdict.result, "conditional");
+        assert_eq!(j.verdict.result.as_str(), "conditional");
         assert_eq!(status(&j.verdict, "TS33117-4.3.2.1"), "pass");
         assert_eq!(j.below_threshold, vec!["F0001".to_string()]);
     }
@@ -421,7 +421,7 @@ mod tests {
         ));
         let mut r = report(vec![telnet()]);
         let j = judge(&mut r, &c, &p, date("2025-06-30"));
-        assert_eq!(j.verdict.result, "conditional");
+        assert_eq!(j.verdict.result.as_str(), "conditional");
         assert_eq!(status(&j.verdict, "TS33117-4.3.2.1"), "waived");
         assert_eq!(j.applied_waivers.len(), 1);
         assert_eq!(j.applied_waivers[0].reason, "factory VLAN only");
@@ -430,7 +430,7 @@ mod tests {
 
         let mut r = report(vec![telnet()]);
         let j = judge(&mut r, &c, &p, date("2025-07-01"));
-        assert_eq!(j.verdict.result, "fail");
+        assert_eq!(j.verdict.result.as_str(), "fail");
         assert_eq!(j.expired_waivers.len(), 1);
         assert!(j.applied_waivers.is_empty());
         assert_eq!(
@@ -449,7 +449,7 @@ mod tests {
         let j = judge(&mut r, &c, &p, date("2025-01-01"));
         assert_eq!(status(&j.verdict, "TS33117-4.3.2.1"), "waived");
         assert_eq!(status(&j.verdict, "EN303645-5.6-1"), "fail");
-        assert_eq!(j.verdict.result, "fail");
+        assert_eq!(j.verdict.result.as_str(), "fail");
     }
 
     #[test]
@@ -459,7 +459,7 @@ mod tests {
         );
         let mut r = report(vec![telnet()]);
         let j = judge(&mut r, &c, &p, date("2025-01-01"));
-        assert_eq!(j.verdict.result, "pass");
+        assert_eq!(j.verdict.result.as_str(), "pass");
         assert!(r.findings[0].requirements.is_empty());
         assert!(!j
             .verdict
@@ -499,9 +499,9 @@ mod tests {
         assert_eq!(status(&j.verdict, "PSTI-1"), "needs-evidence");
         assert_eq!(status(&j.verdict, "PSTI-2"), "needs-evidence");
         assert_eq!(status(&j.verdict, "PSTI-3"), "needs-evidence");
-        assert_eq!(j.verdict.result, "needs-evidence");
+        assert_eq!(j.verdict.result.as_str(), "needs-evidence");
         let psti = regime(&j.verdict, "psti");
-        assert_eq!(psti.result, "needs-evidence");
+        assert_eq!(psti.result.as_str(), "needs-evidence");
         assert_eq!((psti.judged, psti.total), (3, 3));
         assert!(psti.in_force && psti.enforced);
         assert_eq!(psti.applies_from.as_deref(), Some("2024-04-29"));
@@ -519,9 +519,9 @@ mod tests {
         let mut r = report(vec![default_password()]);
         let j = judge(&mut r, &c, &p, date("2026-12-06"));
         assert_eq!(status(&j.verdict, "PSTI-1"), "fail");
-        assert_eq!(j.verdict.result, "fail");
+        assert_eq!(j.verdict.result.as_str(), "fail");
         assert_eq!(r.findings[0].requirements, vec!["PSTI-1".to_string()]);
-        assert_eq!(regime(&j.verdict, "psti").result, "fail");
+        assert_eq!(regime(&j.verdict, "psti").result.as_str(), "fail");
     }
 
     #[test]
@@ -540,11 +540,11 @@ mod tests {
             result(&j.verdict, "PSTI-2").evidence.as_deref(),
             Some("security.txt on the vendor site (ev.toml:7)")
         );
-        assert_eq!(j.verdict.result, "fail");
+        assert_eq!(j.verdict.result.as_str(), "fail");
         // the failing evidence expired: back to needs-evidence
         let j = judge(&mut r, &c, &p, date("2027-01-01"));
         assert_eq!(status(&j.verdict, "PSTI-3"), "needs-evidence");
-        assert_eq!(j.verdict.result, "needs-evidence");
+        assert_eq!(j.verdict.result.as_str(), "needs-evidence");
         // a default password found in the image fails PSTI-1 whatever the evidence says
         let mut r = report(vec![default_password()]);
         let j = judge(&mut r, &c, &p, date("2027-01-01"));
@@ -562,7 +562,7 @@ mod tests {
         let mut r = report(vec![]);
         let j = judge(&mut r, &c, &p, date("2026-12-06"));
         assert_eq!(status(&j.verdict, "EN18031-1-NMM-1"), "not-applicable");
-        assert_eq!(j.verdict.result, "pass");
+        assert_eq!(j.verdict.result.as_str(), "pass");
         let red = regime(&j.verdict, "red");
         assert_eq!(red.counts["not-applicable"], 2);
         assert_eq!(red.judged, 2);
@@ -584,18 +584,18 @@ mod tests {
         assert!(a14.enforced);
         assert_eq!(a14.applies_from.as_deref(), Some("2026-09-11"));
         let cra = regime(&j.verdict, "cra");
-        assert_eq!(cra.result, "fail");
+        assert_eq!(cra.result.as_str(), "fail");
         assert!(!cra.in_force);
         assert!(cra.enforced, "Article 14 is enforced");
         assert_eq!(cra.applies_from.as_deref(), Some("2026-09-11"));
         // the overall result only counts enforced requirements: PSTI and CRA Art. 14 need
         // evidence, the CRA Annex I failure is not yet enforced
-        assert_eq!(j.verdict.result, "needs-evidence");
+        assert_eq!(j.verdict.result.as_str(), "needs-evidence");
 
         // after 11 December 2027 the failure counts
         let j = judge(&mut r, &c, &p, date("2027-12-11"));
         assert!(result(&j.verdict, "CRA-I-2b").enforced);
-        assert_eq!(j.verdict.result, "fail");
+        assert_eq!(j.verdict.result.as_str(), "fail");
         assert!(regime(&j.verdict, "cra").in_force);
     }
 
@@ -607,7 +607,7 @@ mod tests {
         let mut r = report(vec![telnet()]);
         let j = judge(&mut r, &c, &p, date("2026-12-06"));
         assert!(result(&j.verdict, "CRA-I-2b").enforced);
-        assert_eq!(j.verdict.result, "fail");
+        assert_eq!(j.verdict.result.as_str(), "fail");
         let cra = regime(&j.verdict, "cra");
         assert!(cra.enforced && !cra.in_force);
         assert_eq!((cra.judged, cra.total), (1, 24));

@@ -54,7 +54,7 @@ pub fn render(report: &Report, report_path: Option<&std::path::Path>, color: boo
             let _ = writeln!(
                 out,
                 "verdict: {} (policy {}; {} of {} requirements failed)",
-                paint(code, &v.result),
+                paint(code, v.result.as_str()),
                 v.policy,
                 failed,
                 v.requirements.len()
@@ -170,7 +170,7 @@ mod tests {
             ));
         }
         r.verdict = Some(Verdict {
-            result: "fail".into(),
+            result: netvet_model::VerdictResult::Fail,
             policy: "default".into(),
             requirements: Vec::new(),
             date: None,

@@ -1,4 +1,10 @@
 //! End-to-end tests of the `netvet` binary.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first failed assumption"
+)]
 
 use std::io::Write;
 use std::path::Path;

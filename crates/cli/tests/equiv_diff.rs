@@ -1,5 +1,11 @@
 //! `netvet equiv` and `netvet diff` end to end: exit codes, JSON and Markdown, on images and
 //! trees built at test time (with real binaries and certificates from the test corpus).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first failed assumption"
+)]
 
 use netvet_testkit::{pack_squashfs, write_file, Comp, SquashOpts};
 

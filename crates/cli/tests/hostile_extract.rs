@@ -1,6 +1,12 @@
 //! Hostile archives through the real binary with `--extract-to`: nothing may be written
 //! outside the destination, the problems are recorded in the report, and findings from the
 //! intact part of the image are still reported.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first failed assumption"
+)]
 
 use std::path::{Path, PathBuf};
 mod common;

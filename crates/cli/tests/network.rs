@@ -1,5 +1,11 @@
 //! `netvet network` with real attestations: certified firmware passes, a forged attestation
 //! is an `attestation-mismatch`, missing ones are `uncertified`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first failed assumption"
+)]
 
 mod common;
 use common::{assert_exit, json_of, netvet};

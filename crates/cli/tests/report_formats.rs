@@ -1,6 +1,12 @@
 //! `netvet scan --format sarif|html|pdf` and `--previous` on a small tree built here (a corpus
 //! ELF binary, an account without password): SARIF fingerprints stable across two scans of
 //! the same content, the previous evaluation compared, and the PDF export.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first failed assumption"
+)]
 
 mod common;
 use common::*;

@@ -1,6 +1,12 @@
 //! A monolithic VxWorks image through the whole scan: the OS becomes a component with its
 //! release and CPE, the MemFS's credentials file is judged by the credential analyses, and
 //! the image's own bytes are read by the string-level analyses.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first failed assumption"
+)]
 
 mod common;
 use common::*;

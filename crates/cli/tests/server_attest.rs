@@ -5,6 +5,12 @@
 //! with the report's verdict; another vendor gets the 404 of an unknown scan; the operator's
 //! network assessment counts the stored attestations for `require_certified`; and the
 //! downloaded envelopes plus the public key work as a `netvet network --certs DIR` directory.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first failed assumption"
+)]
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};

@@ -5,6 +5,12 @@
 //!
 //! Needs NETVET_TEST_POSTGRES (see scripts/ci-postgres.sh); skipped with a note when it is
 //! unset, failed when NETVET_REQUIRE_POSTGRES=1.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first failed assumption"
+)]
 
 use netvet_server::auth::Role;
 use netvet_server::db::{JobKind, JobState};

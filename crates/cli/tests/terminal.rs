@@ -1,5 +1,11 @@
 //! A person's terminal: the summary instead of raw JSON on a TTY, `--timings`, shell
 //! completions and the manual page.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first failed assumption"
+)]
 
 mod common;
 use common::{assert_exit, json_of, netvet};

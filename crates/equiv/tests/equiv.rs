@@ -1,4 +1,10 @@
 //! Equivalence cases built at test time.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first failed assumption"
+)]
 
 use netvet_equiv::equiv::{compare, FileStatus, Side, Verdict};
 use netvet_unpack::{Limits, Tree, Unpacker};

@@ -1,5 +1,11 @@
 //! Equivalence of whole images built at test time: one tree packed twice with other
 //! compressors, block sizes and timestamps; the reproducible image of the test corpus.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first failed assumption"
+)]
 
 use bytes::Bytes;
 use netvet_equiv::equiv::{compare, FileStatus, Side, Verdict};

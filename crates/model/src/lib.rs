@@ -443,7 +443,7 @@ fn is_true(b: &bool) -> bool {
 pub struct Verdict {
     /// `pass`, `conditional`, `needs-evidence` or `fail` over the enforced requirements;
     /// `not-applicable` when none is enforced at the verdict date.
-    pub result: String,
+    pub result: VerdictResult,
     pub policy: String,
     pub requirements: Vec<RequirementResult>,
     /// The date the verdict was made for (ISO date): decides which regimes apply.
@@ -455,21 +455,23 @@ pub struct Verdict {
 }
 
 impl Verdict {
-    /// [`Verdict::result`] as the enum; `None` for a result this version does not know.
+    /// [`Verdict::result`] (kept for callers that read it as an optional outcome).
     pub fn outcome(&self) -> Option<VerdictResult> {
-        self.result.parse().ok()
+        Some(self.result)
     }
 }
 
 /// The result of a certification verdict (overall or per regime), as written in reports,
 /// attestations and the lab service's records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum VerdictResult {
     Pass,
     Conditional,
     NeedsEvidence,
     Fail,
+    /// No requirement is enforced (also the value of a verdict not yet made).
+    #[default]
     NotApplicable,
 }
 
@@ -496,6 +498,13 @@ impl VerdictResult {
 impl fmt::Display for VerdictResult {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// Compares with the wire name (`result == "fail"`).
+impl PartialEq<&str> for VerdictResult {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
     }
 }
 
@@ -528,7 +537,7 @@ pub struct RegimeVerdict {
     /// Whether any judged requirement was enforced (counted in the overall result).
     pub enforced: bool,
     /// `pass`, `conditional`, `needs-evidence` or `fail` over its judged requirements.
-    pub result: String,
+    pub result: VerdictResult,
     /// Requirements judged, and the number the catalogues hold for this regime: fewer judged
     /// means the policy left some out, and `pass` covers only those judged.
     pub judged: usize,
@@ -626,7 +635,7 @@ mod tests {
         );
         assert!("passed".parse::<VerdictResult>().is_err());
         let v = Verdict {
-            result: "fail".into(),
+            result: VerdictResult::Fail,
             ..Default::default()
         };
         assert_eq!(v.outcome(), Some(VerdictResult::Fail));
@@ -694,6 +703,10 @@ pub mod testenv {
     ///
     /// # Panics
     /// When the prerequisite is required (CI must not skip silently).
+    #[allow(
+        clippy::panic,
+        reason = "test support: failing the calling test is what a required prerequisite asks for"
+    )]
     pub fn skip(what: &str, why: &str) {
         if required(what) {
             panic!(

@@ -1,6 +1,12 @@
 //! Network risk over time: three inventories generated at test time, with planted vendor
 //! swaps, additions and removals; progress, projections, plans, changes and schemes checked
 //! exactly.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first failed assumption"
+)]
 
 use netvet_network::{assess_over_time, certificates, history, render, CertIndex, Policy};
 use std::fmt::Write;

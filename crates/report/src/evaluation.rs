@@ -513,7 +513,7 @@ pub fn compare(previous: &Report, current: &Report) -> Comparison {
     Comparison {
         previous_image: previous.image.path.clone(),
         previous_sha256: previous.image.sha256.clone(),
-        previous_verdict: previous.verdict.as_ref().map(|v| v.result.clone()),
+        previous_verdict: previous.verdict.as_ref().map(|v| v.result.to_string()),
         previous_date: previous.verdict.as_ref().and_then(|v| v.date.clone()),
         new: added.len(),
         resolved: gone.len(),

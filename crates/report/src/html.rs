@@ -288,7 +288,7 @@ fn title_cell(f: &Finding) -> String {
 fn verdict_badge(report: &Report) -> (String, &'static str, String) {
     match &report.verdict {
         Some(v) => (
-            v.result.to_uppercase(),
+            v.result.as_str().to_uppercase(),
             match v.result.as_str() {
                 "pass" => "verdict-pass",
                 "conditional" => "verdict-conditional",
@@ -357,12 +357,12 @@ fn summary_section(h: &mut String, report: &Report) {
                 escape(&r.jurisdiction),
                 escape(r.applies_from.as_deref().unwrap_or("-")),
                 enforced,
-                badge(&format!("st-{}", escape(&r.result)), &r.result),
+                badge(&format!("st-{}", r.result), r.result.as_str()),
                 r.judged,
                 r.total,
                 counts.join(", "),
                 id = escape(&r.regime),
-                res = escape(&r.result),
+                res = r.result,
                 en = r.enforced,
             );
         }

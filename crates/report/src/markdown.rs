@@ -71,7 +71,7 @@ pub fn render(report: &Report) -> Result<String, RenderError> {
             let _ = writeln!(
                 m,
                 "**Verdict: {icon} {}** (policy {}{})\n",
-                escape(&v.result.to_uppercase()),
+                v.result.as_str().to_uppercase(),
                 escape(&v.policy),
                 v.date
                     .as_deref()
@@ -106,7 +106,7 @@ pub fn render(report: &Report) -> Result<String, RenderError> {
                 } else {
                     "no (not yet applicable)"
                 },
-                escape(&r.result),
+                r.result,
                 r.judged,
                 r.total,
                 counts.join(", ")

@@ -3,6 +3,12 @@
 //! hostile evidence shown as text. Skipped with a note when Chromium is absent, unless
 //! `NETVET_REQUIRE_CHROMIUM=1` (CI). `NETVET_SCREENSHOT=FILE` also writes a screenshot of the
 //! sample report (the screenshots in docs/report.md come from tests/e2e/report.mjs).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first failed assumption"
+)]
 
 mod common;
 

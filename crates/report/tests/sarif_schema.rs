@@ -1,4 +1,10 @@
 //! SARIF output validated against the official OASIS SARIF 2.1.0 schema (tests/data).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first failed assumption"
+)]
 
 mod common;
 

@@ -1,6 +1,12 @@
 //! SPDX 3.0.1 output validated against the official SPDX 3.0.1 JSON schema (tests/data), and
 //! the schema shown to reject broken documents. CycloneDX 1.6 and the VEX document are
 //! validated in CI by `scripts/validate-sbom.py` (the CycloneDX project's own validator).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first failed assumption"
+)]
 
 mod common;
 

@@ -1,6 +1,12 @@
 //! The evaluation report's structure in HTML and Markdown: executive summary, findings by
 //! risk with remediation, honest requirements, the hardening matrix, the previous evaluation,
 //! and SARIF fingerprints that identify a finding across scans.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first failed assumption"
+)]
 
 mod common;
 

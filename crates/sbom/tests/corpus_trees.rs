@@ -1,5 +1,11 @@
 //! Components of the two real router root file systems of the corpus, scanned as
 //! directories.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first failed assumption"
+)]
 
 use netvet_model::{kinds, Component};
 use netvet_sbom::{Sbom, SbomResult};

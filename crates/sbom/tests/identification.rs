@@ -3,6 +3,12 @@
 //! the components routers ship. Every binary is built here: an ELF shared object with a
 //! SONAME (section headers, `.dynstr`, `.dynamic`) or a blob whose strings are written in the
 //! format each project's source prints them.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first failed assumption"
+)]
 
 use bytes::Bytes;
 use netvet_model::Component;

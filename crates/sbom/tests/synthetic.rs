@@ -1,5 +1,11 @@
 //! Identification on trees built in the test: package databases, kernel banners, image
 //! names, ELF notes, duplicates and hostile input.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first failed assumption"
+)]
 
 use bytes::Bytes;
 use netvet_model::{kinds, LayerInfo};

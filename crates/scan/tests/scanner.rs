@@ -1,5 +1,11 @@
 //! The scan engine: built once, reused across scans (also from several threads at once),
 //! spilling into its own private directory, judging with the policy it was built with.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first failed assumption"
+)]
 
 use netvet_model::VerdictResult;
 use netvet_scan::{ScanError, Scanner};

@@ -1,5 +1,11 @@
 //! The HTTP API end to end over loopback: submissions, reports, jobs, and every tenant denial.
 //! Each scenario runs on SQLite and, when NETVET_TEST_POSTGRES is set, on PostgreSQL.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first failed assumption"
+)]
 
 mod common;
 use common::*;

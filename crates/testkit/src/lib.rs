@@ -8,6 +8,12 @@
 //! - [`trx`]: a Broadcom TRX v1 container around partitions.
 //!
 //! Never used by the product; `publish = false`.
+#![allow(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test fixtures: a fixture that cannot be written fails the test that wanted it"
+)]
 
 use backhand::compression::{CompressionAction, Compressor, DefaultCompressor};
 use backhand::kind::Kind;

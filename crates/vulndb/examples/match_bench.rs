@@ -2,6 +2,12 @@
 //! database built with `netvet db import`.
 //!
 //! `cargo run --release -p netvet-vulndb --example match_bench -- DB COMPONENTS.json`
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first failed assumption"
+)]
 
 use netvet_model::Component;
 use netvet_vulndb::{Matcher, VulnDb};

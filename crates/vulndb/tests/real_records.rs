@@ -1,4 +1,10 @@
 //! Matching against the real NVD records of the corpus (`vulndata/`).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first failed assumption"
+)]
 
 use netvet_model::{Component, Severity};
 use netvet_vulndb::{store::read_records, Matcher, VulnDb};

@@ -98,7 +98,7 @@ pub fn sample_report() -> Report {
             .collect()
     };
     r.verdict = Some(Verdict {
-        result: "fail".into(),
+        result: netvet_model::VerdictResult::Fail,
         policy: "netvet-default".into(),
         requirements: vec![
             RequirementResult {
