@@ -1117,6 +1117,32 @@ fn syscall_table(arch: Arch) -> &'static [(u32, &'static str)] {
             (4066, "setsid"),
             (4102, "socketcall"),
         ],
+        // n64 (base 5000) and n32 (base 6000): arch/mips/kernel/syscalls/syscall_n{64,32}.tbl;
+        // the two tables agree below 200 and differ for dup3 and accept4
+        Arch::MipsN64 => &[
+            (5040, "socket"),
+            (5048, "bind"),
+            (5049, "listen"),
+            (5042, "accept"),
+            (5293, "accept4"),
+            (5041, "connect"),
+            (5032, "dup2"),
+            (5286, "dup3"),
+            (5057, "execve"),
+            (5110, "setsid"),
+        ],
+        Arch::MipsN32 => &[
+            (6040, "socket"),
+            (6048, "bind"),
+            (6049, "listen"),
+            (6042, "accept"),
+            (6297, "accept4"),
+            (6041, "connect"),
+            (6032, "dup2"),
+            (6290, "dup3"),
+            (6057, "execve"),
+            (6110, "setsid"),
+        ],
         Arch::Arm => &[
             (281, "socket"),
             (282, "bind"),
@@ -1170,6 +1196,8 @@ fn syscall_table(arch: Arch) -> &'static [(u32, &'static str)] {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Arch {
     Mips,
+    MipsN32,
+    MipsN64,
     Arm,
     Aarch64,
     X86_64,
@@ -1186,6 +1214,8 @@ pub fn syscall_caps(data: &[u8]) -> BTreeMap<Cap, String> {
     let is64 = data.get(4) == Some(&2);
     let arch = match (name, is64) {
         ("mips", false) => Arch::Mips,
+        ("mipsn32", false) => Arch::MipsN32,
+        ("mips64", true) => Arch::MipsN64,
         ("arm", _) => Arch::Arm,
         ("aarch64", _) => Arch::Aarch64,
         ("x86_64", true) => Arch::X86_64,
@@ -1218,8 +1248,13 @@ pub fn syscall_caps(data: &[u8]) -> BTreeMap<Cap, String> {
             }
         };
         match arch {
-            Arch::Mips => scan_mips(code, &seg, &mut found),
-            Arch::Arm => scan_arm(code, &seg, &mut found),
+            Arch::Mips | Arch::MipsN32 | Arch::MipsN64 => scan_mips(code, &seg, &mut found),
+            Arch::Arm => {
+                // A32 and Thumb code are mixed in one segment (interworking); each decoder
+                // only reports traps whose number register it saw loaded
+                scan_arm(code, &seg, &mut found);
+                scan_thumb(code, &seg, &mut found);
+            }
             Arch::Aarch64 => scan_aarch64(code, &seg, &mut found),
             Arch::X86_64 => scan_x86(code, &seg, &[0x0f, 0x05], &mut found),
             Arch::I386 => scan_x86(code, &seg, &[0xcd, 0x80], &mut found),
@@ -1256,8 +1291,9 @@ impl Segment<'_> {
     }
 }
 
-/// MIPS: track v0 ($2) through `addiu/ori rt, zero|rs, imm`, `lui`, `move` (`or rd, rs, zero`
-/// / `addu rd, rs, zero`); a `syscall` reports v0.
+/// MIPS (o32, n32 and n64 alike: the trap, the number register and the moves are the same;
+/// only the numbers differ): track v0 ($2) through `addiu/daddiu/ori rt, zero|rs, imm`,
+/// `lui`, `move` (`or`/`addu`/`daddu rd, rs, zero`); a `syscall` reports v0.
 fn scan_mips(code: &[u8], seg: &Segment, found: &mut dyn FnMut(u32, u64)) {
     let mut reg: [Option<u32>; 32] = [None; 32];
     reg[0] = Some(0);
@@ -1275,8 +1311,8 @@ fn scan_mips(code: &[u8], seg: &Segment, found: &mut dyn FnMut(u32, u64)) {
                     if let Some(v) = reg[2] {
                         found(v, seg.vaddr + 4 * i as u64);
                     }
-                } else if funct == 0x25 || funct == 0x21 {
-                    // or / addu
+                } else if funct == 0x25 || funct == 0x21 || funct == 0x2d {
+                    // or / addu / daddu (n32/n64 `move`)
                     reg[rd] = match (reg[rs], reg[rt]) {
                         (Some(a), Some(b)) if funct == 0x25 => Some(a | b),
                         (Some(a), Some(b)) => Some(a.wrapping_add(b)),
@@ -1286,11 +1322,14 @@ fn scan_mips(code: &[u8], seg: &Segment, found: &mut dyn FnMut(u32, u64)) {
                     reg[rd] = None;
                 }
             }
-            0x09 => reg[rt] = reg[rs].map(|v| v.wrapping_add(imm as i16 as i32 as u32)), // addiu
-            0x0d => reg[rt] = reg[rs].map(|v| v | imm),                                  // ori
-            0x0f => reg[rt] = Some(imm << 16),                                           // lui
-            // loads write rt
-            0x20..=0x27 => reg[rt] = None,
+            // addiu, daddiu (n32/n64 `li`)
+            0x09 | 0x19 => reg[rt] = reg[rs].map(|v| v.wrapping_add(imm as i16 as i32 as u32)),
+            0x0d => reg[rt] = reg[rs].map(|v| v | imm), // ori
+            0x0f => reg[rt] = Some(imm << 16),          // lui
+            // other immediate arithmetic and loads (lb..lwu, ldl/ldr, ll/lld/ld) write rt
+            0x08 | 0x0a..=0x0c | 0x0e | 0x18 | 0x1a | 0x1b | 0x20..=0x27 | 0x30 | 0x34 | 0x37 => {
+                reg[rt] = None
+            }
             _ => {}
         }
         reg[0] = Some(0);
@@ -1360,6 +1399,164 @@ fn scan_arm(code: &[u8], seg: &Segment, found: &mut dyn FnMut(u32, u64)) {
                 if w & (1 << r) != 0 {
                     *slot = None;
                 }
+            }
+        }
+    }
+}
+
+/// Thumb's modified immediate (`ThumbExpandImm` in the ARM ARM) of a 12-bit `i:imm3:imm8`.
+fn thumb_expand_imm(imm12: u32) -> u32 {
+    let imm8 = imm12 & 0xff;
+    if imm12 >> 10 == 0 {
+        match (imm12 >> 8) & 3 {
+            0 => imm8,
+            1 => imm8 << 16 | imm8,
+            2 => imm8 << 24 | imm8 << 8,
+            _ => imm8.wrapping_mul(0x0101_0101),
+        }
+    } else {
+        (0x80 | (imm12 & 0x7f)).rotate_right(imm12 >> 7)
+    }
+}
+
+/// Thumb / Thumb-2 (EABI, as uClibc and musl ARM builds and `-mthumb` programs are
+/// compiled): track r0-r12 through the 16-bit `movs rd, #imm8`, `adds/subs rd, #imm8`,
+/// `adds/subs rd, rn, #imm3`, `lsls rd, rm, #imm5` (`movs rd, rm` when 0), `mov rd, rm`,
+/// `ldr rd, [pc, #imm]` and the 32-bit `movw`, `movt`, `mov.w rd, #const`, `add.w`/`addw`,
+/// `ldr.w rd, [pc, #+-imm]`; `svc 0` (`df 00`) reports r7. Any other instruction forgets
+/// the registers it may write (a forgotten number only loses a stub, never invents one).
+fn scan_thumb(code: &[u8], seg: &Segment, found: &mut dyn FnMut(u32, u64)) {
+    let mut reg: [Option<u32>; 16] = [None; 16];
+    let half = |i: usize| -> Option<u32> {
+        let b = code.get(i..i + 2)?;
+        Some(u32::from(if seg.be {
+            u16::from_be_bytes([b[0], b[1]])
+        } else {
+            u16::from_le_bytes([b[0], b[1]])
+        }))
+    };
+    let mut i = 0;
+    while let Some(hw) = half(i) {
+        let va = seg.vaddr + i as u64;
+        if hw >> 11 >= 0x1d {
+            // 32-bit Thumb-2
+            let Some(hw2) = half(i + 2) else { break };
+            i += 4;
+            let rd = ((hw2 >> 8) & 15) as usize;
+            let imm12 = ((hw >> 10) & 1) << 11 | ((hw2 >> 12) & 7) << 8 | (hw2 & 0xff);
+            if hw & 0xfbf0 == 0xf240 && hw2 & 0x8000 == 0 {
+                // movw
+                reg[rd] = Some((hw & 15) << 12 | imm12);
+            } else if hw & 0xfbf0 == 0xf2c0 && hw2 & 0x8000 == 0 {
+                // movt
+                let top = (hw & 15) << 12 | imm12;
+                reg[rd] = reg[rd].map(|v| (v & 0xffff) | top << 16);
+            } else if hw & 0xfbef == 0xf04f && hw2 & 0x8000 == 0 {
+                // mov.w rd, #const
+                reg[rd] = Some(thumb_expand_imm(imm12));
+            } else if hw & 0xfbe0 == 0xf100 && hw2 & 0x8000 == 0 {
+                // add.w rd, rn, #const
+                reg[rd] = reg[(hw & 15) as usize].map(|v| v.wrapping_add(thumb_expand_imm(imm12)));
+            } else if hw & 0xfbf0 == 0xf200 && hw2 & 0x8000 == 0 {
+                // addw rd, rn, #imm12
+                reg[rd] = reg[(hw & 15) as usize].map(|v| v.wrapping_add(imm12));
+            } else if hw & 0xff7f == 0xf85f {
+                // ldr.w rt, [pc, #+-imm12]
+                let base = (va + 4) & !3;
+                let imm = u64::from(hw2 & 0xfff);
+                let addr = if hw & 0x80 != 0 {
+                    base + imm
+                } else {
+                    base.wrapping_sub(imm)
+                };
+                reg[(hw2 >> 12) as usize] = seg.word_at(addr);
+            } else if hw & 0xffd0 == 0xe890 {
+                // ldm.w / pop.w: the listed registers
+                for (r, slot) in reg.iter_mut().enumerate() {
+                    if hw2 & (1 << r) != 0 {
+                        *slot = None;
+                    }
+                }
+            } else {
+                reg[rd] = None;
+                reg[(hw2 >> 12) as usize] = None;
+            }
+            continue;
+        }
+        i += 2;
+        let lo = (hw & 7) as usize;
+        let hi = ((hw >> 8) & 7) as usize;
+        let rm = ((hw >> 3) & 7) as usize;
+        let imm8 = hw & 0xff;
+        match hw >> 11 {
+            _ if hw == 0xdf00 => {
+                if let Some(v) = reg[7] {
+                    found(v, va);
+                }
+            }
+            // lsls rd, rm, #imm5 (movs rd, rm when 0)
+            0x00 => reg[lo] = reg[rm].map(|v| v << ((hw >> 6) & 31)),
+            // adds/subs rd, rn, #imm3 or rm
+            0x03 => {
+                let imm3 = (hw >> 6) & 7;
+                reg[lo] = match (hw >> 9) & 3 {
+                    2 => reg[rm].map(|v| v.wrapping_add(imm3)),
+                    3 => reg[rm].map(|v| v.wrapping_sub(imm3)),
+                    _ => None,
+                };
+            }
+            0x04 => reg[hi] = Some(imm8), // movs rd, #imm8
+            0x05 => {}                    // cmp rn, #imm8
+            0x06 => reg[hi] = reg[hi].map(|v| v.wrapping_add(imm8)), // adds rd, #imm8
+            0x07 => reg[hi] = reg[hi].map(|v| v.wrapping_sub(imm8)), // subs rd, #imm8
+            0x08 if hw & 0xff00 == 0x4600 => {
+                // mov rd, rm (high registers too)
+                let d = ((hw >> 4) & 8) as usize | lo;
+                reg[d] = reg[((hw >> 3) & 15) as usize];
+            }
+            0x08 if hw & 0xfc00 == 0x4400 => {
+                // add/cmp/bx with high registers
+                if hw & 0xff00 == 0x4400 {
+                    reg[((hw >> 4) & 8) as usize | lo] = None;
+                }
+            }
+            0x09 => {
+                // ldr rd, [pc, #imm8 * 4]
+                reg[hi] = seg.word_at(((va + 4) & !3) + u64::from(imm8) * 4);
+            }
+            // stores write nothing: str/strh/strb with a register offset (0x50-0x55),
+            // with an immediate (0x60, 0x70, 0x80) and sp-relative (0x90)
+            0x0a if hw & 0x0600 != 0x0600 => {}
+            0x0c | 0x0e | 0x10 | 0x12 => {}
+            // loads (ldrsb, ldr, ldrh, ldrb, ldrsh; immediate forms)
+            0x0a..=0x0b | 0x0d | 0x0f | 0x11 => reg[lo] = None,
+            0x13 | 0x14 | 0x15 => reg[hi] = None, // ldr sp-relative, adr, add rd, sp
+            0x17 if hw & 0xfe00 == 0xbc00 => {
+                // pop
+                for (r, slot) in reg.iter_mut().enumerate().take(8) {
+                    if hw & (1 << r) != 0 {
+                        *slot = None;
+                    }
+                }
+            }
+            0x16 | 0x17 => {
+                // sub/add sp, push, cbz, extend, rev, it, nop: sxtb/uxtb/rev write rd
+                if hw & 0xf600 == 0xb200 || hw & 0xff00 == 0xba00 {
+                    reg[lo] = None;
+                }
+            }
+            0x19 => {
+                // ldmia: the listed registers
+                for (r, slot) in reg.iter_mut().enumerate().take(8) {
+                    if hw & (1 << r) != 0 {
+                        *slot = None;
+                    }
+                }
+            }
+            0x18 | 0x1a..=0x1c => {} // stmia, conditional branch, svc, b
+            _ => {
+                // data processing (0x40xx), anything else: forget rd
+                reg[lo] = None;
             }
         }
     }

@@ -110,6 +110,68 @@ fn static_syscall_numbers_named_per_arch() {
     }
 }
 
+/// Static builds for the ABIs whose stubs need their own decoding: Thumb-1 (ARMv5TE),
+/// Thumb-2 (ARMv7-A), MIPS n32 and n64 (see implants/build.sh), with the connect number each
+/// ABI uses.
+const STATIC_ONLY: &[(&str, u32)] = &[
+    ("thumb", 283),
+    ("thumb2", 283),
+    ("mipsn32", 6041),
+    ("mips64", 5041),
+];
+
+#[test]
+fn thumb_and_mips64_abis_static_implants() {
+    for (arch, connect) in STATIC_ONLY {
+        let name = format!("bindshell-{arch}-static");
+        let data = implant(&name);
+        let p = behaviour::profile(&name, &data).unwrap();
+        assert_eq!(p.linkage, Linkage::Static, "{name}");
+        for c in [
+            Cap::Socket,
+            Cap::Bind,
+            Cap::Listen,
+            Cap::Accept,
+            Cap::Dup,
+            Cap::Exec,
+        ] {
+            assert!(p.has(c), "{name}: missing {c:?}: {:?}", p.caps);
+        }
+        assert!(!p.has(Cap::Connect), "{name}: {:?}", p.caps);
+        let v = verdict_kinds(&name, &data);
+        assert_eq!(v[0].0, kinds::BACKDOOR_BIND_SHELL, "{name}: {v:?}");
+        assert_eq!(v[0].1, Severity::High, "{name}");
+        assert!(
+            v[0].2.contains("static binary, syscall stubs"),
+            "{name}: {}",
+            v[0].2
+        );
+
+        let name = format!("connectback-{arch}-static");
+        let data = implant(&name);
+        let caps = behaviour::syscall_caps(&data);
+        let ev = caps
+            .get(&Cap::Connect)
+            .unwrap_or_else(|| panic!("{name}: {caps:?}"));
+        assert!(
+            ev.starts_with(&format!("syscall {connect} (connect) at 0x")),
+            "{name}: {ev}"
+        );
+        assert!(!caps.contains_key(&Cap::Listen), "{name}: {caps:?}");
+        let v = verdict_kinds(&name, &data);
+        assert_eq!(v[0].0, kinds::BACKDOOR_CONNECT_BACK, "{name}: {v:?}");
+        assert_eq!(v[0].1, Severity::High, "{name}");
+        assert!(v[0].2.contains("203.0.113.7"), "{name}: {}", v[0].2);
+
+        let name = format!("magicauth-{arch}-static");
+        let data = implant(&name);
+        let v = verdict_kinds(&name, &data);
+        assert_eq!(v.len(), 1, "{name}: {v:?}");
+        assert_eq!(v[0].0, kinds::BACKDOOR_SUSPICIOUS, "{name}: {v:?}");
+        assert_eq!(v[0].1, Severity::High, "{name}");
+    }
+}
+
 fn spec(imports: Vec<&'static str>, extra: &[u8]) -> Vec<u8> {
     build_elf(&ElfSpec {
         imports,

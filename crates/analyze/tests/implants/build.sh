@@ -20,4 +20,13 @@ for arch in mips:mips-linux-gnu-gcc mipsel:mipsel-linux-gnu-gcc arm:arm-linux-gn
         $cc $DYN -o bin/$src-$name-dynamic $src.c
     done
 done
+# Static only (the import path does not depend on the ABI): Thumb code (-mthumb; Thumb-1 for
+# ARMv5TE as old uClibc builds, Thumb-2 for ARMv7-A as OpenWrt's musl builds) and the 64-bit
+# MIPS ABIs n32 and n64 (system call numbers 6000+ and 5000+), big-endian.
+for src in bindshell connectback magicauth; do
+    arm-linux-gnueabi-gcc $STATIC -mthumb -march=armv5te -o bin/$src-thumb-static $src.c
+    arm-linux-gnueabi-gcc $STATIC -mthumb -march=armv7-a -o bin/$src-thumb2-static $src.c
+    mips-linux-gnu-gcc $STATIC -mno-abicalls -mabi=n32 -march=mips64r2 -o bin/$src-mipsn32-static $src.c
+    mips-linux-gnu-gcc $STATIC -mno-abicalls -mabi=64 -march=mips64r2 -o bin/$src-mips64-static $src.c
+done
 ls -l bin
