@@ -123,6 +123,12 @@ pub struct Profile {
     /// The shell is started interactive: a `-i` argument beside the shell path
     /// (`"/bin/sh -i"`, or `"sh"`/`"-i"` strings next to `/bin/sh`).
     pub interactive: Option<String>,
+    /// Runs command lines through a shell: `system`/`popen` imports (what a magic-packet
+    /// listener does with a command it received), as opposed to `exec*` of a program.
+    pub command_line: Option<String>,
+    /// Records captured packets to files (`pcap_dump_open`, `pcap_dump`): the mark of a
+    /// capture tool (tcpdump), which a packet-triggered backdoor has no use for.
+    pub recorder: Option<String>,
 }
 
 impl Profile {
@@ -293,6 +299,8 @@ pub fn profile(path: &str, data: &[u8]) -> Option<Profile> {
         imports: h.imports.len(),
         code_size: exec_segments(data).iter().map(|s| s.1).sum(),
         interactive: None,
+        command_line: None,
+        recorder: None,
     };
     let has = |n: &str| h.imports.iter().any(|i| i == n);
 
@@ -320,6 +328,8 @@ pub fn profile(path: &str, data: &[u8]) -> Option<Profile> {
             p.caps.insert(cap, e);
         }
     }
+    p.command_line = imp(&["system", "popen"]);
+    p.recorder = imp(&["pcap_dump_open", "pcap_dump", "pcap_dump_fopen"]);
     p.auth = AUTH_IMPORTS
         .iter()
         .filter(|n| has(n))
@@ -648,19 +658,35 @@ pub fn judge(p: &Profile) -> Vec<Verdict> {
         }),
         }
     } else if p.has(Cap::RawCapture) && p.has(Cap::Exec) && !p.listens() {
-        out.push(Verdict {
-            kind: kinds::BACKDOOR_SUSPICIOUS,
-            severity: Severity::Medium,
-            title: format!(
-                "{name} captures raw packets and executes commands (magic-packet listener pattern)"
-            ),
-            evidence: format!(
-                "{linkage}: raw capture ({}); command execution ({}); no listening socket{extra}",
-                p.ev(&[Cap::RawCapture]),
-                p.ev(&[Cap::Exec]),
-            ),
-            key: "magic-packet".into(),
-        });
+        // A magic-packet listener runs what a packet tells it: a command line through a
+        // shell. A capture tool also captures and executes (tcpdump's `-z` post-rotate
+        // command, an `execlp` of a program named on its command line) but records what it
+        // captures and names no shell; without data flow from the packet buffer to the exec
+        // call, those two marks tell them apart.
+        let runs_commands = p
+            .command_line
+            .clone()
+            .or_else(|| p.shell.as_ref().map(|s| format!("shell {s}")))
+            .or_else(|| {
+                p.shell_commands
+                    .first()
+                    .map(|c| format!("command line {c}"))
+            });
+        if let (Some(runs), None) = (&runs_commands, &p.recorder) {
+            out.push(Verdict {
+                kind: kinds::BACKDOOR_SUSPICIOUS,
+                severity: Severity::Medium,
+                title: format!(
+                    "{name} captures raw packets and runs command lines (magic-packet listener pattern)"
+                ),
+                evidence: format!(
+                    "{linkage}: raw capture ({}); command execution ({}); runs command lines ({runs}); records no packets (no pcap_dump*); no listening socket{extra}",
+                    p.ev(&[Cap::RawCapture]),
+                    p.ev(&[Cap::Exec]),
+                ),
+                key: "magic-packet".into(),
+            });
+        }
     }
     if !p.indicators.is_empty() && p.network() {
         let shown: Vec<&str> = p.indicators.iter().take(12).map(|s| s.as_str()).collect();
