@@ -129,6 +129,12 @@ pub struct Profile {
     /// Records captured packets to files (`pcap_dump_open`, `pcap_dump`): the mark of a
     /// capture tool (tcpdump), which a packet-triggered backdoor has no use for.
     pub recorder: Option<String>,
+    /// Static binaries: the stub tracker followed a socket into the shell (socket ->
+    /// connect or accept -> dup2 onto 0/1/2 -> execve); see [`StubScan::handoff`].
+    pub handoff: Option<String>,
+    /// Static binaries: the stub tracker saw the standard descriptors replaced by something
+    /// other than a socket; see [`StubScan::not_handed`].
+    pub not_handed: Option<String>,
 }
 
 impl Profile {
@@ -301,6 +307,8 @@ pub fn profile(path: &str, data: &[u8]) -> Option<Profile> {
         interactive: None,
         command_line: None,
         recorder: None,
+        handoff: None,
+        not_handed: None,
     };
     let has = |n: &str| h.imports.iter().any(|i| i == n);
 
@@ -345,9 +353,12 @@ pub fn profile(path: &str, data: &[u8]) -> Option<Profile> {
 
     // static binaries: syscall stubs
     if linkage == Linkage::Static {
-        for (cap, e) in syscall_caps(data) {
+        let stubs = stub_scan(data);
+        for (cap, e) in stubs.caps {
             p.caps.entry(cap).or_insert(e);
         }
+        p.handoff = stubs.handoff;
+        p.not_handed = stubs.not_handed;
     }
     // Go binaries: package symbols
     if linkage == Linkage::Go {
@@ -469,11 +480,20 @@ fn interactive_shell(scan: &[u8]) -> Option<String> {
 /// Evidence that the shell a listener or client can start is handed to the network peer,
 /// beyond having the capabilities (socket + dup2 + exec + a shell path are also what every
 /// daemon that runs a helper script through `/bin/sh` with redirected descriptors has):
-/// an interactive shell argument, or a program so small that handing out the shell is all
+/// the socket followed into `dup2` and `execve` by the stub tracker (static binaries), an
+/// interactive shell argument, or a program so small that handing out the shell is all
 /// it does. Go programs are judged on their package symbols alone (one severity lower).
 fn shell_handoff(p: &Profile) -> Option<String> {
+    // data flow is the strongest evidence: it holds whatever the program's size
+    if let Some(h) = &p.handoff {
+        return Some(h.clone());
+    }
     if let Some(i) = &p.interactive {
         return Some(format!("interactive shell {i}"));
+    }
+    // the stubs show stdio going somewhere else: the size of the program proves nothing
+    if p.not_handed.is_some() {
+        return None;
     }
     match p.linkage {
         Linkage::Dynamic if p.imports <= SMALL_PROGRAM_IMPORTS => Some(format!(
@@ -491,6 +511,11 @@ fn shell_handoff(p: &Profile) -> Option<String> {
 
 /// Why a program with the capabilities is not called a bind shell or connect-back client.
 fn no_handoff_reason(p: &Profile) -> String {
+    if let Some(n) = &p.not_handed {
+        return format!(
+            "the standard descriptors are replaced by another descriptor, not the socket ({n})"
+        );
+    }
     match p.linkage {
         Linkage::Static => format!(
             "{} bytes of code (more than a program that only hands out a shell) and no interactive shell argument",
@@ -1233,7 +1258,105 @@ enum Arch {
 /// Capabilities shown by the syscall stubs of a static binary, with evidence
 /// (`syscall 4183 (socket) at 0x400128`).
 pub fn syscall_caps(data: &[u8]) -> BTreeMap<Cap, String> {
-    let mut out = BTreeMap::new();
+    stub_scan(data).caps
+}
+
+/// What the syscall stubs of a static binary show.
+#[derive(Debug, Clone, Default)]
+pub struct StubScan {
+    /// Capabilities, with the first stub that shows each.
+    pub caps: BTreeMap<Cap, String>,
+    /// Data flow from a socket into the shell, when the tracker followed it: the descriptor
+    /// a `socket` (or the `accept` on it) returned reaches `connect`/`accept` and a `dup2`
+    /// onto standard input/output/error, followed by `execve` in the same code region.
+    pub handoff: Option<String>,
+    /// The opposite, seen in the stubs: every `dup2` onto 0/1/2 duplicates a descriptor
+    /// another system call (not `socket`/`accept`) returned.
+    pub not_handed: Option<String>,
+}
+
+/// A value the register tracker knows: a constant, or the result of an earlier trap (index
+/// into the trap list), carried through register copies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Val {
+    k: Option<u32>,
+    from: Option<usize>,
+}
+
+/// One trap the tracker saw: the number register's constant and the first three
+/// argument registers.
+#[derive(Debug, Clone, Copy)]
+struct Trap {
+    nr: u32,
+    at: u64,
+    args: [Val; 3],
+}
+
+/// Register file of the tracker. Writes through [`Regs::set`] forget the origin; only a copy
+/// keeps it, so an origin means "holds exactly what that trap returned".
+struct Regs<const N: usize>([Val; N]);
+
+impl<const N: usize> Regs<N> {
+    fn new() -> Self {
+        Regs([Val::default(); N])
+    }
+    fn k(&self, r: usize) -> Option<u32> {
+        self.0.get(r).and_then(|v| v.k)
+    }
+    fn val(&self, r: usize) -> Val {
+        self.0.get(r).copied().unwrap_or_default()
+    }
+    fn set(&mut self, r: usize, k: Option<u32>) {
+        if let Some(s) = self.0.get_mut(r) {
+            *s = Val { k, from: None };
+        }
+    }
+    fn copy(&mut self, d: usize, s: usize) {
+        let v = self.val(s);
+        if let Some(x) = self.0.get_mut(d) {
+            *x = v;
+        }
+    }
+    /// A call: the callee may overwrite the caller-saved registers. Their constants are kept
+    /// (as the tracker always did: a syscall number loaded before a call to a helper and
+    /// used after it is common enough, and a wrong number only names a wrong stub) but no
+    /// trap result survives a call.
+    fn call(&mut self, clobbered: &[usize]) {
+        for &r in clobbered {
+            if let Some(s) = self.0.get_mut(r) {
+                s.from = None;
+            }
+        }
+    }
+    /// The trap's result register.
+    fn result(&mut self, r: usize, idx: Option<usize>) {
+        if let Some(s) = self.0.get_mut(r) {
+            *s = Val { k: None, from: idx };
+        }
+    }
+    fn args(&self, a: [usize; 3]) -> [Val; 3] {
+        [self.val(a[0]), self.val(a[1]), self.val(a[2])]
+    }
+}
+
+/// Trap callback of the scanners: number, address, arguments; returns the trap's index (for
+/// the result register's origin) when the number is known.
+type Found<'a> = dyn FnMut(Option<u32>, u64, [Val; 3]) -> Option<usize> + 'a;
+
+/// Longest code region (bytes from the `socket` trap to the `execve` trap) taken as one
+/// function when following a socket into the shell. Hand-written bind shells and the
+/// connect-back loops of real implants are a few hundred bytes; a linear scan has no
+/// function boundaries, so this bounds how far apart the steps may be.
+const HANDOFF_REGION: u64 = 4096;
+
+/// `socket(AF_PACKET, ...)` or `socket(..., SOCK_RAW, ...)`: sees traffic not addressed to a
+/// listening port. (Both constants are the same on every Linux ABI.)
+const AF_PACKET: u32 = 17;
+const SOCK_RAW: u32 = 3;
+
+/// Capabilities and socket-to-shell data flow of a static binary's syscall stubs.
+pub fn stub_scan(data: &[u8]) -> StubScan {
+    let mut out = StubScan::default();
     let Some((name, endian)) = netvet_unpack::classify::elf_arch(data) else {
         return out;
     };
@@ -1250,6 +1373,7 @@ pub fn syscall_caps(data: &[u8]) -> BTreeMap<Cap, String> {
     };
     let be = endian == "big";
     let table = syscall_table(arch);
+    let mut traps: Vec<(Trap, &'static str)> = Vec::new();
     let mut budget = MAX_CODE_SCAN;
     for (off, size, vaddr) in exec_segments(data) {
         let start = off as usize;
@@ -1265,13 +1389,20 @@ pub fn syscall_caps(data: &[u8]) -> BTreeMap<Cap, String> {
             vaddr,
             be,
         };
-        let mut found = |nr: u32, at: u64| {
-            if let Some((_, sname)) = table.iter().find(|(n, _)| *n == nr) {
-                if let Some((_, cap)) = SYSCALL_CAPS.iter().find(|(n, _)| n == sname) {
-                    out.entry(*cap)
-                        .or_insert_with(|| format!("syscall {nr} ({sname}) at {at:#x}"));
-                }
+        let mut found = |nr: Option<u32>, at: u64, args: [Val; 3]| -> Option<usize> {
+            let nr = nr?;
+            // every trap with a known number is kept (an unnamed one can still be where a
+            // descriptor came from)
+            let sname = table
+                .iter()
+                .find(|(n, _)| *n == nr)
+                .map_or("", |(_, sname)| *sname);
+            // a bounded list: one entry per stub of interest
+            if traps.len() >= 1 << 16 {
+                return None;
             }
+            traps.push((Trap { nr, at, args }, sname));
+            Some(traps.len() - 1)
         };
         match arch {
             Arch::Mips | Arch::MipsN32 | Arch::MipsN64 => scan_mips(code, &seg, &mut found),
@@ -1282,14 +1413,115 @@ pub fn syscall_caps(data: &[u8]) -> BTreeMap<Cap, String> {
                 scan_thumb(code, &seg, &mut found);
             }
             Arch::Aarch64 => scan_aarch64(code, &seg, &mut found),
-            Arch::X86_64 => scan_x86(code, &seg, &[0x0f, 0x05], &mut found),
-            Arch::I386 => scan_x86(code, &seg, &[0xcd, 0x80], &mut found),
+            Arch::X86_64 => scan_x86(code, &seg, X86_64_ABI, &mut found),
+            Arch::I386 => scan_x86(code, &seg, I386_ABI, &mut found),
         }
         if budget == 0 {
             break;
         }
     }
+    for (t, sname) in &traps {
+        if let Some((_, cap)) = SYSCALL_CAPS.iter().find(|(n, _)| n == sname) {
+            out.caps
+                .entry(*cap)
+                .or_insert_with(|| format!("syscall {} ({sname}) at {:#x}", t.nr, t.at));
+        }
+        if *sname == "socket"
+            && (t.args[0].k == Some(AF_PACKET) || t.args[1].k.map(|v| v & 0xf) == Some(SOCK_RAW))
+        {
+            out.caps.entry(Cap::RawCapture).or_insert_with(|| {
+                format!(
+                    "syscall {} (socket) at {:#x} with {}",
+                    t.nr,
+                    t.at,
+                    if t.args[0].k == Some(AF_PACKET) {
+                        "AF_PACKET"
+                    } else {
+                        "SOCK_RAW"
+                    }
+                )
+            });
+        }
+    }
+    out.handoff = socket_to_shell(&traps);
+    if out.handoff.is_none() {
+        out.not_handed = stdio_from_elsewhere(&traps);
+    }
     out
+}
+
+/// When no socket reaches the shell: the `dup2` calls onto standard input/output/error all
+/// duplicate what some other system call returned (a pipe, a file, `/dev/null`), which the
+/// tracker saw. `None` when any of them is of unknown origin.
+fn stdio_from_elsewhere(traps: &[(Trap, &'static str)]) -> Option<String> {
+    let mut seen = Vec::new();
+    for (t, n) in traps {
+        if !matches!(*n, "dup2" | "dup3") || !matches!(t.args[1].k, Some(0..=2)) {
+            continue;
+        }
+        let (src, sname) = traps.get(t.args[0].from?)?;
+        if matches!(*sname, "socket" | "accept" | "accept4") {
+            return None;
+        }
+        seen.push(format!(
+            "dup2 at {:#x} of what syscall {} at {:#x} returned",
+            t.at, src.nr, src.at
+        ));
+    }
+    (!seen.is_empty()).then(|| seen.join(", "))
+}
+
+/// The socket-to-shell chain in the traps, if the tracker followed one (see
+/// [`StubScan::handoff`]).
+fn socket_to_shell(traps: &[(Trap, &'static str)]) -> Option<String> {
+    let from = |t: &Trap, i: usize| t.args[0].from == Some(i);
+    for (si, (s, sname)) in traps.iter().enumerate() {
+        if *sname != "socket" {
+            continue;
+        }
+        // the descriptor handed on: the socket itself after connect, or what accept on it
+        // returned
+        let mut peers: Vec<(usize, String)> = Vec::new();
+        for (i, (t, n)) in traps.iter().enumerate().skip(si + 1) {
+            if t.at.saturating_sub(s.at) > HANDOFF_REGION {
+                break;
+            }
+            match *n {
+                "connect" if from(t, si) => {
+                    peers.push((si, format!("connect at {:#x}", t.at)));
+                }
+                "accept" | "accept4" if from(t, si) => {
+                    peers.push((i, format!("accept at {:#x} returns the connection", t.at)));
+                }
+                _ => {}
+            }
+        }
+        for (fd, step) in peers {
+            let mut onto = BTreeSet::new();
+            let mut last_dup = 0;
+            for (t, n) in traps.iter().skip(fd + 1) {
+                if t.at.saturating_sub(s.at) > HANDOFF_REGION {
+                    break;
+                }
+                if matches!(*n, "dup2" | "dup3") && from(t, fd) {
+                    if let Some(k @ 0..=2) = t.args[1].k {
+                        onto.insert(k);
+                        last_dup = t.at;
+                    }
+                }
+                if *n == "execve" && !onto.is_empty() && t.at > last_dup {
+                    let onto: Vec<String> = onto.iter().map(|k| k.to_string()).collect();
+                    return Some(format!(
+                        "socket handed to shell: socket at {:#x} -> {step} -> dup2 onto fd {} -> execve at {:#x}",
+                        s.at,
+                        onto.join(", "),
+                        t.at
+                    ));
+                }
+            }
+        }
+    }
+    None
 }
 
 struct Segment<'a> {
@@ -1317,12 +1549,23 @@ impl Segment<'_> {
     }
 }
 
+/// MIPS registers a call may overwrite: at, v0-v1, a0-a3, t0-t9, ra.
+const MIPS_CALLER_SAVED: &[usize] = &[
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 31,
+];
+
 /// MIPS (o32, n32 and n64 alike: the trap, the number register and the moves are the same;
 /// only the numbers differ): track v0 ($2) through `addiu/daddiu/ori rt, zero|rs, imm`,
-/// `lui`, `move` (`or`/`addu`/`daddu rd, rs, zero`); a `syscall` reports v0.
-fn scan_mips(code: &[u8], seg: &Segment, found: &mut dyn FnMut(u32, u64)) {
-    let mut reg: [Option<u32>; 32] = [None; 32];
-    reg[0] = Some(0);
+/// `lui`, `move` (`or`/`addu`/`daddu rd, rs, zero`); a `syscall` reports v0 with a0-a2 and
+/// leaves its result in v0. `negu rd, v0` (the error negation after `beqz a3`) keeps the
+/// result's origin.
+fn scan_mips(code: &[u8], seg: &Segment, found: &mut Found) {
+    const SP: usize = 29;
+    let mut reg = Regs::<32>::new();
+    // trap results spilled to the stack frame (`sw/sd rt, off(sp)`) and reloaded
+    // (`lw/ld rt, off(sp)`), as n32/n64 code does across calls; forgotten when sp moves
+    let mut slots: Vec<(u32, Val)> = Vec::new();
+    reg.set(0, Some(0));
     for (i, c) in code.chunks_exact(4).enumerate() {
         let w = seg.word(c);
         let op = w >> 26;
@@ -1330,69 +1573,129 @@ fn scan_mips(code: &[u8], seg: &Segment, found: &mut dyn FnMut(u32, u64)) {
         let rt = ((w >> 16) & 31) as usize;
         let rd = ((w >> 11) & 31) as usize;
         let imm = w & 0xffff;
+        let sp_before = reg.val(SP);
         match op {
+            // sw / sd to the stack frame
+            0x2b | 0x3f if rs == SP => {
+                slots.retain(|(o, _)| *o != imm);
+                if reg.val(rt).from.is_some() && slots.len() < 32 {
+                    slots.push((imm, reg.val(rt)));
+                }
+            }
+            // lw / ld from the stack frame
+            0x23 | 0x37 if rs == SP => match slots.iter().find(|(o, _)| *o == imm) {
+                Some((_, v)) => {
+                    let v = *v;
+                    reg.set(rt, None);
+                    if let Some(x) = reg.0.get_mut(rt) {
+                        *x = v;
+                    }
+                }
+                None => reg.set(rt, None),
+            },
             0 => {
                 let funct = w & 0x3f;
                 if funct == 0x0c {
-                    if let Some(v) = reg[2] {
-                        found(v, seg.vaddr + 4 * i as u64);
-                    }
+                    let idx = found(reg.k(2), seg.vaddr + 4 * i as u64, reg.args([4, 5, 6]));
+                    reg.result(2, idx);
+                    reg.set(7, None);
+                } else if funct == 0x09 {
+                    // jalr
+                    reg.call(MIPS_CALLER_SAVED);
+                    reg.set(rd, None);
                 } else if funct == 0x25 || funct == 0x21 || funct == 0x2d {
-                    // or / addu / daddu (n32/n64 `move`)
-                    reg[rd] = match (reg[rs], reg[rt]) {
-                        (Some(a), Some(b)) if funct == 0x25 => Some(a | b),
-                        (Some(a), Some(b)) => Some(a.wrapping_add(b)),
-                        _ => None,
-                    };
+                    // or / addu / daddu (`move` when one side is zero)
+                    if rt == 0 {
+                        reg.copy(rd, rs);
+                    } else if rs == 0 {
+                        reg.copy(rd, rt);
+                    } else {
+                        let v = match (reg.k(rs), reg.k(rt)) {
+                            (Some(a), Some(b)) if funct == 0x25 => Some(a | b),
+                            (Some(a), Some(b)) => Some(a.wrapping_add(b)),
+                            _ => None,
+                        };
+                        reg.set(rd, v);
+                    }
+                } else if funct == 0x00 && (w >> 6) & 31 == 0 {
+                    // sll rd, rt, 0: sign extension of a 32-bit result on n32/n64 (and nop)
+                    reg.copy(rd, rt);
+                } else if (funct == 0x23 || funct == 0x2f) && rs == 0 && reg.val(rt).from.is_some()
+                {
+                    // negu rd, rt: the negated error code of the same trap
+                    reg.copy(rd, rt);
                 } else if rd != 0 {
-                    reg[rd] = None;
+                    reg.set(rd, None);
                 }
             }
+            // jal
+            0x03 => reg.call(MIPS_CALLER_SAVED),
             // addiu, daddiu (n32/n64 `li`)
-            0x09 | 0x19 => reg[rt] = reg[rs].map(|v| v.wrapping_add(imm as i16 as i32 as u32)),
-            0x0d => reg[rt] = reg[rs].map(|v| v | imm), // ori
-            0x0f => reg[rt] = Some(imm << 16),          // lui
+            0x09 | 0x19 => reg.set(
+                rt,
+                reg.k(rs).map(|v| v.wrapping_add(imm as i16 as i32 as u32)),
+            ),
+            0x0d => reg.set(rt, reg.k(rs).map(|v| v | imm)), // ori
+            0x0f => reg.set(rt, Some(imm << 16)),            // lui
             // other immediate arithmetic and loads (lb..lwu, ldl/ldr, ll/lld/ld) write rt
             0x08 | 0x0a..=0x0c | 0x0e | 0x18 | 0x1a | 0x1b | 0x20..=0x27 | 0x30 | 0x34 | 0x37 => {
-                reg[rt] = None
+                reg.set(rt, None)
             }
             _ => {}
         }
-        reg[0] = Some(0);
+        reg.set(0, Some(0));
+        if reg.val(SP) != sp_before || (op == 0x09 || op == 0x19) && rt == SP {
+            slots.clear();
+        }
     }
 }
 
+/// ARM registers a call may overwrite: r0-r3, r12, lr.
+const ARM_CALLER_SAVED: &[usize] = &[0, 1, 2, 3, 12, 14];
+
 /// ARM (A32): track r0-r12 through `mov rd, #imm` (rotated), `movw`/`movt`, `ldr rd, [pc,
 /// #imm]` (literal pool), `mov rd, rm`, `add rd, rn, #imm` / `add rd, rn, rm`; `svc 0`
-/// reports r7 (EABI).
-fn scan_arm(code: &[u8], seg: &Segment, found: &mut dyn FnMut(u32, u64)) {
-    let mut reg: [Option<u32>; 16] = [None; 16];
+/// reports r7 (EABI) with r0-r2 and leaves its result in r0.
+fn scan_arm(code: &[u8], seg: &Segment, found: &mut Found) {
+    let mut reg = Regs::<16>::new();
     for (i, c) in code.chunks_exact(4).enumerate() {
         let w = seg.word(c);
         let va = seg.vaddr + 4 * i as u64;
+        if w >> 28 == 0xf && w & 0x0e00_0000 == 0x0a00_0000 {
+            // blx imm
+            reg.call(ARM_CALLER_SAVED);
+            continue;
+        }
+        if w & 0x0f00_0000 == 0x0b00_0000 || w & 0x0fff_fff0 == 0x012f_ff30 {
+            // bl / blx rm (any condition)
+            reg.call(ARM_CALLER_SAVED);
+            continue;
+        }
         if w >> 28 != 0xe {
             // conditional instructions: forget the destination conservatively
             if (w >> 26) & 3 == 0 {
-                reg[((w >> 12) & 15) as usize] = None;
+                reg.set(((w >> 12) & 15) as usize, None);
             }
             continue;
         }
         let rd = ((w >> 12) & 15) as usize;
         let rn = ((w >> 16) & 15) as usize;
         if w == 0xef00_0000 {
-            if let Some(v) = reg[7] {
-                found(v, va);
-            }
+            let idx = found(reg.k(7), va, reg.args([0, 1, 2]));
+            reg.result(0, idx);
         } else if w & 0x0fef_0000 == 0x03a0_0000 {
             // mov rd, #imm (rotated)
             let rot = ((w >> 8) & 15) * 2;
-            reg[rd] = Some((w & 0xff).rotate_right(rot));
+            reg.set(rd, Some((w & 0xff).rotate_right(rot)));
         } else if w & 0x0ff0_0000 == 0x0300_0000 {
             // movw
-            reg[rd] = Some(((w >> 4) & 0xf000) | (w & 0xfff));
+            reg.set(rd, Some(((w >> 4) & 0xf000) | (w & 0xfff)));
         } else if w & 0x0ff0_0000 == 0x0340_0000 {
             // movt
-            reg[rd] = reg[rd].map(|v| (v & 0xffff) | ((((w >> 4) & 0xf000) | (w & 0xfff)) << 16));
+            let v = reg
+                .k(rd)
+                .map(|v| (v & 0xffff) | ((((w >> 4) & 0xf000) | (w & 0xfff)) << 16));
+            reg.set(rd, v);
         } else if w & 0x0f7f_0000 == 0x051f_0000 {
             // ldr rd, [pc, #+-imm]
             let imm = (w & 0xfff) as u64;
@@ -1402,28 +1705,36 @@ fn scan_arm(code: &[u8], seg: &Segment, found: &mut dyn FnMut(u32, u64)) {
             } else {
                 base.wrapping_sub(imm)
             };
-            reg[rd] = seg.word_at(addr);
+            reg.set(rd, seg.word_at(addr));
         } else if w & 0x0fef_0ff0 == 0x01a0_0000 {
             // mov rd, rm
-            reg[rd] = reg[(w & 15) as usize];
+            reg.copy(rd, (w & 15) as usize);
+        } else if w & 0x0e00_0fff == 0x0200_0000 && matches!((w >> 21) & 15, 1 | 2 | 4 | 12) {
+            // eor/sub/add/orr(s) rd, rn, #0: a copy (`subs r3, r0, #0` tests a result)
+            reg.copy(rd, rn);
         } else if w & 0x0fe0_0000 == 0x0280_0000 {
             // add rd, rn, #imm
             let rot = ((w >> 8) & 15) * 2;
-            reg[rd] = reg[rn].map(|v| v.wrapping_add((w & 0xff).rotate_right(rot)));
+            reg.set(
+                rd,
+                reg.k(rn)
+                    .map(|v| v.wrapping_add((w & 0xff).rotate_right(rot))),
+            );
         } else if w & 0x0fe0_0ff0 == 0x0080_0000 {
             // add rd, rn, rm
-            reg[rd] = match (reg[rn], reg[(w & 15) as usize]) {
+            let v = match (reg.k(rn), reg.k((w & 15) as usize)) {
                 (Some(a), Some(b)) => Some(a.wrapping_add(b)),
                 _ => None,
             };
+            reg.set(rd, v);
         } else if (w >> 26) & 3 == 0 || ((w >> 26) & 3 == 1 && w & (1 << 20) != 0) {
             // other data processing or a load: destination unknown
-            reg[rd] = None;
+            reg.set(rd, None);
         } else if w & 0x0e10_0000 == 0x0810_0000 {
             // ldm: registers in the list become unknown
-            for (r, slot) in reg.iter_mut().enumerate() {
+            for r in 0..16 {
                 if w & (1 << r) != 0 {
-                    *slot = None;
+                    reg.set(r, None);
                 }
             }
         }
@@ -1449,10 +1760,11 @@ fn thumb_expand_imm(imm12: u32) -> u32 {
 /// compiled): track r0-r12 through the 16-bit `movs rd, #imm8`, `adds/subs rd, #imm8`,
 /// `adds/subs rd, rn, #imm3`, `lsls rd, rm, #imm5` (`movs rd, rm` when 0), `mov rd, rm`,
 /// `ldr rd, [pc, #imm]` and the 32-bit `movw`, `movt`, `mov.w rd, #const`, `add.w`/`addw`,
-/// `ldr.w rd, [pc, #+-imm]`; `svc 0` (`df 00`) reports r7. Any other instruction forgets
-/// the registers it may write (a forgotten number only loses a stub, never invents one).
-fn scan_thumb(code: &[u8], seg: &Segment, found: &mut dyn FnMut(u32, u64)) {
-    let mut reg: [Option<u32>; 16] = [None; 16];
+/// `ldr.w rd, [pc, #+-imm]`; `svc 0` (`df 00`) reports r7 with r0-r2. Any other
+/// instruction forgets the registers it may write (a forgotten number only loses a stub,
+/// never invents one).
+fn scan_thumb(code: &[u8], seg: &Segment, found: &mut Found) {
+    let mut reg = Regs::<16>::new();
     let half = |i: usize| -> Option<u32> {
         let b = code.get(i..i + 2)?;
         Some(u32::from(if seg.be {
@@ -1460,6 +1772,13 @@ fn scan_thumb(code: &[u8], seg: &Segment, found: &mut dyn FnMut(u32, u64)) {
         } else {
             u16::from_le_bytes([b[0], b[1]])
         }))
+    };
+    let forget_list = |reg: &mut Regs<16>, list: u32, n: usize| {
+        for r in 0..n {
+            if list & (1 << r) != 0 {
+                reg.set(r, None);
+            }
+        }
     };
     let mut i = 0;
     while let Some(hw) = half(i) {
@@ -1470,22 +1789,28 @@ fn scan_thumb(code: &[u8], seg: &Segment, found: &mut dyn FnMut(u32, u64)) {
             i += 4;
             let rd = ((hw2 >> 8) & 15) as usize;
             let imm12 = ((hw >> 10) & 1) << 11 | ((hw2 >> 12) & 7) << 8 | (hw2 & 0xff);
-            if hw & 0xfbf0 == 0xf240 && hw2 & 0x8000 == 0 {
+            if hw >> 11 == 0x1e && hw2 & 0xc000 == 0xc000 {
+                // bl / blx
+                reg.call(ARM_CALLER_SAVED);
+            } else if hw & 0xfbf0 == 0xf240 && hw2 & 0x8000 == 0 {
                 // movw
-                reg[rd] = Some((hw & 15) << 12 | imm12);
+                reg.set(rd, Some((hw & 15) << 12 | imm12));
             } else if hw & 0xfbf0 == 0xf2c0 && hw2 & 0x8000 == 0 {
                 // movt
                 let top = (hw & 15) << 12 | imm12;
-                reg[rd] = reg[rd].map(|v| (v & 0xffff) | top << 16);
+                reg.set(rd, reg.k(rd).map(|v| (v & 0xffff) | top << 16));
             } else if hw & 0xfbef == 0xf04f && hw2 & 0x8000 == 0 {
                 // mov.w rd, #const
-                reg[rd] = Some(thumb_expand_imm(imm12));
+                reg.set(rd, Some(thumb_expand_imm(imm12)));
             } else if hw & 0xfbe0 == 0xf100 && hw2 & 0x8000 == 0 {
                 // add.w rd, rn, #const
-                reg[rd] = reg[(hw & 15) as usize].map(|v| v.wrapping_add(thumb_expand_imm(imm12)));
+                let v = reg
+                    .k((hw & 15) as usize)
+                    .map(|v| v.wrapping_add(thumb_expand_imm(imm12)));
+                reg.set(rd, v);
             } else if hw & 0xfbf0 == 0xf200 && hw2 & 0x8000 == 0 {
                 // addw rd, rn, #imm12
-                reg[rd] = reg[(hw & 15) as usize].map(|v| v.wrapping_add(imm12));
+                reg.set(rd, reg.k((hw & 15) as usize).map(|v| v.wrapping_add(imm12)));
             } else if hw & 0xff7f == 0xf85f {
                 // ldr.w rt, [pc, #+-imm12]
                 let base = (va + 4) & !3;
@@ -1495,17 +1820,13 @@ fn scan_thumb(code: &[u8], seg: &Segment, found: &mut dyn FnMut(u32, u64)) {
                 } else {
                     base.wrapping_sub(imm)
                 };
-                reg[(hw2 >> 12) as usize] = seg.word_at(addr);
+                reg.set((hw2 >> 12) as usize, seg.word_at(addr));
             } else if hw & 0xffd0 == 0xe890 {
                 // ldm.w / pop.w: the listed registers
-                for (r, slot) in reg.iter_mut().enumerate() {
-                    if hw2 & (1 << r) != 0 {
-                        *slot = None;
-                    }
-                }
+                forget_list(&mut reg, hw2, 16);
             } else {
-                reg[rd] = None;
-                reg[(hw2 >> 12) as usize] = None;
+                reg.set(rd, None);
+                reg.set((hw2 >> 12) as usize, None);
             }
             continue;
         }
@@ -1516,142 +1837,196 @@ fn scan_thumb(code: &[u8], seg: &Segment, found: &mut dyn FnMut(u32, u64)) {
         let imm8 = hw & 0xff;
         match hw >> 11 {
             _ if hw == 0xdf00 => {
-                if let Some(v) = reg[7] {
-                    found(v, va);
+                let idx = found(reg.k(7), va, reg.args([0, 1, 2]));
+                reg.result(0, idx);
+            }
+            // movs rd, rm (lsls #0)
+            0x00 if (hw >> 6) & 31 == 0 => reg.copy(lo, rm),
+            // lsls rd, rm, #imm5
+            0x00 => reg.set(lo, reg.k(rm).map(|v| v << ((hw >> 6) & 31))),
+            // adds/subs rd, rn, rm or #imm3 (`subs rd, rn, #0` copies, as compilers test
+            // a result)
+            0x03 => {
+                let (rn, third) = (rm, (hw >> 6) & 7);
+                let op = (hw >> 9) & 3;
+                if op >= 2 && third == 0 {
+                    reg.copy(lo, rn);
+                } else {
+                    let v = match op {
+                        0 => reg
+                            .k(rn)
+                            .zip(reg.k(third as usize))
+                            .map(|(a, b)| a.wrapping_add(b)),
+                        1 => reg
+                            .k(rn)
+                            .zip(reg.k(third as usize))
+                            .map(|(a, b)| a.wrapping_sub(b)),
+                        2 => reg.k(rn).map(|v| v.wrapping_add(third)),
+                        _ => reg.k(rn).map(|v| v.wrapping_sub(third)),
+                    };
+                    reg.set(lo, v);
                 }
             }
-            // lsls rd, rm, #imm5 (movs rd, rm when 0)
-            0x00 => reg[lo] = reg[rm].map(|v| v << ((hw >> 6) & 31)),
-            // adds/subs rd, rn, #imm3 or rm
-            0x03 => {
-                let imm3 = (hw >> 6) & 7;
-                reg[lo] = match (hw >> 9) & 3 {
-                    2 => reg[rm].map(|v| v.wrapping_add(imm3)),
-                    3 => reg[rm].map(|v| v.wrapping_sub(imm3)),
-                    _ => None,
-                };
-            }
-            0x04 => reg[hi] = Some(imm8), // movs rd, #imm8
-            0x05 => {}                    // cmp rn, #imm8
-            0x06 => reg[hi] = reg[hi].map(|v| v.wrapping_add(imm8)), // adds rd, #imm8
-            0x07 => reg[hi] = reg[hi].map(|v| v.wrapping_sub(imm8)), // subs rd, #imm8
+            0x04 => reg.set(hi, Some(imm8)), // movs rd, #imm8
+            0x05 => {}                       // cmp rn, #imm8
+            0x06 => reg.set(hi, reg.k(hi).map(|v| v.wrapping_add(imm8))), // adds rd, #imm8
+            0x07 => reg.set(hi, reg.k(hi).map(|v| v.wrapping_sub(imm8))), // subs rd, #imm8
             0x08 if hw & 0xff00 == 0x4600 => {
                 // mov rd, rm (high registers too)
-                let d = ((hw >> 4) & 8) as usize | lo;
-                reg[d] = reg[((hw >> 3) & 15) as usize];
+                reg.copy(((hw >> 4) & 8) as usize | lo, ((hw >> 3) & 15) as usize);
             }
+            0x08 if hw & 0xff80 == 0x4780 => reg.call(ARM_CALLER_SAVED), // blx rm
+            // tst, cmp, cmn (register): nothing written
+            0x08 if hw & 0xfc00 == 0x4000 && matches!((hw >> 6) & 15, 8 | 10 | 11) => {}
             0x08 if hw & 0xfc00 == 0x4400 => {
                 // add/cmp/bx with high registers
                 if hw & 0xff00 == 0x4400 {
-                    reg[((hw >> 4) & 8) as usize | lo] = None;
+                    reg.set(((hw >> 4) & 8) as usize | lo, None);
                 }
             }
-            0x09 => {
-                // ldr rd, [pc, #imm8 * 4]
-                reg[hi] = seg.word_at(((va + 4) & !3) + u64::from(imm8) * 4);
-            }
+            // ldr rd, [pc, #imm8 * 4]
+            0x09 => reg.set(hi, seg.word_at(((va + 4) & !3) + u64::from(imm8) * 4)),
             // stores write nothing: str/strh/strb with a register offset (0x50-0x55),
             // with an immediate (0x60, 0x70, 0x80) and sp-relative (0x90)
             0x0a if hw & 0x0600 != 0x0600 => {}
             0x0c | 0x0e | 0x10 | 0x12 => {}
             // loads (ldrsb, ldr, ldrh, ldrb, ldrsh; immediate forms)
-            0x0a..=0x0b | 0x0d | 0x0f | 0x11 => reg[lo] = None,
-            0x13 | 0x14 | 0x15 => reg[hi] = None, // ldr sp-relative, adr, add rd, sp
-            0x17 if hw & 0xfe00 == 0xbc00 => {
-                // pop
-                for (r, slot) in reg.iter_mut().enumerate().take(8) {
-                    if hw & (1 << r) != 0 {
-                        *slot = None;
-                    }
-                }
-            }
+            0x0a..=0x0b | 0x0d | 0x0f | 0x11 => reg.set(lo, None),
+            0x13..=0x15 => reg.set(hi, None), // ldr sp-relative, adr, add rd, sp
+            0x17 if hw & 0xfe00 == 0xbc00 => forget_list(&mut reg, hw, 8), // pop
             0x16 | 0x17 => {
                 // sub/add sp, push, cbz, extend, rev, it, nop: sxtb/uxtb/rev write rd
-                if hw & 0xf600 == 0xb200 || hw & 0xff00 == 0xba00 {
-                    reg[lo] = None;
+                if hw & 0xf600 == 0xb200 {
+                    reg.set(lo, None);
                 }
             }
-            0x19 => {
-                // ldmia: the listed registers
-                for (r, slot) in reg.iter_mut().enumerate().take(8) {
-                    if hw & (1 << r) != 0 {
-                        *slot = None;
-                    }
-                }
-            }
-            0x18 | 0x1a..=0x1c => {} // stmia, conditional branch, svc, b
-            _ => {
-                // data processing (0x40xx), anything else: forget rd
-                reg[lo] = None;
-            }
+            0x19 => forget_list(&mut reg, hw, 8), // ldmia
+            0x18 | 0x1a..=0x1c => {}              // stmia, conditional branch, svc, b
+            _ => reg.set(lo, None),               // data processing (0x40xx) and the rest
         }
     }
 }
 
+/// AArch64 registers a call may overwrite: x0-x18, lr.
+const AARCH64_CALLER_SAVED: &[usize] = &[
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 30,
+];
+
 /// AArch64: track x0-x30 through `movz`, `movk`, `mov xd, xm` (`orr xd, xzr, xm`); `svc #0`
-/// reports x8.
-fn scan_aarch64(code: &[u8], seg: &Segment, found: &mut dyn FnMut(u32, u64)) {
-    let mut reg: [Option<u32>; 32] = [None; 32];
+/// reports x8 with x0-x2 and leaves its result in x0.
+fn scan_aarch64(code: &[u8], seg: &Segment, found: &mut Found) {
+    let mut reg = Regs::<32>::new();
     for (i, c) in code.chunks_exact(4).enumerate() {
         let w = seg.word(c);
         let rd = (w & 31) as usize;
         if w == 0xd400_0001 {
-            if let Some(v) = reg[8] {
-                found(v, seg.vaddr + 4 * i as u64);
-            }
+            let idx = found(reg.k(8), seg.vaddr + 4 * i as u64, reg.args([0, 1, 2]));
+            reg.result(0, idx);
+        } else if w & 0xfc00_0000 == 0x9400_0000 || w & 0xffff_fc1f == 0xd63f_0000 {
+            // bl / blr
+            reg.call(AARCH64_CALLER_SAVED);
         } else if w & 0x7f80_0000 == 0x5280_0000 {
             // movz (32/64)
             let hw = (w >> 21) & 3;
             let imm = (w >> 5) & 0xffff;
-            reg[rd] = if hw < 2 { Some(imm << (16 * hw)) } else { None };
+            reg.set(rd, if hw < 2 { Some(imm << (16 * hw)) } else { None });
         } else if w & 0x7f80_0000 == 0x7280_0000 {
             // movk
             let hw = (w >> 21) & 3;
             let imm = (w >> 5) & 0xffff;
-            reg[rd] = match hw {
-                0 => reg[rd].map(|v| (v & 0xffff_0000) | imm),
-                1 => reg[rd].map(|v| (v & 0xffff) | (imm << 16)),
-                _ => reg[rd],
+            let v = match hw {
+                0 => reg.k(rd).map(|v| (v & 0xffff_0000) | imm),
+                1 => reg.k(rd).map(|v| (v & 0xffff) | (imm << 16)),
+                _ => reg.k(rd),
             };
+            reg.set(rd, v);
+        } else if w & 0xffff_fc00 == 0x9340_7c00 {
+            // sxtw xd, wn: the sign-extended 32-bit result (a descriptor)
+            reg.copy(rd, ((w >> 5) & 31) as usize);
         } else if w & 0x7fe0_ffe0 == 0x2a00_03e0 {
             // mov rd, rm (orr rd, zr, rm)
             let rm = ((w >> 16) & 31) as usize;
-            reg[rd] = if rm == 31 { Some(0) } else { reg[rm] };
+            if rm == 31 {
+                reg.set(rd, Some(0));
+            } else {
+                reg.copy(rd, rm);
+            }
         } else if rd < 31 {
             // anything else that may write rd: forget it (stores and branches do not
             // write rd but forgetting is only conservative)
             let is_store = w & 0x0a40_0000 == 0x0800_0000;
             let is_branch = w & 0x1c00_0000 == 0x1400_0000;
             if !is_store && !is_branch {
-                reg[rd] = None;
+                reg.set(rd, None);
             }
         }
     }
 }
 
+/// An x86 system call convention: trap bytes and argument registers (the number and the
+/// result are in eax/rax).
+struct X86Abi {
+    trap: [u8; 2],
+    args: [usize; 3],
+}
+/// x86-64 `syscall`: number in rax, arguments rdi, rsi, rdx.
+const X86_64_ABI: &X86Abi = &X86Abi {
+    trap: [0x0f, 0x05],
+    args: [7, 6, 2],
+};
+/// i386 `int 0x80`: number in eax, arguments ebx, ecx, edx.
+const I386_ABI: &X86Abi = &X86Abi {
+    trap: [0xcd, 0x80],
+    args: [3, 1, 2],
+};
+
+/// x86 opcodes with a ModRM byte whose memory forms the scanner steps over whole: mov
+/// (88, 89, 8a, 8b), lea (8d), movsxd (63), add/sub/cmp/xor/test with memory (01, 03, 29,
+/// 2b, 31, 33, 39, 3b, 85).
+const X86_MODRM_OPS: &[u8] = &[
+    0x88, 0x89, 0x8a, 0x8b, 0x8d, 0x63, 0x01, 0x03, 0x29, 0x2b, 0x31, 0x33, 0x39, 0x3b, 0x85,
+];
+
+/// Bytes of a ModRM byte with its SIB and displacement (32/64-bit addressing).
+fn x86_modrm_len(m: u8, sib: Option<u8>) -> usize {
+    let (md, rm) = (m >> 6, m & 7);
+    let sib_len = usize::from(md != 3 && rm == 4);
+    let disp = match md {
+        0 if rm == 5 => 4,
+        0 if rm == 4 && sib.is_some_and(|s| s & 7 == 5) => 4,
+        1 => 1,
+        2 => 4,
+        _ => 0,
+    };
+    1 + sib_len + disp
+}
+
 /// x86 (both modes): `mov eax, imm32` (`b8 imm32`) followed within 24 bytes by the trap
 /// (`0f 05` syscall or `cd 80` int 0x80).
-fn scan_x86(code: &[u8], seg: &Segment, trap: &[u8; 2], found: &mut dyn FnMut(u32, u64)) {
+fn scan_x86(code: &[u8], seg: &Segment, abi: &X86Abi, found: &mut Found) {
     // A linear register-constant tracker over the 16 general registers, read byte by byte
     // (x86 has no instruction alignment; a misread byte run only matters if it happens to
     // form one of these forms). Forms followed, as compilers emit them at -O2/-Os:
     //   push imm8; pop rax            6a NN 58
     //   mov r32, imm32                (41) b8+r imm32
     //   mov r64, simm32               48/49 c7 c0+r imm32
-    //   mov r/r (32 or 64 bit)        (40-4f) 89 /r, mod 11
+    //   mov r/r (32 or 64 bit)        (40-4f) 89 /r or 8b /r, mod 11
+    //   movsxd r64, r32               (48-4f) 63 /r, mod 11
+    //   lea r, [..] and loads         (40-4f) 8d/8b/63 /r (forget r; memory forms of
+    //                                 these and of the common ALU ops are stepped over whole)
     //   xor r, r                      (40-4f) 31 /r, mod 11, same register
-    // At the trap the value of eax/rax is the system call number; the trap clobbers rax.
-    let mut regs: [Option<u32>; 16] = [None; 16];
+    // Calls are not recognised (an e8 byte is as often a displacement as a call opcode in a
+    // byte-wise scan), so a trap result in a caller-saved register survives a call here.
+    // At the trap the value of eax/rax is the system call number; the trap leaves its
+    // result there.
+    let mut regs = Regs::<16>::new();
     let mut i = 0;
     while i + 2 <= code.len() {
         let b = code[i];
-        if code[i..].starts_with(trap) {
-            if let Some(v) = regs[0] {
-                if v < 1024 {
-                    found(v, seg.vaddr + i as u64);
-                }
-            }
-            regs[0] = None;
+        if code[i..].starts_with(&abi.trap) {
+            let nr = regs.k(0).filter(|v| *v < 1024);
+            let idx = found(nr, seg.vaddr + i as u64, regs.args(abi.args));
+            regs.result(0, idx);
             i += 2;
             continue;
         }
@@ -1660,13 +2035,13 @@ fn scan_x86(code: &[u8], seg: &Segment, trap: &[u8; 2], found: &mut dyn FnMut(u3
                 .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
         };
         if b == 0x6a && code.get(i + 2) == Some(&0x58) {
-            regs[0] = Some(u32::from(code[i + 1]));
+            regs.set(0, Some(u32::from(code[i + 1])));
             i += 3;
             continue;
         }
         if (0xb8..=0xbf).contains(&b) {
             if let Some(v) = imm32(i + 1) {
-                regs[usize::from(b - 0xb8)] = Some(v);
+                regs.set(usize::from(b - 0xb8), Some(v));
                 i += 5;
                 continue;
             }
@@ -1681,10 +2056,24 @@ fn scan_x86(code: &[u8], seg: &Segment, trap: &[u8; 2], found: &mut dyn FnMut(u3
         };
         if rex.is_some() && (0xb8..=0xbf).contains(&op) {
             if let Some(v) = imm32(o + 1) {
-                regs[usize::from(op - 0xb8) + b_ext] = Some(v);
-                i = o + 5;
+                // REX.W: movabs r64, imm64 (a value above 32 bits is no syscall number)
+                let wide = rex.is_some_and(|r| r & 8 != 0);
+                regs.set(usize::from(op - 0xb8) + b_ext, (!wide).then_some(v));
+                i = o + if wide { 9 } else { 5 };
                 continue;
             }
+        }
+        if m < 0xc0 && X86_MODRM_OPS.contains(&op) {
+            // a memory operand: skip the whole instruction (its displacement bytes would
+            // otherwise be read as instructions: `lea -0x48(%rsp),%r12` ends in b8, which
+            // looks like `mov eax, imm32` and swallows the next real instruction)
+            let reg = usize::from((m >> 3) & 7) + r_ext;
+            if matches!(op, 0x8b | 0x8d | 0x63 | 0x03 | 0x2b | 0x8a) {
+                // loads, lea and arithmetic into the register: unknown now
+                regs.set(reg, None);
+            }
+            i = o + 1 + x86_modrm_len(m, code.get(o + 2).copied());
+            continue;
         }
         if m >= 0xc0 {
             let reg = usize::from((m >> 3) & 7) + r_ext;
@@ -1692,18 +2081,24 @@ fn scan_x86(code: &[u8], seg: &Segment, trap: &[u8; 2], found: &mut dyn FnMut(u3
             match op {
                 0xc7 if (m >> 3) & 7 == 0 => {
                     if let Some(v) = imm32(o + 2) {
-                        regs[rm] = Some(v);
+                        regs.set(rm, Some(v));
                         i = o + 6;
                         continue;
                     }
                 }
                 0x89 => {
-                    regs[rm] = regs[reg];
+                    regs.copy(rm, reg);
+                    i = o + 2;
+                    continue;
+                }
+                // mov r, r/m and movsxd r64, r/m32 (a descriptor widened for a call)
+                0x8b | 0x63 => {
+                    regs.copy(reg, rm);
                     i = o + 2;
                     continue;
                 }
                 0x31 if reg == rm => {
-                    regs[rm] = Some(0);
+                    regs.set(rm, Some(0));
                     i = o + 2;
                     continue;
                 }
