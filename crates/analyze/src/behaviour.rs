@@ -1374,6 +1374,7 @@ pub fn stub_scan(data: &[u8]) -> StubScan {
     let be = endian == "big";
     let table = syscall_table(arch);
     let mut traps: Vec<(Trap, &'static str)> = Vec::new();
+    let calls = std::cell::RefCell::new(Vec::new());
     let mut budget = MAX_CODE_SCAN;
     for (off, size, vaddr) in exec_segments(data) {
         let start = off as usize;
@@ -1388,6 +1389,8 @@ pub fn stub_scan(data: &[u8]) -> StubScan {
             file_off: off,
             vaddr,
             be,
+            seed: &[],
+            calls: Some(&calls),
         };
         let mut found = |nr: Option<u32>, at: u64, args: [Val; 3]| -> Option<usize> {
             let nr = nr?;
@@ -1443,6 +1446,9 @@ pub fn stub_scan(data: &[u8]) -> StubScan {
             });
         }
     }
+    for (cap, e) in routine_calls(data, arch, be, table, &calls.into_inner()) {
+        out.caps.entry(cap).or_insert(e);
+    }
     out.handoff = socket_to_shell(&traps);
     if out.handoff.is_none() {
         out.not_handed = stdio_from_elsewhere(&traps);
@@ -1469,6 +1475,108 @@ fn stdio_from_elsewhere(traps: &[(Trap, &'static str)]) -> Option<String> {
         ));
     }
     (!seen.is_empty()).then(|| seen.join(", "))
+}
+
+/// Argument registers (first four) per architecture, as the scanners number them.
+fn arg_regs(arch: Arch) -> [usize; 4] {
+    match arch {
+        Arch::Mips | Arch::MipsN32 | Arch::MipsN64 => [4, 5, 6, 7],
+        Arch::Arm | Arch::Aarch64 => [0, 1, 2, 3],
+        Arch::X86_64 => [7, 6, 2, 1],
+        // i386 passes arguments on the stack
+        Arch::I386 => [usize::MAX; 4],
+    }
+}
+
+/// Library signatures by behaviour rather than by bytes: a C library that does not inline
+/// its system calls (musl's cancellable calls go through `__syscall_cp_asm(cancel, nr,
+/// ...)`, glibc/uClibc `syscall(nr, ...)`, a program's own wrapper) loads the number at the
+/// call site and passes it in an argument register to one routine that moves it into the
+/// number register and traps. Each directly called routine is decoded from its entry (128
+/// bytes) with its argument registers seeded with markers; a trap whose number is marker `i`
+/// makes it a syscall routine taking the number in argument `i`, and the constant in that
+/// argument at each call site is a system call of the program.
+fn routine_calls(
+    data: &[u8],
+    arch: Arch,
+    be: bool,
+    table: &[(u32, &'static str)],
+    calls: &[Call],
+) -> BTreeMap<Cap, String> {
+    let mut out = BTreeMap::new();
+    let args = arg_regs(arch);
+    if args[0] == usize::MAX || calls.is_empty() {
+        return out;
+    }
+    let segments = exec_segments(data);
+    let seed: Vec<(usize, u32)> = args
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (*r, ROUTINE_MARK + i as u32))
+        .collect();
+    let mut routine: BTreeMap<(u64, bool), Option<usize>> = BTreeMap::new();
+    for c in calls {
+        if routine.len() >= MAX_ROUTINES {
+            break;
+        }
+        routine.entry((c.target, c.thumb)).or_insert_with(|| {
+            let (off, size, vaddr) = segments
+                .iter()
+                .copied()
+                .find(|(_, size, va)| (*va..va.saturating_add(*size)).contains(&c.target))?;
+            let start = (off + (c.target - vaddr)) as usize;
+            let end = (off.saturating_add(size) as usize)
+                .min(data.len())
+                .min(start.saturating_add(ROUTINE_WINDOW));
+            let code = data.get(start..end)?;
+            let seg = Segment {
+                data,
+                file_off: off + (c.target - vaddr),
+                vaddr: c.target,
+                be,
+                seed: &seed,
+                calls: None,
+            };
+            let mut arg = None;
+            let mut found = |nr: Option<u32>, _: u64, _: [Val; 3]| -> Option<usize> {
+                if let Some(i) = nr.and_then(|v| v.checked_sub(ROUTINE_MARK)) {
+                    if i < 4 && arg.is_none() {
+                        arg = Some(i as usize);
+                    }
+                }
+                None
+            };
+            match arch {
+                Arch::Mips | Arch::MipsN32 | Arch::MipsN64 => scan_mips(code, &seg, &mut found),
+                Arch::Arm if c.thumb => scan_thumb(code, &seg, &mut found),
+                Arch::Arm => scan_arm(code, &seg, &mut found),
+                Arch::Aarch64 => scan_aarch64(code, &seg, &mut found),
+                Arch::X86_64 => scan_x86(code, &seg, X86_64_ABI, &mut found),
+                Arch::I386 => {}
+            }
+            arg
+        });
+    }
+    for c in calls {
+        let Some(Some(i)) = routine.get(&(c.target, c.thumb)) else {
+            continue;
+        };
+        let Some(nr) = c.args[*i] else { continue };
+        let Some((_, sname)) = table.iter().find(|(n, _)| *n == nr) else {
+            continue;
+        };
+        if let Some((_, cap)) = SYSCALL_CAPS.iter().find(|(n, _)| n == sname) {
+            out.entry(*cap).or_insert_with(|| {
+                format!(
+                    "syscall {nr} ({sname}) through the syscall routine at {:#x} (number in argument {}), called at {:#x}",
+                    c.target,
+                    i + 1,
+                    c.site
+                )
+            });
+        }
+    }
+    out
 }
 
 /// The socket-to-shell chain in the traps, if the tracker followed one (see
@@ -1529,9 +1637,50 @@ struct Segment<'a> {
     file_off: u64,
     vaddr: u64,
     be: bool,
+    /// Registers holding a constant when decoding starts (the routine pass seeds the
+    /// argument registers with markers).
+    seed: &'a [(usize, u32)],
+    /// Direct calls seen, with the constants in their argument registers (first pass).
+    calls: Option<&'a std::cell::RefCell<Vec<Call>>>,
 }
 
+/// A direct call the tracker saw: target, call site, the constants in the first four
+/// argument registers, and whether the target is Thumb code.
+#[derive(Debug, Clone, Copy)]
+struct Call {
+    target: u64,
+    site: u64,
+    args: [Option<u32>; 4],
+    thumb: bool,
+}
+
+/// Marker constants the routine pass seeds argument register `i` with (`ROUTINE_MARK + i`):
+/// no syscall table has numbers this large.
+const ROUTINE_MARK: u32 = 0x7fff_ff00;
+/// Bytes of a called routine decoded to find a trap whose number is an argument.
+const ROUTINE_WINDOW: usize = 128;
+/// Most calls recorded and routines examined per file.
+const MAX_CALLS: usize = 1 << 16;
+const MAX_ROUTINES: usize = 4096;
+
 impl Segment<'_> {
+    /// Records a direct call when one of its arguments is a constant that could be a
+    /// system call number.
+    fn call(&self, target: u64, site: u64, args: [Option<u32>; 4], thumb: bool) {
+        let Some(calls) = self.calls else { return };
+        if !args.iter().flatten().any(|v| (1..8192).contains(v)) {
+            return;
+        }
+        let mut c = calls.borrow_mut();
+        if c.len() < MAX_CALLS {
+            c.push(Call {
+                target,
+                site,
+                args,
+                thumb,
+            });
+        }
+    }
     fn word(&self, b: &[u8]) -> u32 {
         let a = [b[0], b[1], b[2], b[3]];
         if self.be {
@@ -1565,8 +1714,14 @@ fn scan_mips(code: &[u8], seg: &Segment, found: &mut Found) {
     // trap results spilled to the stack frame (`sw/sd rt, off(sp)`) and reloaded
     // (`lw/ld rt, off(sp)`), as n32/n64 code does across calls; forgotten when sp moves
     let mut slots: Vec<(u32, Val)> = Vec::new();
+    for &(r, v) in seg.seed {
+        reg.set(r, Some(v));
+    }
     reg.set(0, Some(0));
+    // a jal's arguments are final after its delay slot
+    let mut pending: Option<(u64, u64)> = None;
     for (i, c) in code.chunks_exact(4).enumerate() {
+        let flush = pending.take();
         let w = seg.word(c);
         let op = w >> 26;
         let rs = ((w >> 21) & 31) as usize;
@@ -1629,7 +1784,13 @@ fn scan_mips(code: &[u8], seg: &Segment, found: &mut Found) {
                 }
             }
             // jal
-            0x03 => reg.call(MIPS_CALLER_SAVED),
+            0x03 => {
+                let va = seg.vaddr + 4 * i as u64;
+                pending = Some((
+                    ((va + 4) & !0x0fff_ffff) | u64::from(w & 0x03ff_ffff) << 2,
+                    va,
+                ));
+            }
             // addiu, daddiu (n32/n64 `li`)
             0x09 | 0x19 => reg.set(
                 rt,
@@ -1644,6 +1805,15 @@ fn scan_mips(code: &[u8], seg: &Segment, found: &mut Found) {
             _ => {}
         }
         reg.set(0, Some(0));
+        if let Some((target, site)) = flush {
+            seg.call(
+                target,
+                site,
+                [reg.k(4), reg.k(5), reg.k(6), reg.k(7)],
+                false,
+            );
+            reg.call(MIPS_CALLER_SAVED);
+        }
         if reg.val(SP) != sp_before || (op == 0x09 || op == 0x19) && rt == SP {
             slots.clear();
         }
@@ -1658,16 +1828,26 @@ const ARM_CALLER_SAVED: &[usize] = &[0, 1, 2, 3, 12, 14];
 /// reports r7 (EABI) with r0-r2 and leaves its result in r0.
 fn scan_arm(code: &[u8], seg: &Segment, found: &mut Found) {
     let mut reg = Regs::<16>::new();
+    for &(r, v) in seg.seed {
+        reg.set(r, Some(v));
+    }
     for (i, c) in code.chunks_exact(4).enumerate() {
         let w = seg.word(c);
         let va = seg.vaddr + 4 * i as u64;
+        let offset = (((w & 0x00ff_ffff) << 8) as i32 >> 6) as i64 as u64;
+        let args = [reg.k(0), reg.k(1), reg.k(2), reg.k(3)];
         if w >> 28 == 0xf && w & 0x0e00_0000 == 0x0a00_0000 {
-            // blx imm
+            // blx imm: to Thumb code
+            let h = u64::from((w >> 24) & 1) << 1;
+            seg.call(va.wrapping_add(8).wrapping_add(offset) | h, va, args, true);
             reg.call(ARM_CALLER_SAVED);
             continue;
         }
         if w & 0x0f00_0000 == 0x0b00_0000 || w & 0x0fff_fff0 == 0x012f_ff30 {
-            // bl / blx rm (any condition)
+            // bl (any condition) / blx rm
+            if w & 0x0f00_0000 == 0x0b00_0000 {
+                seg.call(va.wrapping_add(8).wrapping_add(offset), va, args, false);
+            }
             reg.call(ARM_CALLER_SAVED);
             continue;
         }
@@ -1780,6 +1960,9 @@ fn scan_thumb(code: &[u8], seg: &Segment, found: &mut Found) {
             }
         }
     };
+    for &(r, v) in seg.seed {
+        reg.set(r, Some(v));
+    }
     let mut i = 0;
     while let Some(hw) = half(i) {
         let va = seg.vaddr + i as u64;
@@ -1790,7 +1973,19 @@ fn scan_thumb(code: &[u8], seg: &Segment, found: &mut Found) {
             let rd = ((hw2 >> 8) & 15) as usize;
             let imm12 = ((hw >> 10) & 1) << 11 | ((hw2 >> 12) & 7) << 8 | (hw2 & 0xff);
             if hw >> 11 == 0x1e && hw2 & 0xc000 == 0xc000 {
-                // bl / blx
+                // bl / blx: S:I1:I2:imm10:imm11:0, I = !(J ^ S)
+                let s = (hw >> 10) & 1;
+                let i1 = !((hw2 >> 13) & 1 ^ s) & 1;
+                let i2 = !((hw2 >> 11) & 1 ^ s) & 1;
+                let imm = s << 24 | i1 << 23 | i2 << 22 | (hw & 0x3ff) << 12 | (hw2 & 0x7ff) << 1;
+                let offset = ((imm << 7) as i32 >> 7) as i64 as u64;
+                let args = [reg.k(0), reg.k(1), reg.k(2), reg.k(3)];
+                if hw2 & 0x1000 != 0 {
+                    seg.call(va.wrapping_add(4).wrapping_add(offset), va, args, true);
+                } else {
+                    let base = (va + 4) & !3;
+                    seg.call(base.wrapping_add(offset) & !3, va, args, false);
+                }
                 reg.call(ARM_CALLER_SAVED);
             } else if hw & 0xfbf0 == 0xf240 && hw2 & 0x8000 == 0 {
                 // movw
@@ -1916,6 +2111,9 @@ const AARCH64_CALLER_SAVED: &[usize] = &[
 /// reports x8 with x0-x2 and leaves its result in x0.
 fn scan_aarch64(code: &[u8], seg: &Segment, found: &mut Found) {
     let mut reg = Regs::<32>::new();
+    for &(r, v) in seg.seed {
+        reg.set(r, Some(v));
+    }
     for (i, c) in code.chunks_exact(4).enumerate() {
         let w = seg.word(c);
         let rd = (w & 31) as usize;
@@ -1924,6 +2122,12 @@ fn scan_aarch64(code: &[u8], seg: &Segment, found: &mut Found) {
             reg.result(0, idx);
         } else if w & 0xfc00_0000 == 0x9400_0000 || w & 0xffff_fc1f == 0xd63f_0000 {
             // bl / blr
+            if w & 0xfc00_0000 == 0x9400_0000 {
+                let va = seg.vaddr + 4 * i as u64;
+                let offset = (((w << 6) as i32 >> 4) as i64) as u64;
+                let args = [reg.k(0), reg.k(1), reg.k(2), reg.k(3)];
+                seg.call(va.wrapping_add(offset), va, args, false);
+            }
             reg.call(AARCH64_CALLER_SAVED);
         } else if w & 0x7f80_0000 == 0x5280_0000 {
             // movz (32/64)
@@ -2020,11 +2224,27 @@ fn scan_x86(code: &[u8], seg: &Segment, abi: &X86Abi, found: &mut Found) {
     // At the trap the value of eax/rax is the system call number; the trap leaves its
     // result there.
     let mut regs = Regs::<16>::new();
+    for &(r, v) in seg.seed {
+        regs.set(r, Some(v));
+    }
     let mut i = 0;
     while i + 2 <= code.len() {
         let b = code[i];
+        if b == 0xe8 && abi.trap == [0x0f, 0x05] {
+            // call rel32 (recorded for the routine pass only; the state is not changed
+            // because a misread e8 byte is common)
+            if let Some(w) = code.get(i + 1..i + 5) {
+                let rel = i32::from_le_bytes([w[0], w[1], w[2], w[3]]) as i64 as u64;
+                let site = seg.vaddr + i as u64;
+                let args = [regs.k(7), regs.k(6), regs.k(2), regs.k(1)];
+                seg.call(site.wrapping_add(5).wrapping_add(rel), site, args, false);
+            }
+        }
         if code[i..].starts_with(&abi.trap) {
-            let nr = regs.k(0).filter(|v| *v < 1024);
+            // a number, or the routine pass's marker
+            let nr = regs
+                .k(0)
+                .filter(|v| *v < 1024 || (ROUTINE_MARK..ROUTINE_MARK + 4).contains(v));
             let idx = found(nr, seg.vaddr + i as u64, regs.args(abi.args));
             regs.result(0, idx);
             i += 2;

@@ -268,6 +268,43 @@ fn static_packet_socket_magic_packet_listener() {
 }
 
 #[test]
+fn syscall_numbers_passed_to_a_routine() {
+    // every system call through one routine that takes the number as its second argument
+    // (implants/sys.h VIA_ROUTINE, the shape of musl's __syscall_cp_asm): no number is
+    // loaded next to a trap, the call sites carry them
+    for (arch, connect) in [
+        ("mips", 4170),
+        ("arm", 283),
+        ("thumb2", 283),
+        ("aarch64", 203),
+        ("x86_64", 42),
+    ] {
+        let name = format!("connectback-{arch}-routine");
+        let data = implant(&name);
+        let caps = behaviour::syscall_caps(&data);
+        let ev = caps
+            .get(&Cap::Connect)
+            .unwrap_or_else(|| panic!("{name}: {caps:?}"));
+        assert!(
+            ev.starts_with(&format!(
+                "syscall {connect} (connect) through the syscall routine at 0x"
+            )),
+            "{name}: {ev}"
+        );
+        assert!(
+            ev.contains("(number in argument 2), called at 0x"),
+            "{name}: {ev}"
+        );
+        for c in [Cap::Socket, Cap::Dup, Cap::Exec] {
+            assert!(caps.contains_key(&c), "{name}: missing {c:?}: {caps:?}");
+        }
+        assert!(!caps.contains_key(&Cap::Listen), "{name}: {caps:?}");
+        let v = verdict_kinds(&name, &data);
+        assert_eq!(v[0].0, kinds::BACKDOOR_CONNECT_BACK, "{name}: {v:?}");
+    }
+}
+
+#[test]
 fn socket_flow_outweighs_program_size() {
     // the size rule alone calls a static program of more than 128 KiB of code a daemon;
     // the followed socket still makes it a connect-back client

@@ -29,4 +29,14 @@ for src in bindshell connectback magicauth hookrunner magicpacket; do
     mips-linux-gnu-gcc $STATIC -mno-abicalls -mabi=n32 -march=mips64r2 -o bin/$src-mipsn32-static $src.c
     mips-linux-gnu-gcc $STATIC -mno-abicalls -mabi=64 -march=mips64r2 -o bin/$src-mips64-static $src.c
 done
+# The connect-back client with every system call through one routine that takes the number as
+# an argument (-DVIA_ROUTINE, see sys.h), as musl's cancellable calls do.
+for arch in mips:mips-linux-gnu-gcc arm:arm-linux-gnueabi-gcc aarch64:aarch64-linux-gnu-gcc x86_64:gcc; do
+    name=${arch%%:*}
+    cc=${arch#*:}
+    extra=""
+    case $name in mips) extra="-mno-abicalls" ;; esac
+    $cc $STATIC $extra -DVIA_ROUTINE -o bin/connectback-$name-routine connectback.c
+done
+arm-linux-gnueabi-gcc $STATIC -mthumb -march=armv7-a -DVIA_ROUTINE -o bin/connectback-thumb2-routine connectback.c
 ls -l bin

@@ -130,6 +130,18 @@ static inline __attribute__((always_inline)) long sc3(long n, long a, long b, lo
 #error "unsupported architecture"
 #endif
 
+#ifdef VIA_ROUTINE
+/* -DVIA_ROUTINE: every call goes through one out-of-line routine that receives the number
+ * as its second argument and a cancellation flag as its first, as musl's cancellable calls
+ * reach __syscall_cp_asm(&cancel, nr, ...): the number is not loaded next to the trap. */
+static volatile int no_cancel;
+__attribute__((noipa)) long sys_routine(volatile int *cancel, long n, long a, long b, long c) {
+    if (*cancel)
+        return -125;
+    return sc3(n, a, b, c);
+}
+#define sc3(n, a, b, c) sys_routine(&no_cancel, (n), (a), (b), (c))
+#endif
 static inline __attribute__((always_inline)) int socket(int d, int t, int p) { return sc3(NR_socket, d, t, p); }
 static inline __attribute__((always_inline)) int bind(int s, const void *a, socklen_t l) { return sc3(NR_bind, s, (long)a, l); }
 static inline __attribute__((always_inline)) int listen(int s, int b) { return sc3(NR_listen, s, b, 0); }
