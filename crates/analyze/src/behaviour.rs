@@ -1524,14 +1524,15 @@ fn routine_calls(
                 .iter()
                 .copied()
                 .find(|(_, size, va)| (*va..va.saturating_add(*size)).contains(&c.target))?;
-            let start = (off + (c.target - vaddr)) as usize;
+            let file_off = off.checked_add(c.target - vaddr)?;
+            let start = usize::try_from(file_off).ok()?;
             let end = (off.saturating_add(size) as usize)
                 .min(data.len())
                 .min(start.saturating_add(ROUTINE_WINDOW));
             let code = data.get(start..end)?;
             let seg = Segment {
                 data,
-                file_off: off + (c.target - vaddr),
+                file_off,
                 vaddr: c.target,
                 be,
                 seed: &seed,
@@ -1751,7 +1752,11 @@ fn scan_mips(code: &[u8], seg: &Segment, found: &mut Found) {
             0 => {
                 let funct = w & 0x3f;
                 if funct == 0x0c {
-                    let idx = found(reg.k(2), seg.vaddr + 4 * i as u64, reg.args([4, 5, 6]));
+                    let idx = found(
+                        reg.k(2),
+                        seg.vaddr.wrapping_add(4 * i as u64),
+                        reg.args([4, 5, 6]),
+                    );
                     reg.result(2, idx);
                     reg.set(7, None);
                 } else if funct == 0x09 {
@@ -1785,9 +1790,9 @@ fn scan_mips(code: &[u8], seg: &Segment, found: &mut Found) {
             }
             // jal
             0x03 => {
-                let va = seg.vaddr + 4 * i as u64;
+                let va = seg.vaddr.wrapping_add(4 * i as u64);
                 pending = Some((
-                    ((va + 4) & !0x0fff_ffff) | u64::from(w & 0x03ff_ffff) << 2,
+                    (va.wrapping_add(4) & !0x0fff_ffff) | u64::from(w & 0x03ff_ffff) << 2,
                     va,
                 ));
             }
@@ -1833,7 +1838,7 @@ fn scan_arm(code: &[u8], seg: &Segment, found: &mut Found) {
     }
     for (i, c) in code.chunks_exact(4).enumerate() {
         let w = seg.word(c);
-        let va = seg.vaddr + 4 * i as u64;
+        let va = seg.vaddr.wrapping_add(4 * i as u64);
         let offset = (((w & 0x00ff_ffff) << 8) as i32 >> 6) as i64 as u64;
         let args = [reg.k(0), reg.k(1), reg.k(2), reg.k(3)];
         if w >> 28 == 0xf && w & 0x0e00_0000 == 0x0a00_0000 {
@@ -1879,9 +1884,9 @@ fn scan_arm(code: &[u8], seg: &Segment, found: &mut Found) {
         } else if w & 0x0f7f_0000 == 0x051f_0000 {
             // ldr rd, [pc, #+-imm]
             let imm = (w & 0xfff) as u64;
-            let base = va + 8;
+            let base = va.wrapping_add(8);
             let addr = if w & (1 << 23) != 0 {
-                base + imm
+                base.wrapping_add(imm)
             } else {
                 base.wrapping_sub(imm)
             };
@@ -1965,7 +1970,7 @@ fn scan_thumb(code: &[u8], seg: &Segment, found: &mut Found) {
     }
     let mut i = 0;
     while let Some(hw) = half(i) {
-        let va = seg.vaddr + i as u64;
+        let va = seg.vaddr.wrapping_add(i as u64);
         if hw >> 11 >= 0x1d {
             // 32-bit Thumb-2
             let Some(hw2) = half(i + 2) else { break };
@@ -1983,7 +1988,7 @@ fn scan_thumb(code: &[u8], seg: &Segment, found: &mut Found) {
                 if hw2 & 0x1000 != 0 {
                     seg.call(va.wrapping_add(4).wrapping_add(offset), va, args, true);
                 } else {
-                    let base = (va + 4) & !3;
+                    let base = va.wrapping_add(4) & !3;
                     seg.call(base.wrapping_add(offset) & !3, va, args, false);
                 }
                 reg.call(ARM_CALLER_SAVED);
@@ -2008,10 +2013,10 @@ fn scan_thumb(code: &[u8], seg: &Segment, found: &mut Found) {
                 reg.set(rd, reg.k((hw & 15) as usize).map(|v| v.wrapping_add(imm12)));
             } else if hw & 0xff7f == 0xf85f {
                 // ldr.w rt, [pc, #+-imm12]
-                let base = (va + 4) & !3;
+                let base = va.wrapping_add(4) & !3;
                 let imm = u64::from(hw2 & 0xfff);
                 let addr = if hw & 0x80 != 0 {
-                    base + imm
+                    base.wrapping_add(imm)
                 } else {
                     base.wrapping_sub(imm)
                 };
@@ -2080,7 +2085,10 @@ fn scan_thumb(code: &[u8], seg: &Segment, found: &mut Found) {
                 }
             }
             // ldr rd, [pc, #imm8 * 4]
-            0x09 => reg.set(hi, seg.word_at(((va + 4) & !3) + u64::from(imm8) * 4)),
+            0x09 => reg.set(
+                hi,
+                seg.word_at((va.wrapping_add(4) & !3).wrapping_add(u64::from(imm8) * 4)),
+            ),
             // stores write nothing: str/strh/strb with a register offset (0x50-0x55),
             // with an immediate (0x60, 0x70, 0x80) and sp-relative (0x90)
             0x0a if hw & 0x0600 != 0x0600 => {}
@@ -2118,12 +2126,16 @@ fn scan_aarch64(code: &[u8], seg: &Segment, found: &mut Found) {
         let w = seg.word(c);
         let rd = (w & 31) as usize;
         if w == 0xd400_0001 {
-            let idx = found(reg.k(8), seg.vaddr + 4 * i as u64, reg.args([0, 1, 2]));
+            let idx = found(
+                reg.k(8),
+                seg.vaddr.wrapping_add(4 * i as u64),
+                reg.args([0, 1, 2]),
+            );
             reg.result(0, idx);
         } else if w & 0xfc00_0000 == 0x9400_0000 || w & 0xffff_fc1f == 0xd63f_0000 {
             // bl / blr
             if w & 0xfc00_0000 == 0x9400_0000 {
-                let va = seg.vaddr + 4 * i as u64;
+                let va = seg.vaddr.wrapping_add(4 * i as u64);
                 let offset = (((w << 6) as i32 >> 4) as i64) as u64;
                 let args = [reg.k(0), reg.k(1), reg.k(2), reg.k(3)];
                 seg.call(va.wrapping_add(offset), va, args, false);
@@ -2235,7 +2247,7 @@ fn scan_x86(code: &[u8], seg: &Segment, abi: &X86Abi, found: &mut Found) {
             // because a misread e8 byte is common)
             if let Some(w) = code.get(i + 1..i + 5) {
                 let rel = i32::from_le_bytes([w[0], w[1], w[2], w[3]]) as i64 as u64;
-                let site = seg.vaddr + i as u64;
+                let site = seg.vaddr.wrapping_add(i as u64);
                 let args = [regs.k(7), regs.k(6), regs.k(2), regs.k(1)];
                 seg.call(site.wrapping_add(5).wrapping_add(rel), site, args, false);
             }
@@ -2245,7 +2257,7 @@ fn scan_x86(code: &[u8], seg: &Segment, abi: &X86Abi, found: &mut Found) {
             let nr = regs
                 .k(0)
                 .filter(|v| *v < 1024 || (ROUTINE_MARK..ROUTINE_MARK + 4).contains(v));
-            let idx = found(nr, seg.vaddr + i as u64, regs.args(abi.args));
+            let idx = found(nr, seg.vaddr.wrapping_add(i as u64), regs.args(abi.args));
             regs.result(0, idx);
             i += 2;
             continue;

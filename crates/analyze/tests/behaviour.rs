@@ -305,6 +305,48 @@ fn syscall_numbers_passed_to_a_routine() {
 }
 
 #[test]
+fn hostile_segment_addresses_do_not_panic() {
+    // 64-bit static implants with every segment moved to the top of the address space: the
+    // trackers' address arithmetic wraps instead of overflowing
+    for (name, be) in [
+        ("connectback-aarch64-static", false),
+        ("connectback-x86_64-static", false),
+        ("connectback-mips64-static", true),
+        ("connectback-x86_64-routine", false),
+        ("connectback-aarch64-routine", false),
+    ] {
+        let mut data = implant(name);
+        let rd = |d: &[u8], o: usize, n: usize| -> u64 {
+            let mut v = 0u64;
+            for i in 0..n {
+                let b = u64::from(d[o + if be { i } else { n - 1 - i }]);
+                v = v << 8 | b;
+            }
+            v
+        };
+        let phoff = rd(&data, 0x20, 8) as usize;
+        let phent = rd(&data, 0x36, 2) as usize;
+        for k in 0..rd(&data, 0x38, 2) as usize {
+            let at = phoff + k * phent + 0x10;
+            let top = 0xffff_ffff_ffff_fff0u64.to_le_bytes();
+            let bytes: Vec<u8> = if be {
+                top.iter().rev().copied().collect()
+            } else {
+                top.to_vec()
+            };
+            data[at..at + 8].copy_from_slice(&bytes);
+        }
+        let s = behaviour::stub_scan(&data);
+        if !name.ends_with("-routine") {
+            // inline stubs are still read; a routine's call targets wrap past the end of the
+            // address space and are not followed
+            assert!(s.caps.contains_key(&Cap::Socket), "{name}: {s:?}");
+        }
+        assert!(behaviour::profile(name, &data).is_some(), "{name}");
+    }
+}
+
+#[test]
 fn socket_flow_outweighs_program_size() {
     // the size rule alone calls a static program of more than 128 KiB of code a daemon;
     // the followed socket still makes it a connect-back client
