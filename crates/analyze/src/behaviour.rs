@@ -123,6 +123,18 @@ pub struct Profile {
     /// The shell is started interactive: a `-i` argument beside the shell path
     /// (`"/bin/sh -i"`, or `"sh"`/`"-i"` strings next to `/bin/sh`).
     pub interactive: Option<String>,
+    /// Runs command lines through a shell: `system`/`popen` imports (what a magic-packet
+    /// listener does with a command it received), as opposed to `exec*` of a program.
+    pub command_line: Option<String>,
+    /// Records captured packets to files (`pcap_dump_open`, `pcap_dump`): the mark of a
+    /// capture tool (tcpdump), which a packet-triggered backdoor has no use for.
+    pub recorder: Option<String>,
+    /// Static binaries: the stub tracker followed a socket into the shell (socket ->
+    /// connect or accept -> dup2 onto 0/1/2 -> execve); see [`StubScan::handoff`].
+    pub handoff: Option<String>,
+    /// Static binaries: the stub tracker saw the standard descriptors replaced by something
+    /// other than a socket; see [`StubScan::not_handed`].
+    pub not_handed: Option<String>,
 }
 
 impl Profile {
@@ -293,6 +305,10 @@ pub fn profile(path: &str, data: &[u8]) -> Option<Profile> {
         imports: h.imports.len(),
         code_size: exec_segments(data).iter().map(|s| s.1).sum(),
         interactive: None,
+        command_line: None,
+        recorder: None,
+        handoff: None,
+        not_handed: None,
     };
     let has = |n: &str| h.imports.iter().any(|i| i == n);
 
@@ -320,6 +336,8 @@ pub fn profile(path: &str, data: &[u8]) -> Option<Profile> {
             p.caps.insert(cap, e);
         }
     }
+    p.command_line = imp(&["system", "popen"]);
+    p.recorder = imp(&["pcap_dump_open", "pcap_dump", "pcap_dump_fopen"]);
     p.auth = AUTH_IMPORTS
         .iter()
         .filter(|n| has(n))
@@ -335,9 +353,12 @@ pub fn profile(path: &str, data: &[u8]) -> Option<Profile> {
 
     // static binaries: syscall stubs
     if linkage == Linkage::Static {
-        for (cap, e) in syscall_caps(data) {
+        let stubs = stub_scan(data);
+        for (cap, e) in stubs.caps {
             p.caps.entry(cap).or_insert(e);
         }
+        p.handoff = stubs.handoff;
+        p.not_handed = stubs.not_handed;
     }
     // Go binaries: package symbols
     if linkage == Linkage::Go {
@@ -459,11 +480,20 @@ fn interactive_shell(scan: &[u8]) -> Option<String> {
 /// Evidence that the shell a listener or client can start is handed to the network peer,
 /// beyond having the capabilities (socket + dup2 + exec + a shell path are also what every
 /// daemon that runs a helper script through `/bin/sh` with redirected descriptors has):
-/// an interactive shell argument, or a program so small that handing out the shell is all
+/// the socket followed into `dup2` and `execve` by the stub tracker (static binaries), an
+/// interactive shell argument, or a program so small that handing out the shell is all
 /// it does. Go programs are judged on their package symbols alone (one severity lower).
 fn shell_handoff(p: &Profile) -> Option<String> {
+    // data flow is the strongest evidence: it holds whatever the program's size
+    if let Some(h) = &p.handoff {
+        return Some(h.clone());
+    }
     if let Some(i) = &p.interactive {
         return Some(format!("interactive shell {i}"));
+    }
+    // the stubs show stdio going somewhere else: the size of the program proves nothing
+    if p.not_handed.is_some() {
+        return None;
     }
     match p.linkage {
         Linkage::Dynamic if p.imports <= SMALL_PROGRAM_IMPORTS => Some(format!(
@@ -481,6 +511,11 @@ fn shell_handoff(p: &Profile) -> Option<String> {
 
 /// Why a program with the capabilities is not called a bind shell or connect-back client.
 fn no_handoff_reason(p: &Profile) -> String {
+    if let Some(n) = &p.not_handed {
+        return format!(
+            "the standard descriptors are replaced by another descriptor, not the socket ({n})"
+        );
+    }
     match p.linkage {
         Linkage::Static => format!(
             "{} bytes of code (more than a program that only hands out a shell) and no interactive shell argument",
@@ -648,19 +683,35 @@ pub fn judge(p: &Profile) -> Vec<Verdict> {
         }),
         }
     } else if p.has(Cap::RawCapture) && p.has(Cap::Exec) && !p.listens() {
-        out.push(Verdict {
-            kind: kinds::BACKDOOR_SUSPICIOUS,
-            severity: Severity::Medium,
-            title: format!(
-                "{name} captures raw packets and executes commands (magic-packet listener pattern)"
-            ),
-            evidence: format!(
-                "{linkage}: raw capture ({}); command execution ({}); no listening socket{extra}",
-                p.ev(&[Cap::RawCapture]),
-                p.ev(&[Cap::Exec]),
-            ),
-            key: "magic-packet".into(),
-        });
+        // A magic-packet listener runs what a packet tells it: a command line through a
+        // shell. A capture tool also captures and executes (tcpdump's `-z` post-rotate
+        // command, an `execlp` of a program named on its command line) but records what it
+        // captures and names no shell; without data flow from the packet buffer to the exec
+        // call, those two marks tell them apart.
+        let runs_commands = p
+            .command_line
+            .clone()
+            .or_else(|| p.shell.as_ref().map(|s| format!("shell {s}")))
+            .or_else(|| {
+                p.shell_commands
+                    .first()
+                    .map(|c| format!("command line {c}"))
+            });
+        if let (Some(runs), None) = (&runs_commands, &p.recorder) {
+            out.push(Verdict {
+                kind: kinds::BACKDOOR_SUSPICIOUS,
+                severity: Severity::Medium,
+                title: format!(
+                    "{name} captures raw packets and runs command lines (magic-packet listener pattern)"
+                ),
+                evidence: format!(
+                    "{linkage}: raw capture ({}); command execution ({}); runs command lines ({runs}); records no packets (no pcap_dump*); no listening socket{extra}",
+                    p.ev(&[Cap::RawCapture]),
+                    p.ev(&[Cap::Exec]),
+                ),
+                key: "magic-packet".into(),
+            });
+        }
     }
     if !p.indicators.is_empty() && p.network() {
         let shown: Vec<&str> = p.indicators.iter().take(12).map(|s| s.as_str()).collect();
@@ -1117,6 +1168,32 @@ fn syscall_table(arch: Arch) -> &'static [(u32, &'static str)] {
             (4066, "setsid"),
             (4102, "socketcall"),
         ],
+        // n64 (base 5000) and n32 (base 6000): arch/mips/kernel/syscalls/syscall_n{64,32}.tbl;
+        // the two tables agree below 200 and differ for dup3 and accept4
+        Arch::MipsN64 => &[
+            (5040, "socket"),
+            (5048, "bind"),
+            (5049, "listen"),
+            (5042, "accept"),
+            (5293, "accept4"),
+            (5041, "connect"),
+            (5032, "dup2"),
+            (5286, "dup3"),
+            (5057, "execve"),
+            (5110, "setsid"),
+        ],
+        Arch::MipsN32 => &[
+            (6040, "socket"),
+            (6048, "bind"),
+            (6049, "listen"),
+            (6042, "accept"),
+            (6297, "accept4"),
+            (6041, "connect"),
+            (6032, "dup2"),
+            (6290, "dup3"),
+            (6057, "execve"),
+            (6110, "setsid"),
+        ],
         Arch::Arm => &[
             (281, "socket"),
             (282, "bind"),
@@ -1170,6 +1247,8 @@ fn syscall_table(arch: Arch) -> &'static [(u32, &'static str)] {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Arch {
     Mips,
+    MipsN32,
+    MipsN64,
     Arm,
     Aarch64,
     X86_64,
@@ -1179,13 +1258,113 @@ enum Arch {
 /// Capabilities shown by the syscall stubs of a static binary, with evidence
 /// (`syscall 4183 (socket) at 0x400128`).
 pub fn syscall_caps(data: &[u8]) -> BTreeMap<Cap, String> {
-    let mut out = BTreeMap::new();
+    stub_scan(data).caps
+}
+
+/// What the syscall stubs of a static binary show.
+#[derive(Debug, Clone, Default)]
+pub struct StubScan {
+    /// Capabilities, with the first stub that shows each.
+    pub caps: BTreeMap<Cap, String>,
+    /// Data flow from a socket into the shell, when the tracker followed it: the descriptor
+    /// a `socket` (or the `accept` on it) returned reaches `connect`/`accept` and a `dup2`
+    /// onto standard input/output/error, followed by `execve` in the same code region.
+    pub handoff: Option<String>,
+    /// The opposite, seen in the stubs: every `dup2` onto 0/1/2 duplicates a descriptor
+    /// another system call (not `socket`/`accept`) returned.
+    pub not_handed: Option<String>,
+}
+
+/// A value the register tracker knows: a constant, or the result of an earlier trap (index
+/// into the trap list), carried through register copies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Val {
+    k: Option<u32>,
+    from: Option<usize>,
+}
+
+/// One trap the tracker saw: the number register's constant and the first three
+/// argument registers.
+#[derive(Debug, Clone, Copy)]
+struct Trap {
+    nr: u32,
+    at: u64,
+    args: [Val; 3],
+}
+
+/// Register file of the tracker. Writes through [`Regs::set`] forget the origin; only a copy
+/// keeps it, so an origin means "holds exactly what that trap returned".
+struct Regs<const N: usize>([Val; N]);
+
+impl<const N: usize> Regs<N> {
+    fn new() -> Self {
+        Regs([Val::default(); N])
+    }
+    fn k(&self, r: usize) -> Option<u32> {
+        self.0.get(r).and_then(|v| v.k)
+    }
+    fn val(&self, r: usize) -> Val {
+        self.0.get(r).copied().unwrap_or_default()
+    }
+    fn set(&mut self, r: usize, k: Option<u32>) {
+        if let Some(s) = self.0.get_mut(r) {
+            *s = Val { k, from: None };
+        }
+    }
+    fn copy(&mut self, d: usize, s: usize) {
+        let v = self.val(s);
+        if let Some(x) = self.0.get_mut(d) {
+            *x = v;
+        }
+    }
+    /// A call: the callee may overwrite the caller-saved registers. Their constants are kept
+    /// (as the tracker always did: a syscall number loaded before a call to a helper and
+    /// used after it is common enough, and a wrong number only names a wrong stub) but no
+    /// trap result survives a call.
+    fn call(&mut self, clobbered: &[usize]) {
+        for &r in clobbered {
+            if let Some(s) = self.0.get_mut(r) {
+                s.from = None;
+            }
+        }
+    }
+    /// The trap's result register.
+    fn result(&mut self, r: usize, idx: Option<usize>) {
+        if let Some(s) = self.0.get_mut(r) {
+            *s = Val { k: None, from: idx };
+        }
+    }
+    fn args(&self, a: [usize; 3]) -> [Val; 3] {
+        [self.val(a[0]), self.val(a[1]), self.val(a[2])]
+    }
+}
+
+/// Trap callback of the scanners: number, address, arguments; returns the trap's index (for
+/// the result register's origin) when the number is known.
+type Found<'a> = dyn FnMut(Option<u32>, u64, [Val; 3]) -> Option<usize> + 'a;
+
+/// Longest code region (bytes from the `socket` trap to the `execve` trap) taken as one
+/// function when following a socket into the shell. Hand-written bind shells and the
+/// connect-back loops of real implants are a few hundred bytes; a linear scan has no
+/// function boundaries, so this bounds how far apart the steps may be.
+const HANDOFF_REGION: u64 = 4096;
+
+/// `socket(AF_PACKET, ...)` or `socket(..., SOCK_RAW, ...)`: sees traffic not addressed to a
+/// listening port. (Both constants are the same on every Linux ABI.)
+const AF_PACKET: u32 = 17;
+const SOCK_RAW: u32 = 3;
+
+/// Capabilities and socket-to-shell data flow of a static binary's syscall stubs.
+pub fn stub_scan(data: &[u8]) -> StubScan {
+    let mut out = StubScan::default();
     let Some((name, endian)) = netvet_unpack::classify::elf_arch(data) else {
         return out;
     };
     let is64 = data.get(4) == Some(&2);
     let arch = match (name, is64) {
         ("mips", false) => Arch::Mips,
+        ("mipsn32", false) => Arch::MipsN32,
+        ("mips64", true) => Arch::MipsN64,
         ("arm", _) => Arch::Arm,
         ("aarch64", _) => Arch::Aarch64,
         ("x86_64", true) => Arch::X86_64,
@@ -1194,6 +1373,8 @@ pub fn syscall_caps(data: &[u8]) -> BTreeMap<Cap, String> {
     };
     let be = endian == "big";
     let table = syscall_table(arch);
+    let mut traps: Vec<(Trap, &'static str)> = Vec::new();
+    let calls = std::cell::RefCell::new(Vec::new());
     let mut budget = MAX_CODE_SCAN;
     for (off, size, vaddr) in exec_segments(data) {
         let start = off as usize;
@@ -1208,27 +1389,248 @@ pub fn syscall_caps(data: &[u8]) -> BTreeMap<Cap, String> {
             file_off: off,
             vaddr,
             be,
+            seed: &[],
+            calls: Some(&calls),
         };
-        let mut found = |nr: u32, at: u64| {
-            if let Some((_, sname)) = table.iter().find(|(n, _)| *n == nr) {
-                if let Some((_, cap)) = SYSCALL_CAPS.iter().find(|(n, _)| n == sname) {
-                    out.entry(*cap)
-                        .or_insert_with(|| format!("syscall {nr} ({sname}) at {at:#x}"));
-                }
+        let mut found = |nr: Option<u32>, at: u64, args: [Val; 3]| -> Option<usize> {
+            let nr = nr?;
+            // every trap with a known number is kept (an unnamed one can still be where a
+            // descriptor came from)
+            let sname = table
+                .iter()
+                .find(|(n, _)| *n == nr)
+                .map_or("", |(_, sname)| *sname);
+            // a bounded list: one entry per stub of interest
+            if traps.len() >= 1 << 16 {
+                return None;
             }
+            traps.push((Trap { nr, at, args }, sname));
+            Some(traps.len() - 1)
         };
         match arch {
-            Arch::Mips => scan_mips(code, &seg, &mut found),
-            Arch::Arm => scan_arm(code, &seg, &mut found),
+            Arch::Mips | Arch::MipsN32 | Arch::MipsN64 => scan_mips(code, &seg, &mut found),
+            Arch::Arm => {
+                // A32 and Thumb code are mixed in one segment (interworking); each decoder
+                // only reports traps whose number register it saw loaded
+                scan_arm(code, &seg, &mut found);
+                scan_thumb(code, &seg, &mut found);
+            }
             Arch::Aarch64 => scan_aarch64(code, &seg, &mut found),
-            Arch::X86_64 => scan_x86(code, &seg, &[0x0f, 0x05], &mut found),
-            Arch::I386 => scan_x86(code, &seg, &[0xcd, 0x80], &mut found),
+            Arch::X86_64 => scan_x86(code, &seg, X86_64_ABI, &mut found),
+            Arch::I386 => scan_x86(code, &seg, I386_ABI, &mut found),
         }
         if budget == 0 {
             break;
         }
     }
+    for (t, sname) in &traps {
+        if let Some((_, cap)) = SYSCALL_CAPS.iter().find(|(n, _)| n == sname) {
+            out.caps
+                .entry(*cap)
+                .or_insert_with(|| format!("syscall {} ({sname}) at {:#x}", t.nr, t.at));
+        }
+        if *sname == "socket"
+            && (t.args[0].k == Some(AF_PACKET) || t.args[1].k.map(|v| v & 0xf) == Some(SOCK_RAW))
+        {
+            out.caps.entry(Cap::RawCapture).or_insert_with(|| {
+                format!(
+                    "syscall {} (socket) at {:#x} with {}",
+                    t.nr,
+                    t.at,
+                    if t.args[0].k == Some(AF_PACKET) {
+                        "AF_PACKET"
+                    } else {
+                        "SOCK_RAW"
+                    }
+                )
+            });
+        }
+    }
+    for (cap, e) in routine_calls(data, arch, be, table, &calls.into_inner()) {
+        out.caps.entry(cap).or_insert(e);
+    }
+    out.handoff = socket_to_shell(&traps);
+    if out.handoff.is_none() {
+        out.not_handed = stdio_from_elsewhere(&traps);
+    }
     out
+}
+
+/// When no socket reaches the shell: the `dup2` calls onto standard input/output/error all
+/// duplicate what some other system call returned (a pipe, a file, `/dev/null`), which the
+/// tracker saw. `None` when any of them is of unknown origin.
+fn stdio_from_elsewhere(traps: &[(Trap, &'static str)]) -> Option<String> {
+    let mut seen = Vec::new();
+    for (t, n) in traps {
+        if !matches!(*n, "dup2" | "dup3") || !matches!(t.args[1].k, Some(0..=2)) {
+            continue;
+        }
+        let (src, sname) = traps.get(t.args[0].from?)?;
+        if matches!(*sname, "socket" | "accept" | "accept4") {
+            return None;
+        }
+        seen.push(format!(
+            "dup2 at {:#x} of what syscall {} at {:#x} returned",
+            t.at, src.nr, src.at
+        ));
+    }
+    (!seen.is_empty()).then(|| seen.join(", "))
+}
+
+/// Argument registers (first four) per architecture, as the scanners number them.
+fn arg_regs(arch: Arch) -> [usize; 4] {
+    match arch {
+        Arch::Mips | Arch::MipsN32 | Arch::MipsN64 => [4, 5, 6, 7],
+        Arch::Arm | Arch::Aarch64 => [0, 1, 2, 3],
+        Arch::X86_64 => [7, 6, 2, 1],
+        // i386 passes arguments on the stack
+        Arch::I386 => [usize::MAX; 4],
+    }
+}
+
+/// Library signatures by behaviour rather than by bytes: a C library that does not inline
+/// its system calls (musl's cancellable calls go through `__syscall_cp_asm(cancel, nr,
+/// ...)`, glibc/uClibc `syscall(nr, ...)`, a program's own wrapper) loads the number at the
+/// call site and passes it in an argument register to one routine that moves it into the
+/// number register and traps. Each directly called routine is decoded from its entry (128
+/// bytes) with its argument registers seeded with markers; a trap whose number is marker `i`
+/// makes it a syscall routine taking the number in argument `i`, and the constant in that
+/// argument at each call site is a system call of the program.
+fn routine_calls(
+    data: &[u8],
+    arch: Arch,
+    be: bool,
+    table: &[(u32, &'static str)],
+    calls: &[Call],
+) -> BTreeMap<Cap, String> {
+    let mut out = BTreeMap::new();
+    let args = arg_regs(arch);
+    if args[0] == usize::MAX || calls.is_empty() {
+        return out;
+    }
+    let segments = exec_segments(data);
+    let seed: Vec<(usize, u32)> = args
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (*r, ROUTINE_MARK + i as u32))
+        .collect();
+    let mut routine: BTreeMap<(u64, bool), Option<usize>> = BTreeMap::new();
+    for c in calls {
+        if routine.len() >= MAX_ROUTINES {
+            break;
+        }
+        routine.entry((c.target, c.thumb)).or_insert_with(|| {
+            let (off, size, vaddr) = segments
+                .iter()
+                .copied()
+                .find(|(_, size, va)| (*va..va.saturating_add(*size)).contains(&c.target))?;
+            let file_off = off.checked_add(c.target - vaddr)?;
+            let start = usize::try_from(file_off).ok()?;
+            let end = (off.saturating_add(size) as usize)
+                .min(data.len())
+                .min(start.saturating_add(ROUTINE_WINDOW));
+            let code = data.get(start..end)?;
+            let seg = Segment {
+                data,
+                file_off,
+                vaddr: c.target,
+                be,
+                seed: &seed,
+                calls: None,
+            };
+            let mut arg = None;
+            let mut found = |nr: Option<u32>, _: u64, _: [Val; 3]| -> Option<usize> {
+                if let Some(i) = nr.and_then(|v| v.checked_sub(ROUTINE_MARK)) {
+                    if i < 4 && arg.is_none() {
+                        arg = Some(i as usize);
+                    }
+                }
+                None
+            };
+            match arch {
+                Arch::Mips | Arch::MipsN32 | Arch::MipsN64 => scan_mips(code, &seg, &mut found),
+                Arch::Arm if c.thumb => scan_thumb(code, &seg, &mut found),
+                Arch::Arm => scan_arm(code, &seg, &mut found),
+                Arch::Aarch64 => scan_aarch64(code, &seg, &mut found),
+                Arch::X86_64 => scan_x86(code, &seg, X86_64_ABI, &mut found),
+                Arch::I386 => {}
+            }
+            arg
+        });
+    }
+    for c in calls {
+        let Some(Some(i)) = routine.get(&(c.target, c.thumb)) else {
+            continue;
+        };
+        let Some(nr) = c.args[*i] else { continue };
+        let Some((_, sname)) = table.iter().find(|(n, _)| *n == nr) else {
+            continue;
+        };
+        if let Some((_, cap)) = SYSCALL_CAPS.iter().find(|(n, _)| n == sname) {
+            out.entry(*cap).or_insert_with(|| {
+                format!(
+                    "syscall {nr} ({sname}) through the syscall routine at {:#x} (number in argument {}), called at {:#x}",
+                    c.target,
+                    i + 1,
+                    c.site
+                )
+            });
+        }
+    }
+    out
+}
+
+/// The socket-to-shell chain in the traps, if the tracker followed one (see
+/// [`StubScan::handoff`]).
+fn socket_to_shell(traps: &[(Trap, &'static str)]) -> Option<String> {
+    let from = |t: &Trap, i: usize| t.args[0].from == Some(i);
+    for (si, (s, sname)) in traps.iter().enumerate() {
+        if *sname != "socket" {
+            continue;
+        }
+        // the descriptor handed on: the socket itself after connect, or what accept on it
+        // returned
+        let mut peers: Vec<(usize, String)> = Vec::new();
+        for (i, (t, n)) in traps.iter().enumerate().skip(si + 1) {
+            if t.at.saturating_sub(s.at) > HANDOFF_REGION {
+                break;
+            }
+            match *n {
+                "connect" if from(t, si) => {
+                    peers.push((si, format!("connect at {:#x}", t.at)));
+                }
+                "accept" | "accept4" if from(t, si) => {
+                    peers.push((i, format!("accept at {:#x} returns the connection", t.at)));
+                }
+                _ => {}
+            }
+        }
+        for (fd, step) in peers {
+            let mut onto = BTreeSet::new();
+            let mut last_dup = 0;
+            for (t, n) in traps.iter().skip(fd + 1) {
+                if t.at.saturating_sub(s.at) > HANDOFF_REGION {
+                    break;
+                }
+                if matches!(*n, "dup2" | "dup3") && from(t, fd) {
+                    if let Some(k @ 0..=2) = t.args[1].k {
+                        onto.insert(k);
+                        last_dup = t.at;
+                    }
+                }
+                if *n == "execve" && !onto.is_empty() && t.at > last_dup {
+                    let onto: Vec<String> = onto.iter().map(|k| k.to_string()).collect();
+                    return Some(format!(
+                        "socket handed to shell: socket at {:#x} -> {step} -> dup2 onto fd {} -> execve at {:#x}",
+                        s.at,
+                        onto.join(", "),
+                        t.at
+                    ));
+                }
+            }
+        }
+    }
+    None
 }
 
 struct Segment<'a> {
@@ -1236,9 +1638,50 @@ struct Segment<'a> {
     file_off: u64,
     vaddr: u64,
     be: bool,
+    /// Registers holding a constant when decoding starts (the routine pass seeds the
+    /// argument registers with markers).
+    seed: &'a [(usize, u32)],
+    /// Direct calls seen, with the constants in their argument registers (first pass).
+    calls: Option<&'a std::cell::RefCell<Vec<Call>>>,
 }
 
+/// A direct call the tracker saw: target, call site, the constants in the first four
+/// argument registers, and whether the target is Thumb code.
+#[derive(Debug, Clone, Copy)]
+struct Call {
+    target: u64,
+    site: u64,
+    args: [Option<u32>; 4],
+    thumb: bool,
+}
+
+/// Marker constants the routine pass seeds argument register `i` with (`ROUTINE_MARK + i`):
+/// no syscall table has numbers this large.
+const ROUTINE_MARK: u32 = 0x7fff_ff00;
+/// Bytes of a called routine decoded to find a trap whose number is an argument.
+const ROUTINE_WINDOW: usize = 128;
+/// Most calls recorded and routines examined per file.
+const MAX_CALLS: usize = 1 << 16;
+const MAX_ROUTINES: usize = 4096;
+
 impl Segment<'_> {
+    /// Records a direct call when one of its arguments is a constant that could be a
+    /// system call number.
+    fn call(&self, target: u64, site: u64, args: [Option<u32>; 4], thumb: bool) {
+        let Some(calls) = self.calls else { return };
+        if !args.iter().flatten().any(|v| (1..8192).contains(v)) {
+            return;
+        }
+        let mut c = calls.borrow_mut();
+        if c.len() < MAX_CALLS {
+            c.push(Call {
+                target,
+                site,
+                args,
+                thumb,
+            });
+        }
+    }
     fn word(&self, b: &[u8]) -> u32 {
         let a = [b[0], b[1], b[2], b[3]];
         if self.be {
@@ -1256,179 +1699,566 @@ impl Segment<'_> {
     }
 }
 
-/// MIPS: track v0 ($2) through `addiu/ori rt, zero|rs, imm`, `lui`, `move` (`or rd, rs, zero`
-/// / `addu rd, rs, zero`); a `syscall` reports v0.
-fn scan_mips(code: &[u8], seg: &Segment, found: &mut dyn FnMut(u32, u64)) {
-    let mut reg: [Option<u32>; 32] = [None; 32];
-    reg[0] = Some(0);
+/// MIPS registers a call may overwrite: at, v0-v1, a0-a3, t0-t9, ra.
+const MIPS_CALLER_SAVED: &[usize] = &[
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 31,
+];
+
+/// MIPS (o32, n32 and n64 alike: the trap, the number register and the moves are the same;
+/// only the numbers differ): track v0 ($2) through `addiu/daddiu/ori rt, zero|rs, imm`,
+/// `lui`, `move` (`or`/`addu`/`daddu rd, rs, zero`); a `syscall` reports v0 with a0-a2 and
+/// leaves its result in v0. `negu rd, v0` (the error negation after `beqz a3`) keeps the
+/// result's origin.
+fn scan_mips(code: &[u8], seg: &Segment, found: &mut Found) {
+    const SP: usize = 29;
+    let mut reg = Regs::<32>::new();
+    // trap results spilled to the stack frame (`sw/sd rt, off(sp)`) and reloaded
+    // (`lw/ld rt, off(sp)`), as n32/n64 code does across calls; forgotten when sp moves
+    let mut slots: Vec<(u32, Val)> = Vec::new();
+    for &(r, v) in seg.seed {
+        reg.set(r, Some(v));
+    }
+    reg.set(0, Some(0));
+    // a jal's arguments are final after its delay slot
+    let mut pending: Option<(u64, u64)> = None;
     for (i, c) in code.chunks_exact(4).enumerate() {
+        let flush = pending.take();
         let w = seg.word(c);
         let op = w >> 26;
         let rs = ((w >> 21) & 31) as usize;
         let rt = ((w >> 16) & 31) as usize;
         let rd = ((w >> 11) & 31) as usize;
         let imm = w & 0xffff;
+        let sp_before = reg.val(SP);
         match op {
+            // sw / sd to the stack frame
+            0x2b | 0x3f if rs == SP => {
+                slots.retain(|(o, _)| *o != imm);
+                if reg.val(rt).from.is_some() && slots.len() < 32 {
+                    slots.push((imm, reg.val(rt)));
+                }
+            }
+            // lw / ld from the stack frame
+            0x23 | 0x37 if rs == SP => match slots.iter().find(|(o, _)| *o == imm) {
+                Some((_, v)) => {
+                    let v = *v;
+                    reg.set(rt, None);
+                    if let Some(x) = reg.0.get_mut(rt) {
+                        *x = v;
+                    }
+                }
+                None => reg.set(rt, None),
+            },
             0 => {
                 let funct = w & 0x3f;
                 if funct == 0x0c {
-                    if let Some(v) = reg[2] {
-                        found(v, seg.vaddr + 4 * i as u64);
+                    let idx = found(
+                        reg.k(2),
+                        seg.vaddr.wrapping_add(4 * i as u64),
+                        reg.args([4, 5, 6]),
+                    );
+                    reg.result(2, idx);
+                    reg.set(7, None);
+                } else if funct == 0x09 {
+                    // jalr
+                    reg.call(MIPS_CALLER_SAVED);
+                    reg.set(rd, None);
+                } else if funct == 0x25 || funct == 0x21 || funct == 0x2d {
+                    // or / addu / daddu (`move` when one side is zero)
+                    if rt == 0 {
+                        reg.copy(rd, rs);
+                    } else if rs == 0 {
+                        reg.copy(rd, rt);
+                    } else {
+                        let v = match (reg.k(rs), reg.k(rt)) {
+                            (Some(a), Some(b)) if funct == 0x25 => Some(a | b),
+                            (Some(a), Some(b)) => Some(a.wrapping_add(b)),
+                            _ => None,
+                        };
+                        reg.set(rd, v);
                     }
-                } else if funct == 0x25 || funct == 0x21 {
-                    // or / addu
-                    reg[rd] = match (reg[rs], reg[rt]) {
-                        (Some(a), Some(b)) if funct == 0x25 => Some(a | b),
-                        (Some(a), Some(b)) => Some(a.wrapping_add(b)),
-                        _ => None,
-                    };
+                } else if funct == 0x00 && (w >> 6) & 31 == 0 {
+                    // sll rd, rt, 0: sign extension of a 32-bit result on n32/n64 (and nop)
+                    reg.copy(rd, rt);
+                } else if (funct == 0x23 || funct == 0x2f) && rs == 0 && reg.val(rt).from.is_some()
+                {
+                    // negu rd, rt: the negated error code of the same trap
+                    reg.copy(rd, rt);
                 } else if rd != 0 {
-                    reg[rd] = None;
+                    reg.set(rd, None);
                 }
             }
-            0x09 => reg[rt] = reg[rs].map(|v| v.wrapping_add(imm as i16 as i32 as u32)), // addiu
-            0x0d => reg[rt] = reg[rs].map(|v| v | imm),                                  // ori
-            0x0f => reg[rt] = Some(imm << 16),                                           // lui
-            // loads write rt
-            0x20..=0x27 => reg[rt] = None,
+            // jal
+            0x03 => {
+                let va = seg.vaddr.wrapping_add(4 * i as u64);
+                pending = Some((
+                    (va.wrapping_add(4) & !0x0fff_ffff) | u64::from(w & 0x03ff_ffff) << 2,
+                    va,
+                ));
+            }
+            // addiu, daddiu (n32/n64 `li`)
+            0x09 | 0x19 => reg.set(
+                rt,
+                reg.k(rs).map(|v| v.wrapping_add(imm as i16 as i32 as u32)),
+            ),
+            0x0d => reg.set(rt, reg.k(rs).map(|v| v | imm)), // ori
+            0x0f => reg.set(rt, Some(imm << 16)),            // lui
+            // other immediate arithmetic and loads (lb..lwu, ldl/ldr, ll/lld/ld) write rt
+            0x08 | 0x0a..=0x0c | 0x0e | 0x18 | 0x1a | 0x1b | 0x20..=0x27 | 0x30 | 0x34 | 0x37 => {
+                reg.set(rt, None)
+            }
             _ => {}
         }
-        reg[0] = Some(0);
+        reg.set(0, Some(0));
+        if let Some((target, site)) = flush {
+            seg.call(
+                target,
+                site,
+                [reg.k(4), reg.k(5), reg.k(6), reg.k(7)],
+                false,
+            );
+            reg.call(MIPS_CALLER_SAVED);
+        }
+        if reg.val(SP) != sp_before || (op == 0x09 || op == 0x19) && rt == SP {
+            slots.clear();
+        }
     }
 }
 
+/// ARM registers a call may overwrite: r0-r3, r12, lr.
+const ARM_CALLER_SAVED: &[usize] = &[0, 1, 2, 3, 12, 14];
+
 /// ARM (A32): track r0-r12 through `mov rd, #imm` (rotated), `movw`/`movt`, `ldr rd, [pc,
 /// #imm]` (literal pool), `mov rd, rm`, `add rd, rn, #imm` / `add rd, rn, rm`; `svc 0`
-/// reports r7 (EABI).
-fn scan_arm(code: &[u8], seg: &Segment, found: &mut dyn FnMut(u32, u64)) {
-    let mut reg: [Option<u32>; 16] = [None; 16];
+/// reports r7 (EABI) with r0-r2 and leaves its result in r0.
+fn scan_arm(code: &[u8], seg: &Segment, found: &mut Found) {
+    let mut reg = Regs::<16>::new();
+    for &(r, v) in seg.seed {
+        reg.set(r, Some(v));
+    }
     for (i, c) in code.chunks_exact(4).enumerate() {
         let w = seg.word(c);
-        let va = seg.vaddr + 4 * i as u64;
+        let va = seg.vaddr.wrapping_add(4 * i as u64);
+        let offset = (((w & 0x00ff_ffff) << 8) as i32 >> 6) as i64 as u64;
+        let args = [reg.k(0), reg.k(1), reg.k(2), reg.k(3)];
+        if w >> 28 == 0xf && w & 0x0e00_0000 == 0x0a00_0000 {
+            // blx imm: to Thumb code
+            let h = u64::from((w >> 24) & 1) << 1;
+            seg.call(va.wrapping_add(8).wrapping_add(offset) | h, va, args, true);
+            reg.call(ARM_CALLER_SAVED);
+            continue;
+        }
+        if w & 0x0f00_0000 == 0x0b00_0000 || w & 0x0fff_fff0 == 0x012f_ff30 {
+            // bl (any condition) / blx rm
+            if w & 0x0f00_0000 == 0x0b00_0000 {
+                seg.call(va.wrapping_add(8).wrapping_add(offset), va, args, false);
+            }
+            reg.call(ARM_CALLER_SAVED);
+            continue;
+        }
         if w >> 28 != 0xe {
             // conditional instructions: forget the destination conservatively
             if (w >> 26) & 3 == 0 {
-                reg[((w >> 12) & 15) as usize] = None;
+                reg.set(((w >> 12) & 15) as usize, None);
             }
             continue;
         }
         let rd = ((w >> 12) & 15) as usize;
         let rn = ((w >> 16) & 15) as usize;
         if w == 0xef00_0000 {
-            if let Some(v) = reg[7] {
-                found(v, va);
-            }
+            let idx = found(reg.k(7), va, reg.args([0, 1, 2]));
+            reg.result(0, idx);
         } else if w & 0x0fef_0000 == 0x03a0_0000 {
             // mov rd, #imm (rotated)
             let rot = ((w >> 8) & 15) * 2;
-            reg[rd] = Some((w & 0xff).rotate_right(rot));
+            reg.set(rd, Some((w & 0xff).rotate_right(rot)));
         } else if w & 0x0ff0_0000 == 0x0300_0000 {
             // movw
-            reg[rd] = Some(((w >> 4) & 0xf000) | (w & 0xfff));
+            reg.set(rd, Some(((w >> 4) & 0xf000) | (w & 0xfff)));
         } else if w & 0x0ff0_0000 == 0x0340_0000 {
             // movt
-            reg[rd] = reg[rd].map(|v| (v & 0xffff) | ((((w >> 4) & 0xf000) | (w & 0xfff)) << 16));
+            let v = reg
+                .k(rd)
+                .map(|v| (v & 0xffff) | ((((w >> 4) & 0xf000) | (w & 0xfff)) << 16));
+            reg.set(rd, v);
         } else if w & 0x0f7f_0000 == 0x051f_0000 {
             // ldr rd, [pc, #+-imm]
             let imm = (w & 0xfff) as u64;
-            let base = va + 8;
+            let base = va.wrapping_add(8);
             let addr = if w & (1 << 23) != 0 {
-                base + imm
+                base.wrapping_add(imm)
             } else {
                 base.wrapping_sub(imm)
             };
-            reg[rd] = seg.word_at(addr);
+            reg.set(rd, seg.word_at(addr));
         } else if w & 0x0fef_0ff0 == 0x01a0_0000 {
             // mov rd, rm
-            reg[rd] = reg[(w & 15) as usize];
+            reg.copy(rd, (w & 15) as usize);
+        } else if w & 0x0e00_0fff == 0x0200_0000 && matches!((w >> 21) & 15, 1 | 2 | 4 | 12) {
+            // eor/sub/add/orr(s) rd, rn, #0: a copy (`subs r3, r0, #0` tests a result)
+            reg.copy(rd, rn);
         } else if w & 0x0fe0_0000 == 0x0280_0000 {
             // add rd, rn, #imm
             let rot = ((w >> 8) & 15) * 2;
-            reg[rd] = reg[rn].map(|v| v.wrapping_add((w & 0xff).rotate_right(rot)));
+            reg.set(
+                rd,
+                reg.k(rn)
+                    .map(|v| v.wrapping_add((w & 0xff).rotate_right(rot))),
+            );
         } else if w & 0x0fe0_0ff0 == 0x0080_0000 {
             // add rd, rn, rm
-            reg[rd] = match (reg[rn], reg[(w & 15) as usize]) {
+            let v = match (reg.k(rn), reg.k((w & 15) as usize)) {
                 (Some(a), Some(b)) => Some(a.wrapping_add(b)),
                 _ => None,
             };
+            reg.set(rd, v);
         } else if (w >> 26) & 3 == 0 || ((w >> 26) & 3 == 1 && w & (1 << 20) != 0) {
             // other data processing or a load: destination unknown
-            reg[rd] = None;
+            reg.set(rd, None);
         } else if w & 0x0e10_0000 == 0x0810_0000 {
             // ldm: registers in the list become unknown
-            for (r, slot) in reg.iter_mut().enumerate() {
+            for r in 0..16 {
                 if w & (1 << r) != 0 {
-                    *slot = None;
+                    reg.set(r, None);
                 }
             }
         }
     }
 }
 
+/// Thumb's modified immediate (`ThumbExpandImm` in the ARM ARM) of a 12-bit `i:imm3:imm8`.
+fn thumb_expand_imm(imm12: u32) -> u32 {
+    let imm8 = imm12 & 0xff;
+    if imm12 >> 10 == 0 {
+        match (imm12 >> 8) & 3 {
+            0 => imm8,
+            1 => imm8 << 16 | imm8,
+            2 => imm8 << 24 | imm8 << 8,
+            _ => imm8.wrapping_mul(0x0101_0101),
+        }
+    } else {
+        (0x80 | (imm12 & 0x7f)).rotate_right(imm12 >> 7)
+    }
+}
+
+/// Thumb / Thumb-2 (EABI, as uClibc and musl ARM builds and `-mthumb` programs are
+/// compiled): track r0-r12 through the 16-bit `movs rd, #imm8`, `adds/subs rd, #imm8`,
+/// `adds/subs rd, rn, #imm3`, `lsls rd, rm, #imm5` (`movs rd, rm` when 0), `mov rd, rm`,
+/// `ldr rd, [pc, #imm]` and the 32-bit `movw`, `movt`, `mov.w rd, #const`, `add.w`/`addw`,
+/// `ldr.w rd, [pc, #+-imm]`; `svc 0` (`df 00`) reports r7 with r0-r2. Any other
+/// instruction forgets the registers it may write (a forgotten number only loses a stub,
+/// never invents one).
+fn scan_thumb(code: &[u8], seg: &Segment, found: &mut Found) {
+    let mut reg = Regs::<16>::new();
+    let half = |i: usize| -> Option<u32> {
+        let b = code.get(i..i + 2)?;
+        Some(u32::from(if seg.be {
+            u16::from_be_bytes([b[0], b[1]])
+        } else {
+            u16::from_le_bytes([b[0], b[1]])
+        }))
+    };
+    let forget_list = |reg: &mut Regs<16>, list: u32, n: usize| {
+        for r in 0..n {
+            if list & (1 << r) != 0 {
+                reg.set(r, None);
+            }
+        }
+    };
+    for &(r, v) in seg.seed {
+        reg.set(r, Some(v));
+    }
+    let mut i = 0;
+    while let Some(hw) = half(i) {
+        let va = seg.vaddr.wrapping_add(i as u64);
+        if hw >> 11 >= 0x1d {
+            // 32-bit Thumb-2
+            let Some(hw2) = half(i + 2) else { break };
+            i += 4;
+            let rd = ((hw2 >> 8) & 15) as usize;
+            let imm12 = ((hw >> 10) & 1) << 11 | ((hw2 >> 12) & 7) << 8 | (hw2 & 0xff);
+            if hw >> 11 == 0x1e && hw2 & 0xc000 == 0xc000 {
+                // bl / blx: S:I1:I2:imm10:imm11:0, I = !(J ^ S)
+                let s = (hw >> 10) & 1;
+                let i1 = !((hw2 >> 13) & 1 ^ s) & 1;
+                let i2 = !((hw2 >> 11) & 1 ^ s) & 1;
+                let imm = s << 24 | i1 << 23 | i2 << 22 | (hw & 0x3ff) << 12 | (hw2 & 0x7ff) << 1;
+                let offset = ((imm << 7) as i32 >> 7) as i64 as u64;
+                let args = [reg.k(0), reg.k(1), reg.k(2), reg.k(3)];
+                if hw2 & 0x1000 != 0 {
+                    seg.call(va.wrapping_add(4).wrapping_add(offset), va, args, true);
+                } else {
+                    let base = va.wrapping_add(4) & !3;
+                    seg.call(base.wrapping_add(offset) & !3, va, args, false);
+                }
+                reg.call(ARM_CALLER_SAVED);
+            } else if hw & 0xfbf0 == 0xf240 && hw2 & 0x8000 == 0 {
+                // movw
+                reg.set(rd, Some((hw & 15) << 12 | imm12));
+            } else if hw & 0xfbf0 == 0xf2c0 && hw2 & 0x8000 == 0 {
+                // movt
+                let top = (hw & 15) << 12 | imm12;
+                reg.set(rd, reg.k(rd).map(|v| (v & 0xffff) | top << 16));
+            } else if hw & 0xfbef == 0xf04f && hw2 & 0x8000 == 0 {
+                // mov.w rd, #const
+                reg.set(rd, Some(thumb_expand_imm(imm12)));
+            } else if hw & 0xfbe0 == 0xf100 && hw2 & 0x8000 == 0 {
+                // add.w rd, rn, #const
+                let v = reg
+                    .k((hw & 15) as usize)
+                    .map(|v| v.wrapping_add(thumb_expand_imm(imm12)));
+                reg.set(rd, v);
+            } else if hw & 0xfbf0 == 0xf200 && hw2 & 0x8000 == 0 {
+                // addw rd, rn, #imm12
+                reg.set(rd, reg.k((hw & 15) as usize).map(|v| v.wrapping_add(imm12)));
+            } else if hw & 0xff7f == 0xf85f {
+                // ldr.w rt, [pc, #+-imm12]
+                let base = va.wrapping_add(4) & !3;
+                let imm = u64::from(hw2 & 0xfff);
+                let addr = if hw & 0x80 != 0 {
+                    base.wrapping_add(imm)
+                } else {
+                    base.wrapping_sub(imm)
+                };
+                reg.set((hw2 >> 12) as usize, seg.word_at(addr));
+            } else if hw & 0xffd0 == 0xe890 {
+                // ldm.w / pop.w: the listed registers
+                forget_list(&mut reg, hw2, 16);
+            } else {
+                reg.set(rd, None);
+                reg.set((hw2 >> 12) as usize, None);
+            }
+            continue;
+        }
+        i += 2;
+        let lo = (hw & 7) as usize;
+        let hi = ((hw >> 8) & 7) as usize;
+        let rm = ((hw >> 3) & 7) as usize;
+        let imm8 = hw & 0xff;
+        match hw >> 11 {
+            _ if hw == 0xdf00 => {
+                let idx = found(reg.k(7), va, reg.args([0, 1, 2]));
+                reg.result(0, idx);
+            }
+            // movs rd, rm (lsls #0)
+            0x00 if (hw >> 6) & 31 == 0 => reg.copy(lo, rm),
+            // lsls rd, rm, #imm5
+            0x00 => reg.set(lo, reg.k(rm).map(|v| v << ((hw >> 6) & 31))),
+            // adds/subs rd, rn, rm or #imm3 (`subs rd, rn, #0` copies, as compilers test
+            // a result)
+            0x03 => {
+                let (rn, third) = (rm, (hw >> 6) & 7);
+                let op = (hw >> 9) & 3;
+                if op >= 2 && third == 0 {
+                    reg.copy(lo, rn);
+                } else {
+                    let v = match op {
+                        0 => reg
+                            .k(rn)
+                            .zip(reg.k(third as usize))
+                            .map(|(a, b)| a.wrapping_add(b)),
+                        1 => reg
+                            .k(rn)
+                            .zip(reg.k(third as usize))
+                            .map(|(a, b)| a.wrapping_sub(b)),
+                        2 => reg.k(rn).map(|v| v.wrapping_add(third)),
+                        _ => reg.k(rn).map(|v| v.wrapping_sub(third)),
+                    };
+                    reg.set(lo, v);
+                }
+            }
+            0x04 => reg.set(hi, Some(imm8)), // movs rd, #imm8
+            0x05 => {}                       // cmp rn, #imm8
+            0x06 => reg.set(hi, reg.k(hi).map(|v| v.wrapping_add(imm8))), // adds rd, #imm8
+            0x07 => reg.set(hi, reg.k(hi).map(|v| v.wrapping_sub(imm8))), // subs rd, #imm8
+            0x08 if hw & 0xff00 == 0x4600 => {
+                // mov rd, rm (high registers too)
+                reg.copy(((hw >> 4) & 8) as usize | lo, ((hw >> 3) & 15) as usize);
+            }
+            0x08 if hw & 0xff80 == 0x4780 => reg.call(ARM_CALLER_SAVED), // blx rm
+            // tst, cmp, cmn (register): nothing written
+            0x08 if hw & 0xfc00 == 0x4000 && matches!((hw >> 6) & 15, 8 | 10 | 11) => {}
+            0x08 if hw & 0xfc00 == 0x4400 => {
+                // add/cmp/bx with high registers
+                if hw & 0xff00 == 0x4400 {
+                    reg.set(((hw >> 4) & 8) as usize | lo, None);
+                }
+            }
+            // ldr rd, [pc, #imm8 * 4]
+            0x09 => reg.set(
+                hi,
+                seg.word_at((va.wrapping_add(4) & !3).wrapping_add(u64::from(imm8) * 4)),
+            ),
+            // stores write nothing: str/strh/strb with a register offset (0x50-0x55),
+            // with an immediate (0x60, 0x70, 0x80) and sp-relative (0x90)
+            0x0a if hw & 0x0600 != 0x0600 => {}
+            0x0c | 0x0e | 0x10 | 0x12 => {}
+            // loads (ldrsb, ldr, ldrh, ldrb, ldrsh; immediate forms)
+            0x0a..=0x0b | 0x0d | 0x0f | 0x11 => reg.set(lo, None),
+            0x13..=0x15 => reg.set(hi, None), // ldr sp-relative, adr, add rd, sp
+            0x17 if hw & 0xfe00 == 0xbc00 => forget_list(&mut reg, hw, 8), // pop
+            0x16 | 0x17 => {
+                // sub/add sp, push, cbz, extend, rev, it, nop: sxtb/uxtb/rev write rd
+                if hw & 0xf600 == 0xb200 {
+                    reg.set(lo, None);
+                }
+            }
+            0x19 => forget_list(&mut reg, hw, 8), // ldmia
+            0x18 | 0x1a..=0x1c => {}              // stmia, conditional branch, svc, b
+            _ => reg.set(lo, None),               // data processing (0x40xx) and the rest
+        }
+    }
+}
+
+/// AArch64 registers a call may overwrite: x0-x18, lr.
+const AARCH64_CALLER_SAVED: &[usize] = &[
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 30,
+];
+
 /// AArch64: track x0-x30 through `movz`, `movk`, `mov xd, xm` (`orr xd, xzr, xm`); `svc #0`
-/// reports x8.
-fn scan_aarch64(code: &[u8], seg: &Segment, found: &mut dyn FnMut(u32, u64)) {
-    let mut reg: [Option<u32>; 32] = [None; 32];
+/// reports x8 with x0-x2 and leaves its result in x0.
+fn scan_aarch64(code: &[u8], seg: &Segment, found: &mut Found) {
+    let mut reg = Regs::<32>::new();
+    for &(r, v) in seg.seed {
+        reg.set(r, Some(v));
+    }
     for (i, c) in code.chunks_exact(4).enumerate() {
         let w = seg.word(c);
         let rd = (w & 31) as usize;
         if w == 0xd400_0001 {
-            if let Some(v) = reg[8] {
-                found(v, seg.vaddr + 4 * i as u64);
+            let idx = found(
+                reg.k(8),
+                seg.vaddr.wrapping_add(4 * i as u64),
+                reg.args([0, 1, 2]),
+            );
+            reg.result(0, idx);
+        } else if w & 0xfc00_0000 == 0x9400_0000 || w & 0xffff_fc1f == 0xd63f_0000 {
+            // bl / blr
+            if w & 0xfc00_0000 == 0x9400_0000 {
+                let va = seg.vaddr.wrapping_add(4 * i as u64);
+                let offset = (((w << 6) as i32 >> 4) as i64) as u64;
+                let args = [reg.k(0), reg.k(1), reg.k(2), reg.k(3)];
+                seg.call(va.wrapping_add(offset), va, args, false);
             }
+            reg.call(AARCH64_CALLER_SAVED);
         } else if w & 0x7f80_0000 == 0x5280_0000 {
             // movz (32/64)
             let hw = (w >> 21) & 3;
             let imm = (w >> 5) & 0xffff;
-            reg[rd] = if hw < 2 { Some(imm << (16 * hw)) } else { None };
+            reg.set(rd, if hw < 2 { Some(imm << (16 * hw)) } else { None });
         } else if w & 0x7f80_0000 == 0x7280_0000 {
             // movk
             let hw = (w >> 21) & 3;
             let imm = (w >> 5) & 0xffff;
-            reg[rd] = match hw {
-                0 => reg[rd].map(|v| (v & 0xffff_0000) | imm),
-                1 => reg[rd].map(|v| (v & 0xffff) | (imm << 16)),
-                _ => reg[rd],
+            let v = match hw {
+                0 => reg.k(rd).map(|v| (v & 0xffff_0000) | imm),
+                1 => reg.k(rd).map(|v| (v & 0xffff) | (imm << 16)),
+                _ => reg.k(rd),
             };
+            reg.set(rd, v);
+        } else if w & 0xffff_fc00 == 0x9340_7c00 {
+            // sxtw xd, wn: the sign-extended 32-bit result (a descriptor)
+            reg.copy(rd, ((w >> 5) & 31) as usize);
         } else if w & 0x7fe0_ffe0 == 0x2a00_03e0 {
             // mov rd, rm (orr rd, zr, rm)
             let rm = ((w >> 16) & 31) as usize;
-            reg[rd] = if rm == 31 { Some(0) } else { reg[rm] };
+            if rm == 31 {
+                reg.set(rd, Some(0));
+            } else {
+                reg.copy(rd, rm);
+            }
         } else if rd < 31 {
             // anything else that may write rd: forget it (stores and branches do not
             // write rd but forgetting is only conservative)
             let is_store = w & 0x0a40_0000 == 0x0800_0000;
             let is_branch = w & 0x1c00_0000 == 0x1400_0000;
             if !is_store && !is_branch {
-                reg[rd] = None;
+                reg.set(rd, None);
             }
         }
     }
 }
 
+/// An x86 system call convention: trap bytes and argument registers (the number and the
+/// result are in eax/rax).
+struct X86Abi {
+    trap: [u8; 2],
+    args: [usize; 3],
+}
+/// x86-64 `syscall`: number in rax, arguments rdi, rsi, rdx.
+const X86_64_ABI: &X86Abi = &X86Abi {
+    trap: [0x0f, 0x05],
+    args: [7, 6, 2],
+};
+/// i386 `int 0x80`: number in eax, arguments ebx, ecx, edx.
+const I386_ABI: &X86Abi = &X86Abi {
+    trap: [0xcd, 0x80],
+    args: [3, 1, 2],
+};
+
+/// x86 opcodes with a ModRM byte whose memory forms the scanner steps over whole: mov
+/// (88, 89, 8a, 8b), lea (8d), movsxd (63), add/sub/cmp/xor/test with memory (01, 03, 29,
+/// 2b, 31, 33, 39, 3b, 85).
+const X86_MODRM_OPS: &[u8] = &[
+    0x88, 0x89, 0x8a, 0x8b, 0x8d, 0x63, 0x01, 0x03, 0x29, 0x2b, 0x31, 0x33, 0x39, 0x3b, 0x85,
+];
+
+/// Bytes of a ModRM byte with its SIB and displacement (32/64-bit addressing).
+fn x86_modrm_len(m: u8, sib: Option<u8>) -> usize {
+    let (md, rm) = (m >> 6, m & 7);
+    let sib_len = usize::from(md != 3 && rm == 4);
+    let disp = match md {
+        0 if rm == 5 => 4,
+        0 if rm == 4 && sib.is_some_and(|s| s & 7 == 5) => 4,
+        1 => 1,
+        2 => 4,
+        _ => 0,
+    };
+    1 + sib_len + disp
+}
+
 /// x86 (both modes): `mov eax, imm32` (`b8 imm32`) followed within 24 bytes by the trap
 /// (`0f 05` syscall or `cd 80` int 0x80).
-fn scan_x86(code: &[u8], seg: &Segment, trap: &[u8; 2], found: &mut dyn FnMut(u32, u64)) {
+fn scan_x86(code: &[u8], seg: &Segment, abi: &X86Abi, found: &mut Found) {
     // A linear register-constant tracker over the 16 general registers, read byte by byte
     // (x86 has no instruction alignment; a misread byte run only matters if it happens to
     // form one of these forms). Forms followed, as compilers emit them at -O2/-Os:
     //   push imm8; pop rax            6a NN 58
     //   mov r32, imm32                (41) b8+r imm32
     //   mov r64, simm32               48/49 c7 c0+r imm32
-    //   mov r/r (32 or 64 bit)        (40-4f) 89 /r, mod 11
+    //   mov r/r (32 or 64 bit)        (40-4f) 89 /r or 8b /r, mod 11
+    //   movsxd r64, r32               (48-4f) 63 /r, mod 11
+    //   lea r, [..] and loads         (40-4f) 8d/8b/63 /r (forget r; memory forms of
+    //                                 these and of the common ALU ops are stepped over whole)
     //   xor r, r                      (40-4f) 31 /r, mod 11, same register
-    // At the trap the value of eax/rax is the system call number; the trap clobbers rax.
-    let mut regs: [Option<u32>; 16] = [None; 16];
+    // Calls are not recognised (an e8 byte is as often a displacement as a call opcode in a
+    // byte-wise scan), so a trap result in a caller-saved register survives a call here.
+    // At the trap the value of eax/rax is the system call number; the trap leaves its
+    // result there.
+    let mut regs = Regs::<16>::new();
+    for &(r, v) in seg.seed {
+        regs.set(r, Some(v));
+    }
     let mut i = 0;
     while i + 2 <= code.len() {
         let b = code[i];
-        if code[i..].starts_with(trap) {
-            if let Some(v) = regs[0] {
-                if v < 1024 {
-                    found(v, seg.vaddr + i as u64);
-                }
+        if b == 0xe8 && abi.trap == [0x0f, 0x05] {
+            // call rel32 (recorded for the routine pass only; the state is not changed
+            // because a misread e8 byte is common)
+            if let Some(w) = code.get(i + 1..i + 5) {
+                let rel = i32::from_le_bytes([w[0], w[1], w[2], w[3]]) as i64 as u64;
+                let site = seg.vaddr.wrapping_add(i as u64);
+                let args = [regs.k(7), regs.k(6), regs.k(2), regs.k(1)];
+                seg.call(site.wrapping_add(5).wrapping_add(rel), site, args, false);
             }
-            regs[0] = None;
+        }
+        if code[i..].starts_with(&abi.trap) {
+            // a number, or the routine pass's marker
+            let nr = regs
+                .k(0)
+                .filter(|v| *v < 1024 || (ROUTINE_MARK..ROUTINE_MARK + 4).contains(v));
+            let idx = found(nr, seg.vaddr.wrapping_add(i as u64), regs.args(abi.args));
+            regs.result(0, idx);
             i += 2;
             continue;
         }
@@ -1437,13 +2267,13 @@ fn scan_x86(code: &[u8], seg: &Segment, trap: &[u8; 2], found: &mut dyn FnMut(u3
                 .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
         };
         if b == 0x6a && code.get(i + 2) == Some(&0x58) {
-            regs[0] = Some(u32::from(code[i + 1]));
+            regs.set(0, Some(u32::from(code[i + 1])));
             i += 3;
             continue;
         }
         if (0xb8..=0xbf).contains(&b) {
             if let Some(v) = imm32(i + 1) {
-                regs[usize::from(b - 0xb8)] = Some(v);
+                regs.set(usize::from(b - 0xb8), Some(v));
                 i += 5;
                 continue;
             }
@@ -1458,10 +2288,24 @@ fn scan_x86(code: &[u8], seg: &Segment, trap: &[u8; 2], found: &mut dyn FnMut(u3
         };
         if rex.is_some() && (0xb8..=0xbf).contains(&op) {
             if let Some(v) = imm32(o + 1) {
-                regs[usize::from(op - 0xb8) + b_ext] = Some(v);
-                i = o + 5;
+                // REX.W: movabs r64, imm64 (a value above 32 bits is no syscall number)
+                let wide = rex.is_some_and(|r| r & 8 != 0);
+                regs.set(usize::from(op - 0xb8) + b_ext, (!wide).then_some(v));
+                i = o + if wide { 9 } else { 5 };
                 continue;
             }
+        }
+        if m < 0xc0 && X86_MODRM_OPS.contains(&op) {
+            // a memory operand: skip the whole instruction (its displacement bytes would
+            // otherwise be read as instructions: `lea -0x48(%rsp),%r12` ends in b8, which
+            // looks like `mov eax, imm32` and swallows the next real instruction)
+            let reg = usize::from((m >> 3) & 7) + r_ext;
+            if matches!(op, 0x8b | 0x8d | 0x63 | 0x03 | 0x2b | 0x8a) {
+                // loads, lea and arithmetic into the register: unknown now
+                regs.set(reg, None);
+            }
+            i = o + 1 + x86_modrm_len(m, code.get(o + 2).copied());
+            continue;
         }
         if m >= 0xc0 {
             let reg = usize::from((m >> 3) & 7) + r_ext;
@@ -1469,18 +2313,24 @@ fn scan_x86(code: &[u8], seg: &Segment, trap: &[u8; 2], found: &mut dyn FnMut(u3
             match op {
                 0xc7 if (m >> 3) & 7 == 0 => {
                     if let Some(v) = imm32(o + 2) {
-                        regs[rm] = Some(v);
+                        regs.set(rm, Some(v));
                         i = o + 6;
                         continue;
                     }
                 }
                 0x89 => {
-                    regs[rm] = regs[reg];
+                    regs.copy(rm, reg);
+                    i = o + 2;
+                    continue;
+                }
+                // mov r, r/m and movsxd r64, r/m32 (a descriptor widened for a call)
+                0x8b | 0x63 => {
+                    regs.copy(reg, rm);
                     i = o + 2;
                     continue;
                 }
                 0x31 if reg == rm => {
-                    regs[rm] = Some(0);
+                    regs.set(rm, Some(0));
                     i = o + 2;
                     continue;
                 }

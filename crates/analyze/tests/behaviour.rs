@@ -116,6 +116,267 @@ fn static_syscall_numbers_named_per_arch() {
     }
 }
 
+/// Static builds for the ABIs whose stubs need their own decoding: Thumb-1 (ARMv5TE),
+/// Thumb-2 (ARMv7-A), MIPS n32 and n64 (see implants/build.sh), with the connect number each
+/// ABI uses.
+const STATIC_ONLY: &[(&str, u32)] = &[
+    ("thumb", 283),
+    ("thumb2", 283),
+    ("mipsn32", 6041),
+    ("mips64", 5041),
+];
+
+#[test]
+fn thumb_and_mips64_abis_static_implants() {
+    for (arch, connect) in STATIC_ONLY {
+        let name = format!("bindshell-{arch}-static");
+        let data = implant(&name);
+        let p = behaviour::profile(&name, &data).unwrap();
+        assert_eq!(p.linkage, Linkage::Static, "{name}");
+        for c in [
+            Cap::Socket,
+            Cap::Bind,
+            Cap::Listen,
+            Cap::Accept,
+            Cap::Dup,
+            Cap::Exec,
+        ] {
+            assert!(p.has(c), "{name}: missing {c:?}: {:?}", p.caps);
+        }
+        assert!(!p.has(Cap::Connect), "{name}: {:?}", p.caps);
+        let v = verdict_kinds(&name, &data);
+        assert_eq!(v[0].0, kinds::BACKDOOR_BIND_SHELL, "{name}: {v:?}");
+        assert_eq!(v[0].1, Severity::High, "{name}");
+        assert!(
+            v[0].2.contains("static binary, syscall stubs"),
+            "{name}: {}",
+            v[0].2
+        );
+
+        let name = format!("connectback-{arch}-static");
+        let data = implant(&name);
+        let caps = behaviour::syscall_caps(&data);
+        let ev = caps
+            .get(&Cap::Connect)
+            .unwrap_or_else(|| panic!("{name}: {caps:?}"));
+        assert!(
+            ev.starts_with(&format!("syscall {connect} (connect) at 0x")),
+            "{name}: {ev}"
+        );
+        assert!(!caps.contains_key(&Cap::Listen), "{name}: {caps:?}");
+        let v = verdict_kinds(&name, &data);
+        assert_eq!(v[0].0, kinds::BACKDOOR_CONNECT_BACK, "{name}: {v:?}");
+        assert_eq!(v[0].1, Severity::High, "{name}");
+        assert!(v[0].2.contains("203.0.113.7"), "{name}: {}", v[0].2);
+
+        let name = format!("magicauth-{arch}-static");
+        let data = implant(&name);
+        let v = verdict_kinds(&name, &data);
+        assert_eq!(v.len(), 1, "{name}: {v:?}");
+        assert_eq!(v[0].0, kinds::BACKDOOR_SUSPICIOUS, "{name}: {v:?}");
+        assert_eq!(v[0].1, Severity::High, "{name}");
+    }
+}
+
+/// Every static build: the five ABIs built static and dynamic plus the static-only ones.
+fn static_arches() -> Vec<&'static str> {
+    ARCHES
+        .iter()
+        .copied()
+        .chain(STATIC_ONLY.iter().map(|(a, _)| *a))
+        .collect()
+}
+
+#[test]
+fn stub_tracker_follows_the_socket_into_the_shell() {
+    for arch in static_arches() {
+        for (src, step) in [
+            ("connectback", "-> connect at 0x"),
+            ("bindshell", "-> accept at 0x"),
+            ("magicauth", "-> accept at 0x"),
+        ] {
+            let name = format!("{src}-{arch}-static");
+            let data = implant(&name);
+            let s = behaviour::stub_scan(&data);
+            let h = s
+                .handoff
+                .as_deref()
+                .unwrap_or_else(|| panic!("{name}: no hand-off: {s:?}"));
+            assert!(
+                h.starts_with("socket handed to shell: socket at 0x"),
+                "{name}: {h}"
+            );
+            assert!(h.contains(step), "{name}: {h}");
+            assert!(
+                h.contains("-> dup2 onto fd 0, 1, 2 -> execve at 0x"),
+                "{name}: {h}"
+            );
+            assert!(s.not_handed.is_none(), "{name}");
+        }
+        // bind shell and connect-back verdicts cite the flow
+        let name = format!("connectback-{arch}-static");
+        let v = verdict_kinds(&name, &implant(&name));
+        assert_eq!(v[0].0, kinds::BACKDOOR_CONNECT_BACK, "{name}: {v:?}");
+        assert!(
+            v[0].2.contains("socket handed to shell"),
+            "{name}: {}",
+            v[0].2
+        );
+
+        // a program whose stdio goes to another descriptor (what read() returned) while it
+        // also connects: every capability, no hand-off
+        let name = format!("hookrunner-{arch}-static");
+        let data = implant(&name);
+        let s = behaviour::stub_scan(&data);
+        assert!(s.handoff.is_none(), "{name}: {s:?}");
+        let n = s
+            .not_handed
+            .as_deref()
+            .unwrap_or_else(|| panic!("{name}: {s:?}"));
+        assert!(n.starts_with("dup2 at 0x"), "{name}: {n}");
+        let v = verdict_kinds(&name, &data);
+        assert_eq!(v.len(), 1, "{name}: {v:?}");
+        assert_eq!(v[0].0, kinds::BACKDOOR_SUSPICIOUS, "{name}: {v:?}");
+        assert_eq!(v[0].1, Severity::Low, "{name}");
+        assert!(v[0].2.contains("not the socket"), "{name}: {}", v[0].2);
+    }
+}
+
+#[test]
+fn static_packet_socket_magic_packet_listener() {
+    for arch in static_arches() {
+        let name = format!("magicpacket-{arch}-static");
+        let data = implant(&name);
+        let p = behaviour::profile(&name, &data).unwrap();
+        let raw = p
+            .caps
+            .get(&Cap::RawCapture)
+            .unwrap_or_else(|| panic!("{name}: {:?}", p.caps));
+        assert!(
+            raw.contains("(socket) at 0x") && raw.ends_with("with AF_PACKET"),
+            "{name}: {raw}"
+        );
+        let v = verdict_kinds(&name, &data);
+        assert_eq!(v.len(), 1, "{name}: {v:?}");
+        assert_eq!(v[0].0, kinds::BACKDOOR_SUSPICIOUS, "{name}");
+        assert_eq!(v[0].1, Severity::Medium, "{name}");
+        assert!(
+            v[0].2.contains("runs command lines (shell \"/bin/sh\""),
+            "{name}: {}",
+            v[0].2
+        );
+    }
+    // an ordinary TCP client's socket is not raw capture
+    let caps = behaviour::syscall_caps(&implant("connectback-mips-static"));
+    assert!(!caps.contains_key(&Cap::RawCapture), "{caps:?}");
+    // the dynamic build imports socket only: not told from an ordinary socket (known limit)
+    assert!(verdict_kinds("x", &implant("magicpacket-mips-dynamic")).is_empty());
+}
+
+#[test]
+fn syscall_numbers_passed_to_a_routine() {
+    // every system call through one routine that takes the number as its second argument
+    // (implants/sys.h VIA_ROUTINE, the shape of musl's __syscall_cp_asm): no number is
+    // loaded next to a trap, the call sites carry them
+    for (arch, connect) in [
+        ("mips", 4170),
+        ("arm", 283),
+        ("thumb2", 283),
+        ("aarch64", 203),
+        ("x86_64", 42),
+    ] {
+        let name = format!("connectback-{arch}-routine");
+        let data = implant(&name);
+        let caps = behaviour::syscall_caps(&data);
+        let ev = caps
+            .get(&Cap::Connect)
+            .unwrap_or_else(|| panic!("{name}: {caps:?}"));
+        assert!(
+            ev.starts_with(&format!(
+                "syscall {connect} (connect) through the syscall routine at 0x"
+            )),
+            "{name}: {ev}"
+        );
+        assert!(
+            ev.contains("(number in argument 2), called at 0x"),
+            "{name}: {ev}"
+        );
+        for c in [Cap::Socket, Cap::Dup, Cap::Exec] {
+            assert!(caps.contains_key(&c), "{name}: missing {c:?}: {caps:?}");
+        }
+        assert!(!caps.contains_key(&Cap::Listen), "{name}: {caps:?}");
+        let v = verdict_kinds(&name, &data);
+        assert_eq!(v[0].0, kinds::BACKDOOR_CONNECT_BACK, "{name}: {v:?}");
+    }
+}
+
+#[test]
+fn hostile_segment_addresses_do_not_panic() {
+    // 64-bit static implants with every segment moved to the top of the address space: the
+    // trackers' address arithmetic wraps instead of overflowing
+    for (name, be) in [
+        ("connectback-aarch64-static", false),
+        ("connectback-x86_64-static", false),
+        ("connectback-mips64-static", true),
+        ("connectback-x86_64-routine", false),
+        ("connectback-aarch64-routine", false),
+    ] {
+        let mut data = implant(name);
+        let rd = |d: &[u8], o: usize, n: usize| -> u64 {
+            let mut v = 0u64;
+            for i in 0..n {
+                let b = u64::from(d[o + if be { i } else { n - 1 - i }]);
+                v = v << 8 | b;
+            }
+            v
+        };
+        let phoff = rd(&data, 0x20, 8) as usize;
+        let phent = rd(&data, 0x36, 2) as usize;
+        for k in 0..rd(&data, 0x38, 2) as usize {
+            let at = phoff + k * phent + 0x10;
+            let top = 0xffff_ffff_ffff_fff0u64.to_le_bytes();
+            let bytes: Vec<u8> = if be {
+                top.iter().rev().copied().collect()
+            } else {
+                top.to_vec()
+            };
+            data[at..at + 8].copy_from_slice(&bytes);
+        }
+        let s = behaviour::stub_scan(&data);
+        if !name.ends_with("-routine") {
+            // inline stubs are still read; a routine's call targets wrap past the end of the
+            // address space and are not followed
+            assert!(s.caps.contains_key(&Cap::Socket), "{name}: {s:?}");
+        }
+        assert!(behaviour::profile(name, &data).is_some(), "{name}");
+    }
+}
+
+#[test]
+fn socket_flow_outweighs_program_size() {
+    // the size rule alone calls a static program of more than 128 KiB of code a daemon;
+    // the followed socket still makes it a connect-back client
+    let data = implant("connectback-mipsel-static");
+    let mut p = behaviour::profile("usr/bin/big", &data).unwrap();
+    p.code_size = 4 << 20;
+    let v = behaviour::judge(&p);
+    assert_eq!(v[0].kind, kinds::BACKDOOR_CONNECT_BACK, "{v:?}");
+    assert_eq!(v[0].severity, Severity::High);
+    assert!(
+        v[0].evidence.contains("socket handed to shell"),
+        "{}",
+        v[0].evidence
+    );
+    p.handoff = None;
+    let v = behaviour::judge(&p);
+    assert_eq!(v[0].kind, kinds::BACKDOOR_SUSPICIOUS, "{v:?}");
+    assert_eq!(v[0].severity, Severity::Low);
+    // the dynamic build keeps the import rules: no stub data flow there
+    let data = implant("connectback-mipsel-dynamic");
+    let p = behaviour::profile("usr/bin/cb", &data).unwrap();
+    assert!(p.handoff.is_none() && p.not_handed.is_none());
+}
+
 fn spec(imports: Vec<&'static str>, extra: &[u8]) -> Vec<u8> {
     build_elf(&ElfSpec {
         imports,
@@ -642,6 +903,79 @@ fn daemon_running_a_helper_script_is_not_a_bind_shell() {
     let v = verdict_kinds("usr/sbin/dnsmasq", &hidden);
     assert_eq!(v[0].0, kinds::BACKDOOR_BIND_SHELL, "{v:?}");
     assert!(v[0].2.contains("interactive shell \"-i\""), "{}", v[0].2);
+}
+
+#[test]
+fn capture_tool_is_not_a_magic_packet_listener() {
+    // tcpdump's shape (the phicomm-k2p build): pcap capture with a compiled BPF filter,
+    // savefile writing, and execlp of the `-z` post-rotate program named on its command
+    // line; no shell, no system/popen
+    let tcpdump = spec(
+        vec![
+            "pcap_open_live",
+            "pcap_compile",
+            "pcap_setfilter",
+            "pcap_loop",
+            "pcap_dump_open",
+            "pcap_dump",
+            "pcap_dump_flush",
+            "execlp",
+            "fork",
+            "socket",
+        ],
+        b"compress_savefile:execlp(%s, %s): %s\0Usage: %s [-aAbdDefhHIJKlLnNOpqRStuUvxX]\0",
+    );
+    let v = verdict_kinds("usr/sbin/tcpdump", &tcpdump);
+    assert!(v.is_empty(), "{v:?}");
+    // the same capture tool that names a shell still records packets: not a listener
+    let mut with_shell = spec(
+        vec![
+            "pcap_open_live",
+            "pcap_loop",
+            "pcap_dump_open",
+            "pcap_dump",
+            "execl",
+        ],
+        b"/bin/sh\0-c\0",
+    );
+    assert!(verdict_kinds("usr/sbin/tcpdump", &with_shell).is_empty());
+    // a magic-packet listener: captures with a filter, hands the payload to system(),
+    // records nothing
+    let listener = spec(
+        vec![
+            "pcap_open_live",
+            "pcap_compile",
+            "pcap_setfilter",
+            "pcap_loop",
+            "system",
+            "daemon",
+        ],
+        b"udp and udp[8:4] = 0x7a6b0d13\0",
+    );
+    let v = verdict_kinds("usr/sbin/klogd", &listener);
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert_eq!(v[0].0, kinds::BACKDOOR_SUSPICIOUS);
+    assert_eq!(v[0].1, Severity::Medium);
+    assert!(
+        v[0].2.contains("runs command lines (imports system)"),
+        "{}",
+        v[0].2
+    );
+    assert!(
+        v[0].2
+            .contains("raw capture (imports pcap_open_live, pcap_loop)"),
+        "{}",
+        v[0].2
+    );
+    // execv of /bin/sh (no system import) is the same pattern
+    with_shell = spec(vec!["pcap_open_live", "pcap_loop", "execv"], b"/bin/sh\0");
+    let v = verdict_kinds("usr/sbin/klogd", &with_shell);
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert!(
+        v[0].2.contains("runs command lines (shell \"/bin/sh\""),
+        "{}",
+        v[0].2
+    );
 }
 
 /// Precision figures for docs/backdoors.md: every image and root file system of the corpus,

@@ -15,9 +15,28 @@ for arch in mips:mips-linux-gnu-gcc mipsel:mipsel-linux-gnu-gcc arm:arm-linux-gn
     cc=${arch#*:}
     extra=""
     case $name in mips|mipsel) extra="-mno-abicalls" ;; esac
-    for src in bindshell connectback magicauth; do
+    for src in bindshell connectback magicauth hookrunner magicpacket; do
         $cc $STATIC $extra -o bin/$src-$name-static $src.c
         $cc $DYN -o bin/$src-$name-dynamic $src.c
     done
 done
+# Static only (the import path does not depend on the ABI): Thumb code (-mthumb; Thumb-1 for
+# ARMv5TE as old uClibc builds, Thumb-2 for ARMv7-A as OpenWrt's musl builds) and the 64-bit
+# MIPS ABIs n32 and n64 (system call numbers 6000+ and 5000+), big-endian.
+for src in bindshell connectback magicauth hookrunner magicpacket; do
+    arm-linux-gnueabi-gcc $STATIC -mthumb -march=armv5te -o bin/$src-thumb-static $src.c
+    arm-linux-gnueabi-gcc $STATIC -mthumb -march=armv7-a -o bin/$src-thumb2-static $src.c
+    mips-linux-gnu-gcc $STATIC -mno-abicalls -mabi=n32 -march=mips64r2 -o bin/$src-mipsn32-static $src.c
+    mips-linux-gnu-gcc $STATIC -mno-abicalls -mabi=64 -march=mips64r2 -o bin/$src-mips64-static $src.c
+done
+# The connect-back client with every system call through one routine that takes the number as
+# an argument (-DVIA_ROUTINE, see sys.h), as musl's cancellable calls do.
+for arch in mips:mips-linux-gnu-gcc arm:arm-linux-gnueabi-gcc aarch64:aarch64-linux-gnu-gcc x86_64:gcc; do
+    name=${arch%%:*}
+    cc=${arch#*:}
+    extra=""
+    case $name in mips) extra="-mno-abicalls" ;; esac
+    $cc $STATIC $extra -DVIA_ROUTINE -o bin/connectback-$name-routine connectback.c
+done
+arm-linux-gnueabi-gcc $STATIC -mthumb -march=armv7-a -DVIA_ROUTINE -o bin/connectback-thumb2-routine connectback.c
 ls -l bin

@@ -1,6 +1,6 @@
 /* Raw Linux system calls for the static (-nostdlib) test implants: no C library, so the
  * only evidence left in the binary is the syscall stubs and the strings. Numbers are from
- * the kernel's syscall tables (arch/mips/kernel/syscalls/syscall_o32.tbl,
+ * the kernel's syscall tables (arch/mips/kernel/syscalls/syscall_{o32,n32,n64}.tbl,
  * arch/arm/tools/syscall.tbl, include/uapi/asm-generic/unistd.h, x86 syscall_64.tbl).
  * Each call is inlined so that the number is loaded right before the trap instruction,
  * the way C libraries emit their stubs. */
@@ -14,7 +14,28 @@ struct sockaddr;
 #define AF_INET 2
 #define SOCK_STREAM 2 /* MIPS value; fixed below for the others */
 
+#if defined(__mips__) && (_MIPS_SIM == _ABIN32 || _MIPS_SIM == _ABI64)
+/* n32 (base 6000) and n64 (base 5000): arch/mips/kernel/syscalls/syscall_n{32,64}.tbl */
+#if _MIPS_SIM == _ABIN32
+#define NR_BASE 6000
+#else
+#define NR_BASE 5000
+#endif
+#define NR_read (NR_BASE + 0)
+#define NR_write (NR_BASE + 1)
+#define NR_dup2 (NR_BASE + 32)
+#define NR_socket (NR_BASE + 40)
+#define NR_connect (NR_BASE + 41)
+#define NR_accept (NR_BASE + 42)
+#define NR_bind (NR_BASE + 48)
+#define NR_listen (NR_BASE + 49)
+#define NR_fork (NR_BASE + 56)
+#define NR_execve (NR_BASE + 57)
+#define NR_exit (NR_BASE + 58)
+#define NR_setsid (NR_BASE + 110)
+#endif
 #if defined(__mips__)
+#ifndef NR_BASE
 #define NR_exit 4001
 #define NR_fork 4002
 #define NR_read 4003
@@ -27,6 +48,7 @@ struct sockaddr;
 #define NR_connect 4170
 #define NR_listen 4174
 #define NR_socket 4183
+#endif
 static inline __attribute__((always_inline)) long sc3(long n, long a, long b, long c) {
     register long v0 __asm__("$2") = n;
     register long a0 __asm__("$4") = a;
@@ -108,6 +130,18 @@ static inline __attribute__((always_inline)) long sc3(long n, long a, long b, lo
 #error "unsupported architecture"
 #endif
 
+#ifdef VIA_ROUTINE
+/* -DVIA_ROUTINE: every call goes through one out-of-line routine that receives the number
+ * as its second argument and a cancellation flag as its first, as musl's cancellable calls
+ * reach __syscall_cp_asm(&cancel, nr, ...): the number is not loaded next to the trap. */
+static volatile int no_cancel;
+__attribute__((noipa)) long sys_routine(volatile int *cancel, long n, long a, long b, long c) {
+    if (*cancel)
+        return -125;
+    return sc3(n, a, b, c);
+}
+#define sc3(n, a, b, c) sys_routine(&no_cancel, (n), (a), (b), (c))
+#endif
 static inline __attribute__((always_inline)) int socket(int d, int t, int p) { return sc3(NR_socket, d, t, p); }
 static inline __attribute__((always_inline)) int bind(int s, const void *a, socklen_t l) { return sc3(NR_bind, s, (long)a, l); }
 static inline __attribute__((always_inline)) int listen(int s, int b) { return sc3(NR_listen, s, b, 0); }
