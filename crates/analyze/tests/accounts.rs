@@ -272,6 +272,35 @@ fn seclists_router_defaults_are_candidates() {
     );
 }
 
+/// The C-Data OLT telnet backdoor passwords (source `cdata-olt-2020`).
+#[test]
+fn cdata_olt_backdoor_passwords_are_candidates() {
+    // openssl passwd -1 -salt cdata126 root126; openssl passwd -1 -salt cdata124 debug124
+    let (_d, tree) = tree_of::<&[u8]>(&[
+        (
+            "etc/passwd",
+            b"root:x:0:0:root:/root:/bin/sh\ndebug:x:0:0::/tmp:/bin/sh\n",
+        ),
+        (
+            "etc/shadow",
+            b"root:$1$cdata126$JKDpyx.1NdXcfpu0Lwfuz/:0::::::\ndebug:$1$cdata124$A9SO/AQ72.SU1dWZlFRk41:0::::::\n",
+        ),
+    ]);
+    let (fs, _) = run_credentials(&tree, Duration::from_secs(30));
+    let f = on(&fs, kinds::CREDENTIAL_DEFAULT_PASSWORD, "etc/shadow");
+    let ev: Vec<&str> = f.iter().map(|f| f.evidence.as_str()).collect();
+    assert_eq!(ev.len(), 2, "{fs:#?}");
+    for (user, pw) in [("root", "root126"), ("debug", "debug124")] {
+        assert!(
+            ev.iter().any(
+                |e| e.starts_with(&format!("{user}: password '{pw}' (md5-crypt)"))
+                    && e.contains("source: cdata-olt-2020")
+            ),
+            "{ev:#?}"
+        );
+    }
+}
+
 #[test]
 fn strings_of_the_image_are_candidates() {
     // openssl passwd -1 -salt imgstr12 Qz7-unique-pw: in no list, but written in a config
