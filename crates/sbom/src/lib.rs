@@ -255,6 +255,7 @@ impl Sbom {
 
     fn package_obs(&self, tree: &Tree) -> Vec<Obs> {
         let mut out = Vec::new();
+        let mut memo = BTreeMap::new();
         // the root file systems with a status database: the full path up to `usr/` or `var/`
         // (a directory scan may hold root file systems below its top, `squashfs-root/...`)
         let mut status_roots: BTreeSet<&str> = BTreeSet::new();
@@ -272,7 +273,7 @@ impl Sbom {
             let dpkg = rel.contains("dpkg");
             for p in pkgdb::parse(&String::from_utf8_lossy(&e.data)) {
                 let db = if dpkg { "dpkg" } else { "opkg" };
-                out.extend(self.package(&p, &e.path, db, tree, base));
+                out.extend(self.package(&p, &e.path, db, tree, base, &mut memo));
             }
         }
         // apk's installed database (Alpine, OpenWrt from 24.x snapshots)
@@ -281,7 +282,7 @@ impl Sbom {
                 continue;
             };
             for p in pkgdb::parse_apk(&String::from_utf8_lossy(&e.data)) {
-                out.extend(self.package(&p, &e.path, "apk", tree, base));
+                out.extend(self.package(&p, &e.path, "apk", tree, base, &mut memo));
             }
         }
         // dpkg's status.d/ (one file per package; distroless and other Debian-built images
@@ -294,7 +295,7 @@ impl Sbom {
                 continue;
             }
             for p in pkgdb::parse(&String::from_utf8_lossy(&e.data)) {
-                out.extend(self.package(&p, &e.path, "dpkg", tree, base));
+                out.extend(self.package(&p, &e.path, "dpkg", tree, base, &mut memo));
             }
         }
         // opkg control files only where no status database exists
@@ -306,16 +307,36 @@ impl Sbom {
                 continue;
             }
             for p in pkgdb::parse(&String::from_utf8_lossy(&e.data)) {
-                out.extend(self.package(&p, &e.path, "opkg", tree, base));
+                out.extend(self.package(&p, &e.path, "opkg", tree, base, &mut memo));
             }
         }
         out
     }
 
     /// The signature whose `packages_if` names package `pkg` and whose file is in the root
-    /// file system `base` (`libc` -> musl when `lib/ld-musl-mips-sf.so.1` is there).
-    fn package_by_root(&self, tree: &Tree, base: &str, pkg: &str) -> Option<usize> {
-        self.sigs.sigs.iter().position(|s| {
+    /// file system `base` (`libc` -> musl when `lib/ld-musl-mips-sf.so.1` is there). Answers
+    /// are kept per root and package: a hostile database may list `libc` many times, and each
+    /// first answer reads every entry of the tree.
+    fn package_by_root(
+        &self,
+        tree: &Tree,
+        base: &str,
+        pkg: &str,
+        memo: &mut BTreeMap<(String, String), Option<usize>>,
+    ) -> Option<usize> {
+        if !self
+            .sigs
+            .sigs
+            .iter()
+            .any(|s| s.packages_if.iter().any(|pi| pi.package == pkg))
+        {
+            return None;
+        }
+        let key = (base.to_string(), pkg.to_string());
+        if let Some(&known) = memo.get(&key) {
+            return known;
+        }
+        let found = self.sigs.sigs.iter().position(|s| {
             s.packages_if.iter().any(|pi| {
                 pi.package == pkg
                     && tree.entries.iter().any(|e| {
@@ -324,7 +345,9 @@ impl Sbom {
                             .is_some_and(|rel| pi.file.is_match(rel))
                     })
             })
-        })
+        });
+        memo.insert(key, found);
+        found
     }
 
     fn package(
@@ -334,11 +357,12 @@ impl Sbom {
         db: &'static str,
         tree: &Tree,
         base: &str,
+        memo: &mut BTreeMap<(String, String), Option<usize>>,
     ) -> Option<Obs> {
         let sig = self
             .sigs
             .by_package(&p.name)
-            .or_else(|| self.package_by_root(tree, base, &p.name));
+            .or_else(|| self.package_by_root(tree, base, &p.name, memo));
         if sig.is_none() && p.name.starts_with("kmod-") {
             // kernel modules are the kernel's; the kernel comes from its own package
             return None;

@@ -633,3 +633,28 @@ fn unpacked_containers_are_not_copies() {
         .scan(&tree);
     assert_eq!(r.findings.len(), 1, "{:#?}", r.findings);
 }
+
+/// A hostile database listing `libc` many times in a large tree: the root's files are read
+/// once per root and package name, not once per stanza.
+#[test]
+fn repeated_libc_packages_are_resolved_once() {
+    let mut status = String::new();
+    for _ in 0..20_000 {
+        status.push_str("Package: libc\nVersion: 1.1.16-1\nStatus: install user installed\n\n");
+    }
+    let mut entries = vec![file("usr/lib/opkg/status", status.as_bytes())];
+    for i in 0..20_000 {
+        entries.push(file(&format!("usr/share/doc/f{i}"), b"x"));
+    }
+    entries.push(link("lib/ld-musl-armhf.so.1", "libc.so"));
+    let t = std::time::Instant::now();
+    let r = scan_entries(entries);
+    // 20,000 stanzas x 20,000 entries read again for each would take minutes
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(30),
+        "{:?}",
+        t.elapsed()
+    );
+    assert_eq!(versions(&r, "musl"), ["1.1.16"]);
+    assert!(versions(&r, "libc").is_empty());
+}
