@@ -16,6 +16,14 @@ Inputs (download them first; nothing is fetched here):
   --seclists-pairs FILE SecLists `user:password` lists (ssh-, telnet-,
                         ftp-betterdefaultpasslist.txt); repeatable. Vendor `*`.
                         Source id: seclists-<ssh|telnet|ftp>.
+  --seclists-words FILE SecLists one-per-line word lists of default passwords and user names
+                        (Routers/0ALL-USERNAMES-AND-PASSWORDS.txt: every user name and
+                        password of the per-vendor router lists of Passwords/Default-Credentials/
+                        Routers/); every word is tried as a password of any account. Vendor and
+                        user `*`. Source id: seclists-routers.
+  --merge TSV           an earlier output of this script (rules/credentials/30-vendor-defaults.tsv):
+                        its lines are kept with their source ids, and the other inputs are added
+                        to them. For adding one source without downloading all the others again.
   --mirai-scanner FILE:ID
                         a Mirai-family bot/scanner.c; its `add_auth_entry` table is decoded
                         (bytes XOR 0x22, the table key of the released source; the comments
@@ -111,6 +119,36 @@ def read_seclists_csv(t, path):
                   "seclists-default")
 
 
+def read_words(t, path):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            word = line.rstrip("\r\n").strip()
+            if word.lower() in NOT_A_WORD:
+                continue
+            t.add("*", "*", word, "seclists-routers")
+
+
+# placeholders of the router lists that are not passwords
+NOT_A_WORD = {"nologin", "serialnumber", "unknown"}
+
+
+def read_merge(t, path):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\r\n")
+            if not line or line.startswith("#"):
+                continue
+            cells = line.split("\t")
+            if len(cells) != 4:
+                sys.exit(f"{path}: not vendor<TAB>user<TAB>password<TAB>sources: {line!r}")
+            vendor, user, password, sources = cells
+            for source in sources.split(","):
+                key = (vendor, user, password)
+                if source not in t.rows[key]:
+                    t.per_source[source] += 1
+                t.rows[key].add(source)
+
+
 def read_pairs(t, path):
     name = path.rsplit("/", 1)[-1]
     kind = name.split("-", 1)[0]
@@ -145,6 +183,8 @@ def main():
     ap.add_argument("--defaultcreds", action="append", default=[])
     ap.add_argument("--seclists-csv", action="append", default=[])
     ap.add_argument("--seclists-pairs", action="append", default=[])
+    ap.add_argument("--seclists-words", action="append", default=[])
+    ap.add_argument("--merge", action="append", default=[])
     ap.add_argument("--mirai-scanner", action="append", default=[])
     ap.add_argument("--counts", action="store_true",
                     help="print entries per source instead of the table")
@@ -156,8 +196,12 @@ def main():
         read_seclists_csv(t, p)
     for p in a.seclists_pairs:
         read_pairs(t, p)
+    for p in a.seclists_words:
+        read_words(t, p)
     for p in a.mirai_scanner:
         read_mirai(t, p)
+    for p in a.merge:
+        read_merge(t, p)
     if not t.rows:
         sys.exit("no entries read: give at least one input list")
     if a.counts:

@@ -343,6 +343,25 @@ rule fiberhome_ont_hardcoded_web_accounts
         $super or 2 of ($pw*)
 }
 
+rule cdata_olt_telnet_backdoor_accounts
+{
+    meta:
+        description = "Undocumented telnet CLI accounts with full administrator rights in C-Data FTTH OLT firmware (FD1104B, FD1108SN and 27 more models, also sold as OptiLink, V-SOL CN, BLIY): suma123/panger123, debug/debug124, root/root126, guest with an empty password; the telnet server listens on the WAN and FTTH interfaces"
+        reference = "https://pierrekim.github.io/blog/2020-07-07-cdata-olt-0day-vulnerabilities.html"
+        reference2 = "https://github.com/rapid7/metasploit-framework/pull/13848"
+        advisory = "Pierre Kim and Alexandre Torres, Multiple vulnerabilities found in CDATA OLTs (backdoor access with telnet), 2020-07-07"
+        vendor = "C-Data (OptiLink, V-SOL CN, BLIY OEM firmware)"
+        year = "2020"
+        artifact = "two of the published backdoor passwords panger123, debug124, root126 in the firmware"
+        severity = "critical"
+    strings:
+        $a = "panger123" fullword
+        $b = "debug124" fullword
+        $c = "root126" fullword
+    condition:
+        2 of them
+}
+
 rule schneider_quantum_noe_hardcoded_accounts
 {
     meta:

@@ -244,6 +244,69 @@ fn vendor_named_by_the_image_goes_first() {
     );
 }
 
+/// ISP router defaults of SecLists' router lists (source `seclists-routers`): in no other list.
+#[test]
+fn seclists_router_defaults_are_candidates() {
+    // openssl passwd -1 -salt rtr12345 Gponinstalador@123 (and VF-IRhg556)
+    let (_d, tree) = tree_of::<&[u8]>(&[
+        (
+            "etc/passwd",
+            b"root:x:0:0:root:/root:/bin/sh\nsupport:x:1000:1000::/tmp:/bin/sh\n",
+        ),
+        (
+            "etc/shadow",
+            b"root:$1$rtr12345$V1KHDqrGc5HTbZKvmZECq0:0::::::\nsupport:$1$rtr12345$6hydSzI6CZCTn4O.j2CQN/:0::::::\n",
+        ),
+    ]);
+    let (fs, _) = run_credentials(&tree, Duration::from_secs(30));
+    let f = on(&fs, kinds::CREDENTIAL_DEFAULT_PASSWORD, "etc/shadow");
+    assert_eq!(f.len(), 2, "{fs:#?}");
+    let ev: Vec<&str> = f.iter().map(|f| f.evidence.as_str()).collect();
+    assert!(
+        ev.iter().any(
+            |e| e.starts_with("root: password 'Gponinstalador@123' (md5-crypt)")
+                && e.contains("source: seclists-routers")
+        ),
+        "{ev:#?}"
+    );
+    assert!(
+        ev.iter().any(
+            |e| e.starts_with("support: password 'VF-IRhg556' (md5-crypt)")
+                && e.contains("source: seclists-routers")
+        ),
+        "{ev:#?}"
+    );
+}
+
+/// The C-Data OLT telnet backdoor passwords (source `cdata-olt-2020`).
+#[test]
+fn cdata_olt_backdoor_passwords_are_candidates() {
+    // openssl passwd -1 -salt cdata126 root126; openssl passwd -1 -salt cdata124 debug124
+    let (_d, tree) = tree_of::<&[u8]>(&[
+        (
+            "etc/passwd",
+            b"root:x:0:0:root:/root:/bin/sh\ndebug:x:0:0::/tmp:/bin/sh\n",
+        ),
+        (
+            "etc/shadow",
+            b"root:$1$cdata126$JKDpyx.1NdXcfpu0Lwfuz/:0::::::\ndebug:$1$cdata124$A9SO/AQ72.SU1dWZlFRk41:0::::::\n",
+        ),
+    ]);
+    let (fs, _) = run_credentials(&tree, Duration::from_secs(30));
+    let f = on(&fs, kinds::CREDENTIAL_DEFAULT_PASSWORD, "etc/shadow");
+    let ev: Vec<&str> = f.iter().map(|f| f.evidence.as_str()).collect();
+    assert_eq!(ev.len(), 2, "{fs:#?}");
+    for (user, pw) in [("root", "root126"), ("debug", "debug124")] {
+        assert!(
+            ev.iter().any(
+                |e| e.starts_with(&format!("{user}: password '{pw}' (md5-crypt)"))
+                    && e.contains("source: cdata-olt-2020")
+            ),
+            "{ev:#?}"
+        );
+    }
+}
+
 #[test]
 fn strings_of_the_image_are_candidates() {
     // openssl passwd -1 -salt imgstr12 Qz7-unique-pw: in no list, but written in a config

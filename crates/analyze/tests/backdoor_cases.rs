@@ -220,6 +220,12 @@ fn cases() -> Vec<Case> {
             "fh/bin/webs",
             net_daemon(b"f~i!b@e#r$h%o^m*esuperadmin\0s(f)u_h+g|u\0"),
         ),
+        // the telnet CLI of the OLT keeps the backdoor pairs as literals (user, password)
+        case(
+            "cdata_olt_telnet_backdoor_accounts",
+            "olt/bin/cli",
+            net_daemon(b"suma123\0panger123\0debug\0debug124\0root\0root126\0guest\0"),
+        ),
         case(
             "schneider_quantum_noe_hardcoded_accounts",
             "noe77101.bin",
@@ -612,6 +618,16 @@ fn near_misses_do_not_match() {
             "bin/webs",
             blob(b"m3tr0r00t"),
             "one FiberHome password alone",
+        ),
+        (
+            "olt/bin/cli",
+            blob(b"debug124\0"),
+            "one C-Data password alone",
+        ),
+        (
+            "usr/share/wordlist.txt",
+            b"panger1234\nxroot126\ndebug1245\n".to_vec(),
+            "longer words containing the C-Data passwords",
         ),
         (
             "opt/plc/creds.txt",

@@ -36,6 +36,10 @@ const MAX_HITS_PER_FILE: usize = 16384;
 const MAX_HITS_PER_PATTERN: usize = 4096;
 /// Distinct observations kept per file.
 const MAX_OBS_PER_FILE: usize = 32;
+/// Bytes of a file searched for a bare version string (a C library is a few megabytes).
+const MAX_BARE_SCAN: usize = 64 << 20;
+/// Longest bare version string looked at.
+const MAX_BARE_LEN: usize = 64;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SbomError {
@@ -155,6 +159,44 @@ fn is_snapshot(v: &str) -> bool {
         && b[8..10].iter().all(u8::is_ascii_digit)
 }
 
+/// The one version that `re` reads from the NUL-terminated strings of `data`: each string's
+/// printable tail (bytes of a preceding object may come before it without a NUL; spaces
+/// belong to the string, so `libfoo 1.2.3` is not `1.2.3`) must match
+/// `re` whole. Returns the version (group 1), the matched text and its offset; `None` when no
+/// string matches or strings with different versions do (no guess).
+fn bare_version(re: &regex::bytes::Regex, data: &[u8]) -> Option<(String, String, usize)> {
+    let data = data.get(..data.len().min(MAX_BARE_SCAN))?;
+    let mut found: Option<(String, String, usize)> = None;
+    let mut start = 0;
+    for end in memchr::memchr_iter(0, data) {
+        let seg = data.get(start..end).unwrap_or_default();
+        start = end + 1;
+        let tail = seg
+            .iter()
+            .rev()
+            .take(MAX_BARE_LEN + 1)
+            .take_while(|&&b| b.is_ascii_graphic() || b == b' ')
+            .count();
+        if tail == 0 || tail > MAX_BARE_LEN {
+            continue;
+        }
+        let at = end - tail;
+        let Some(text) = data.get(at..end) else {
+            continue;
+        };
+        let Some(v) = re.captures(text).and_then(|c| c.get(1)) else {
+            continue;
+        };
+        let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+        match &found {
+            None => found = Some((v, String::from_utf8_lossy(text).into_owned(), at)),
+            Some((f, _, _)) if *f == v => {}
+            Some(_) => return None,
+        }
+    }
+    found
+}
+
 /// `b` continues `a` with more detail (`1.8` -> `1.8.20140523`, `6.7` -> `6.7p1`).
 fn refines(a: &str, b: &str) -> bool {
     a != b
@@ -213,6 +255,7 @@ impl Sbom {
 
     fn package_obs(&self, tree: &Tree) -> Vec<Obs> {
         let mut out = Vec::new();
+        let mut memo = BTreeMap::new();
         // the root file systems with a status database: the full path up to `usr/` or `var/`
         // (a directory scan may hold root file systems below its top, `squashfs-root/...`)
         let mut status_roots: BTreeSet<&str> = BTreeSet::new();
@@ -229,19 +272,30 @@ impl Sbom {
             status_roots.insert(base);
             let dpkg = rel.contains("dpkg");
             for p in pkgdb::parse(&String::from_utf8_lossy(&e.data)) {
-                out.extend(self.package(&p, &e.path, if dpkg { "dpkg" } else { "opkg" }));
+                let db = if dpkg { "dpkg" } else { "opkg" };
+                out.extend(self.package(&p, &e.path, db, tree, base, &mut memo));
+            }
+        }
+        // apk's installed database (Alpine, OpenWrt from 24.x snapshots)
+        for e in tree.files() {
+            let Some(base) = under(&e.path, "lib/apk/db/installed") else {
+                continue;
+            };
+            for p in pkgdb::parse_apk(&String::from_utf8_lossy(&e.data)) {
+                out.extend(self.package(&p, &e.path, "apk", tree, base, &mut memo));
             }
         }
         // dpkg's status.d/ (one file per package; distroless and other Debian-built images
         // without the dpkg tool)
         for e in tree.files() {
-            if dir_under(&e.path, "var/lib/dpkg/status.d/").is_none()
-                || e.path.ends_with(".md5sums")
-            {
+            let Some(base) = dir_under(&e.path, "var/lib/dpkg/status.d/") else {
+                continue;
+            };
+            if e.path.ends_with(".md5sums") {
                 continue;
             }
             for p in pkgdb::parse(&String::from_utf8_lossy(&e.data)) {
-                out.extend(self.package(&p, &e.path, "dpkg"));
+                out.extend(self.package(&p, &e.path, "dpkg", tree, base, &mut memo));
             }
         }
         // opkg control files only where no status database exists
@@ -253,14 +307,62 @@ impl Sbom {
                 continue;
             }
             for p in pkgdb::parse(&String::from_utf8_lossy(&e.data)) {
-                out.extend(self.package(&p, &e.path, "opkg"));
+                out.extend(self.package(&p, &e.path, "opkg", tree, base, &mut memo));
             }
         }
         out
     }
 
-    fn package(&self, p: &pkgdb::Package, path: &str, db: &'static str) -> Option<Obs> {
-        let sig = self.sigs.by_package(&p.name);
+    /// The signature whose `packages_if` names package `pkg` and whose file is in the root
+    /// file system `base` (`libc` -> musl when `lib/ld-musl-mips-sf.so.1` is there). Answers
+    /// are kept per root and package: a hostile database may list `libc` many times, and each
+    /// first answer reads every entry of the tree.
+    fn package_by_root(
+        &self,
+        tree: &Tree,
+        base: &str,
+        pkg: &str,
+        memo: &mut BTreeMap<(String, String), Option<usize>>,
+    ) -> Option<usize> {
+        if !self
+            .sigs
+            .sigs
+            .iter()
+            .any(|s| s.packages_if.iter().any(|pi| pi.package == pkg))
+        {
+            return None;
+        }
+        let key = (base.to_string(), pkg.to_string());
+        if let Some(&known) = memo.get(&key) {
+            return known;
+        }
+        let found = self.sigs.sigs.iter().position(|s| {
+            s.packages_if.iter().any(|pi| {
+                pi.package == pkg
+                    && tree.entries.iter().any(|e| {
+                        e.path
+                            .strip_prefix(base)
+                            .is_some_and(|rel| pi.file.is_match(rel))
+                    })
+            })
+        });
+        memo.insert(key, found);
+        found
+    }
+
+    fn package(
+        &self,
+        p: &pkgdb::Package,
+        path: &str,
+        db: &'static str,
+        tree: &Tree,
+        base: &str,
+        memo: &mut BTreeMap<(String, String), Option<usize>>,
+    ) -> Option<Obs> {
+        let sig = self
+            .sigs
+            .by_package(&p.name)
+            .or_else(|| self.package_by_root(tree, base, &p.name, memo));
         if sig.is_none() && p.name.starts_with("kmod-") {
             // kernel modules are the kernel's; the kernel comes from its own package
             return None;
@@ -281,7 +383,11 @@ impl Sbom {
             evidence: format!("{db} package {} {}", p.name, p.version),
             copy: false,
             series: false,
-            purl_type: if db == "dpkg" { "deb" } else { "opkg" },
+            purl_type: match db {
+                "dpkg" => "deb",
+                "apk" => "apk",
+                _ => "opkg",
+            },
         })
     }
 
@@ -470,6 +576,29 @@ impl Sbom {
                         ),
                     );
                 }
+            }
+        }
+        // a version written as a string of its own (musl's `__libc_version`, printed by the
+        // loader's "musl libc (ARCH)\nVersion %s"), read where the component's text was found
+        // without a version
+        let mut wanted: Vec<usize> = out
+            .iter()
+            .filter(|o| o.source == "version-string" && o.version.is_empty())
+            .filter_map(|o| o.sig)
+            .collect();
+        wanted.dedup();
+        for i in wanted {
+            let Some(re) = self.sigs.sigs.get(i).and_then(|s| s.bare_version.as_ref()) else {
+                continue;
+            };
+            let Some((version, text, at)) = bare_version(re, data) else {
+                continue;
+            };
+            for o in out.iter_mut().filter(|o| {
+                o.sig == Some(i) && o.source == "version-string" && o.version.is_empty()
+            }) {
+                o.version = version.clone();
+                o.evidence = format!("{}; version string '{text}' at offset {at:#x}", o.evidence);
             }
         }
         out

@@ -33,6 +33,28 @@ struct RawSig {
     layers: Vec<String>,
     #[serde(default)]
     copies: Option<u32>,
+    #[serde(default)]
+    bare_version: Option<String>,
+    #[serde(default)]
+    packages_if: Vec<RawPackageIf>,
+}
+
+/// `{ package = 'NAME', file = 'REGEX' }`: package NAME is this component when the same root
+/// file system holds a file (or link) whose path matches REGEX.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPackageIf {
+    package: String,
+    file: String,
+}
+
+/// A package whose name alone does not say which component it is (OpenWrt's `libc` is the
+/// build's C library, whichever it is): it is this component when the same root file system
+/// holds a file whose path (relative to that root) matches `file`.
+#[derive(Debug)]
+pub struct PackageIf {
+    pub package: String,
+    pub file: Regex,
 }
 
 /// `{ soname = 'REGEX', version = 'SERIES' }`; without `version`, group 1 of the regex.
@@ -79,6 +101,11 @@ pub struct Signature {
     pub layers: Vec<Regex>,
     /// 0 = unlimited.
     pub copies: u32,
+    /// The version as a string of its own (NUL-delimited, no fixed text beside it), looked
+    /// for only in a file where one of the string patterns matched without a version; taken
+    /// when exactly one distinct string of the file matches (group 1 is the version).
+    pub bare_version: Option<BytesRegex>,
+    pub packages_if: Vec<PackageIf>,
 }
 
 impl Signature {
@@ -205,6 +232,30 @@ impl Signatures {
                         .map(|r| Regex::new(r).map_err(|e| err(format!("{name}: {e}"))))
                         .collect()
                 };
+                let bare_version = raw
+                    .bare_version
+                    .as_deref()
+                    .map(|r| {
+                        let re = BytesRegex::new(&format!("^(?-u:{r})$"))
+                            .map_err(|e| err(format!("{name}: {e}")))?;
+                        if re.captures_len() < 2 {
+                            return Err(err(format!(
+                                "{name}: bare_version '{r}' has no group for the version"
+                            )));
+                        }
+                        Ok(re)
+                    })
+                    .transpose()?;
+                let packages_if = raw
+                    .packages_if
+                    .iter()
+                    .map(|p| {
+                        Ok(PackageIf {
+                            package: p.package.clone(),
+                            file: Regex::new(&p.file).map_err(|e| err(format!("{name}: {e}")))?,
+                        })
+                    })
+                    .collect::<Result<_, SigError>>()?;
                 sigs.push(Signature {
                     filenames: compile(&raw.filenames)?,
                     soname_versions: raw
@@ -232,6 +283,8 @@ impl Signatures {
                     packages: raw.packages,
                     sonames: raw.sonames,
                     copies: raw.copies.unwrap_or(1),
+                    bare_version,
+                    packages_if,
                 });
             }
         }

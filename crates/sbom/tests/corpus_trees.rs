@@ -91,7 +91,19 @@ fn phicomm_k2p_components() {
         k.cpe.as_deref(),
         Some("cpe:2.3:o:linux:linux_kernel:3.10.14:*:*:*:*:*:*:*")
     );
-    one(&r, "uclibc", "0.9.33.2");
+    // OpenWrt's package `libc` 0.9.33.2-1 is uClibc: its loader is in lib/
+    let uc = one(&r, "uclibc", "0.9.33.2");
+    assert!(
+        uc.paths.contains(&"usr/lib/opkg/status".to_string()),
+        "{:?}",
+        uc.paths
+    );
+    assert!(
+        uc.paths.contains(&"lib/libuClibc-0.9.33.2.so".to_string()),
+        "{:?}",
+        uc.paths
+    );
+    assert!(find(&r, "libc").is_empty());
     one(&r, "zlib", "1.2.8");
     one(&r, "lua", "5.1.5");
     one(&r, "wolfssl", "3.2.0");
@@ -166,4 +178,50 @@ fn luxul_xbr4400_components() {
             .any(|f| f.kind == kinds::COMPONENT_DUPLICATE
                 && f.component.as_deref() == Some("busybox"))
     );
+}
+
+/// LEDE 17.01.7 for the TP-Link TL-WR703N: musl 1.1.16 (MIPS soft-float), its section
+/// headers stripped. The version comes from the loader's `__libc_version` string and from
+/// the opkg package `libc`.
+#[test]
+fn lede_wr703n_musl_version() {
+    let Some(img) = netvet_model::corpus::path(
+        "images/lede-wr703n/lede-17.01.7-ar71xx-generic-tl-wr703n-v1-squashfs-sysupgrade.bin",
+    ) else {
+        return;
+    };
+    let tree = netvet_unpack::Unpacker::new(netvet_unpack::Limits::default())
+        .unpack_path(&img)
+        .unwrap();
+    let r = Sbom::new(&netvet_rules::RuleSet::embedded())
+        .unwrap()
+        .with_today("2026-01-01")
+        .scan(&tree);
+    let all = find(&r, "musl");
+    assert_eq!(all.len(), 1, "{all:#?}");
+    let m = all[0];
+    assert_eq!(m.version, "1.1.16");
+    assert_eq!(
+        m.cpe.as_deref(),
+        Some("cpe:2.3:a:musl-libc:musl:1.1.16:*:*:*:*:*:*:*")
+    );
+    assert_eq!(m.purl, "pkg:generic/musl@1.1.16");
+    assert_eq!(m.source, "opkg,version-string");
+    assert!(
+        m.evidence
+            .contains("'musl libc (mips-sf)' at offset 0x91240")
+            && m.evidence
+                .contains("version string '1.1.16' at offset 0x8d90c")
+            && m.evidence.contains("opkg package libc 1.1.16-1"),
+        "{}",
+        m.evidence
+    );
+    assert!(
+        m.paths
+            .iter()
+            .any(|p| p.ends_with("0x0.squashfs/lib/libc.so")),
+        "{:?}",
+        m.paths
+    );
+    assert!(find(&r, "libc").is_empty());
 }

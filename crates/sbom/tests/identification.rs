@@ -354,13 +354,178 @@ fn c_libraries_from_file_names() {
         let r = scan(&[(path, elf.clone())]);
         assert_eq!(versions(&r, name), [version.to_string()], "{path}");
     }
-    // OpenWrt's ld-musl-ARCH.so.1 is a link to libc.so, which names musl in its usage text
+    // OpenWrt's ld-musl-ARCH.so.1 is a link to libc.so, which names musl in its usage text;
+    // the version is the one bare version string of the file
     let r = scan(&[(
         "lib/libc.so",
-        rodata(&["1.1.16", "MUSL_LOCPATH", "musl libc (mips-sf)"]),
+        rodata(&["1.1.16", "MUSL_LOCPATH", "127.0.0.1", "musl libc (mips-sf)"]),
+    )]);
+    assert_eq!(versions(&r, "musl"), ["1.1.16"]);
+    assert_eq!(one(&r, "musl").paths, ["lib/libc.so"]);
+}
+
+/// Bytes of Debian's musl 1.2.3-1 amd64 package, `lib/x86_64-linux-musl/libc.so` (MIT):
+/// 0xa8010..0xa8078, the dynamic loader's usage text (ldso/dynlink.c) ...
+const MUSL_123_USAGE: &[u8] = b"s)\x00\x00\x00\x00\x00\x00musl libc (x86_64)\x0aVersion %s\x0aDynamic Program Loader\x0aUsage: %s [options] [--] pathname%s\x0a\x00\x00\x00\x00\x00\x00\x00";
+/// ... and 0xaa090..0xaa0b8, `__libc_version` ("1.2.3" at 0xaa0ad) between its neighbours.
+const MUSL_123_VERSION: &[u8] =
+    b"\x00nan\x00\x00\x01\x02\x04\x07\x03\x06\x05\x00/proc/self/fd/\x001.2.3\x00Unsupported r";
+
+/// A musl libc.so laid out as the real one: ELF header, filler, the version, more filler,
+/// the usage text (version 8 KiB before it, as in the Debian build).
+fn musl_libc(version_bytes: &[u8], extra: &[&str]) -> Vec<u8> {
+    let mut d = rodata(extra);
+    d.resize(0x2000, 0xcc);
+    d.extend_from_slice(version_bytes);
+    d.resize(0x4000, 0);
+    d.extend_from_slice(MUSL_123_USAGE);
+    d
+}
+
+#[test]
+fn musl_version_from_the_real_loader_layout() {
+    let r = scan(&[(
+        "lib/x86_64-linux-musl/libc.so",
+        musl_libc(MUSL_123_VERSION, &[]),
+    )]);
+    let m = one(&r, "musl");
+    assert_eq!(m.version, "1.2.3");
+    assert_eq!(
+        m.cpe.as_deref(),
+        Some("cpe:2.3:a:musl-libc:musl:1.2.3:*:*:*:*:*:*:*")
+    );
+    assert_eq!(m.purl, "pkg:generic/musl@1.2.3");
+    // offsets in the fixture: the version at 0x2000 + 0x1d, the usage text at 0x4000 + 8
+    assert!(
+        m.evidence.contains(
+            "'musl libc (x86_64)' at offset 0x4008; version string '1.2.3' at offset 0x201d"
+        ),
+        "{}",
+        m.evidence
+    );
+    // a git build names the release it follows: the release is the version
+    let git = b"\x00/proc/self/fd/\x001.2.4-12-gf5f55d65\x00Unsupported";
+    let r = scan(&[("lib/libc.so", musl_libc(git, &[]))]);
+    assert_eq!(versions(&r, "musl"), ["1.2.4"]);
+    // bytes of another object before the string, without a NUL: its printable tail counts
+    let r = scan(&[("lib/libc.so", musl_libc(b"\x07\x03\xff1.1.24\x00", &[]))]);
+    assert_eq!(versions(&r, "musl"), ["1.1.24"]);
+}
+
+#[test]
+fn musl_version_is_not_guessed() {
+    // two different version-like strings: presence only
+    let r = scan(&[("lib/libc.so", musl_libc(MUSL_123_VERSION, &["1.1.16"]))]);
+    assert_eq!(versions(&r, "musl"), [""]);
+    assert_eq!(one(&r, "musl").cpe, None);
+    // the same string twice is one version
+    let r = scan(&[("lib/libc.so", musl_libc(MUSL_123_VERSION, &["1.2.3"]))]);
+    assert_eq!(versions(&r, "musl"), ["1.2.3"]);
+    // inside a longer string, with four numbers, or too long a suffix: not a version
+    let r = scan(&[(
+        "lib/libc.so",
+        musl_libc(
+            b"\x00v1.2.3\x00",
+            &[
+                "libfoo 1.2.3",
+                "1.2.3.4",
+                "0.0.0.0",
+                "1.2.3-this-suffix-is-much-longer-than-forty-characters",
+            ],
+        ),
     )]);
     assert_eq!(versions(&r, "musl"), [""]);
-    assert_eq!(one(&r, "musl").paths, ["lib/libc.so"]);
+    // a bare version string without musl's usage text is nobody's version
+    let r = scan(&[("usr/lib/libz.so.1", rodata(&["1.2.3", "inflate"]))]);
+    assert!(versions(&r, "musl").is_empty());
+}
+
+fn link(path: &str, target: &str) -> Entry {
+    let mut e = file(path, b"");
+    e.kind = EntryKind::Symlink;
+    e.link_target = Some(target.into());
+    e
+}
+
+fn scan_entries(entries: Vec<Entry>) -> SbomResult {
+    let tree = Tree::from_parts(entries, vec![], vec![], vec![]);
+    Sbom::new(&netvet_rules::RuleSet::embedded())
+        .unwrap()
+        .with_today("2026-01-01")
+        .scan(&tree)
+}
+
+/// OpenWrt's package `libc` is the build's C library; the loader in the same root file
+/// system says which.
+#[test]
+fn openwrt_libc_package_is_the_c_library_of_its_root() {
+    let status =
+        b"Package: libc\nVersion: 1.1.16-1\nStatus: install user installed\nArchitecture: mips_24kc\n";
+    let r = scan_entries(vec![
+        file("squashfs-root/usr/lib/opkg/status", status),
+        file(
+            "squashfs-root/lib/libc.so",
+            &musl_libc(b"\x00/proc/self/fd/\x001.1.16\x00", &[]),
+        ),
+        link("squashfs-root/lib/ld-musl-mips-sf.so.1", "libc.so"),
+    ]);
+    assert!(versions(&r, "libc").is_empty(), "{:#?}", r.components);
+    let m = one(&r, "musl");
+    assert_eq!(m.version, "1.1.16");
+    assert_eq!(
+        m.paths,
+        [
+            "squashfs-root/lib/libc.so",
+            "squashfs-root/usr/lib/opkg/status"
+        ]
+    );
+    assert_eq!(m.source, "opkg,version-string");
+    assert!(
+        m.evidence.contains("opkg package libc 1.1.16-1"),
+        "{}",
+        m.evidence
+    );
+    assert!(r.findings.is_empty(), "{:#?}", r.findings);
+    // the same package next to uClibc's loader is uClibc
+    let status = b"Package: libc\nVersion: 0.9.33.2-1\nStatus: install user installed\n";
+    let r = scan_entries(vec![
+        file("usr/lib/opkg/status", status),
+        file("lib/ld-uClibc-0.9.33.2.so", &rodata(&["ld.so"])),
+        link("lib/ld-uClibc.so.0", "ld-uClibc-0.9.33.2.so"),
+    ]);
+    assert_eq!(versions(&r, "uclibc"), ["0.9.33.2"]);
+    assert!(versions(&r, "musl").is_empty());
+    // a loader in another root file system does not count: an unknown package stays one
+    let r = scan_entries(vec![
+        file("a/usr/lib/opkg/status", status),
+        link("b/lib/ld-musl-armhf.so.1", "libc.so"),
+    ]);
+    assert_eq!(versions(&r, "libc"), ["0.9.33.2-1"]);
+    assert_eq!(one(&r, "libc").purl, "pkg:opkg/libc@0.9.33.2-1");
+    assert!(versions(&r, "musl").is_empty());
+}
+
+/// apk's installed database (Alpine; OpenWrt snapshots from 2024).
+#[test]
+fn apk_installed_database() {
+    let db = b"C:Q1p3Nq=\nP:musl\nV:1.2.4-r2\nA:x86_64\nT:the musl c library (libc) implementation\nL:MIT\nF:lib\nR:ld-musl-x86_64.so.1\n\nC:Q1Zz=\nP:busybox\nV:1.36.1-r5\nA:x86_64\n\nP:alpine-baselayout\nV:3.4.3-r1\nA:x86_64\n";
+    let r = scan(&[
+        ("lib/apk/db/installed", db.to_vec()),
+        (
+            "lib/ld-musl-x86_64.so.1",
+            musl_libc(b"\x00/proc/self/fd/\x001.2.4\x00", &[]),
+        ),
+    ]);
+    let m = one(&r, "musl");
+    assert_eq!(m.version, "1.2.4");
+    assert_eq!(
+        m.cpe.as_deref(),
+        Some("cpe:2.3:a:musl-libc:musl:1.2.4:*:*:*:*:*:*:*")
+    );
+    assert_eq!(m.source, "apk,filename,version-string");
+    assert_eq!(versions(&r, "busybox"), ["1.36.1"]);
+    let other = one(&r, "alpine-baselayout");
+    assert_eq!(other.purl, "pkg:apk/alpine-baselayout@3.4.3-r1");
 }
 
 /// OpenWrt packages some components as git snapshots; the binary names the release.
@@ -473,4 +638,29 @@ fn unpacked_containers_are_not_copies() {
         .unwrap()
         .scan(&tree);
     assert_eq!(r.findings.len(), 1, "{:#?}", r.findings);
+}
+
+/// A hostile database listing `libc` many times in a large tree: the root's files are read
+/// once per root and package name, not once per stanza.
+#[test]
+fn repeated_libc_packages_are_resolved_once() {
+    let mut status = String::new();
+    for _ in 0..20_000 {
+        status.push_str("Package: libc\nVersion: 1.1.16-1\nStatus: install user installed\n\n");
+    }
+    let mut entries = vec![file("usr/lib/opkg/status", status.as_bytes())];
+    for i in 0..20_000 {
+        entries.push(file(&format!("usr/share/doc/f{i}"), b"x"));
+    }
+    entries.push(link("lib/ld-musl-armhf.so.1", "libc.so"));
+    let t = std::time::Instant::now();
+    let r = scan_entries(entries);
+    // 20,000 stanzas x 20,000 entries read again for each would take minutes
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(30),
+        "{:?}",
+        t.elapsed()
+    );
+    assert_eq!(versions(&r, "musl"), ["1.1.16"]);
+    assert!(versions(&r, "libc").is_empty());
 }
