@@ -10,5 +10,5 @@ runs="${1:-3}"
 # (yara-x, object, rayon) at opt-level 2, and builds much faster.
 profile="${PROFILE:-dev}"
 dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
-cargo build -q --profile "$profile" -p netvet-analyze --example analyze_bench
+cargo build -q --profile "$profile" --example analyze_bench
 "${CARGO_TARGET_DIR:-target}/$dir/examples/analyze_bench" "$runs"

@@ -51,12 +51,22 @@ fn main() {
         };
         let mut best = f64::MAX;
         let mut findings = 0;
+        // per analyzer, the best of the runs (with RAYON_NUM_THREADS=1 its CPU time)
+        let mut per: std::collections::BTreeMap<&str, u64> = Default::default();
         for _ in 0..runs {
             let t = Instant::now();
-            let out = analyzers.run(&cx);
+            let (out, timings) = analyzers.run_timed(&cx);
             best = best.min(t.elapsed().as_secs_f64());
             findings = out.findings.len();
+            for (name, ms) in timings {
+                let e = per.entry(name).or_insert(u64::MAX);
+                *e = (*e).min(ms);
+            }
         }
+        let mut per: Vec<_> = per.into_iter().collect();
+        per.sort_by(|a, b| b.1.cmp(&a.1));
+        let line: Vec<String> = per.iter().map(|(n, ms)| format!("{n} {ms} ms")).collect();
+        println!("{rel}: {}", line.join(", "));
         println!(
             "{rel}: {} files, {:.1} MB, best of {runs}: {:.3} s = {:.0} MB/s, {findings} findings",
             tree.file_count(),

@@ -111,6 +111,10 @@ pub struct KeyRules {
     suffix: Vec<String>,
     user: HashSet<String>,
     ignore: HashSet<String>,
+    /// Every password word and suffix, case-insensitive: a key that holds a password names
+    /// one of them, so text without any cannot compare a password (a cheap prefilter before
+    /// the comparison patterns).
+    password_terms: Option<aho_corasick::AhoCorasick>,
 }
 
 impl KeyRules {
@@ -155,7 +159,25 @@ impl KeyRules {
                 }
             }
         }
+        let terms: Vec<&String> = k.password.iter().chain(&k.suffix).collect();
+        k.password_terms = Some(
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(terms)
+                .map_err(|e| RuleError {
+                    file: file.into(),
+                    message: format!("password words: {e}"),
+                })?,
+        );
         Ok(k)
+    }
+
+    /// Whether `text` may name a password key: false only when it holds none of the password
+    /// words and suffixes (then no key in it is a password key).
+    pub fn may_name_password(&self, text: &str) -> bool {
+        self.password_terms
+            .as_ref()
+            .is_none_or(|ac| ac.is_match(text))
     }
 
     /// Whether a key holds a password.
@@ -843,12 +865,19 @@ pub fn script_comparisons(rules: &KeyRules, text: &str) -> Vec<Comparison> {
         ]
     });
     let mut out = Vec::new();
+    if !rules.may_name_password(text) {
+        return out;
+    }
     for (n, line) in text.lines().enumerate() {
         if line.len() > 2000 {
             continue;
         }
         let t = line.trim_start();
         if t.starts_with('#') || t.starts_with("//") || t.starts_with("--") {
+            continue;
+        }
+        // a comparison is reported only when a password key takes part
+        if !rules.may_name_password(line) {
             continue;
         }
         let mut pw: Option<(String, String)> = None;

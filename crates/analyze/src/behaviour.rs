@@ -821,8 +821,15 @@ pub fn indicators(data: &[u8]) -> Vec<String> {
         if set.len() >= 64 {
             break;
         }
-        for url in urls(s) {
-            set.insert(url);
+        // every indicator holds a dot (a URL's host, an address, a host name): most strings
+        // of a binary have none and cost one memchr
+        if memchr::memchr(b'.', s.as_bytes()).is_none() {
+            continue;
+        }
+        if memchr::memmem::find(s.as_bytes(), b"://").is_some() {
+            for url in urls(s) {
+                set.insert(url);
+            }
         }
         for ip in ipv4s(s) {
             set.insert(ip);
@@ -844,6 +851,14 @@ const TLDS: &[&str] = &[
 
 fn hostname(s: &str) -> Option<String> {
     let s = s.trim();
+    // lower-case letters, digits, '-' and '.' only (symbols and file names mix cases), checked
+    // before anything is allocated: most strings of a binary fail here
+    if !s
+        .bytes()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.')
+    {
+        return None;
+    }
     let labels: Vec<&str> = s.split('.').collect();
     if labels.len() < 2 || s.len() > 253 {
         return None;

@@ -125,11 +125,17 @@ impl WebChecks {
             return out;
         }
         let text = String::from_utf8_lossy(&e.data);
-        let login_page = text.to_ascii_lowercase().contains("type=\"password\"")
-            || text.to_ascii_lowercase().contains("type='password'")
-            || text.to_ascii_lowercase().contains("type=password");
+        // each pattern runs only on pages holding the words it needs (most pages hold none)
+        let lower = text.to_ascii_lowercase();
+        let has = |w: &str| memchr::memmem::find(lower.as_bytes(), w.as_bytes()).is_some();
+        let login_page = has("type=\"password\"") || has("type='password'") || has("type=password");
         let line_of = |off: usize| text[..off].matches('\n').count() + 1;
-        if let Some(m) = self.compare.captures(&text) {
+        let compare = if has("pass") || has("pwd") {
+            self.compare.captures(&text)
+        } else {
+            None
+        };
+        if let Some(m) = compare {
             let whole = m.get(0).map_or(0, |x| x.start());
             out.push(
                 Finding::new(
@@ -147,7 +153,12 @@ impl WebChecks {
                 .with_key("client-password"),
             );
         }
-        if let Some(m) = self.literal.captures(&text) {
+        let literal = if has("password") && has("<input") {
+            self.literal.captures(&text)
+        } else {
+            None
+        };
+        if let Some(m) = literal {
             let whole = m.get(0).map_or(0, |x| x.start());
             out.push(
                 Finding::new(
@@ -164,7 +175,12 @@ impl WebChecks {
                 .with_key("literal-password"),
             );
         }
-        for m in self.script.captures_iter(&text).take(20) {
+        let scripts = if has("<script") {
+            self.script.captures_iter(&text).take(20).collect()
+        } else {
+            Vec::new()
+        };
+        for m in scripts {
             let host = m[2].to_ascii_lowercase();
             if CDN_HOSTS.contains(&host.as_str()) || host == "localhost" || host.starts_with("127.")
             {
@@ -197,7 +213,12 @@ impl WebChecks {
                 .with_key(&format!("foreign-script:{host}")),
             );
         }
-        if let Some(m) = self.cmd_form.captures(&text) {
+        let cmd_form = if has("<input") || has("<textarea") {
+            self.cmd_form.captures(&text)
+        } else {
+            None
+        };
+        if let Some(m) = cmd_form {
             let whole = m.get(0).map_or(0, |x| x.start());
             out.push(
                 Finding::new(
