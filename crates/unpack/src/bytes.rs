@@ -1,5 +1,6 @@
 //! Bounds-checked integer reads from a byte slice, shared by the format handlers: `None` when
-//! the value does not lie wholly inside the slice (or its offset overflows), never a panic.
+//! the value does not lie wholly inside the slice (or its offset overflows), never a panic;
+//! and [`hex`], how digests and header bytes are printed.
 
 fn array<const N: usize>(d: &[u8], at: usize) -> Option<[u8; N]> {
     d.get(at..at.checked_add(N)?)?.try_into().ok()
@@ -41,6 +42,11 @@ pub fn u32_at(d: &[u8], at: usize, be: bool) -> Option<u32> {
     } else {
         le32(d, at)
     }
+}
+
+/// Lowercase hex of bytes.
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 #[cfg(test)]

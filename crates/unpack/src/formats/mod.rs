@@ -43,7 +43,6 @@ pub mod rtos_vxworks;
 pub mod seama;
 pub mod sevenz;
 pub mod squashfs;
-pub mod squashfs_v3;
 pub mod tar;
 pub mod tplink;
 pub mod trx;

@@ -1,6 +1,7 @@
 //! SquashFS layouts 2.x and 3.x (and the 1.x superblock, recognised only), both byte orders,
-//! zlib or a vendor LZMA packing. The handler is [`super::squashfs::Squashfs`]; this file
-//! reads the older on-disk layout into the common model the walker in `squashfs.rs` uses.
+//! zlib or a vendor LZMA packing. The handler is [`super::Squashfs`]; this file
+//! reads the older on-disk layout into the common model ([`super::common`]) the walker in
+//! `squashfs/mod.rs` uses.
 //!
 //! The old structures are C bit fields. A little-endian image stores them low bit first
 //! (gcc on a little-endian host), a big-endian image high bit first; both are read here as
@@ -25,7 +26,7 @@
 //! };
 //! ```
 
-use super::squashfs::*;
+use super::common::*;
 use crate::handler::*;
 use crate::tree::{EntryKind, Meta};
 
