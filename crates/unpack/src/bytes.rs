@@ -22,6 +22,10 @@ pub fn le32(d: &[u8], at: usize) -> Option<u32> {
     array(d, at).map(u32::from_le_bytes)
 }
 
+pub fn be64(d: &[u8], at: usize) -> Option<u64> {
+    array(d, at).map(u64::from_be_bytes)
+}
+
 pub fn le64(d: &[u8], at: usize) -> Option<u64> {
     array(d, at).map(u64::from_le_bytes)
 }
@@ -49,6 +53,15 @@ pub fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// A 64-bit value in the byte order `be` (big endian when true) chosen at run time.
+pub fn u64_at(d: &[u8], at: usize, be: bool) -> Option<u64> {
+    if be {
+        be64(d, at)
+    } else {
+        le64(d, at)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,6 +75,8 @@ mod tests {
         assert_eq!(u16_at(&d, 3, false), Some(0x9a78));
         assert_eq!(be32(&d, 2), None);
         assert_eq!(le64(&d, 0), None);
+        assert_eq!(be64(&[1, 2, 3, 4, 5, 6, 7, 8], 0), Some(0x0102_0304_0506_0708));
+        assert_eq!(u64_at(&[1, 0, 0, 0, 0, 0, 0, 0], 0, false), Some(1));
         assert_eq!(u32_at(&d, usize::MAX - 1, true), None);
     }
 }

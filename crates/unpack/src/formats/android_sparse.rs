@@ -29,6 +29,7 @@ use bytes::Bytes;
 use crate::bytes::le32;
 use crate::handler::*;
 use crate::tree::Meta;
+use crate::bytes::le16;
 
 pub static DOC: FormatDoc = FormatDoc {
     name: "android-sparse",
@@ -47,9 +48,6 @@ const CRC: u16 = 0xcac4;
 
 pub struct AndroidSparse;
 
-fn le16(d: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(d.get(at..at + 2)?.try_into().ok()?))
-}
 struct Header {
     file_hdr: usize,
     chunk_hdr: usize,

@@ -68,12 +68,7 @@ struct Img<'a> {
 
 impl<'a> Img<'a> {
     fn u32(&self, at: usize) -> Option<u32> {
-        let b: [u8; 4] = self.d.get(at..at.checked_add(4)?)?.try_into().ok()?;
-        Some(if self.be {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        })
+        crate::bytes::u32_at(self.d, at, self.be)
     }
 
     fn node(&self, at: usize) -> Option<Node> {

@@ -63,14 +63,7 @@ fn parse(d: &[u8]) -> Option<Header> {
         [0x1a, 0x2b] => false,
         _ => return None,
     };
-    let u = |at: usize| -> Option<usize> {
-        let b: [u8; 4] = d.get(at..at + 4)?.try_into().ok()?;
-        Some(if le {
-            u32::from_le_bytes(b)
-        } else {
-            u32::from_be_bytes(b)
-        } as usize)
-    };
+    let u = |at: usize| crate::bytes::u32_at(d, at, !le).map(|v| v as usize);
     let off2 = HDR.checked_add(u(4)?)?;
     let size2 = u(8)?;
     off2.checked_add(size2)?;

@@ -43,6 +43,7 @@
 use bytes::Bytes;
 use std::collections::{HashMap, HashSet};
 
+use crate::bytes::{le16, le32};
 use crate::handler::*;
 use crate::tree::{EntryKind, Meta};
 
@@ -79,16 +80,6 @@ pub static DOC: FormatDoc = FormatDoc {
                   verified.",
 };
 
-fn le16(d: &[u8], o: usize) -> u16 {
-    d.get(o..o + 2)
-        .map(|b| u16::from_le_bytes([b[0], b[1]]))
-        .unwrap_or(0)
-}
-fn le32(d: &[u8], o: usize) -> u32 {
-    d.get(o..o + 4)
-        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .unwrap_or(0)
-}
 
 #[derive(Debug, Clone)]
 struct Super {
@@ -107,23 +98,23 @@ struct Super {
 /// Parse and validate the superblock of a file system starting at `d[0]`.
 fn superblock(d: &[u8]) -> Option<Super> {
     let s = d.get(1024..1024 + 264)?;
-    if le16(s, 56) != 0xef53 {
+    if le16(s, 56)? != 0xef53 {
         return None;
     }
-    let log = le32(s, 24);
+    let log = le32(s, 24)?;
     if log > 6 {
         return None;
     }
     let block_size = 1024u64 << log;
-    let inodes = le32(s, 0);
-    let blocks_lo = le32(s, 4) as u64;
-    let first_data_block = le32(s, 20) as u64;
-    let bpg = le32(s, 32) as u64;
-    let ipg = le32(s, 40);
-    let state = le16(s, 58);
-    let rev = le32(s, 76);
-    let incompat = le32(s, 96);
-    let compat = le32(s, 92);
+    let inodes = le32(s, 0)?;
+    let blocks_lo = le32(s, 4)? as u64;
+    let first_data_block = le32(s, 20)? as u64;
+    let bpg = le32(s, 32)? as u64;
+    let ipg = le32(s, 40)?;
+    let state = le16(s, 58)?;
+    let rev = le32(s, 76)?;
+    let incompat = le32(s, 96)?;
+    let compat = le32(s, 92)?;
     if rev > 1 || !(1..=7).contains(&state) || bpg == 0 || ipg == 0 || inodes == 0 {
         return None;
     }
@@ -133,15 +124,15 @@ fn superblock(d: &[u8]) -> Option<Super> {
     if bpg > block_size * 8 || ipg as u64 > block_size * 8 {
         return None;
     }
-    let inode_size = if rev == 0 { 128 } else { le16(s, 88) as u64 };
+    let inode_size = if rev == 0 { 128 } else { le16(s, 88)? as u64 };
     if inode_size < 128 || !inode_size.is_power_of_two() || inode_size > block_size {
         return None;
     }
     let mut blocks = blocks_lo;
     let mut desc_size = 32;
     if incompat & INCOMPAT_64BIT != 0 {
-        blocks |= (le32(d, 1024 + 336) as u64) << 32;
-        desc_size = le16(s, 254) as u64;
+        blocks |= (le32(d, 1024 + 336)? as u64) << 32;
+        desc_size = le16(s, 254)? as u64;
         if !(32..=1024).contains(&desc_size) || !desc_size.is_power_of_two() {
             return None;
         }
@@ -238,9 +229,11 @@ impl Fs<'_> {
             .d
             .get(gd_off as usize..(gd_off + self.sb.desc_size) as usize)
             .ok_or_else(|| format!("group descriptor {group} past the end of the image"))?;
-        let mut table = le32(gd, 8) as u64;
+        // bg_inode_table_lo at 8, _hi at 40 (64-byte descriptors); `gd` is desc_size long
+        let short = || format!("group descriptor {group} is shorter than its fields");
+        let mut table = le32(gd, 8).ok_or_else(short)? as u64;
         if self.sb.desc_size >= 64 {
-            table |= (le32(gd, 40) as u64) << 32;
+            table |= (le32(gd, 40).ok_or_else(short)? as u64) << 32;
         }
         let off = table
             .checked_mul(self.sb.block_size)
@@ -253,20 +246,20 @@ impl Fs<'_> {
             .ok_or_else(|| format!("inode {ino} at byte {off:#x} past the end of the image"))?;
         let mut block = [0u8; 60];
         block.copy_from_slice(&raw[40..100]);
-        let extra = if raw.len() > 128 {
-            le16(raw, 128) as usize
-        } else {
-            0
-        };
+        // every field below lies in the first 128 bytes (inode_size >= 128, see `superblock`)
+        let short = || format!("inode {ino} is shorter than its fields");
+        let r16 = |o: usize| le16(raw, o).ok_or_else(short);
+        let r32 = |o: usize| le32(raw, o).ok_or_else(short);
+        let extra = if raw.len() > 128 { r16(128)? as usize } else { 0 };
         let xattr = raw.get(128 + extra..).unwrap_or(&[]).to_vec();
         Ok(Inode {
-            mode: le16(raw, 0),
-            uid: le16(raw, 2) as u32 | (le16(raw, 120) as u32) << 16,
-            gid: le16(raw, 24) as u32 | (le16(raw, 122) as u32) << 16,
-            size: le32(raw, 4) as u64 | (le32(raw, 108) as u64) << 32,
-            mtime: le32(raw, 16) as i32 as i64,
-            links: le16(raw, 26),
-            flags: le32(raw, 32),
+            mode: r16(0)?,
+            uid: r16(2)? as u32 | (r16(120)? as u32) << 16,
+            gid: r16(24)? as u32 | (r16(122)? as u32) << 16,
+            size: r32(4)? as u64 | (r32(108)? as u64) << 32,
+            mtime: r32(16)? as i32 as i64,
+            links: r16(26)?,
+            flags: r32(32)?,
             block,
             xattr,
         })
@@ -275,7 +268,7 @@ impl Fs<'_> {
     /// The value of the in-inode `system.data` attribute (inline data past 60 bytes).
     fn inline_xattr(ino: &Inode) -> &[u8] {
         let x = &ino.xattr;
-        if le32(x, 0) != 0xea02_0000 {
+        if le32(x, 0) != Some(0xea02_0000) {
             return &[];
         }
         let base = 4usize;
@@ -286,8 +279,11 @@ impl Fs<'_> {
             if name_len == 0 && index == 0 {
                 break;
             }
-            let voff = le16(x, p + 2) as usize;
-            let vsize = le32(x, p + 8) as usize;
+            // struct ext4_xattr_entry: u16 e_value_offs at 2, u32 e_value_size at 8
+            let (Some(voff), Some(vsize)) = (le16(x, p + 2), le32(x, p + 8)) else {
+                break;
+            };
+            let (voff, vsize) = (voff as usize, vsize as usize);
             let name = x.get(p + 16..p + 16 + name_len).unwrap_or(&[]);
             if index == 7 && name == b"data" {
                 return x
@@ -323,8 +319,10 @@ impl Fs<'_> {
             self.extents(&ino.block, 0, &mut buf, nblocks, what);
         } else {
             let mut ptrs = [0u32; 15];
+            // the 60-byte i_block holds exactly these 15 pointers
             for (i, p) in ptrs.iter_mut().enumerate() {
-                *p = le32(&ino.block, i * 4);
+                let Some(v) = le32(&ino.block, i * 4) else { break };
+                *p = v;
             }
             for (i, &b) in ptrs[..12].iter().enumerate() {
                 self.copy_block(b as u64, i as u64, &mut buf, what);
@@ -386,7 +384,10 @@ impl Fs<'_> {
             if logical >= nblocks {
                 break;
             }
-            let p = le32(&ptrs, (i * 4) as usize) as u64;
+            // `per` pointers fill the block exactly
+            let Some(p) = le32(&ptrs, (i * 4) as usize).map(u64::from) else {
+                break;
+            };
             if level == 0 {
                 self.copy_block(p, logical, buf, what);
             } else {
@@ -402,12 +403,13 @@ impl Fs<'_> {
         if self.work > self.work_max {
             return;
         }
-        if le16(node, 0) != 0xf30a {
+        // struct ext4_extent_header: u16 eh_magic, u16 eh_entries, u16 eh_max, u16 eh_depth
+        let (Some(0xf30a), Some(entries), Some(depth)) = (le16(node, 0), le16(node, 2), le16(node, 6))
+        else {
             self.err(format!("{what}: bad extent header magic"));
             return;
-        }
-        let entries = le16(node, 2) as usize;
-        let depth = le16(node, 6) as u32;
+        };
+        let (entries, depth) = (entries as usize, depth as u32);
         if depth > 5 || level > 5 || entries > (node.len() - 12) / 12 {
             self.err(format!(
                 "{what}: corrupt extent node (depth {depth}, {entries} entries)"
@@ -416,14 +418,21 @@ impl Fs<'_> {
         }
         for i in 0..entries {
             let e = &node[12 + i * 12..24 + i * 12];
-            let lblock = le32(e, 0) as u64;
+            // struct ext4_extent: u32 ee_block, u16 ee_len, u16 ee_start_hi, u32 ee_start_lo;
+            // struct ext4_extent_idx: u32 ei_block, u32 ei_leaf_lo, u16 ei_leaf_hi (12 bytes)
+            let (Some(lblock), Some(w4), Some(h6), Some(w8), Some(h8)) =
+                (le32(e, 0), le16(e, 4), le16(e, 6), le32(e, 8), le16(e, 8))
+            else {
+                continue;
+            };
+            let lblock = lblock as u64;
             if depth == 0 {
-                let mut len = le16(e, 4) as u64;
+                let mut len = w4 as u64;
                 let unwritten = len > 32768;
                 if unwritten {
                     len -= 32768;
                 }
-                let start = (le16(e, 6) as u64) << 32 | le32(e, 8) as u64;
+                let start = (h6 as u64) << 32 | w8 as u64;
                 if unwritten {
                     continue; // reads as zeros
                 }
@@ -443,14 +452,15 @@ impl Fs<'_> {
                     self.copy_block(start + j, lblock + j, buf, what);
                 }
             } else {
-                let leaf = (le16(e, 8) as u64) << 32 | le32(e, 4) as u64;
+                let Some(leaf_lo) = le32(e, 4) else { continue };
+                let leaf = (h8 as u64) << 32 | leaf_lo as u64;
                 let Some(child) = self.block(leaf).map(|b| b.to_vec()) else {
                     self.err(format!(
                         "{what}: extent index block {leaf} outside the image"
                     ));
                     continue;
                 };
-                if le16(&child, 6) as u32 + 1 != depth {
+                if le16(&child, 6).map(|d| d as u32 + 1) != Some(depth) {
                     self.err(format!(
                         "{what}: extent tree depth does not decrease at block {leaf}"
                     ));
@@ -469,12 +479,18 @@ fn dirents(data: &[u8], block: usize, filetype: bool) -> Vec<(u32, Vec<u8>)> {
     for blk in data.chunks(block.max(12)) {
         let mut p = 0usize;
         while p + 8 <= blk.len() {
-            let ino = le32(blk, p);
-            let rec_len = le16(blk, p + 4) as usize;
+            // struct ext4_dir_entry(_2): u32 inode, u16 rec_len, u16 name_len (or u8 name_len,
+            // u8 file_type); inside `blk` (p + 8 <= len)
+            let (Some(ino), Some(rec_len), Some(name_len16)) =
+                (le32(blk, p), le16(blk, p + 4), le16(blk, p + 6))
+            else {
+                break;
+            };
+            let rec_len = rec_len as usize;
             let name_len = if filetype {
                 blk[p + 6] as usize
             } else {
-                le16(blk, p + 6) as usize
+                name_len16 as usize
             };
             if rec_len < 8 || !rec_len.is_multiple_of(4) || p + rec_len > blk.len() {
                 break;

@@ -34,6 +34,7 @@
 use bytes::Bytes;
 use std::collections::HashSet;
 
+use crate::bytes::{le16, le32};
 use crate::handler::*;
 use crate::tree::Meta;
 
@@ -55,16 +56,6 @@ pub static DOC: FormatDoc = FormatDoc {
                   is used.",
 };
 
-fn le16(d: &[u8], o: usize) -> u16 {
-    d.get(o..o + 2)
-        .map(|b| u16::from_le_bytes([b[0], b[1]]))
-        .unwrap_or(0)
-}
-fn le32(d: &[u8], o: usize) -> u32 {
-    d.get(o..o + 4)
-        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .unwrap_or(0)
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum FatType {
@@ -91,15 +82,15 @@ fn geometry(d: &[u8]) -> Option<Geometry> {
     if d.len() < 512 || !(d[0] == 0xeb || d[0] == 0xe9) {
         return None;
     }
-    let bps = le16(d, 11) as u64;
+    let bps = le16(d, 11)? as u64;
     let spc = d[13] as u64;
-    let reserved = le16(d, 14) as u64;
+    let reserved = le16(d, 14)? as u64;
     let nfats = d[16] as u64;
-    let root_entries = le16(d, 17) as u64;
-    let total16 = le16(d, 19) as u64;
+    let root_entries = le16(d, 17)? as u64;
+    let total16 = le16(d, 19)? as u64;
     let media = d[21];
-    let fat16 = le16(d, 22) as u64;
-    let total32 = le32(d, 32) as u64;
+    let fat16 = le16(d, 22)? as u64;
+    let total32 = le32(d, 32)? as u64;
     if !matches!(bps, 512 | 1024 | 2048 | 4096)
         || spc == 0
         || !spc.is_power_of_two()
@@ -113,7 +104,7 @@ fn geometry(d: &[u8]) -> Option<Geometry> {
     let fat_size = if fat16 != 0 {
         fat16
     } else {
-        le32(d, 36) as u64
+        le32(d, 36)? as u64
     };
     if total == 0 || fat_size == 0 {
         return None;
@@ -144,7 +135,7 @@ fn geometry(d: &[u8]) -> Option<Geometry> {
         return None;
     }
     let root_cluster = if fat_type == FatType::Fat32 {
-        le32(d, 44)
+        le32(d, 44)?
     } else {
         0
     };
@@ -187,8 +178,8 @@ impl Fs<'_> {
                 let w = u16::from_le_bytes([*fat.get(o)?, *fat.get(o + 1)?]);
                 (if c & 1 == 1 { w >> 4 } else { w & 0xfff }) as u32
             }
-            FatType::Fat16 => le16(fat, c as usize * 2) as u32,
-            FatType::Fat32 => le32(fat, c as usize * 4) & 0x0fff_ffff,
+            FatType::Fat16 => le16(fat, c as usize * 2)? as u32,
+            FatType::Fat32 => le32(fat, c as usize * 4)? & 0x0fff_ffff,
         };
         (v >= 2 && v < self.g.clusters + 2).then_some(v)
     }
@@ -316,6 +307,18 @@ fn lfn_checksum(raw: &[u8]) -> u8 {
         .fold(0u8, |s, &c| (s >> 1 | (s & 1) << 7).wrapping_add(c))
 }
 
+/// The 13 UTF-16 units of a long-name entry.
+fn lfn_chars(e: &[u8]) -> Option<[u16; 13]> {
+    let mut chars = [0u16; 13];
+    for (c, o) in chars
+        .iter_mut()
+        .zip([1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30])
+    {
+        *c = le16(e, o)?;
+    }
+    Some(chars)
+}
+
 /// Parse the entries of one directory, assembling long names.
 fn parse_dir(raw: &[u8]) -> Vec<DirEntry> {
     let mut out = Vec::new();
@@ -331,13 +334,7 @@ fn parse_dir(raw: &[u8]) -> Vec<DirEntry> {
         }
         let attr = e[11];
         if attr & 0x3f == 0x0f {
-            let mut chars = [0u16; 13];
-            for (i, o) in [1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30]
-                .iter()
-                .enumerate()
-            {
-                chars[i] = le16(e, *o);
-            }
+            let Some(chars) = lfn_chars(e) else { continue };
             if e[0] & 0x40 != 0 {
                 lfn.clear();
                 lfn_sum = e[13];
@@ -368,12 +365,18 @@ fn parse_dir(raw: &[u8]) -> Vec<DirEntry> {
         if name == "." || name == ".." {
             continue;
         }
+        // every field lies inside the 32-byte entry
+        let (Some(hi), Some(lo), Some(size), Some(date), Some(time)) =
+            (le16(e, 20), le16(e, 26), le32(e, 28), le16(e, 24), le16(e, 22))
+        else {
+            continue;
+        };
         out.push(DirEntry {
             name,
             attr,
-            cluster: (le16(e, 20) as u32) << 16 | le16(e, 26) as u32,
-            size: le32(e, 28),
-            mtime: dos_time(le16(e, 24), le16(e, 22)),
+            cluster: (hi as u32) << 16 | lo as u32,
+            size,
+            mtime: dos_time(date, time),
         });
     }
     out

@@ -29,6 +29,7 @@ use bytes::Bytes;
 use std::collections::HashSet;
 use std::io::Read;
 
+use crate::bytes::{be32, le16, le32};
 use crate::formats::fat::days_from_civil;
 use crate::handler::*;
 use crate::tree::{EntryKind, Meta};
@@ -58,21 +59,6 @@ pub static DOC: FormatDoc = FormatDoc {
                   extracted separately; interleaved files are read as contiguous.",
 };
 
-fn le16(d: &[u8], o: usize) -> u16 {
-    d.get(o..o + 2)
-        .map(|b| u16::from_le_bytes([b[0], b[1]]))
-        .unwrap_or(0)
-}
-fn le32(d: &[u8], o: usize) -> u32 {
-    d.get(o..o + 4)
-        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .unwrap_or(0)
-}
-fn be32(d: &[u8], o: usize) -> u32 {
-    d.get(o..o + 4)
-        .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-        .unwrap_or(0)
-}
 
 #[derive(Debug, Clone, Copy)]
 struct Volume {
@@ -88,9 +74,9 @@ fn volume(d: &[u8]) -> Option<Volume> {
     if pvd[0] != 1 || &pvd[1..6] != b"CD001" || pvd[6] != 1 {
         return None;
     }
-    let blocks = le32(pvd, 80) as u64;
-    let block = le16(pvd, 128) as usize;
-    if blocks == 0 || be32(pvd, 84) as u64 != blocks || !matches!(block, 512 | 1024 | 2048) {
+    let blocks = le32(pvd, 80)? as u64;
+    let block = le16(pvd, 128)? as usize;
+    if blocks == 0 || be32(pvd, 84)? as u64 != blocks || !matches!(block, 512 | 1024 | 2048) {
         return None;
     }
     let root = &pvd[156..190];
@@ -107,13 +93,13 @@ fn volume(d: &[u8]) -> Option<Volume> {
             break;
         }
         if vd[0] == 2 && vd[88] == b'%' && vd[89] == b'/' && matches!(vd[90], b'@' | b'C' | b'E') {
-            joliet_root = Some((le32(vd, 158), le32(vd, 166)));
+            joliet_root = Some((le32(vd, 158)?, le32(vd, 166)?));
         }
     }
     Some(Volume {
         block,
         blocks,
-        root: (le32(root, 2), le32(root, 10)),
+        root: (le32(root, 2)?, le32(root, 10)?),
         joliet_root,
     })
 }
@@ -206,7 +192,12 @@ impl Fs<'_> {
                         self.susp_skip = *e.get(6).unwrap_or(&0) as usize;
                     }
                     b"CE" => {
-                        let (blk, off, n) = (le32(e, 4), le32(e, 12) as u64, le32(e, 20) as u64);
+                        // a CE entry too short for its fields points nowhere
+                        let (Some(blk), Some(off), Some(n)) = (le32(e, 4), le32(e, 12), le32(e, 20))
+                        else {
+                            break;
+                        };
+                        let (off, n) = (off as u64, n as u64);
                         if let Some(r) = self.extent(blk, off + n) {
                             areas.push(self.d[r.start + off as usize..r.end].to_vec());
                         }
@@ -219,9 +210,14 @@ impl Fs<'_> {
                         }
                     }
                     b"PX" if len >= 36 => {
-                        rr.mode = Some(le32(e, 4));
-                        rr.uid = le32(e, 20);
-                        rr.gid = le32(e, 28);
+                        // inside the entry: `len >= 36`
+                        if let (Some(mode), Some(uid), Some(gid)) =
+                            (le32(e, 4), le32(e, 20), le32(e, 28))
+                        {
+                            rr.mode = Some(mode);
+                            rr.uid = uid;
+                            rr.gid = gid;
+                        }
                     }
                     b"TF" if len >= 5 => {
                         let flags = e[4];
@@ -263,7 +259,7 @@ impl Fs<'_> {
                             q += 2 + cl;
                         }
                     }
-                    b"CL" if len >= 12 => rr.child_link = Some(le32(e, 4)),
+                    b"CL" if len >= 12 => rr.child_link = le32(e, 4),
                     b"RE" => rr.relocated = true,
                     b"ZF" if len >= 16 && &e[4..6] == b"pz" => rr.zisofs = true,
                     b"ST" => break,
@@ -283,7 +279,10 @@ impl Fs<'_> {
             self.err(format!("{what}: zisofs header missing; stored data kept"));
             return Ok(raw.to_vec());
         }
-        let size = le32(raw, 8) as u64;
+        // inside the 16-byte header checked above
+        let Some(size) = le32(raw, 8).map(u64::from) else {
+            return truncated(format!("{what}: zisofs header"));
+        };
         let hdr = raw[12] as usize * 4;
         let log = raw[13] as u32;
         if !(15..=17).contains(&log) {
@@ -295,10 +294,11 @@ impl Fs<'_> {
         let nblocks = size.div_ceil(bs) as usize;
         let mut buf = Vec::with_capacity(size as usize);
         for b in 0..nblocks {
-            let (s, e) = (
-                le32(raw, hdr + b * 4) as usize,
-                le32(raw, hdr + b * 4 + 4) as usize,
-            );
+            let (Some(s), Some(e)) = (le32(raw, hdr + b * 4), le32(raw, hdr + b * 4 + 4)) else {
+                self.err(format!("{what}: zisofs block pointer {b} outside the file"));
+                break;
+            };
+            let (s, e) = (s as usize, e as usize);
             let want = (size - buf.len() as u64).min(bs) as usize;
             if s == e {
                 buf.resize(buf.len() + want, 0);
@@ -519,7 +519,10 @@ impl Handler for Iso9660 {
 fn dot_size(fs: &Fs, lba: u32) -> Option<u32> {
     let r = fs.extent(lba, 34)?;
     let rec = &fs.d[r];
-    (rec[0] >= 34).then(|| le32(rec, 10))
+    if rec[0] < 34 {
+        return None;
+    }
+    le32(rec, 10)
 }
 
 /// Does the root directory's "." record carry a Rock Ridge SP entry? Sets the SUSP skip.
@@ -589,11 +592,15 @@ fn records(fs: &mut Fs, dir: &[u8], joliet: bool) -> Vec<Record> {
                 fs.susp(su, &mut rr);
             }
         }
+        // inside the record: `len >= 34`
+        let (Some(extent), Some(size)) = (le32(rec, 2), le32(rec, 10)) else {
+            continue;
+        };
         out.push(Record {
             name,
             flags: rec[25],
-            extent: le32(rec, 2),
-            size: le32(rec, 10),
+            extent,
+            size,
             mtime: record_time(&rec[18..25]),
             rr,
         });

@@ -67,20 +67,10 @@ struct Endian {
 
 impl Endian {
     fn u16(self, d: &[u8], at: usize) -> Option<u16> {
-        let b: [u8; 2] = d.get(at..at + 2)?.try_into().ok()?;
-        Some(if self.big {
-            u16::from_be_bytes(b)
-        } else {
-            u16::from_le_bytes(b)
-        })
+        crate::bytes::u16_at(d, at, self.big)
     }
     fn u32(self, d: &[u8], at: usize) -> Option<u32> {
-        let b: [u8; 4] = d.get(at..at + 4)?.try_into().ok()?;
-        Some(if self.big {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        })
+        crate::bytes::u32_at(d, at, self.big)
     }
 }
 

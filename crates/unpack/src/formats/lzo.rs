@@ -80,12 +80,10 @@ impl Cur<'_> {
         Some(self.take(1)?[0])
     }
     fn u16(&mut self) -> Option<u16> {
-        let b = self.take(2)?;
-        Some(u16::from_be_bytes([b[0], b[1]]))
+        crate::bytes::be16(self.take(2)?, 0)
     }
     fn u32(&mut self) -> Option<u32> {
-        let b = self.take(4)?;
-        Some(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+        crate::bytes::be32(self.take(4)?, 0)
     }
 }
 

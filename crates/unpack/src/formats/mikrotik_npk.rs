@@ -46,6 +46,7 @@ use bytes::Bytes;
 
 use crate::handler::*;
 use crate::tree::{EntryKind, Meta};
+use crate::bytes::{le16, le32};
 
 pub static DOC: FormatDoc = FormatDoc {
     name: "mikrotik-npk",
@@ -70,12 +71,6 @@ pub struct MikrotikNpk;
 const MAGIC: [u8; 4] = [0x1e, 0xf1, 0xd0, 0xba];
 const FILE_RECORD: usize = 30;
 
-fn le16(d: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(d.get(at..at + 2)?.try_into().ok()?))
-}
-fn le32(d: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(d.get(at..at + 4)?.try_into().ok()?))
-}
 
 /// Name of a container type (npkpy's names).
 fn type_name(id: u16) -> &'static str {

@@ -32,6 +32,7 @@ use bytes::Bytes;
 
 use crate::handler::*;
 use crate::tree::Meta;
+use crate::bytes::be32;
 
 pub static DOC: FormatDoc = FormatDoc {
     name: "netgear-chk",
@@ -50,10 +51,6 @@ const FIXED: usize = 40;
 const MAX_HEADER: usize = 256;
 
 pub struct NetgearChk;
-
-fn be32(d: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(d.get(at..at + 4)?.try_into().ok()?))
-}
 
 /// Netgear's checksum over `parts` (mkchkimg.c `netgear_checksum_add` / `_fini`).
 pub fn checksum(parts: &[&[u8]]) -> u32 {

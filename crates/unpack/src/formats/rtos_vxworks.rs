@@ -33,6 +33,7 @@
 //! arithmetic search; no crate reads VxWorks images.
 
 use crate::formats::rtos::*;
+use crate::bytes::u32_at;
 use crate::handler::{Category, FormatDoc};
 
 pub static DOC: FormatDoc = FormatDoc {
@@ -128,23 +129,10 @@ fn type_name(t: u8, v6: bool) -> String {
     }
 }
 
-fn u32_at(d: &[u8], at: usize, be: bool) -> u32 {
-    match d.get(at..at + 4) {
-        Some(b) => {
-            let b = [b[0], b[1], b[2], b[3]];
-            if be {
-                u32::from_be_bytes(b)
-            } else {
-                u32::from_le_bytes(b)
-            }
-        }
-        None => 0,
-    }
-}
 
 fn entry_ok(d: &[u8], at: usize, l: &Layout) -> bool {
     at + l.size <= d.len()
-        && u32_at(d, at + 4, l.be) != 0
+        && u32_at(d, at + 4, l.be).is_some_and(|p| p != 0)
         && valid_type(d[at + l.type_at], l.v6)
         && d[at + l.type_at + 1] == 0
 }
@@ -294,16 +282,17 @@ impl Rtos for VxWorks {
         };
         for (li, start, n) in runs(d) {
             let l = LAYOUTS[li];
-            let ptrs: Vec<u32> = (0..n)
+            // every entry of a run lies inside `d` (`runs` checked each one)
+            let ptrs: Option<Vec<u32>> = (0..n)
                 .map(|i| u32_at(d, start + i * l.size + 4, l.be))
                 .collect();
-            let Some(base) = solve_base(d, &ptrs) else {
+            let Some(base) = ptrs.and_then(|p| solve_base(d, &p)) else {
                 continue;
             };
             // entries at the ends of the run whose names do not resolve are not the table's
             let resolves = |i: usize| {
-                let p = u64::from(u32_at(d, start + i * l.size + 4, l.be));
-                p.checked_sub(base)
+                u32_at(d, start + i * l.size + 4, l.be)
+                    .and_then(|p| u64::from(p).checked_sub(base))
                     .and_then(|o| usize::try_from(o).ok())
                     .and_then(|o| name_at(d, o))
                     .is_some()
@@ -324,15 +313,19 @@ impl Rtos for VxWorks {
             });
             for i in 0..n {
                 let at = start + i * l.size;
-                let p = u64::from(u32_at(d, at + 4, l.be));
-                let name = p
+                // both words lie inside the run (`entry_ok` checked the whole entry)
+                let (Some(p), Some(address)) = (u32_at(d, at + 4, l.be), u32_at(d, at + 8, l.be))
+                else {
+                    continue;
+                };
+                let name = u64::from(p)
                     .checked_sub(base)
                     .and_then(|o| usize::try_from(o).ok())
                     .and_then(|o| name_at(d, o));
                 let Some(name) = name else { continue };
                 img.symbols.push(Symbol {
                     name: String::from_utf8_lossy(name).into_owned(),
-                    address: u64::from(u32_at(d, at + 8, l.be)),
+                    address: u64::from(address),
                     kind: type_name(d[at + l.type_at], l.v6),
                 });
             }

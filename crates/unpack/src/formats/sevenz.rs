@@ -18,6 +18,7 @@
 use bytes::Bytes;
 use std::io::Read;
 
+use crate::bytes::{le32, le64};
 use crate::handler::*;
 use crate::tree::Meta;
 
@@ -36,30 +37,21 @@ const MAGIC: &[u8; 6] = b"7z\xbc\xaf\x27\x1c";
 /// Decoder memory per archive (KiB): refuses absurd dictionary claims before allocation.
 const MEM_LIMIT_KB: usize = 1536 * 1024;
 
-fn u32le(d: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes([d[at], d[at + 1], d[at + 2], d[at + 3]])
-}
-fn u64le(d: &[u8], at: usize) -> u64 {
-    let mut a = [0u8; 8];
-    a.copy_from_slice(&d[at..at + 8]);
-    u64::from_le_bytes(a)
-}
-
 /// Validate the signature header: the archive's length.
 fn archive_len(d: &[u8]) -> Option<usize> {
     let h = d.get(..32)?;
     if &h[..6] != MAGIC || h[6] != 0 {
         return None;
     }
-    if crc32fast::hash(&h[12..32]) != u32le(h, 8) {
+    if crc32fast::hash(&h[12..32]) != le32(h, 8)? {
         return None;
     }
-    let off = usize::try_from(u64le(h, 12)).ok()?;
-    let size = usize::try_from(u64le(h, 20)).ok()?;
+    let off = usize::try_from(le64(h, 12)?).ok()?;
+    let size = usize::try_from(le64(h, 20)?).ok()?;
     let start = 32usize.checked_add(off)?;
     let end = start.checked_add(size)?;
     let next = d.get(start..end)?;
-    if size == 0 || crc32fast::hash(next) != u32le(h, 28) {
+    if size == 0 || crc32fast::hash(next) != le32(h, 28)? {
         return None;
     }
     Some(end)

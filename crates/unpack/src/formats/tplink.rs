@@ -40,6 +40,7 @@ use md5::{Digest, Md5};
 
 use crate::handler::*;
 use crate::tree::Meta;
+use crate::bytes::be32;
 
 pub static DOC: FormatDoc = FormatDoc {
     name: "tplink",
@@ -78,10 +79,6 @@ const SALT2_BOOT: [u8; 16] = [
 ];
 
 pub struct TpLink;
-
-fn be32(d: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(d.get(at..at + 4)?.try_into().ok()?))
-}
 
 fn cstr(d: &[u8]) -> String {
     let end = memchr::memchr(0, d).unwrap_or(d.len());

@@ -22,6 +22,7 @@ use bytes::Bytes;
 
 use crate::handler::*;
 use crate::tree::Meta;
+use crate::bytes::le32;
 
 pub static DOC: FormatDoc = FormatDoc {
     name: "trx",
@@ -38,10 +39,6 @@ pub static DOC: FormatDoc = FormatDoc {
 };
 
 pub struct Trx;
-
-fn le32(d: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(d.get(at..at + 4)?.try_into().ok()?))
-}
 
 struct Parsed {
     len: usize,

@@ -34,6 +34,7 @@
 use bytes::Bytes;
 use std::collections::BTreeMap;
 
+use crate::bytes::{be16, be32, be64};
 use crate::handler::*;
 use crate::tree::Meta;
 
@@ -56,14 +57,6 @@ pub static DOC: FormatDoc = FormatDoc {
                   scanned instead).",
 };
 
-fn be32(d: &[u8], o: usize) -> u32 {
-    d.get(o..o + 4)
-        .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-        .unwrap_or(0)
-}
-fn be64(d: &[u8], o: usize) -> u64 {
-    (be32(d, o) as u64) << 32 | be32(d, o + 4) as u64
-}
 
 /// The CRC used by UBI and UBIFS: crc32 with initial value ~0 and no final inversion.
 pub(crate) fn mtd_crc(d: &[u8]) -> u32 {
@@ -79,18 +72,18 @@ struct EcHdr {
 
 fn ec_hdr(d: &[u8]) -> Option<EcHdr> {
     let h = d.get(..64)?;
-    if &h[..4] != b"UBI#" || h[4] != 1 || mtd_crc(&h[..60]) != be32(h, 60) {
+    if &h[..4] != b"UBI#" || h[4] != 1 || mtd_crc(&h[..60]) != be32(h, 60)? {
         return None;
     }
-    let vid_off = be32(h, 16) as usize;
-    let data_off = be32(h, 20) as usize;
+    let vid_off = be32(h, 16)? as usize;
+    let data_off = be32(h, 20)? as usize;
     if vid_off < 64 || data_off < vid_off + 64 || data_off > 1 << 24 {
         return None;
     }
     Some(EcHdr {
         vid_off,
         data_off,
-        image_seq: be32(h, 24),
+        image_seq: be32(h, 24)?,
     })
 }
 
@@ -107,6 +100,34 @@ fn peb_size(d: &[u8], ec: &EcHdr) -> usize {
         k *= 2;
     }
     d.len()
+}
+
+/// The fields of a volume identifier header (`struct ubi_vid_hdr`, 64 bytes, big endian)
+/// that the extraction reads: `u8 vol_type` at 5, `u32 vol_id` at 8, `u32 lnum` at 12,
+/// `u32 data_size` at 20, `u32 used_ebs` at 24, `u32 data_pad` at 28, `u64 sqnum` at 40,
+/// `u32 hdr_crc` at 60.
+struct VidHdr {
+    vol_type: u8,
+    vol_id: u32,
+    lnum: u32,
+    data_size: u32,
+    used_ebs: u32,
+    data_pad: usize,
+    sqnum: u64,
+    hdr_crc: u32,
+}
+
+fn vid_hdr(v: &[u8]) -> Option<VidHdr> {
+    Some(VidHdr {
+        vol_type: *v.get(5)?,
+        vol_id: be32(v, 8)?,
+        lnum: be32(v, 12)?,
+        data_size: be32(v, 20)?,
+        used_ebs: be32(v, 24)?,
+        data_pad: be32(v, 28)? as usize,
+        sqnum: be64(v, 40)?,
+        hdr_crc: be32(v, 60)?,
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -184,30 +205,29 @@ impl Handler for Ubi {
             if &v[..4] != b"UBI!" {
                 continue; // erased / unmapped PEB
             }
-            if mtd_crc(&v[..60]) != be32(v, 60) {
+            let Some(h) = vid_hdr(v) else { continue };
+            if mtd_crc(&v[..60]) != h.hdr_crc {
                 if errors.len() < 16 {
                     errors.push(format!("PEB {i}: volume header CRC mismatch; skipped"));
                 }
                 continue;
             }
-            let vol_id = be32(v, 8);
-            let lnum = be32(v, 12);
+            let (vol_id, lnum) = (h.vol_id, h.lnum);
             if lnum >= MAX_LNUM || (vol_id as usize >= MAX_VOLUMES && vol_id != LAYOUT_VOLUME) {
                 if errors.len() < 16 {
                     errors.push(format!("PEB {i}: volume {vol_id} LEB {lnum} out of range"));
                 }
                 continue;
             }
-            let data_pad = be32(v, 28) as usize;
-            let end = peb.min(p.len()).saturating_sub(data_pad);
+            let end = peb.min(p.len()).saturating_sub(h.data_pad);
             if end < ec.data_off {
                 continue;
             }
             let leb = Leb {
-                sqnum: be64(v, 40),
-                vol_type: v[5],
-                data_size: be32(v, 20),
-                used_ebs: be32(v, 24),
+                sqnum: h.sqnum,
+                vol_type: h.vol_type,
+                data_size: h.data_size,
+                used_ebs: h.used_ebs,
                 data: base + ec.data_off..base + end,
             };
             match lebs.get(&(vol_id, lnum)) {
@@ -225,12 +245,18 @@ impl Handler for Ubi {
             };
             let t = &data[l.data.clone()];
             for (id, rec) in t.chunks_exact(VTBL_RECORD).take(MAX_VOLUMES).enumerate() {
-                let reserved = be32(rec, 0);
-                let name_len = u16::from_be_bytes([rec[14], rec[15]]) as usize;
+                // `struct ubi_vtbl_record`: u32 reserved_pebs at 0, u16 name_len at 14,
+                // u32 crc at 168
+                let (Some(reserved), Some(name_len), Some(crc)) =
+                    (be32(rec, 0), be16(rec, 14), be32(rec, 168))
+                else {
+                    continue;
+                };
+                let name_len = name_len as usize;
                 if reserved == 0 || name_len == 0 || name_len > 127 {
                     continue;
                 }
-                if mtd_crc(&rec[..168]) != be32(rec, 168) {
+                if mtd_crc(&rec[..168]) != crc {
                     errors.push(format!("volume table record {id}: CRC mismatch"));
                     continue;
                 }

@@ -41,6 +41,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 
 use crate::formats::ubi::mtd_crc;
+use crate::bytes::{le16, le32, le64};
 use crate::handler::*;
 use crate::tree::{EntryKind, Meta};
 
@@ -77,19 +78,6 @@ pub static DOC: FormatDoc = FormatDoc {
                   are skipped.",
 };
 
-fn le16(d: &[u8], o: usize) -> u16 {
-    d.get(o..o + 2)
-        .map(|b| u16::from_le_bytes([b[0], b[1]]))
-        .unwrap_or(0)
-}
-fn le32(d: &[u8], o: usize) -> u32 {
-    d.get(o..o + 4)
-        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .unwrap_or(0)
-}
-fn le64(d: &[u8], o: usize) -> u64 {
-    le32(d, o) as u64 | (le32(d, o + 4) as u64) << 32
-}
 
 #[derive(Debug, Clone, Copy)]
 struct Sb {
@@ -100,17 +88,23 @@ struct Sb {
 
 /// A node at `d[0..]` whose header is valid and whose CRC matches: (type, len, sqnum).
 fn node(d: &[u8]) -> Result<(u8, usize, u64), String> {
-    if d.len() < 24 || le32(d, 0) != MAGIC {
+    // struct ubifs_ch: u32 magic, u32 crc, u64 sqnum, u32 len, u8 node_type, ... (24 bytes)
+    let (Some(magic), Some(crc), Some(sqnum), Some(len), Some(&t)) =
+        (le32(d, 0), le32(d, 4), le64(d, 8), le32(d, 16), d.get(20))
+    else {
+        return Err("no node magic".into());
+    };
+    if d.len() < 24 || magic != MAGIC {
         return Err("no node magic".into());
     }
-    let len = le32(d, 16) as usize;
+    let len = len as usize;
     if len < 24 || len > d.len() {
         return Err(format!("node claims {len} bytes, {} available", d.len()));
     }
-    if mtd_crc(&d[8..len]) != le32(d, 4) {
+    if mtd_crc(&d[8..len]) != crc {
         return Err("node CRC mismatch".into());
     }
-    Ok((d[20], len, le64(d, 8)))
+    Ok((t, len, sqnum))
 }
 
 fn superblock(d: &[u8]) -> Option<Sb> {
@@ -118,9 +112,9 @@ fn superblock(d: &[u8]) -> Option<Sb> {
     if t != T_SB || len < 84 {
         return None;
     }
-    let leb_size = le32(d, 36) as u64;
-    let leb_cnt = le32(d, 40) as u64;
-    let min_io = le32(d, 32) as u64;
+    let leb_size = le32(d, 36)? as u64;
+    let leb_cnt = le32(d, 40)? as u64;
+    let min_io = le32(d, 32)? as u64;
     if !(4096..=(16 << 20)).contains(&leb_size)
         || leb_cnt < 4
         || min_io == 0
@@ -131,7 +125,7 @@ fn superblock(d: &[u8]) -> Option<Sb> {
     Some(Sb {
         leb_size,
         leb_cnt,
-        flags: le32(d, 28),
+        flags: le32(d, 28)?,
     })
 }
 
@@ -189,7 +183,10 @@ impl<'a> Fs<'a> {
                 };
                 let Ok((t, len, sqnum)) = node(d) else { break };
                 if t == T_MST && len >= 60 && best.is_none_or(|b| sqnum > b.0) {
-                    best = Some((sqnum, le32(d, 48), le32(d, 52)));
+                    // root_lnum, root_offs of struct ubifs_mst_node (inside: len >= 60)
+                    if let (Some(lnum), Some(offs)) = (le32(d, 48), le32(d, 52)) {
+                        best = Some((sqnum, lnum, offs));
+                    }
                 }
                 off += (len as u64).div_ceil(8) * 8;
             }
@@ -318,8 +315,11 @@ impl Handler for Ubifs {
                     continue;
                 }
             };
-            let children = le16(n, 24) as usize;
-            let level = le16(n, 26);
+            let (Some(children), Some(level)) = (le16(n, 24), le16(n, 26)) else {
+                fs.err(format!("index node {lnum}:{offs} is too short"));
+                continue;
+            };
+            let children = children as usize;
             if level > MAX_LEVEL || want_level.is_some_and(|w| w != level) {
                 fs.err(format!(
                     "index node {lnum}:{offs} has level {level}, expected {want_level:?}"
@@ -335,7 +335,10 @@ impl Handler for Ubifs {
                     ));
                     break;
                 };
-                let (cl, co) = (le32(br, 0), le32(br, 4));
+                // inside the 20-byte branch
+                let (Some(cl), Some(co)) = (le32(br, 0), le32(br, 4)) else {
+                    break;
+                };
                 if level > 0 {
                     stack.push((cl, co, Some(level - 1)));
                 } else {
@@ -351,36 +354,60 @@ impl Handler for Ubifs {
                         continue;
                     }
                 };
-                let inum = le32(n, 24) as u64;
+                // every node a leaf points to starts with its key: u32 inum at 24
+                let Some(inum) = le32(n, 24).map(u64::from) else {
+                    fs.err(format!("node {cl}:{co} of type {t} is too short"));
+                    continue;
+                };
                 match t {
                     T_INO if n.len() >= 160 => {
-                        let dl = le32(n, 112) as usize;
+                        // struct ubifs_ino_node (the fields lie inside its 160-byte header)
+                        let (Some(size), Some(mtime), Some(uid), Some(gid), Some(mode), Some(dl)) = (
+                            le64(n, 48),
+                            le64(n, 72),
+                            le32(n, 96),
+                            le32(n, 100),
+                            le32(n, 104),
+                            le32(n, 112),
+                        ) else {
+                            continue;
+                        };
+                        let dl = dl as usize;
                         inodes.insert(
                             inum,
                             Inode {
-                                size: le64(n, 48),
-                                mtime: le64(n, 72) as i64,
-                                uid: le32(n, 96),
-                                gid: le32(n, 100),
-                                mode: le32(n, 104),
+                                size,
+                                mtime: mtime as i64,
+                                uid,
+                                gid,
+                                mode,
                                 data: n.get(160..160 + dl).unwrap_or(&[]).to_vec(),
                             },
                         );
                     }
                     T_DENT if n.len() >= 56 => {
-                        let nlen = le16(n, 50) as usize;
+                        // struct ubifs_dent_node: u64 inum at 40, u8 type at 49, u16 nlen at 50
+                        let (Some(target), Some(dtype), Some(nlen)) =
+                            (le64(n, 40), n.get(49).copied(), le16(n, 50))
+                        else {
+                            continue;
+                        };
+                        let nlen = nlen as usize;
                         let Some(name) = n.get(56..56 + nlen) else {
                             fs.err(format!("dent {cl}:{co}: name past the node"));
                             continue;
                         };
                         dents.entry(inum).or_default().push((
                             String::from_utf8_lossy(name).into_owned(),
-                            le64(n, 40),
-                            n[49],
+                            target,
+                            dtype,
                         ));
                     }
                     T_DATA if n.len() >= 48 => {
-                        let block = (le32(n, 28) & 0x1fff_ffff) as u64;
+                        // the key's second word: block number in the low 29 bits
+                        let Some(block) = le32(n, 28).map(|k| u64::from(k & 0x1fff_ffff)) else {
+                            continue;
+                        };
                         blocks.entry(inum).or_default().push((block, cl, co));
                     }
                     T_INO | T_DENT | T_DATA => {
@@ -453,7 +480,12 @@ impl Handler for Ubifs {
                                 continue;
                             }
                             let Ok((_, n)) = fs.at(cl, co) else { continue };
-                            let bsize = le32(n, 40) as usize;
+                            // struct ubifs_data_node: u32 size at 40, u16 compr_type at 44
+                            let (Some(bsize), Some(compr)) = (le32(n, 40), le16(n, 44)) else {
+                                fs.err(format!("'{p}': block {block} node is too short"));
+                                continue;
+                            };
+                            let bsize = bsize as usize;
                             if bsize as u64 > BLOCK || (n.len() - 48) as u64 > 2 * BLOCK {
                                 fs.err(format!(
                                     "'{p}': block {block} claims {bsize} bytes from {} stored",
@@ -462,7 +494,7 @@ impl Handler for Ubifs {
                                 continue;
                             }
                             let what = format!("'{p}' block {block}");
-                            let v = fs.decompress(le16(n, 44), &n[48..], bsize, &what);
+                            let v = fs.decompress(compr, &n[48..], bsize, &what);
                             let room = (size - off) as usize;
                             let k = v.len().min(room);
                             buf[off as usize..off as usize + k].copy_from_slice(&v[..k]);

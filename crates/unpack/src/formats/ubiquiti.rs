@@ -28,6 +28,7 @@ use bytes::Bytes;
 
 use crate::handler::*;
 use crate::tree::Meta;
+use crate::bytes::be32;
 
 pub static DOC: FormatDoc = FormatDoc {
     name: "ubiquiti",
@@ -48,10 +49,6 @@ const PART: usize = 56;
 const MAX_PARTS: usize = 16;
 
 pub struct Ubiquiti;
-
-fn be32(d: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(d.get(at..at + 4)?.try_into().ok()?))
-}
 
 fn cstr(d: &[u8]) -> Option<String> {
     let s = &d[..memchr::memchr(0, d).unwrap_or(d.len())];

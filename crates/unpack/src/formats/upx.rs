@@ -116,28 +116,13 @@ struct Endian {
 
 impl Endian {
     fn u16(self, d: &[u8], o: usize) -> Option<u16> {
-        let b: [u8; 2] = d.get(o..o.checked_add(2)?)?.try_into().ok()?;
-        Some(if self.big {
-            u16::from_be_bytes(b)
-        } else {
-            u16::from_le_bytes(b)
-        })
+        crate::bytes::u16_at(d, o, self.big)
     }
     fn u32(self, d: &[u8], o: usize) -> Option<u32> {
-        let b: [u8; 4] = d.get(o..o.checked_add(4)?)?.try_into().ok()?;
-        Some(if self.big {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        })
+        crate::bytes::u32_at(d, o, self.big)
     }
     fn u64(self, d: &[u8], o: usize) -> Option<u64> {
-        let b: [u8; 8] = d.get(o..o.checked_add(8)?)?.try_into().ok()?;
-        Some(if self.big {
-            u64::from_be_bytes(b)
-        } else {
-            u64::from_le_bytes(b)
-        })
+        crate::bytes::u64_at(d, o, self.big)
     }
 }
 

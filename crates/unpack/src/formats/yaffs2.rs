@@ -70,12 +70,7 @@ impl Geometry {
         self.page + self.spare
     }
     fn u32(&self, d: &[u8], at: usize) -> Option<u32> {
-        let b: [u8; 4] = d.get(at..at + 4)?.try_into().ok()?;
-        Some(if self.big {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        })
+        crate::bytes::u32_at(d, at, self.big)
     }
     /// Tags of the page at `pos`: (seq, obj_id, chunk_id, n_bytes); `None` when erased.
     fn tags(&self, d: &[u8], pos: usize) -> Option<Option<Tags>> {

@@ -32,6 +32,7 @@
 use bytes::Bytes;
 use std::io::Read;
 
+use crate::bytes::{le16, le32, le64};
 use crate::handler::*;
 use crate::tree::Meta;
 
@@ -55,21 +56,6 @@ const EOCD64: &[u8; 4] = b"PK\x06\x06";
 const LOC64: &[u8; 4] = b"PK\x06\x07";
 const DESC: &[u8; 4] = b"PK\x07\x08";
 const MAX_ENTRIES: usize = 1 << 21;
-
-fn u16le(d: &[u8], at: usize) -> Option<u16> {
-    let b = d.get(at..at.checked_add(2)?)?;
-    Some(u16::from_le_bytes([b[0], b[1]]))
-}
-fn u32le(d: &[u8], at: usize) -> Option<u32> {
-    let b = d.get(at..at.checked_add(4)?)?;
-    Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-}
-fn u64le(d: &[u8], at: usize) -> Option<u64> {
-    let b = d.get(at..at.checked_add(8)?)?;
-    let mut a = [0u8; 8];
-    a.copy_from_slice(b);
-    Some(u64::from_le_bytes(a))
-}
 
 /// One entry, from the central directory when there is one, else from its local header.
 #[derive(Debug, Clone)]
@@ -111,7 +97,7 @@ fn dos_time(date: u16, time: u16) -> i64 {
 fn extras(extra: &[u8], it: &mut Item, local_off32: Option<u32>) {
     let mut p = 0usize;
     while p + 4 <= extra.len() {
-        let (Some(id), Some(len)) = (u16le(extra, p), u16le(extra, p + 2)) else {
+        let (Some(id), Some(len)) = (le16(extra, p), le16(extra, p + 2)) else {
             return;
         };
         let body = match extra.get(p + 4..p + 4 + len as usize) {
@@ -123,25 +109,25 @@ fn extras(extra: &[u8], it: &mut Item, local_off32: Option<u32>) {
                 // only the fields whose 32-bit value is all ones are present, in this order
                 let mut q = 0usize;
                 if it.usize == 0xffff_ffff {
-                    if let Some(v) = u64le(body, q) {
+                    if let Some(v) = le64(body, q) {
                         it.usize = v;
                         q += 8;
                     }
                 }
                 if it.csize == 0xffff_ffff {
-                    if let Some(v) = u64le(body, q) {
+                    if let Some(v) = le64(body, q) {
                         it.csize = v;
                         q += 8;
                     }
                 }
                 if local_off32 == Some(0xffff_ffff) {
-                    if let Some(v) = u64le(body, q).and_then(|v| usize::try_from(v).ok()) {
+                    if let Some(v) = le64(body, q).and_then(|v| usize::try_from(v).ok()) {
                         it.local = v;
                     }
                 }
             }
             0x5455 if body.len() >= 5 && body[0] & 1 != 0 => {
-                if let Some(t) = u32le(body, 1) {
+                if let Some(t) = le32(body, 1) {
                     it.mtime = i64::from(t as i32);
                 }
             }
@@ -160,11 +146,11 @@ fn local_header(d: &[u8], p: usize) -> Option<(Item, usize)> {
     if d.get(p..p + 4)? != LOCAL {
         return None;
     }
-    let need = u16le(d, p + 4)?;
-    let flags = u16le(d, p + 6)?;
-    let method = u16le(d, p + 8)?;
-    let nlen = u16le(d, p + 26)? as usize;
-    let xlen = u16le(d, p + 28)? as usize;
+    let need = le16(d, p + 4)?;
+    let flags = le16(d, p + 6)?;
+    let method = le16(d, p + 8)?;
+    let nlen = le16(d, p + 26)? as usize;
+    let xlen = le16(d, p + 28)? as usize;
     // plausibility: a known spec version, a name, a method that exists. Some writers put the
     // host system in the high byte of "version needed" (0x0314: Unix, 2.0), as in "version
     // made by"; Info-ZIP reads only the low byte, so do the same.
@@ -177,11 +163,11 @@ fn local_header(d: &[u8], p: usize) -> Option<(Item, usize)> {
         name: name_of(name),
         flags,
         method,
-        crc: u32le(d, p + 14)?,
-        csize: u64::from(u32le(d, p + 18)?),
-        usize: u64::from(u32le(d, p + 22)?),
+        crc: le32(d, p + 14)?,
+        csize: u64::from(le32(d, p + 18)?),
+        usize: u64::from(le32(d, p + 22)?),
         unix_mode: None,
-        mtime: dos_time(u16le(d, p + 12)?, u16le(d, p + 10)?),
+        mtime: dos_time(le16(d, p + 12)?, le16(d, p + 10)?),
         local: p,
         data: 0..0,
     };
@@ -224,8 +210,8 @@ fn descriptor_end(
     let mut off = 0usize;
     for _ in 0..4096 {
         let i = memchr::memmem::find(rest.get(off..)?, DESC)? + off;
-        if u32le(rest, i + 8).map(|c| c as usize) == Some(i) {
-            return Some((data_start + i, i as u64, u64::from(u32le(rest, i + 12)?)));
+        if le32(rest, i + 8).map(|c| c as usize) == Some(i) {
+            return Some((data_start + i, i as u64, u64::from(le32(rest, i + 12)?)));
         }
         off = i + 1;
     }
@@ -283,7 +269,7 @@ fn walk_local(d: &[u8], max_work: u64) -> (Vec<Item>, usize, Option<String>) {
             let sig = d.get(p..p + 4) == Some(DESC);
             p += if sig { 16 } else { 12 };
             let is_header =
-                |at: usize| u32le(d, at).is_some_and(|s| s == 0x0201_4b50 || s == 0x0403_4b50);
+                |at: usize| le32(d, at).is_some_and(|s| s == 0x0201_4b50 || s == 0x0403_4b50);
             if !is_header(p) && is_header(p + 8) {
                 p += 8; // Zip64 descriptor
             }
@@ -303,23 +289,23 @@ fn central(d: &[u8], cd: usize) -> Option<(Vec<Item>, usize)> {
         if out.len() >= MAX_ENTRIES {
             return None;
         }
-        let made = u16le(d, p + 4)?;
-        let nlen = u16le(d, p + 28)? as usize;
-        let xlen = u16le(d, p + 30)? as usize;
-        let clen = u16le(d, p + 32)? as usize;
-        let ext = u32le(d, p + 38)?;
-        let off32 = u32le(d, p + 42)?;
+        let made = le16(d, p + 4)?;
+        let nlen = le16(d, p + 28)? as usize;
+        let xlen = le16(d, p + 30)? as usize;
+        let clen = le16(d, p + 32)? as usize;
+        let ext = le32(d, p + 38)?;
+        let off32 = le32(d, p + 42)?;
         let name = d.get(p + 46..p + 46 + nlen)?;
         let extra = d.get(p + 46 + nlen..p + 46 + nlen + xlen)?;
         let mut it = Item {
             name: name_of(name),
-            flags: u16le(d, p + 8)?,
-            method: u16le(d, p + 10)?,
-            crc: u32le(d, p + 16)?,
-            csize: u64::from(u32le(d, p + 20)?),
-            usize: u64::from(u32le(d, p + 24)?),
+            flags: le16(d, p + 8)?,
+            method: le16(d, p + 10)?,
+            crc: le32(d, p + 16)?,
+            csize: u64::from(le32(d, p + 20)?),
+            usize: u64::from(le32(d, p + 24)?),
             unix_mode: (made >> 8 == 3 && ext >> 16 != 0).then_some(ext >> 16),
-            mtime: dos_time(u16le(d, p + 14)?, u16le(d, p + 12)?),
+            mtime: dos_time(le16(d, p + 14)?, le16(d, p + 12)?),
             local: off32 as usize,
             data: 0..0,
         };
@@ -329,7 +315,7 @@ fn central(d: &[u8], cd: usize) -> Option<(Vec<Item>, usize)> {
     }
     // optional Zip64 end record and locator, then the end record
     if d.get(p..p + 4)? == EOCD64 {
-        let size = usize::try_from(u64le(d, p + 4)?).ok()?;
+        let size = usize::try_from(le64(d, p + 4)?).ok()?;
         p = p.checked_add(12)?.checked_add(size)?;
         if d.get(p..p + 4)? == LOC64 {
             p += 20;
@@ -338,7 +324,7 @@ fn central(d: &[u8], cd: usize) -> Option<(Vec<Item>, usize)> {
     if d.get(p..p + 4)? != EOCD {
         return None;
     }
-    let clen = u16le(d, p + 20)? as usize;
+    let clen = le16(d, p + 20)? as usize;
     Some((out, (p + 22 + clen).min(d.len())))
 }
 
@@ -360,7 +346,7 @@ fn parse(d: &[u8], max_work: u64) -> Option<(Vec<Item>, usize, Option<String>)> 
                 break;
             };
             let e = off + i;
-            if let (Some(size), Some(cdo)) = (u32le(d, e + 12), u32le(d, e + 16)) {
+            if let (Some(size), Some(cdo)) = (le32(d, e + 12), le32(d, e + 16)) {
                 let cdo = cdo as usize;
                 if cdo.checked_add(size as usize) == Some(e) {
                     if let Some((items, end)) = central(d, cdo) {
@@ -438,7 +424,7 @@ fn decoder<'a>(
         12 => Box::new(bzip2::bufread::BzDecoder::new(src)),
         14 => {
             // u8 major, u8 minor, u16 props size, props (5 bytes), raw LZMA
-            let psize = u16le(src, 2).ok_or("LZMA header truncated")? as usize;
+            let psize = le16(src, 2).ok_or("LZMA header truncated")? as usize;
             let props = src
                 .get(4..4 + psize)
                 .filter(|p| p.len() >= 5)

@@ -35,6 +35,7 @@ use bytes::Bytes;
 use crate::bytes::be32;
 use crate::handler::*;
 use crate::tree::Meta;
+use crate::bytes::be16;
 
 pub static DOC: FormatDoc = FormatDoc {
     name: "zyxel-zynos",
@@ -61,9 +62,6 @@ const FLAG_CCSUM: u8 = 0x20;
 
 pub struct ZyxelZynos;
 
-fn be16(d: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes(d.get(at..at + 2)?.try_into().ok()?))
-}
 /// ZyNOS's 16-bit checksum (see the module comment).
 pub fn checksum(d: &[u8]) -> u16 {
     let mut sum: u32 = 0;

@@ -28,28 +28,13 @@ pub(crate) struct Endian {
 
 impl Endian {
     pub fn u16(self, d: &[u8], at: usize) -> Option<u16> {
-        let b: [u8; 2] = d.get(at..at.checked_add(2)?)?.try_into().ok()?;
-        Some(if self.be {
-            u16::from_be_bytes(b)
-        } else {
-            u16::from_le_bytes(b)
-        })
+        crate::bytes::u16_at(d, at, self.be)
     }
     pub fn u32(self, d: &[u8], at: usize) -> Option<u32> {
-        let b: [u8; 4] = d.get(at..at.checked_add(4)?)?.try_into().ok()?;
-        Some(if self.be {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        })
+        crate::bytes::u32_at(d, at, self.be)
     }
     pub fn u64(self, d: &[u8], at: usize) -> Option<u64> {
-        let b: [u8; 8] = d.get(at..at.checked_add(8)?)?.try_into().ok()?;
-        Some(if self.be {
-            u64::from_be_bytes(b)
-        } else {
-            u64::from_le_bytes(b)
-        })
+        crate::bytes::u64_at(d, at, self.be)
     }
 }
 
