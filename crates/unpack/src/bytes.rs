@@ -75,7 +75,10 @@ mod tests {
         assert_eq!(u16_at(&d, 3, false), Some(0x9a78));
         assert_eq!(be32(&d, 2), None);
         assert_eq!(le64(&d, 0), None);
-        assert_eq!(be64(&[1, 2, 3, 4, 5, 6, 7, 8], 0), Some(0x0102_0304_0506_0708));
+        assert_eq!(
+            be64(&[1, 2, 3, 4, 5, 6, 7, 8], 0),
+            Some(0x0102_0304_0506_0708)
+        );
         assert_eq!(u64_at(&[1, 0, 0, 0, 0, 0, 0, 0], 0, false), Some(1));
         assert_eq!(u32_at(&d, usize::MAX - 1, true), None);
     }

@@ -3,7 +3,9 @@
 /// True for contents that are not carved for embedded formats: ELF objects (except
 /// UPX-packed ones, whose original the `upx` handler restores), text, tiny files.
 pub fn is_leaf(data: &[u8]) -> bool {
-    data.len() < 16 || (is_elf(data) && !crate::formats::upx::is_packed_elf(data)) || is_text(data)
+    data.len() < 16
+        || (is_elf(data) && !crate::formats::compression::upx::is_packed_elf(data))
+        || is_text(data)
 }
 
 pub fn is_elf(data: &[u8]) -> bool {

@@ -47,7 +47,6 @@ impl Default for Limits {
     }
 }
 
-
 /// Live counters for a progress display.
 #[derive(Debug, Default)]
 pub struct Progress {
@@ -170,7 +169,13 @@ impl Ctx {
     }
 
     /// Record a region that could not be opened, with its first bytes and entropy.
-    pub(crate) fn record_unsupported(&self, path: &str, offset: usize, region: &[u8], reason: &str) {
+    pub(crate) fn record_unsupported(
+        &self,
+        path: &str,
+        offset: usize,
+        region: &[u8],
+        reason: &str,
+    ) {
         let Ok(mut v) = self.unsupported.lock() else {
             return;
         };
