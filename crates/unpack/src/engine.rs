@@ -61,7 +61,8 @@ pub struct Unpacker {
     handlers: Vec<HandlerRef>,
     /// Handlers with no magic: only tried at offset 0.
     headless: Vec<usize>,
-    matcher: AhoCorasick,
+    /// `None` when the matcher could not be built (see `build_error`): nothing is carved.
+    matcher: Option<AhoCorasick>,
     /// For each pattern of `matcher`: (handler index, offset of the magic in the chunk).
     patterns: Vec<(usize, usize)>,
     /// Length of the longest magic pattern.
@@ -74,8 +75,11 @@ pub struct Unpacker {
     spill_parent: Option<std::path::PathBuf>,
     /// Monolithic RTOS families, their markers in one matcher, and each marker's family.
     rtos: Vec<Box<dyn Rtos>>,
-    rtos_matcher: AhoCorasick,
+    rtos_matcher: Option<AhoCorasick>,
     rtos_patterns: Vec<usize>,
+    /// Why a matcher could not be built; recorded as an error in every tree this unpacker
+    /// makes, so that a tree with nothing carved says why.
+    build_error: Option<String>,
 }
 
 /// Block size of the run detection in [`searchable`].
@@ -155,10 +159,14 @@ impl Unpacker {
                 patterns.push((i, m.offset));
             }
         }
+        let mut build_error = None;
         let matcher = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
             .build(&pats)
-            .expect("magic patterns are valid");
+            .map_err(|e| {
+                build_error = Some(format!("magic matcher not built ({e}): nothing carved"))
+            })
+            .ok();
         let mut rtos_pats: Vec<&'static [u8]> = Vec::new();
         let mut rtos_patterns = Vec::new();
         for (i, r) in rtos.iter().enumerate() {
@@ -170,7 +178,12 @@ impl Unpacker {
         let rtos_matcher = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostFirst)
             .build(&rtos_pats)
-            .expect("RTOS markers are valid");
+            .map_err(|e| {
+                build_error = Some(format!(
+                    "RTOS marker matcher not built ({e}): no RTOS image recognised"
+                ))
+            })
+            .ok();
         Unpacker {
             rtos,
             rtos_matcher,
@@ -186,7 +199,22 @@ impl Unpacker {
             limits,
             progress: Arc::new(Progress::default()),
             spill_parent: None,
+            build_error,
         }
+    }
+
+    /// A run's state, with the unpacker's own build error recorded in it.
+    fn new_ctx(&self, input_size: u64) -> Ctx {
+        let ctx = Ctx::new(
+            self.limits.clone(),
+            input_size,
+            self.progress.clone(),
+            self.spill_parent.clone(),
+        );
+        if let Some(e) = &self.build_error {
+            ctx.record_error("", "unpacker", 0, e);
+        }
+        ctx
     }
 
     /// Where the private spill directory is created (default: the system temporary dir).
@@ -227,12 +255,7 @@ impl Unpacker {
 
     /// Unpack an image held in memory.
     pub fn unpack_bytes(&self, data: Bytes) -> Tree {
-        let ctx = Ctx::new(
-            self.limits.clone(),
-            data.len() as u64,
-            self.progress.clone(),
-            self.spill_parent.clone(),
-        );
+        let ctx = self.new_ctx(data.len() as u64);
         let part = self.process_blob(&ctx, "", &data, 0, true);
         let understood = part.understood;
         let mut tree = self.finish(ctx, part);
@@ -246,12 +269,7 @@ impl Unpacker {
         let mut raw = Vec::new();
         let mut total = 0u64;
         walk_dir(root, root, &mut raw, &mut total)?;
-        let ctx = Ctx::new(
-            self.limits.clone(),
-            total,
-            self.progress.clone(),
-            self.spill_parent.clone(),
-        );
+        let ctx = self.new_ctx(total);
         let mut part = Partial::new();
         let mut blobs = Vec::new();
         for (rel, kind, meta, link, file) in raw {
@@ -375,6 +393,9 @@ impl Unpacker {
                 }
             }
         }
+        let Some(matcher) = &self.matcher else {
+            return found; // recorded in the tree (`build_error`)
+        };
         let mapped = spool::is_mapped(data);
         let window = if mapped { CARVE_WINDOW } else { data.len() };
         let overlap = self.max_magic.saturating_sub(1);
@@ -395,7 +416,7 @@ impl Unpacker {
                 };
                 for m in ranges.into_iter().flat_map(|r| {
                     let base = r.start;
-                    self.matcher
+                    matcher
                         .find_overlapping_iter(&hay[r])
                         .map(move |m| (base + m.start(), m.pattern()))
                 }) {
@@ -665,8 +686,9 @@ impl Unpacker {
         if self.rtos.is_empty() {
             return None;
         }
+        let rtos_matcher = self.rtos_matcher.as_ref()?; // else recorded (`build_error`)
         let mut seen = vec![false; self.rtos.len()];
-        for m in self.rtos_matcher.find_iter(&data[..]) {
+        for m in rtos_matcher.find_iter(&data[..]) {
             seen[self.rtos_patterns[m.pattern().as_usize()]] = true;
             if seen.iter().all(|s| *s) {
                 break;
