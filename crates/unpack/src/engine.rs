@@ -61,7 +61,7 @@ pub struct Unpacker {
     handlers: Vec<HandlerRef>,
     /// Handlers with no magic: only tried at offset 0.
     headless: Vec<usize>,
-    /// `None` when the matcher could not be built (see `build_error`): nothing is carved.
+    /// `None` when the matcher could not be built (see `build_errors`): nothing is carved.
     matcher: Option<AhoCorasick>,
     /// For each pattern of `matcher`: (handler index, offset of the magic in the chunk).
     patterns: Vec<(usize, usize)>,
@@ -77,9 +77,9 @@ pub struct Unpacker {
     rtos: Vec<Box<dyn Rtos>>,
     rtos_matcher: Option<AhoCorasick>,
     rtos_patterns: Vec<usize>,
-    /// Why a matcher could not be built; recorded as an error in every tree this unpacker
+    /// Why a matcher could not be built; recorded as errors in every tree this unpacker
     /// makes, so that a tree with nothing carved says why.
-    build_error: Option<String>,
+    build_errors: Vec<String>,
 }
 
 /// Block size of the run detection in [`searchable`].
@@ -159,12 +159,12 @@ impl Unpacker {
                 patterns.push((i, m.offset));
             }
         }
-        let mut build_error = None;
+        let mut build_errors = Vec::new();
         let matcher = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
             .build(&pats)
             .map_err(|e| {
-                build_error = Some(format!("magic matcher not built ({e}): nothing carved"))
+                build_errors.push(format!("magic matcher not built ({e}): nothing carved"))
             })
             .ok();
         let mut rtos_pats: Vec<&'static [u8]> = Vec::new();
@@ -179,7 +179,7 @@ impl Unpacker {
             .match_kind(MatchKind::LeftmostFirst)
             .build(&rtos_pats)
             .map_err(|e| {
-                build_error = Some(format!(
+                build_errors.push(format!(
                     "RTOS marker matcher not built ({e}): no RTOS image recognised"
                 ))
             })
@@ -199,7 +199,7 @@ impl Unpacker {
             limits,
             progress: Arc::new(Progress::default()),
             spill_parent: None,
-            build_error,
+            build_errors,
         }
     }
 
@@ -211,7 +211,7 @@ impl Unpacker {
             self.progress.clone(),
             self.spill_parent.clone(),
         );
-        if let Some(e) = &self.build_error {
+        for e in &self.build_errors {
             ctx.record_error("", "unpacker", 0, e);
         }
         ctx
@@ -394,7 +394,7 @@ impl Unpacker {
             }
         }
         let Some(matcher) = &self.matcher else {
-            return found; // recorded in the tree (`build_error`)
+            return found; // recorded in the tree (`build_errors`)
         };
         let mapped = spool::is_mapped(data);
         let window = if mapped { CARVE_WINDOW } else { data.len() };
@@ -686,7 +686,7 @@ impl Unpacker {
         if self.rtos.is_empty() {
             return None;
         }
-        let rtos_matcher = self.rtos_matcher.as_ref()?; // else recorded (`build_error`)
+        let rtos_matcher = self.rtos_matcher.as_ref()?; // else recorded (`build_errors`)
         let mut seen = vec![false; self.rtos.len()];
         for m in rtos_matcher.find_iter(&data[..]) {
             seen[self.rtos_patterns[m.pattern().as_usize()]] = true;
