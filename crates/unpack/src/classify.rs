@@ -3,7 +3,9 @@
 /// True for contents that are not carved for embedded formats: ELF objects (except
 /// UPX-packed ones, whose original the `upx` handler restores), text, tiny files.
 pub fn is_leaf(data: &[u8]) -> bool {
-    data.len() < 16 || (is_elf(data) && !crate::formats::upx::is_packed_elf(data)) || is_text(data)
+    data.len() < 16
+        || (is_elf(data) && !crate::formats::compression::upx::is_packed_elf(data))
+        || is_text(data)
 }
 
 pub fn is_elf(data: &[u8]) -> bool {
@@ -48,34 +50,17 @@ pub fn elf_arch(data: &[u8]) -> Option<(&'static str, &'static str)> {
         2 => false,
         _ => return None,
     };
-    let u16_at = |o: usize| {
-        let b = [data[o], data[o + 1]];
-        if little {
-            u16::from_le_bytes(b)
-        } else {
-            u16::from_be_bytes(b)
-        }
-    };
-    let flags = {
-        let o = if is64 { 48 } else { 36 };
-        let b: [u8; 4] = data
-            .get(o..o + 4)
-            .and_then(|b| b.try_into().ok())
-            .unwrap_or([0; 4]);
-        if little {
-            u32::from_le_bytes(b)
-        } else {
-            u32::from_be_bytes(b)
-        }
-    };
+    let machine = crate::bytes::u16_at(data, 18, !little)?;
+    // e_flags; `None` in a header cut short (then no ABI flag is known)
+    let flags = crate::bytes::u32_at(data, if is64 { 48 } else { 36 }, !little);
     const EF_MIPS_ABI2: u32 = 0x20;
-    let name = match (u16_at(18), is64) {
+    let name = match (machine, is64) {
         (2 | 18, false) => "sparc",
         (2 | 18 | 43, true) | (43, false) => "sparc64",
         (3, _) => "x86",
         (4, _) => "m68k",
         (8 | 10, true) => "mips64",
-        (8 | 10, false) if flags & EF_MIPS_ABI2 != 0 => "mipsn32",
+        (8 | 10, false) if flags.is_some_and(|f| f & EF_MIPS_ABI2 != 0) => "mipsn32",
         (8 | 10, false) => "mips",
         (15, _) => "hppa",
         (20, false) => "powerpc",

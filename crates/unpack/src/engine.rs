@@ -2,302 +2,24 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use bytes::Bytes;
-use netvet_model::{
-    Coverage, IntegrityCheck, LayerInfo, LimitHitInfo, UnpackErrorInfo, UnsupportedInfo,
-};
+use netvet_model::{Coverage, IntegrityCheck, LayerInfo};
 use rayon::prelude::*;
 use std::path::Path;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use crate::classify;
-use crate::coverage;
+use crate::context::Ctx;
+pub use crate::context::{Limits, Progress};
 use crate::formats::rtos::{self, Rtos};
 use crate::handler::{Category, FormatError, HandlerRef, Probe, Sink};
 use crate::spool;
-use crate::tree::{Entry, EntryKind, Meta, SpillDir, Tree};
+use crate::tree::{Entry, EntryKind, Meta, Tree};
 use crate::{formats, path};
-
-/// Safety limits. Reaching one is recorded in the tree (`limits_hit`), never fatal.
-#[derive(Debug, Clone)]
-pub struct Limits {
-    /// Total bytes of extracted content.
-    pub max_bytes: u64,
-    /// Total extracted bytes as a multiple of the input size (applies above `ratio_floor`).
-    pub max_ratio: u64,
-    /// Extracted bytes always allowed whatever the ratio.
-    pub ratio_floor: u64,
-    /// Nesting depth of layers.
-    pub max_depth: u32,
-    /// Number of entries in the tree.
-    pub max_entries: u64,
-    /// Content kept in memory before new content is spilled to the private temporary
-    /// directory.
-    pub memory_budget: u64,
-}
-
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
-            max_bytes: 16 << 30,
-            max_ratio: 100,
-            ratio_floor: 256 << 20,
-            max_depth: 16,
-            max_entries: 2_000_000,
-            memory_budget: 128 << 20,
-        }
-    }
-}
 
 /// Large mapped blobs are carved in windows of this size, their pages released behind the
 /// scan.
 const CARVE_WINDOW: usize = 64 << 20;
-
-/// Live counters for a progress display.
-#[derive(Debug, Default)]
-pub struct Progress {
-    pub bytes_extracted: AtomicU64,
-    pub entries: AtomicU64,
-    pub layers: AtomicU64,
-    /// The stage the scan is in (`unpacking`, `analyzing`, ...), set by whoever drives it.
-    stage: std::sync::Mutex<&'static str>,
-}
-
-impl Progress {
-    /// Name the stage the scan is in now.
-    pub fn set_stage(&self, stage: &'static str) {
-        if let Ok(mut s) = self.stage.lock() {
-            *s = stage;
-        }
-    }
-
-    /// The stage last named with [`Progress::set_stage`] (empty before the first).
-    pub fn stage(&self) -> &'static str {
-        self.stage.lock().map(|s| *s).unwrap_or("")
-    }
-}
-
-/// State shared by all workers of one unpack run.
-pub struct Ctx {
-    pub(crate) limits: Limits,
-    pub(crate) byte_cap: u64,
-    pub(crate) byte_cap_name: &'static str,
-    pub(crate) used: AtomicU64,
-    pub(crate) entries: AtomicU64,
-    mem_used: AtomicU64,
-    spill: OnceLock<Result<Arc<SpillDir>, String>>,
-    pack: OnceLock<spool::Pack>,
-    spill_parent: Option<std::path::PathBuf>,
-    spool_parent: Option<Arc<Path>>,
-    spill_seq: AtomicU64,
-    next_layer: AtomicU32,
-    errors: Mutex<Vec<UnpackErrorInfo>>,
-    limits_hit: Mutex<Vec<LimitHitInfo>>,
-    integrity: Mutex<Vec<IntegrityCheck>>,
-    unsupported: Mutex<Vec<UnsupportedInfo>>,
-    pub(crate) progress: Arc<Progress>,
-}
-
-impl Ctx {
-    fn new(
-        limits: Limits,
-        input_size: u64,
-        progress: Arc<Progress>,
-        spill_parent: Option<std::path::PathBuf>,
-    ) -> Ctx {
-        let ratio_cap = limits
-            .max_ratio
-            .saturating_mul(input_size)
-            .max(limits.ratio_floor);
-        let (byte_cap, byte_cap_name) = if ratio_cap < limits.max_bytes {
-            (ratio_cap, "max-ratio")
-        } else {
-            (limits.max_bytes, "max-bytes")
-        };
-        Ctx {
-            limits,
-            byte_cap,
-            byte_cap_name,
-            used: AtomicU64::new(0),
-            entries: AtomicU64::new(0),
-            mem_used: AtomicU64::new(0),
-            spill: OnceLock::new(),
-            pack: OnceLock::new(),
-            spool_parent: spill_parent.as_deref().map(Arc::from),
-            spill_parent,
-            spill_seq: AtomicU64::new(0),
-            next_layer: AtomicU32::new(0),
-            errors: Mutex::new(Vec::new()),
-            limits_hit: Mutex::new(Vec::new()),
-            integrity: Mutex::new(Vec::new()),
-            unsupported: Mutex::new(Vec::new()),
-            progress,
-        }
-    }
-
-    pub(crate) fn budget_left(&self) -> u64 {
-        self.byte_cap
-            .saturating_sub(self.used.load(Ordering::Relaxed))
-    }
-
-    /// Reserve `n` bytes of the extraction budget; false when that would exceed it.
-    pub(crate) fn take_bytes(&self, n: u64) -> bool {
-        let mut cur = self.used.load(Ordering::Relaxed);
-        loop {
-            let next = match cur.checked_add(n) {
-                Some(v) if v <= self.byte_cap => v,
-                _ => return false,
-            };
-            match self
-                .used
-                .compare_exchange_weak(cur, next, Ordering::Relaxed, Ordering::Relaxed)
-            {
-                Ok(_) => {
-                    self.progress
-                        .bytes_extracted
-                        .fetch_add(n, Ordering::Relaxed);
-                    return true;
-                }
-                Err(v) => cur = v,
-            }
-        }
-    }
-
-    pub(crate) fn record_error(&self, path: &str, format: &str, offset: u64, error: &str) {
-        if let Ok(mut v) = self.errors.lock() {
-            v.push(UnpackErrorInfo {
-                path: path.to_string(),
-                format: format.to_string(),
-                offset,
-                error: error.to_string(),
-            });
-        }
-    }
-
-    /// Record a region that could not be opened, with its first bytes and entropy.
-    fn record_unsupported(&self, path: &str, offset: usize, region: &[u8], reason: &str) {
-        let Ok(mut v) = self.unsupported.lock() else {
-            return;
-        };
-        if v.len() >= coverage::MAX_RECORDS {
-            return;
-        }
-        let e = coverage::entropy(region);
-        v.push(UnsupportedInfo {
-            path: path.to_string(),
-            offset: offset as u64,
-            size: region.len() as u64,
-            header: crate::handler::hex(&region[..region.len().min(coverage::HEADER_BYTES)]),
-            entropy: format!("{e:.2}"),
-            reason: reason.to_string(),
-        });
-    }
-
-    /// Bytes of `data` outside `spans` that are understood: everything but high-entropy
-    /// regions (compressed or encrypted data no handler opened, see
-    /// [`coverage::opaque_regions`]). In a payload blob (the image, a container's payload)
-    /// those regions are recorded; in a file of a file system or archive the file is
-    /// understood as a file.
-    fn account_gaps(
-        &self,
-        path: &str,
-        data: &[u8],
-        spans: &[(usize, usize)],
-        payload: bool,
-        within: Option<&str>,
-    ) -> u64 {
-        let gaps = coverage::gaps(data.len(), spans);
-        let total: usize = gaps.iter().map(|(a, b)| b - a).sum();
-        if !payload {
-            return total as u64;
-        }
-        let mut opaque = 0usize;
-        // in 64 MiB windows, each released before the next: a gap can be a decoded stream of a
-        // GiB in a mapped spool file, whose pages must not all become resident at once
-        for (a, b) in gaps {
-            for (off, _, own) in spool::windows(&data[a..b], 64 << 20, 0) {
-                let (m0, m1) = coverage::trim_padding(data, a + off, a + off + own);
-                for (r0, r1) in coverage::opaque_regions(data, m0, m1) {
-                    opaque += r1 - r0;
-                    let region = &data[r0..r1];
-                    let mut why = coverage::reason(coverage::entropy(region));
-                    if let Some(os) = within {
-                        // inside a recognised RTOS image: most likely its compressed pages,
-                        // tables or a second stage in a scheme netvet does not read
-                        why = format!("inside the {os} image: {why}");
-                    }
-                    self.record_unsupported(path, r0, region, &why);
-                }
-            }
-        }
-        (total - opaque) as u64
-    }
-
-    pub(crate) fn record_limit(&self, path: &str, limit: &str, detail: &str) {
-        if let Ok(mut v) = self.limits_hit.lock() {
-            // one record per (path, limit) is enough
-            if !v.iter().any(|l| l.path == path && l.limit == limit) {
-                v.push(LimitHitInfo {
-                    path: path.to_string(),
-                    limit: limit.to_string(),
-                    detail: detail.to_string(),
-                });
-            }
-        }
-    }
-
-    /// Where decoders spool large output (unlinked files): the spill parent.
-    pub(crate) fn spool_dir(&self) -> Option<Arc<Path>> {
-        self.spool_parent.clone()
-    }
-
-    fn spill_dir(&self) -> Result<Arc<SpillDir>, String> {
-        self.spill
-            .get_or_init(|| {
-                let b = tempfile::Builder::new()
-                    .prefix("netvet-spill-")
-                    .tempdir_in(self.spill_parent.clone().unwrap_or_else(std::env::temp_dir));
-                b.map(|dir| Arc::new(SpillDir { dir }))
-                    .map_err(|e| format!("cannot create spill directory: {e}"))
-            })
-            .clone()
-    }
-
-    /// Keep `data` in memory while the memory budget lasts; past it, move large contents to
-    /// a file in the private spill directory and small ones to a shared pack segment there,
-    /// and map them read-only.
-    pub(crate) fn maybe_spill(&self, data: Bytes) -> Result<Bytes, FormatError> {
-        let n = data.len() as u64;
-        let small = n < (256 << 10);
-        if n == 0 || (!small && spool::is_mapped(&data)) {
-            return Ok(data); // already a map of a spool or spill file
-        }
-        let used = self.mem_used.fetch_add(n, Ordering::Relaxed) + n;
-        if used <= self.limits.memory_budget {
-            return Ok(data);
-        }
-        self.mem_used.fetch_sub(n, Ordering::Relaxed);
-        if small && spool::is_mapped(&data) {
-            return Ok(data);
-        }
-        let dir = match self.spill_dir() {
-            Ok(d) => d,
-            Err(_) => return Ok(data), // no disk: keep it in memory
-        };
-        if small {
-            let pack = self.pack.get_or_init(|| spool::Pack::new(dir.path()));
-            // the disk is full: keep it in memory
-            return Ok(pack.push(&data).unwrap_or(data));
-        }
-        let seq = self.spill_seq.fetch_add(1, Ordering::Relaxed);
-        let p = dir.path().join(format!("{seq:08}"));
-        std::fs::write(&p, &data)?;
-        let f = std::fs::File::open(&p)?;
-        // the file is private to this process (inside its own 0700 temporary directory) and
-        // never modified after this point
-        Ok(spool::map_file(&f)?)
-    }
-}
 
 struct Partial {
     entries: Vec<Entry>,
@@ -339,7 +61,8 @@ pub struct Unpacker {
     handlers: Vec<HandlerRef>,
     /// Handlers with no magic: only tried at offset 0.
     headless: Vec<usize>,
-    matcher: AhoCorasick,
+    /// `None` when the matcher could not be built (see `build_errors`): nothing is carved.
+    matcher: Option<AhoCorasick>,
     /// For each pattern of `matcher`: (handler index, offset of the magic in the chunk).
     patterns: Vec<(usize, usize)>,
     /// Length of the longest magic pattern.
@@ -352,8 +75,11 @@ pub struct Unpacker {
     spill_parent: Option<std::path::PathBuf>,
     /// Monolithic RTOS families, their markers in one matcher, and each marker's family.
     rtos: Vec<Box<dyn Rtos>>,
-    rtos_matcher: AhoCorasick,
+    rtos_matcher: Option<AhoCorasick>,
     rtos_patterns: Vec<usize>,
+    /// Why a matcher could not be built; recorded as errors in every tree this unpacker
+    /// makes, so that a tree with nothing carved says why.
+    build_errors: Vec<String>,
 }
 
 /// Block size of the run detection in [`searchable`].
@@ -433,10 +159,14 @@ impl Unpacker {
                 patterns.push((i, m.offset));
             }
         }
+        let mut build_errors = Vec::new();
         let matcher = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
             .build(&pats)
-            .expect("magic patterns are valid");
+            .map_err(|e| {
+                build_errors.push(format!("magic matcher not built ({e}): nothing carved"))
+            })
+            .ok();
         let mut rtos_pats: Vec<&'static [u8]> = Vec::new();
         let mut rtos_patterns = Vec::new();
         for (i, r) in rtos.iter().enumerate() {
@@ -448,7 +178,12 @@ impl Unpacker {
         let rtos_matcher = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostFirst)
             .build(&rtos_pats)
-            .expect("RTOS markers are valid");
+            .map_err(|e| {
+                build_errors.push(format!(
+                    "RTOS marker matcher not built ({e}): no RTOS image recognised"
+                ))
+            })
+            .ok();
         Unpacker {
             rtos,
             rtos_matcher,
@@ -464,7 +199,22 @@ impl Unpacker {
             limits,
             progress: Arc::new(Progress::default()),
             spill_parent: None,
+            build_errors,
         }
+    }
+
+    /// A run's state, with the unpacker's own build error recorded in it.
+    fn new_ctx(&self, input_size: u64) -> Ctx {
+        let ctx = Ctx::new(
+            self.limits.clone(),
+            input_size,
+            self.progress.clone(),
+            self.spill_parent.clone(),
+        );
+        for e in &self.build_errors {
+            ctx.record_error("", "unpacker", 0, e);
+        }
+        ctx
     }
 
     /// Where the private spill directory is created (default: the system temporary dir).
@@ -505,12 +255,7 @@ impl Unpacker {
 
     /// Unpack an image held in memory.
     pub fn unpack_bytes(&self, data: Bytes) -> Tree {
-        let ctx = Ctx::new(
-            self.limits.clone(),
-            data.len() as u64,
-            self.progress.clone(),
-            self.spill_parent.clone(),
-        );
+        let ctx = self.new_ctx(data.len() as u64);
         let part = self.process_blob(&ctx, "", &data, 0, true);
         let understood = part.understood;
         let mut tree = self.finish(ctx, part);
@@ -524,12 +269,7 @@ impl Unpacker {
         let mut raw = Vec::new();
         let mut total = 0u64;
         walk_dir(root, root, &mut raw, &mut total)?;
-        let ctx = Ctx::new(
-            self.limits.clone(),
-            total,
-            self.progress.clone(),
-            self.spill_parent.clone(),
-        );
+        let ctx = self.new_ctx(total);
         let mut part = Partial::new();
         let mut blobs = Vec::new();
         for (rel, kind, meta, link, file) in raw {
@@ -653,6 +393,9 @@ impl Unpacker {
                 }
             }
         }
+        let Some(matcher) = &self.matcher else {
+            return found; // recorded in the tree (`build_errors`)
+        };
         let mapped = spool::is_mapped(data);
         let window = if mapped { CARVE_WINDOW } else { data.len() };
         let overlap = self.max_magic.saturating_sub(1);
@@ -673,7 +416,7 @@ impl Unpacker {
                 };
                 for m in ranges.into_iter().flat_map(|r| {
                     let base = r.start;
-                    self.matcher
+                    matcher
                         .find_overlapping_iter(&hay[r])
                         .map(move |m| (base + m.start(), m.pattern()))
                 }) {
@@ -943,8 +686,9 @@ impl Unpacker {
         if self.rtos.is_empty() {
             return None;
         }
+        let rtos_matcher = self.rtos_matcher.as_ref()?; // else recorded (`build_errors`)
         let mut seen = vec![false; self.rtos.len()];
-        for m in self.rtos_matcher.find_iter(&data[..]) {
+        for m in rtos_matcher.find_iter(&data[..]) {
             seen[self.rtos_patterns[m.pattern().as_usize()]] = true;
             if seen.iter().all(|s| *s) {
                 break;

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use crate::engine::Ctx;
+use crate::context::Ctx;
 use crate::path;
 use crate::tree::{Entry, EntryKind, Meta};
 
@@ -150,10 +150,7 @@ pub fn note_mismatches(variant: &mut String, checks: &[Check]) {
     }
 }
 
-/// Lowercase hex of bytes.
-pub fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
+pub use crate::bytes::hex;
 
 impl Chunk {
     pub fn new(start: usize, end: usize) -> Chunk {

@@ -18,6 +18,7 @@
 
 pub mod bytes;
 pub mod classify;
+pub mod context;
 pub mod coverage;
 pub mod engine;
 pub mod extract;

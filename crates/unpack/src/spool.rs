@@ -17,6 +17,14 @@
 //! every content they are done with ([`release`]) and once enough mapped content has been
 //! reported, the pages of every registered mapping are dropped at once.
 
+// The one module of the unpacker that needs `unsafe`: memory-mapping a file (`Mmap::map`)
+// and advising the kernel to drop a mapping's pages (`unchecked_advise*`). Both are unsafe in
+// memmap2 because another process could change the file under the map; every file mapped
+// here is private to this process (an unlinked spool file, or a file in the run's own 0700
+// spill directory) and never written after it is mapped. Nothing else in netvet-unpack may
+// use `unsafe` (the workspace denies it).
+#![allow(unsafe_code)]
+
 use bytes::Bytes;
 use memmap2::{Mmap, UncheckedAdvice};
 use std::fs::File;

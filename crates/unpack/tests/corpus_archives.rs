@@ -1,6 +1,9 @@
 //! Real compressed streams, archives and leaf files from the corpus through the unpacker,
 //! plus recursion and bomb limits built at test time.
 
+// Test helpers outside #[test] functions fail loudly on a broken fixture.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use bytes::Bytes;
 use netvet_unpack::{EntryKind, Limits, Tree, Unpacker};
 use std::io::Write;

@@ -1,5 +1,8 @@
 //! Real block-file-system, partition-table and UBI images of the corpus through the unpacker.
 
+// Test helpers outside #[test] functions fail loudly on a broken fixture.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use bytes::Bytes;
 use netvet_unpack::{EntryKind, Limits, Tree, Unpacker};
 
@@ -365,7 +368,8 @@ fn iso9660_images() {
 /// hang, and these handlers claim only the files that really are of their formats.
 #[test]
 fn every_corpus_file_survives_disk_handlers() {
-    use netvet_unpack::formats::{ext, fat, iso9660, partitions, ubi, ubifs};
+    use netvet_unpack::formats::filesystem::{ext, fat, iso9660, ubi, ubifs};
+    use netvet_unpack::formats::firmware::partitions;
     use std::sync::Arc;
     let Some(root) = netvet_model::corpus::dir() else {
         return;

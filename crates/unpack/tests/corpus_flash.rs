@@ -1,5 +1,8 @@
 //! Firmware containers and flash file systems on the real files of the test corpus.
 
+// Test helpers outside #[test] functions fail loudly on a broken fixture.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use bytes::Bytes;
 use netvet_unpack::{EntryKind, Limits, Tree, Unpacker};
 use std::io::Read;

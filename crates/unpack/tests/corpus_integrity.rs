@@ -1,6 +1,9 @@
 //! Container integrity, decryption and coverage on the real files of the test corpus (the
 //! figures of docs/formats.md, "Container integrity" and "Coverage").
 
+// Test helpers outside #[test] functions fail loudly on a broken fixture.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use bytes::Bytes;
 use netvet_model::IntegrityCheck;
 use netvet_unpack::{Limits, Tree, Unpacker};

@@ -4,6 +4,9 @@
 //! kernel partitions. Unpacking it must give back the tree: same file list, same contents, the
 //! recorded mtimes.
 
+// Test helpers outside #[test] functions fail loudly on a broken fixture.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use bytes::Bytes;
 use netvet_testkit::{pack_squashfs, read_mtimes, trx_with_rootfs, SquashOpts};
 use netvet_unpack::{EntryKind, Limits, Unpacker};

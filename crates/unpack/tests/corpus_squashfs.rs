@@ -1,6 +1,9 @@
 //! Every squashfs, cramfs and romfs file of the corpus through the unpacker, with concrete
 //! expectations (entry counts, contents, link targets, variants).
 
+// Test helpers outside #[test] functions fail loudly on a broken fixture.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use bytes::Bytes;
 use netvet_unpack::{EntryKind, Limits, Tree, Unpacker};
 

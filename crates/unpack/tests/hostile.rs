@@ -4,6 +4,9 @@
 //! (`VmHWM` of this test process, so a stricter bound than per case), keep every entry inside
 //! its layer, and record the limit or error it hit.
 
+// Test helpers outside #[test] functions fail loudly on a broken fixture.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use bytes::Bytes;
 use netvet_unpack::{EntryKind, Limits, Tree, Unpacker};
 use std::io::Write;

@@ -4,7 +4,7 @@
 //! web pages, no symbol table).
 
 use bytes::Bytes;
-use netvet_unpack::formats::{rtos_vxworks, vxworks_memfs};
+use netvet_unpack::formats::{filesystem::vxworks_memfs, rtos::vxworks as rtos_vxworks};
 use netvet_unpack::{Limits, Unpacker};
 
 fn names() -> Vec<String> {

@@ -3,6 +3,9 @@
 //! size and SHA-256 are recorded in `packed/ORIGINALS`, and a real packed program of the
 //! corpus when it is present.
 
+// Test helpers outside #[test] functions fail loudly on a broken fixture.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use bytes::Bytes;
 use netvet_unpack::{Limits, Unpacker};
 use sha2::{Digest, Sha256};
