@@ -64,7 +64,7 @@ fn main() {
             }
         }
         let mut per: Vec<_> = per.into_iter().collect();
-        per.sort_by(|a, b| b.1.cmp(&a.1));
+        per.sort_by_key(|p| std::cmp::Reverse(p.1));
         let line: Vec<String> = per.iter().map(|(n, ms)| format!("{n} {ms} ms")).collect();
         println!("{rel}: {}", line.join(", "));
         println!(
