@@ -23,8 +23,14 @@ if ! command -v unsquashfs >/dev/null; then
   if [ "$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -qq squashfs-tools >/dev/null; else echo "need squashfs-tools" >&2; exit 1; fi
 fi
 [ "$(stat -f -c %T "$SHM")" = tmpfs ] || { echo "$SHM is not a tmpfs" >&2; exit 1; }
-cargo build --release -q --bin netvet
-NETVET=${CARGO_TARGET_DIR:-target}/release/netvet
+# NETVET_BIN: a netvet binary built beforehand (the script then builds nothing)
+if [ -n "${NETVET_BIN:-}" ]; then
+  NETVET=$NETVET_BIN
+else
+  cargo build --release -q --bin netvet
+  NETVET=${CARGO_TARGET_DIR:-target}/release/netvet
+fi
+[ -x "$NETVET" ] || { echo "no netvet binary at $NETVET" >&2; exit 1; }
 work=$(mktemp -d)
 out=$(mktemp -d -p "$SHM" netvet-bench.XXXXXX)
 trap 'rm -rf "$work" "$out"' EXIT
