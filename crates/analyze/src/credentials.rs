@@ -100,8 +100,10 @@ pub struct Dictionary {
     /// Every vendor key of `vendor`.
     vendor_keys: HashSet<String>,
     /// Passwords listed for exactly this user (curated and vendor lines), for O(1) look-ups
-    /// over the strings of every binary.
-    user_passwords: HashMap<String, HashSet<String>>,
+    /// over the strings of every binary: every pair of neighbouring strings of every
+    /// executable is looked up, so the keys are hashed with FxHash (short strings; the table
+    /// is built from the rules, not from the image).
+    user_passwords: rustc_hash::FxHashMap<String, rustc_hash::FxHashSet<String>>,
 }
 
 impl Dictionary {

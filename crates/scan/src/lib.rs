@@ -319,7 +319,16 @@ impl Scanner {
             rules: &self.rules,
             options: &self.analyze,
         };
-        let (out, timings) = self.analyzers.run_timed(&cx);
+        // the SBOM stage only reads the tree: it runs beside the analyzers, on the cores the
+        // slowest analyzers leave idle, instead of after them
+        let ((out, timings), (sb, sbom_ms)) = rayon::join(
+            || self.analyzers.run_timed(&cx),
+            || {
+                let t_sbom = Instant::now();
+                let sb = self.sbom.scan(&tree);
+                (sb, t_sbom.elapsed().as_millis() as u64)
+            },
+        );
         report.findings.extend(out.findings);
         for (k, v) in out.summaries {
             report.summaries.insert(k, v);
@@ -331,14 +340,8 @@ impl Scanner {
                 .insert(format!("analyzer:{name}"), ms);
         }
         // sbom -> vulndb: components, duplicate / end-of-life findings, then CVEs
-        progress.set_stage("identifying components");
-        let t_sbom = Instant::now();
-        let sb = self.sbom.scan(&tree);
         report.findings.extend(sb.findings);
-        report
-            .timing_ms
-            .stages
-            .insert("sbom".into(), t_sbom.elapsed().as_millis() as u64);
+        report.timing_ms.stages.insert("sbom".into(), sbom_ms);
         progress.set_stage("matching vulnerabilities");
         let t_vulndb = Instant::now();
         self.match_vulnerabilities(&mut report, &sb.components)?;
