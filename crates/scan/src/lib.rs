@@ -319,16 +319,7 @@ impl Scanner {
             rules: &self.rules,
             options: &self.analyze,
         };
-        // the SBOM stage only reads the tree: it runs beside the analyzers, on the cores the
-        // slowest analyzers leave idle, instead of after them
-        let ((out, timings), (sb, sbom_ms)) = rayon::join(
-            || self.analyzers.run_timed(&cx),
-            || {
-                let t_sbom = Instant::now();
-                let sb = self.sbom.scan(&tree);
-                (sb, t_sbom.elapsed().as_millis() as u64)
-            },
-        );
+        let (out, timings) = self.analyzers.run_timed(&cx);
         report.findings.extend(out.findings);
         for (k, v) in out.summaries {
             report.summaries.insert(k, v);
@@ -339,9 +330,19 @@ impl Scanner {
                 .stages
                 .insert(format!("analyzer:{name}"), ms);
         }
-        // sbom -> vulndb: components, duplicate / end-of-life findings, then CVEs
+        // sbom -> vulndb: components, duplicate / end-of-life findings, then CVEs. After the
+        // analyzers, not beside them: run together, the two stages keep more of the tree's
+        // pages resident at once (peak RSS 514 MiB instead of 476 MiB on the 131 MB image of
+        // bench/unpack.sh, over the 512 MiB budget) for a gain within the noise (1.42-1.55x
+        // instead of 1.48-1.60x unsquashfs).
+        progress.set_stage("identifying components");
+        let t_sbom = Instant::now();
+        let sb = self.sbom.scan(&tree);
         report.findings.extend(sb.findings);
-        report.timing_ms.stages.insert("sbom".into(), sbom_ms);
+        report
+            .timing_ms
+            .stages
+            .insert("sbom".into(), t_sbom.elapsed().as_millis() as u64);
         progress.set_stage("matching vulnerabilities");
         let t_vulndb = Instant::now();
         self.match_vulnerabilities(&mut report, &sb.components)?;
