@@ -487,14 +487,7 @@ impl Layout for Old {
                 3 => {
                     b.u(32)?;
                     let n = b.u(16)? as usize;
-                    let at = b.byte_pos();
-                    InodeKind::Symlink(
-                        d.get(at..at + n)
-                            .ok_or_else(|| {
-                                FormatError::Truncated(format!("symlink inode {r:#x} cut short"))
-                            })?
-                            .to_vec(),
-                    )
+                    symlink(d, b.byte_pos(), n, r)?
                 }
                 t => InodeKind::Special(special(t).ok_or_else(|| {
                     FormatError::Invalid(format!("inode {r:#x} has unknown type {t}"))
@@ -534,14 +527,7 @@ impl Layout for Old {
                 }
                 3 => {
                     let n = b.u(16)? as usize;
-                    let at = b.byte_pos();
-                    InodeKind::Symlink(
-                        d.get(at..at + n)
-                            .ok_or_else(|| {
-                                FormatError::Truncated(format!("symlink inode {r:#x} cut short"))
-                            })?
-                            .to_vec(),
-                    )
+                    symlink(d, b.byte_pos(), n, r)?
                 }
                 t => InodeKind::Special(special(t).ok_or_else(|| {
                     FormatError::Invalid(format!("inode {r:#x} has unknown type {t}"))
@@ -601,4 +587,12 @@ impl Layout for Old {
             ))
         })
     }
+}
+
+/// The target of a symlink inode: `n` bytes at `at` of the decoded inode table (the same in
+/// the 1.x/2.x and 3.x layouts; only the header fields before it differ).
+fn symlink(d: &[u8], at: usize, n: usize, r: u64) -> Result<InodeKind, FormatError> {
+    d.get(at..at.saturating_add(n))
+        .map(|t| InodeKind::Symlink(t.to_vec()))
+        .ok_or_else(|| FormatError::Truncated(format!("symlink inode {r:#x} cut short")))
 }
