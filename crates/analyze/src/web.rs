@@ -130,11 +130,9 @@ impl WebChecks {
         let has = |w: &str| memchr::memmem::find(lower.as_bytes(), w.as_bytes()).is_some();
         let login_page = has("type=\"password\"") || has("type='password'") || has("type=password");
         let line_of = |off: usize| text[..off].matches('\n').count() + 1;
-        let compare = if has("pass") || has("pwd") {
-            self.compare.captures(&text)
-        } else {
-            None
-        };
+        let compare = (has("pass") || has("pwd"))
+            .then(|| self.compare.captures(&text))
+            .flatten();
         if let Some(m) = compare {
             let whole = m.get(0).map_or(0, |x| x.start());
             out.push(
@@ -153,11 +151,9 @@ impl WebChecks {
                 .with_key("client-password"),
             );
         }
-        let literal = if has("password") && has("<input") {
-            self.literal.captures(&text)
-        } else {
-            None
-        };
+        let literal = (has("password") && has("<input"))
+            .then(|| self.literal.captures(&text))
+            .flatten();
         if let Some(m) = literal {
             let whole = m.get(0).map_or(0, |x| x.start());
             out.push(
@@ -175,12 +171,8 @@ impl WebChecks {
                 .with_key("literal-password"),
             );
         }
-        let scripts = if has("<script") {
-            self.script.captures_iter(&text).take(20).collect()
-        } else {
-            Vec::new()
-        };
-        for m in scripts {
+        let scripts = has("<script").then(|| self.script.captures_iter(&text).take(20));
+        for m in scripts.into_iter().flatten() {
             let host = m[2].to_ascii_lowercase();
             if CDN_HOSTS.contains(&host.as_str()) || host == "localhost" || host.starts_with("127.")
             {
@@ -213,11 +205,9 @@ impl WebChecks {
                 .with_key(&format!("foreign-script:{host}")),
             );
         }
-        let cmd_form = if has("<input") || has("<textarea") {
-            self.cmd_form.captures(&text)
-        } else {
-            None
-        };
+        let cmd_form = (has("<input") || has("<textarea"))
+            .then(|| self.cmd_form.captures(&text))
+            .flatten();
         if let Some(m) = cmd_form {
             let whole = m.get(0).map_or(0, |x| x.start());
             out.push(
