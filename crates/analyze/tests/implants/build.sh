@@ -29,6 +29,11 @@ for src in bindshell connectback magicauth hookrunner magicpacket; do
     mips-linux-gnu-gcc $STATIC -mno-abicalls -mabi=n32 -march=mips64r2 -o bin/$src-mipsn32-static $src.c
     mips-linux-gnu-gcc $STATIC -mno-abicalls -mabi=64 -march=mips64r2 -o bin/$src-mips64-static $src.c
 done
+# ARM big-endian BE8 (ARMv6+ big-endian images: data big-endian, instructions stored
+# little-endian; ELF flag EF_ARM_BE8).
+for src in bindshell connectback magicpacket; do
+    arm-linux-gnueabi-gcc $STATIC -mbig-endian -Wl,--be8 -o bin/$src-armbe8-static $src.c
+done
 # The connect-back client with every system call through one routine that takes the number as
 # an argument (-DVIA_ROUTINE, see sys.h), as musl's cancellable calls do.
 for arch in mips:mips-linux-gnu-gcc arm:arm-linux-gnueabi-gcc aarch64:aarch64-linux-gnu-gcc x86_64:gcc; do
