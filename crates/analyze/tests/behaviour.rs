@@ -328,6 +328,38 @@ fn dynamic_magic_packet_listener_from_the_socket_call() {
         daemon.packet_exec = None;
         assert!(behaviour::judge(&daemon).is_empty(), "{name}");
     }
+    // the other call paths: MIPS non-PIC `jal` to a .plt stub, x86-64 -fno-plt `call
+    // *N(%rip)` through the GOT slot, Thumb-2 `blx` to the ARM PLT stub
+    for (variant, site) in [
+        ("mipsplt", 0x4005b8),
+        ("x86_64noplt", 0x1061),
+        ("thumb2", 0x47e),
+    ] {
+        let name = format!("magicpacket-{variant}-dynamic");
+        let p = behaviour::profile(&name, &implant(&name)).unwrap();
+        assert_eq!(
+            p.caps.get(&Cap::RawCapture).map(String::as_str),
+            Some(format!("call socket at {site:#x} with AF_PACKET").as_str()),
+            "{name}: {:?}",
+            p.caps
+        );
+        let v = behaviour::judge(&p);
+        assert_eq!(
+            (v[0].kind, v[0].severity),
+            (kinds::BACKDOOR_SUSPICIOUS, Severity::Medium),
+            "{name}: {v:?}"
+        );
+        let name = format!("bindshell-{variant}-dynamic");
+        let p = behaviour::profile(&name, &implant(&name)).unwrap();
+        let h = p.handoff.as_deref().unwrap_or_default();
+        assert!(
+            h.starts_with("socket handed to shell: call socket at 0x")
+                && h.contains(
+                    "returns the connection -> dup2 onto fd 0, 1, 2 -> call execve at 0x"
+                ),
+            "{name}: {h}"
+        );
+    }
     // an ordinary TCP client's socket call is not raw capture
     for arch in ARCHES {
         let p = behaviour::profile("c", &implant(&format!("connectback-{arch}-dynamic"))).unwrap();

@@ -34,6 +34,14 @@ done
 for src in bindshell connectback magicpacket; do
     arm-linux-gnueabi-gcc $STATIC -mbig-endian -Wl,--be8 -o bin/$src-armbe8-static $src.c
 done
+# Dynamic builds whose import calls take other paths (call-site decoding): MIPS non-PIC with a
+# PLT (`jal` to .plt stubs instead of `lw t9, N(gp)` + `jalr t9`), x86-64 -fno-plt (`call
+# *N(%rip)` through the GOT), Thumb-2 (`blx` to the ARM PLT stubs).
+for src in bindshell magicpacket; do
+    mips-linux-gnu-gcc $DYN -mplt -mno-shared -fno-pic -no-pie -o bin/$src-mipsplt-dynamic $src.c
+    gcc $DYN -fno-plt -o bin/$src-x86_64noplt-dynamic $src.c
+    arm-linux-gnueabi-gcc $DYN -mthumb -march=armv7-a -o bin/$src-thumb2-dynamic $src.c
+done
 # The connect-back client with every system call through one routine that takes the number as
 # an argument (-DVIA_ROUTINE, see sys.h), as musl's cancellable calls do.
 for arch in mips:mips-linux-gnu-gcc arm:arm-linux-gnueabi-gcc aarch64:aarch64-linux-gnu-gcc x86_64:gcc; do
