@@ -84,6 +84,119 @@ pub fn import_targets(data: &[u8]) -> ImportTargets {
     .unwrap_or_default()
 }
 
+/// One past the highest dynamic symbol index the relocation tables of the dynamic segment
+/// refer to (0 when there are none). A GNU hash table covers only the symbols an object
+/// defines, so the count it gives leaves out the undefined ones after them (a PIE that
+/// exports nothing has a hash table of one symbol); the relocations name every import the
+/// program calls or reads.
+pub fn relocated_symbols(data: &[u8]) -> u64 {
+    fn of<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Option<u64> {
+        let h = E::parse(data).ok()?;
+        let endian = h.endian().ok()?;
+        let phdrs = h.program_headers(endian, data).ok()?;
+        let mut dynamic: &[E::Dyn] = &[];
+        let mut load: Vec<(u64, u64, u64)> = Vec::new();
+        for ph in phdrs {
+            match ph.p_type(endian) {
+                elf::PT_DYNAMIC => {
+                    if let Ok(Some(d)) = ph.dynamic(endian, data) {
+                        dynamic = d;
+                    }
+                }
+                elf::PT_LOAD => load.push((
+                    ph.p_vaddr(endian).into(),
+                    ph.p_offset(endian).into(),
+                    ph.p_filesz(endian).into(),
+                )),
+                _ => {}
+            }
+        }
+        let tag = dynamic_tags(dynamic, endian);
+        let to_off = |va: u64| -> Option<u64> {
+            load.iter().find_map(|&(v, off, sz)| {
+                (va >= v && va - v < sz).then(|| off.saturating_add(va - v))
+            })
+        };
+        let mut max = 0u64;
+        for (addr, size, rela) in reloc_tables(&tag) {
+            let (Some(off), Some(size)) = (addr.and_then(to_off), size) else {
+                continue;
+            };
+            for (_, sym) in relocs::<E>(data, endian, off, size, rela, h.is_mips64el(endian)) {
+                max = max.max(u64::from(sym) + 1);
+            }
+        }
+        Some(max)
+    }
+    match data.get(4) {
+        Some(1) => of::<elf::FileHeader32<Endianness>>(data),
+        Some(2) => of::<elf::FileHeader64<Endianness>>(data),
+        _ => None,
+    }
+    .unwrap_or(0)
+}
+
+/// The dynamic entries by tag (the first of each; none of the tags read here repeats).
+fn dynamic_tags<D: Dyn<Endian = Endianness>>(
+    dynamic: &[D],
+    endian: Endianness,
+) -> BTreeMap<u64, u64> {
+    let mut tag = BTreeMap::new();
+    for d in dynamic.iter().take(4096) {
+        let t: u64 = d.d_tag(endian).into();
+        if t == u64::from(elf::DT_NULL) {
+            break;
+        }
+        tag.entry(t).or_insert_with(|| d.d_val(endian).into());
+    }
+    tag
+}
+
+/// The relocation tables of the dynamic segment: (address, size, RELA?).
+fn reloc_tables(tag: &BTreeMap<u64, u64>) -> [(Option<u64>, Option<u64>, bool); 3] {
+    let get = |t: u32| tag.get(&u64::from(t)).copied();
+    let pltrel_is_rela = get(elf::DT_PLTREL) == Some(u64::from(elf::DT_RELA));
+    [
+        (get(elf::DT_JMPREL), get(elf::DT_PLTRELSZ), pltrel_is_rela),
+        (get(elf::DT_REL), get(elf::DT_RELSZ), false),
+        (get(elf::DT_RELA), get(elf::DT_RELASZ), true),
+    ]
+}
+
+/// (offset, symbol index) of each relocation of one table.
+fn relocs<E: FileHeader<Endian = Endianness>>(
+    data: &[u8],
+    endian: Endianness,
+    off: u64,
+    size: u64,
+    rela: bool,
+    is_mips64el: bool,
+) -> Vec<(u64, u32)> {
+    let entry = if rela {
+        std::mem::size_of::<E::Rela>()
+    } else {
+        std::mem::size_of::<E::Rel>()
+    } as u64;
+    let n = (size / entry).min(MAX_ENTRIES as u64) as usize;
+    if rela {
+        data.read_slice_at::<E::Rela>(off, n)
+            .map(|rs| {
+                rs.iter()
+                    .map(|r| (r.r_offset(endian).into(), r.r_sym(endian, is_mips64el)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        data.read_slice_at::<E::Rel>(off, n)
+            .map(|rs| {
+                rs.iter()
+                    .map(|r| (r.r_offset(endian).into(), r.r_sym(endian)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
 fn targets_as<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Option<ImportTargets> {
     let h = E::parse(data).ok()?;
     let endian = h.endian().ok()?;
@@ -114,15 +227,7 @@ fn targets_as<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Option<ImportT
             (va >= v && va - v < sz).then(|| off.saturating_add(va - v))
         })
     };
-    let mut tag = BTreeMap::new();
-    for d in dynamic.iter().take(4096) {
-        let t: u64 = d.d_tag(endian).into();
-        if t == u64::from(elf::DT_NULL) {
-            break;
-        }
-        // the first of each tag (DT_NEEDED repeats; none of those read here do)
-        tag.entry(t).or_insert_with(|| d.d_val(endian).into());
-    }
+    let tag = dynamic_tags(dynamic, endian);
     let get = |t: u32| tag.get(&u64::from(t)).copied();
     let symtab = to_off(get(elf::DT_SYMTAB)?)?;
     let strtab = to_off(get(elf::DT_STRTAB)?)?;
@@ -165,35 +270,13 @@ fn targets_as<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Option<ImportT
     // GOT slots from the relocation tables
     let mut slots: BTreeMap<u64, u32> = BTreeMap::new();
     let is_mips64el = h.is_mips64el(endian);
-    let pltrel_is_rela = get(elf::DT_PLTREL) == Some(u64::from(elf::DT_RELA));
-    let tables = [
-        (get(elf::DT_JMPREL), get(elf::DT_PLTRELSZ), pltrel_is_rela),
-        (get(elf::DT_REL), get(elf::DT_RELSZ), false),
-        (get(elf::DT_RELA), get(elf::DT_RELASZ), true),
-    ];
-    for (addr, size, rela) in tables {
+    for (addr, size, rela) in reloc_tables(&tag) {
         let (Some(off), Some(size)) = (addr.and_then(to_off), size) else {
             continue;
         };
-        let entry = if rela {
-            std::mem::size_of::<E::Rela>()
-        } else {
-            std::mem::size_of::<E::Rel>()
-        } as u64;
-        let n = (size / entry).min(MAX_ENTRIES as u64) as usize;
-        if rela {
-            if let Ok(rs) = data.read_slice_at::<E::Rela>(off, n) {
-                for r in rs {
-                    if let Some(i) = import(&mut t, r.r_sym(endian, is_mips64el)) {
-                        slots.insert(r.r_offset(endian).into(), i);
-                    }
-                }
-            }
-        } else if let Ok(rs) = data.read_slice_at::<E::Rel>(off, n) {
-            for r in rs {
-                if let Some(i) = import(&mut t, r.r_sym(endian)) {
-                    slots.insert(r.r_offset(endian).into(), i);
-                }
+        for (offset, sym) in relocs::<E>(data, endian, off, size, rela, is_mips64el) {
+            if let Some(i) = import(&mut t, sym) {
+                slots.insert(offset, i);
             }
         }
     }
@@ -260,9 +343,9 @@ fn targets_as<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Option<ImportT
 /// address; these are the sequences GNU ld emits:
 /// - x86-64: `jmp *N(%rip)` (`ff 25`), also after `endbr64` / the `bnd` prefix (`.plt.sec`,
 ///   `.plt.got`);
-/// - ARM: `add ip, pc, #A; add ip, ip, #B; ldr pc, [ip, #C]!`, the long form `movw ip;
-///   movt ip; add ip, ip, pc; ldr pc, [ip]` and the old `ldr ip, [pc, #4]; add ip, pc, ip;
-///   ldr pc, [ip]; .word` form, each possibly preceded by the Thumb entry `bx pc; nop`;
+/// - ARM: `add ip, pc, #A; add ip, ip, #B; ldr pc, [ip, #C]!` (with one more `add` in
+///   `--long-plt` builds) and the old `ldr ip, [pc, #4]; add ip, pc, ip; ldr pc, [ip];
+///   .word` form, each possibly preceded by the Thumb entry `bx pc; nop`;
 /// - AArch64: `adrp x16, P; ldr x17, [x16, #N]`, possibly after `bti c`;
 /// - MIPS (`.plt` of non-PIC executables): `lui t7, %hi; lw/ld t9, %lo(t7)`.
 fn plt_stubs(machine: u16, code: &[u8], va: u64, be: bool, out: &mut Vec<(u64, u64)>) {
@@ -306,26 +389,27 @@ fn plt_stubs(machine: u16, code: &[u8], va: u64, be: bool, out: &mut Vec<(u64, u
             while let Some(w0) = word(o) {
                 let at = va.wrapping_add(o as u64);
                 let (w1, w2, w3) = (word(o + 4), word(o + 8), word(o + 12));
+                // `add ip, pc, #A`, one to three `add ip, ip, #B` (three words in the
+                // short PLT, four in `--long-plt`), `ldr pc, [ip, #C]!`
+                let short = || -> Option<u64> {
+                    if w0 & 0xffff_f000 != 0xe28f_c000 {
+                        return None;
+                    }
+                    let mut slot = at.wrapping_add(8).wrapping_add(u64::from(rot(w0)));
+                    for k in 1..=4 {
+                        let w = word(o + 4 * k)?;
+                        if w & 0xffff_f000 == 0xe5bc_f000 && k >= 2 {
+                            return Some(slot.wrapping_add(u64::from(w & 0xfff)));
+                        }
+                        if w & 0xffff_f000 != 0xe28c_c000 {
+                            return None;
+                        }
+                        slot = slot.wrapping_add(u64::from(rot(w)));
+                    }
+                    None
+                };
                 let slot = match (w1, w2, w3) {
-                    (Some(w1), Some(w2), _)
-                        if w0 & 0xffff_f000 == 0xe28f_c000
-                            && w1 & 0xffff_f000 == 0xe28c_c000
-                            && w2 & 0xffff_f000 == 0xe5bc_f000 =>
-                    {
-                        Some(
-                            at.wrapping_add(8)
-                                .wrapping_add(u64::from(rot(w0)))
-                                .wrapping_add(u64::from(rot(w1)))
-                                .wrapping_add(u64::from(w2 & 0xfff)),
-                        )
-                    }
-                    (Some(w1), Some(0xe08c_c00f), Some(0xe59c_f000))
-                        if w0 & 0xfff0_f000 == 0xe300_c000 && w1 & 0xfff0_f000 == 0xe340_c000 =>
-                    {
-                        let imm = |w: u32| ((w >> 4) & 0xf000) | (w & 0xfff);
-                        let v = imm(w0) | imm(w1) << 16;
-                        Some(at.wrapping_add(16).wrapping_add(u64::from(v)))
-                    }
+                    _ if w0 & 0xffff_f000 == 0xe28f_c000 => short(),
                     (Some(0xe08f_c00c), Some(0xe59c_f000), Some(off)) if w0 == 0xe59f_c004 => {
                         Some(at.wrapping_add(12).wrapping_add(u64::from(off)) & 0xffff_ffff)
                     }

@@ -334,6 +334,7 @@ fn dynamic_magic_packet_listener_from_the_socket_call() {
         ("mipsplt", 0x4005b8),
         ("x86_64noplt", 0x1061),
         ("thumb2", 0x47e),
+        ("armlongplt", 0x49c),
     ] {
         let name = format!("magicpacket-{variant}-dynamic");
         let p = behaviour::profile(&name, &implant(&name)).unwrap();
@@ -358,6 +359,34 @@ fn dynamic_magic_packet_listener_from_the_socket_call() {
                     "returns the connection -> dup2 onto fd 0, 1, 2 -> call execve at 0x"
                 ),
             "{name}: {h}"
+        );
+    }
+    // sstripped (no section headers, as much firmware is): the targets come from the
+    // dynamic segment alone
+    for (arch, site) in [("mips", 0x5fc), ("arm", 0x47c), ("x86_64", 0x10a1)] {
+        let name = format!("magicpacket-{arch}-dynamic");
+        let mut data = implant(&name);
+        // e_shoff, e_shnum and e_shstrndx
+        let (shoff, shnum) = if data[4] == 1 {
+            (0x20..0x24, 0x30..0x34)
+        } else {
+            (0x28..0x30, 0x3c..0x40)
+        };
+        data[shoff].fill(0);
+        data[shnum].fill(0);
+        // the imports too: the ARM and x86-64 builds' GNU hash tables hold one symbol (they
+        // export nothing); the relocations name the undefined ones
+        let h = netvet_analyze::elf::inspect(&data).unwrap();
+        assert!(h.no_sections, "{name}");
+        for i in ["socket", "read", "execve"] {
+            assert!(h.imports.iter().any(|x| x == i), "{name}: {:?}", h.imports);
+        }
+        let p = behaviour::profile(&name, &data).unwrap();
+        assert_eq!(
+            p.caps.get(&Cap::RawCapture).map(String::as_str),
+            Some(format!("call socket at {site:#x} with AF_PACKET").as_str()),
+            "{name} without section headers: {:?}",
+            p.caps
         );
     }
     // an ordinary TCP client's socket call is not raw capture

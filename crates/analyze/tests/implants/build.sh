@@ -36,8 +36,10 @@ for src in bindshell connectback magicpacket; do
 done
 # Dynamic builds whose import calls take other paths (call-site decoding): MIPS non-PIC with a
 # PLT (`jal` to .plt stubs instead of `lw t9, N(gp)` + `jalr t9`), x86-64 -fno-plt (`call
-# *N(%rip)` through the GOT), Thumb-2 (`blx` to the ARM PLT stubs).
+# *N(%rip)` through the GOT), Thumb-2 (`blx` to the ARM PLT stubs), ARM --long-plt (four-word
+# stubs).
 for src in bindshell magicpacket; do
+    arm-linux-gnueabi-gcc $DYN -Wl,--long-plt -o bin/$src-armlongplt-dynamic $src.c
     mips-linux-gnu-gcc $DYN -mplt -mno-shared -fno-pic -no-pie -o bin/$src-mipsplt-dynamic $src.c
     gcc $DYN -fno-plt -o bin/$src-x86_64noplt-dynamic $src.c
     arm-linux-gnueabi-gcc $DYN -mthumb -march=armv7-a -o bin/$src-thumb2-dynamic $src.c
