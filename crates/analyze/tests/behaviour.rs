@@ -519,6 +519,26 @@ fn dynamic_socket_handed_to_shell_through_import_calls() {
         let name = format!("hookrunner-{arch}-dynamic");
         let p = behaviour::profile(&name, &implant(&name)).unwrap();
         assert!(p.handoff.is_none(), "{name}: {:?}", p.handoff);
+        let n = p.not_handed.as_deref().unwrap_or_default();
+        assert!(
+            n.starts_with("call dup2 at 0x") && n.contains(" of what call read at 0x"),
+            "{name}: {n}"
+        );
+        // the size rule alone called it a connect-back client
+        let v = behaviour::judge(&p);
+        assert_eq!(
+            (v[0].kind, v[0].severity),
+            (kinds::BACKDOOR_SUSPICIOUS, Severity::Low),
+            "{name}: {v:?}"
+        );
+        assert!(v[0].evidence.contains("not the socket"), "{name}: {}", v[0].evidence);
+        let mut no_flow = p.clone();
+        no_flow.not_handed = None;
+        assert_eq!(
+            behaviour::judge(&no_flow)[0].kind,
+            kinds::BACKDOOR_CONNECT_BACK,
+            "{name}"
+        );
     }
 }
 
