@@ -1494,6 +1494,7 @@ pub fn import_call_scan(data: &[u8]) -> StubScan {
             be,
             ins_be: be && !targets.be8,
             seed: &[],
+            stack_marks: false,
             calls: None,
             imports: Some(&targets),
         };
@@ -1589,6 +1590,7 @@ pub fn stub_scan(data: &[u8]) -> StubScan {
             be,
             ins_be: be && !be8,
             seed: &[],
+            stack_marks: false,
             calls: Some(&calls),
             imports: None,
         };
@@ -1670,7 +1672,7 @@ fn arg_regs(arch: Arch) -> [usize; 4] {
         Arch::Mips | Arch::MipsN32 | Arch::MipsN64 => [4, 5, 6, 7],
         Arch::Arm | Arch::Aarch64 => [0, 1, 2, 3],
         Arch::X86_64 => [7, 6, 2, 1],
-        // i386 passes arguments on the stack
+        // i386 passes arguments on the stack (see `scan_x86`)
         Arch::I386 => [usize::MAX; 4],
     }
 }
@@ -1693,13 +1695,15 @@ fn routine_calls(
 ) -> BTreeMap<Cap, String> {
     let mut out = BTreeMap::new();
     let args = arg_regs(arch);
-    if args[0] == usize::MAX || calls.is_empty() {
+    if calls.is_empty() {
         return out;
     }
     let segments = exec_segments(data);
+    // i386 passes the arguments on the stack: the decoder seeds those (`stack_marks`)
     let seed: Vec<(usize, u32)> = args
         .iter()
         .enumerate()
+        .filter(|(_, r)| **r != usize::MAX)
         .map(|(i, r)| (*r, ROUTINE_MARK + i as u32))
         .collect();
     let mut routine: BTreeMap<(u64, bool), Option<usize>> = BTreeMap::new();
@@ -1725,6 +1729,7 @@ fn routine_calls(
                 be,
                 ins_be: be && !be8,
                 seed: &seed,
+                stack_marks: arch == Arch::I386,
                 calls: None,
                 imports: None,
             };
@@ -1743,7 +1748,7 @@ fn routine_calls(
                 Arch::Arm => scan_arm(code, &seg, &mut found),
                 Arch::Aarch64 => scan_aarch64(code, &seg, &mut found),
                 Arch::X86_64 => scan_x86(code, &seg, X86_64_ABI, &mut found),
-                Arch::I386 => {}
+                Arch::I386 => scan_x86(code, &seg, I386_ABI, &mut found),
             }
             arg
         });
@@ -1841,6 +1846,9 @@ struct Segment<'a> {
     /// Registers holding a constant when decoding starts (the routine pass seeds the
     /// argument registers with markers).
     seed: &'a [(usize, u32)],
+    /// i386 routine pass: the stack arguments (`[esp+4]`, `[esp+8]`, ... at the entry) hold
+    /// the markers instead of registers.
+    stack_marks: bool,
     /// Direct calls seen, with the constants in their argument registers (first pass).
     calls: Option<&'a std::cell::RefCell<Vec<Call>>>,
     /// Dynamic executables: the PLT stubs and GOT slots of the imports; a call to one is
@@ -2526,9 +2534,144 @@ fn scan_x86(code: &[u8], seg: &Segment, abi: &X86Abi, found: &mut Found) {
     for &(r, v) in seg.seed {
         regs.set(r, Some(v));
     }
+    // i386 (cdecl, arguments on the stack): the outgoing argument area as pushes and
+    // `sub/add esp` leave it ([esp] first), for the call sites; and for a routine decoded
+    // from its entry, where esp and ebp point relative to the entry's esp, so that
+    // `mov r, [ebp+8]` / `mov r, [esp+N]` read argument `i` (at entry `[esp+4+4i]`)
+    let i386 = abi.trap == [0xcd, 0x80];
+    let mut stack: Vec<Option<u32>> = Vec::new();
+    let mut esp_rel: i64 = 0;
+    let mut ebp_rel: Option<i64> = None;
     let mut i = 0;
     while i + 2 <= code.len() {
         let b = code[i];
+        if i386 {
+            let imm32 = |o: usize| {
+                code.get(o..o + 4)
+                    .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+            };
+            let next = code.get(i + 1).copied();
+            let step = match b {
+                // push imm8 / imm32 / r32, pop r32
+                0x6a if next.is_some() && code.get(i + 2) != Some(&0x58) => {
+                    stack.insert(0, next.map(|v| v as i8 as i32 as u32));
+                    esp_rel -= 4;
+                    2
+                }
+                0x68 => match imm32(i + 1) {
+                    Some(v) => {
+                        stack.insert(0, Some(v));
+                        esp_rel -= 4;
+                        5
+                    }
+                    None => 0,
+                },
+                0x50..=0x57 => {
+                    stack.insert(0, regs.k(usize::from(b - 0x50)));
+                    esp_rel -= 4;
+                    1
+                }
+                0x58..=0x5f => {
+                    if !stack.is_empty() {
+                        stack.remove(0);
+                    }
+                    regs.set(usize::from(b - 0x58), None);
+                    esp_rel += 4;
+                    1
+                }
+                // add/sub esp, imm8
+                0x83 if matches!(next, Some(0xc4 | 0xec)) => match code.get(i + 2) {
+                    Some(&n) => {
+                        let n = i64::from(n as i8);
+                        if next == Some(0xc4) {
+                            stack.drain(..(n.max(0) as usize / 4).min(stack.len()));
+                            esp_rel += n;
+                        } else {
+                            for _ in 0..(n.max(0) / 4).min(16) {
+                                stack.insert(0, None);
+                            }
+                            esp_rel -= n;
+                        }
+                        3
+                    }
+                    None => 0,
+                },
+                // mov [esp], imm32 / mov [esp+d8], imm32
+                0xc7 if next == Some(0x04) && code.get(i + 2) == Some(&0x24) => {
+                    match imm32(i + 3) {
+                        Some(v) => {
+                            if stack.is_empty() {
+                                stack.push(None);
+                            }
+                            stack[0] = Some(v);
+                            7
+                        }
+                        None => 0,
+                    }
+                }
+                0xc7 if next == Some(0x44) && code.get(i + 2) == Some(&0x24) => {
+                    match (code.get(i + 3), imm32(i + 4)) {
+                        (Some(&d), Some(v)) => {
+                            let slot = usize::from(d) / 4;
+                            if d % 4 == 0 && slot < 16 {
+                                if stack.len() <= slot {
+                                    stack.resize(slot + 1, None);
+                                }
+                                stack[slot] = Some(v);
+                            }
+                            8
+                        }
+                        _ => 0,
+                    }
+                }
+                // call rel32 into this code range (a misread e8 byte rarely lands there)
+                0xe8 => match imm32(i + 1) {
+                    Some(rel) => {
+                        let site = seg.vaddr.wrapping_add(i as u64);
+                        let target = site.wrapping_add(5).wrapping_add(rel as i32 as i64 as u64);
+                        if target.wrapping_sub(seg.vaddr) < code.len() as u64 {
+                            let a = |k: usize| stack.get(k).copied().flatten();
+                            seg.call(target, site, [a(0), a(1), a(2), a(3)], false);
+                            regs.call(&[0, 1, 2]);
+                            5
+                        } else {
+                            0
+                        }
+                    }
+                    None => 0,
+                },
+                0xc3 | 0xc9 => {
+                    stack.clear();
+                    1
+                }
+                _ => 0,
+            };
+            stack.truncate(32);
+            if step > 0 {
+                i += step;
+                continue;
+            }
+            // mov ebp, esp
+            if (b == 0x89 && next == Some(0xe5)) || (b == 0x8b && next == Some(0xec)) {
+                ebp_rel = Some(esp_rel);
+            }
+            // routine pass: mov r32, [ebp+d8] / [esp+d8] of an argument
+            if seg.stack_marks && b == 0x8b {
+                if let Some(m) = next {
+                    let at = match (m >> 6, m & 7, code.get(i + 2), code.get(i + 3)) {
+                        (1, 5, Some(&d), _) => ebp_rel.map(|e| e + i64::from(d as i8)),
+                        (1, 4, Some(0x24), Some(&d)) => Some(esp_rel + i64::from(d as i8)),
+                        _ => None,
+                    };
+                    if let Some(k) = at.filter(|x| (4..=16).contains(x) && x % 4 == 0) {
+                        let r = usize::from((m >> 3) & 7);
+                        regs.set(r, Some(ROUTINE_MARK + (k as u32 - 4) / 4));
+                        i += if m & 7 == 4 { 4 } else { 3 };
+                        continue;
+                    }
+                }
+            }
+        }
         if seg.imports.is_some() && abi.trap == [0x0f, 0x05] {
             // dynamic executables: `call rel32` to a PLT stub, `call *N(%rip)` through a
             // GOT slot (-fno-plt); a call that lands exactly on an import's stub is taken

@@ -531,7 +531,11 @@ fn dynamic_socket_handed_to_shell_through_import_calls() {
             (kinds::BACKDOOR_SUSPICIOUS, Severity::Low),
             "{name}: {v:?}"
         );
-        assert!(v[0].evidence.contains("not the socket"), "{name}: {}", v[0].evidence);
+        assert!(
+            v[0].evidence.contains("not the socket"),
+            "{name}: {}",
+            v[0].evidence
+        );
         let mut no_flow = p.clone();
         no_flow.not_handed = None;
         assert_eq!(
@@ -576,6 +580,41 @@ fn syscall_numbers_passed_to_a_routine() {
         assert!(!caps.contains_key(&Cap::Listen), "{name}: {caps:?}");
         let v = verdict_kinds(&name, &data);
         assert_eq!(v[0].0, kinds::BACKDOOR_CONNECT_BACK, "{name}: {v:?}");
+    }
+}
+
+/// i386 passes the arguments on the stack: the call sites' pushes and the routine's
+/// `mov eax, [ebp+0xc]` (its second argument) are followed.
+#[test]
+fn i386_syscall_routine_with_stack_arguments() {
+    let caps = behaviour::syscall_caps(&implant("connectback-i386-static"));
+    let ev = caps
+        .get(&Cap::Connect)
+        .map(String::as_str)
+        .unwrap_or_default();
+    assert!(ev.starts_with("syscall 362 (connect) at 0x"), "{caps:?}");
+    let data = implant("connectback-i386-routine");
+    let caps = behaviour::syscall_caps(&data);
+    assert_eq!(
+        caps.get(&Cap::Connect).map(String::as_str),
+        Some("syscall 362 (connect) through the syscall routine at 0x804910d (number in argument 2), called at 0x8049094"),
+        "{caps:?}"
+    );
+    for (c, nr) in [(Cap::Socket, 359), (Cap::Dup, 63), (Cap::Exec, 11)] {
+        let ev = caps.get(&c).map(String::as_str).unwrap_or_default();
+        assert!(
+            ev.starts_with(&format!("syscall {nr} (")),
+            "{c:?}: {caps:?}"
+        );
+    }
+    assert!(!caps.contains_key(&Cap::Listen), "{caps:?}");
+    for name in ["connectback-i386-static", "connectback-i386-routine"] {
+        let v = verdict_kinds(name, &implant(name));
+        assert_eq!(
+            (v[0].0, v[0].1),
+            (kinds::BACKDOOR_CONNECT_BACK, Severity::High),
+            "{name}: {v:?}"
+        );
     }
 }
 

@@ -54,4 +54,8 @@ for arch in mips:mips-linux-gnu-gcc arm:arm-linux-gnueabi-gcc aarch64:aarch64-li
     $cc $STATIC $extra -DVIA_ROUTINE -o bin/connectback-$name-routine connectback.c
 done
 arm-linux-gnueabi-gcc $STATIC -mthumb -march=armv7-a -DVIA_ROUTINE -o bin/connectback-thumb2-routine connectback.c
+# i386 (gcc -m32; arguments on the stack): the connect-back client inline and through the
+# routine.
+gcc -m32 $STATIC -o bin/connectback-i386-static connectback.c
+gcc -m32 $STATIC -DVIA_ROUTINE -o bin/connectback-i386-routine connectback.c
 ls -l bin
