@@ -14,6 +14,10 @@
 //!   register copies and additions, because compilers load a number once and reuse it
 //!   (no disassembler crate does this constant tracking across the five ISAs; decoding the
 //!   few instruction forms needed is short and bounded);
+//! - for dynamic binaries that import `socket`, the calls to the imports: the same tracker
+//!   with each call to an import's PLT stub or GOT slot ([`crate::import_calls`]) taken as a
+//!   trap, so that `socket`'s arguments (raw capture) and the descriptor `socket`/`accept`
+//!   return (into `dup2` and an exec call, or into a receive call and an exec call) are seen;
 //! - Go binaries: the package symbols kept in the pclntab even when stripped
 //!   (`net.Listen`, `net.Dial`, `os/exec.(*Cmd).Start`, `syscall.Dup2`).
 //!
