@@ -1374,6 +1374,7 @@ fn corpus_import_call_survey() {
         }
     }
     let (mut socket, mut resolved, mut socket_calls, mut raw_calls) = (0, 0, 0, 0);
+    let (mut decode, mut bytes) = (std::time::Duration::ZERO, 0usize);
     for p in &inputs {
         let t = netvet_unpack::Unpacker::new(netvet_unpack::Limits::default())
             .unpack_path(p)
@@ -1390,6 +1391,10 @@ fn corpus_import_call_survey() {
                 continue;
             }
             socket += 1;
+            let t0 = std::time::Instant::now();
+            let _ = behaviour::import_call_scan(data);
+            decode += t0.elapsed();
+            bytes += data.len();
             let targets = netvet_analyze::import_calls::import_targets(data);
             let names: std::collections::BTreeSet<&str> = targets
                 .by_addr
@@ -1428,6 +1433,6 @@ fn corpus_import_call_survey() {
         }
     }
     println!(
-        "dynamic executables importing socket {socket}; import targets found {resolved}; socket call target found {socket_calls}; raw socket at a call {raw_calls}"
+        "dynamic executables importing socket {socket}; import targets found {resolved}; socket call target found {socket_calls}; raw socket at a call {raw_calls}; call-site decoding {decode:?} for {bytes} bytes"
     );
 }
