@@ -486,3 +486,69 @@ fn plt_stubs(machine: u16, code: &[u8], va: u64, be: bool, out: &mut Vec<(u64, u
         _ => {}
     }
 }
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    reason = "a test stops at the first failed assumption"
+)]
+mod tests {
+    use super::*;
+
+    fn le(words: &[u32]) -> Vec<u8> {
+        words.iter().flat_map(|w| w.to_le_bytes()).collect()
+    }
+
+    #[test]
+    fn arm_stub_forms() {
+        // short: add ip, pc, #0; add ip, ip, #0x1000; ldr pc, [ip, #0xbd8]!
+        let mut out = Vec::new();
+        plt_stubs(
+            elf::EM_ARM,
+            &le(&[0xe28f_c600, 0xe28c_ca01, 0xe5bc_fbd8]),
+            0x440,
+            false,
+            &mut out,
+        );
+        assert_eq!(out, vec![(0x440, 0x448 + 0x1000 + 0xbd8)]);
+        // old: ldr ip, [pc, #4]; add ip, pc, ip; ldr pc, [ip]; .word 0x1234, with the
+        // Thumb entry bx pc; nop before it
+        let mut code = vec![0x78, 0x47, 0xc0, 0x46];
+        code.extend(le(&[0xe59f_c004, 0xe08f_c00c, 0xe59c_f000, 0x1234]));
+        let mut out = Vec::new();
+        plt_stubs(elf::EM_ARM, &code, 0x2000, false, &mut out);
+        assert_eq!(
+            out,
+            vec![(0x2004, 0x2004 + 12 + 0x1234), (0x2000, 0x2010 + 0x1234)]
+        );
+    }
+
+    #[test]
+    fn aarch64_and_mips_stub_forms() {
+        // adrp x16, 0x2000 (from 0x6e0); ldr x17, [x16, #48]
+        let mut out = Vec::new();
+        plt_stubs(
+            elf::EM_AARCH64,
+            &le(&[0xd000_0010, 0xf940_1a11]),
+            0x6e0,
+            false,
+            &mut out,
+        );
+        assert_eq!(out, vec![(0x6e0, 0x2030)]);
+        // lui t7, 0x40; lw t9, 0x1870(t7) (big-endian)
+        let code: Vec<u8> = [0x3c0f_0040u32, 0x8df9_1870]
+            .iter()
+            .flat_map(|w| w.to_be_bytes())
+            .collect();
+        let mut out = Vec::new();
+        plt_stubs(elf::EM_MIPS, &code, 0x40_0840, true, &mut out);
+        assert_eq!(out, vec![(0x40_0840, 0x40_1870)]);
+    }
+
+    #[test]
+    fn truncated_files_give_no_targets_and_no_panic() {
+        assert!(import_targets(b"\x7fELF\x01\x01\x01").is_empty());
+        assert!(import_targets(&[]).is_empty());
+        assert_eq!(relocated_symbols(b"\x7fELF\x02"), 0);
+    }
+}
