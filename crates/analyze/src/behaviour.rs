@@ -14,6 +14,10 @@
 //!   register copies and additions, because compilers load a number once and reuse it
 //!   (no disassembler crate does this constant tracking across the five ISAs; decoding the
 //!   few instruction forms needed is short and bounded);
+//! - for dynamic binaries that import `socket`, the calls to the imports: the same tracker
+//!   with each call to an import's PLT stub or GOT slot ([`crate::import_calls`]) taken as a
+//!   trap, so that `socket`'s arguments (raw capture) and the descriptor `socket`/`accept`
+//!   return (into `dup2` and an exec call, or into a receive call and an exec call) are seen;
 //! - Go binaries: the package symbols kept in the pclntab even when stripped
 //!   (`net.Listen`, `net.Dial`, `os/exec.(*Cmd).Start`, `syscall.Dup2`).
 //!
@@ -30,6 +34,7 @@
 //! executables are recognised by the entropy of their executable segment.
 
 use crate::elf;
+use crate::import_calls::ImportTargets;
 use memchr::memmem;
 use netvet_model::{kinds, Finding, Severity};
 use object::read::elf::{FileHeader, ProgramHeader};
@@ -135,6 +140,9 @@ pub struct Profile {
     /// Static binaries: the stub tracker saw the standard descriptors replaced by something
     /// other than a socket; see [`StubScan::not_handed`].
     pub not_handed: Option<String>,
+    /// Dynamic executables: a raw socket read, then a program run, in one code region; see
+    /// [`StubScan::packet_exec`].
+    pub packet_exec: Option<String>,
 }
 
 impl Profile {
@@ -309,6 +317,7 @@ pub fn profile(path: &str, data: &[u8]) -> Option<Profile> {
         recorder: None,
         handoff: None,
         not_handed: None,
+        packet_exec: None,
     };
     let has = |n: &str| h.imports.iter().any(|i| i == n);
 
@@ -359,6 +368,17 @@ pub fn profile(path: &str, data: &[u8]) -> Option<Profile> {
         }
         p.handoff = stubs.handoff;
         p.not_handed = stubs.not_handed;
+    }
+    // dynamic executables that can open a socket: the calls to the imports (cheap
+    // prefilter: the call-site decoding runs only where `socket` is imported)
+    if linkage == Linkage::Dynamic && has("socket") {
+        let calls = import_call_scan(data);
+        for (cap, e) in calls.caps {
+            p.caps.entry(cap).or_insert(e);
+        }
+        p.handoff = calls.handoff;
+        p.not_handed = calls.not_handed;
+        p.packet_exec = calls.packet_exec;
     }
     // Go binaries: package symbols
     if linkage == Linkage::Go {
@@ -697,7 +717,20 @@ pub fn judge(p: &Profile) -> Vec<Verdict> {
                     .first()
                     .map(|c| format!("command line {c}"))
             });
-        if let (Some(runs), None) = (&runs_commands, &p.recorder) {
+        // a raw socket seen at a call site of a dynamic executable: DHCP, PPPoE, LLDP and
+        // router-advertisement daemons open packet sockets and run scripts, so the packet
+        // must be seen going to the program run (pcap imports and static stubs keep the two
+        // marks alone)
+        let call_site_raw = p.linkage == Linkage::Dynamic
+            && p.caps
+                .get(&Cap::RawCapture)
+                .is_some_and(|e| e.starts_with("call socket"));
+        let flow = match (&p.packet_exec, call_site_raw) {
+            (Some(f), _) => Some(format!("; {f}")),
+            (None, false) => Some(String::new()),
+            (None, true) => None,
+        };
+        if let (Some(runs), None, Some(flow)) = (&runs_commands, &p.recorder, flow) {
             out.push(Verdict {
                 kind: kinds::BACKDOOR_SUSPICIOUS,
                 severity: Severity::Medium,
@@ -705,7 +738,7 @@ pub fn judge(p: &Profile) -> Vec<Verdict> {
                     "{name} captures raw packets and runs command lines (magic-packet listener pattern)"
                 ),
                 evidence: format!(
-                    "{linkage}: raw capture ({}); command execution ({}); runs command lines ({runs}); records no packets (no pcap_dump*); no listening socket{extra}",
+                    "{linkage}: raw capture ({}); command execution ({}); runs command lines ({runs}); records no packets (no pcap_dump*); no listening socket{flow}{extra}",
                     p.ev(&[Cap::RawCapture]),
                     p.ev(&[Cap::Exec]),
                 ),
@@ -1288,6 +1321,9 @@ pub struct StubScan {
     /// The opposite, seen in the stubs: every `dup2` onto 0/1/2 duplicates a descriptor
     /// another system call (not `socket`/`accept`) returned.
     pub not_handed: Option<String>,
+    /// Dynamic executables: a raw socket read, then a program run, in one code region (see
+    /// [`packet_to_exec`]).
+    pub packet_exec: Option<String>,
 }
 
 /// A value the register tracker knows: a constant, or the result of an earlier trap (index
@@ -1343,6 +1379,16 @@ impl<const N: usize> Regs<N> {
             }
         }
     }
+    /// A call to a known import: the caller-saved registers hold neither the constants nor
+    /// the results they held before (unlike [`Regs::call`], which keeps the constants for
+    /// the static stub scan).
+    fn clobber(&mut self, clobbered: &[usize]) {
+        for &r in clobbered {
+            if let Some(s) = self.0.get_mut(r) {
+                *s = Val::default();
+            }
+        }
+    }
     /// The trap's result register.
     fn result(&mut self, r: usize, idx: Option<usize>) {
         if let Some(s) = self.0.get_mut(r) {
@@ -1368,13 +1414,13 @@ const HANDOFF_REGION: u64 = 4096;
 /// listening port. (Both constants are the same on every Linux ABI.)
 const AF_PACKET: u32 = 17;
 const SOCK_RAW: u32 = 3;
+const AF_NETLINK: u32 = 16;
+/// Import calls that receive from a descriptor.
+const RECEIVE_CALLS: &[&str] = &["read", "recv", "recvfrom", "recvmsg"];
 
-/// Capabilities and socket-to-shell data flow of a static binary's syscall stubs.
-pub fn stub_scan(data: &[u8]) -> StubScan {
-    let mut out = StubScan::default();
-    let Some((name, endian)) = netvet_unpack::classify::elf_arch(data) else {
-        return out;
-    };
+/// The tracker's architecture and data byte order of an ELF file.
+fn scan_arch(data: &[u8]) -> Option<(Arch, bool)> {
+    let (name, endian) = netvet_unpack::classify::elf_arch(data)?;
     let is64 = data.get(4) == Some(&2);
     let arch = match (name, is64) {
         ("mips", false) => Arch::Mips,
@@ -1384,9 +1430,151 @@ pub fn stub_scan(data: &[u8]) -> StubScan {
         ("aarch64", _) => Arch::Aarch64,
         ("x86_64", true) => Arch::X86_64,
         ("x86", _) | ("x86_64", false) => Arch::I386,
-        _ => return out,
+        _ => return None,
     };
-    let be = endian == "big";
+    Some((arch, endian == "big"))
+}
+
+/// Runs the architecture's decoder(s) over one code range.
+fn run_scanner(arch: Arch, code: &[u8], seg: &Segment, found: &mut Found) {
+    match arch {
+        Arch::Mips | Arch::MipsN32 | Arch::MipsN64 => scan_mips(code, seg, found),
+        Arch::Arm => {
+            // A32 and Thumb code are mixed in one segment (interworking); each decoder
+            // only reports traps whose number register it saw loaded
+            scan_arm(code, seg, found);
+            scan_thumb(code, seg, found);
+        }
+        Arch::Aarch64 => scan_aarch64(code, seg, found),
+        Arch::X86_64 => scan_x86(code, seg, X86_64_ABI, found),
+        Arch::I386 => scan_x86(code, seg, I386_ABI, found),
+    }
+}
+
+/// `socket(AF_PACKET, ...)` or `socket(..., SOCK_RAW, ...)` among the arguments of a trap
+/// or call.
+fn raw_socket(t: &Trap) -> Option<&'static str> {
+    if t.args[0].k == Some(AF_PACKET) {
+        Some("AF_PACKET")
+    } else if t.args[1].k.map(|v| v & 0xf) == Some(SOCK_RAW) && t.args[0].k != Some(AF_NETLINK) {
+        // a netlink socket is SOCK_RAW too (routing, firewall and uevent messages from the
+        // kernel): no traffic
+        Some("SOCK_RAW")
+    } else {
+        None
+    }
+}
+
+/// What the calls of a dynamically linked executable to its imports show: the register
+/// tracker of the static stub scan, run over the code with every call to an import's PLT
+/// stub or GOT slot ([`crate::import_calls`]) taken as a trap numbered by that import. The
+/// arguments at a call to `socket` give raw capture (`call socket at 0x... with
+/// AF_PACKET`); the results of `socket`/`accept` followed through registers into `dup2` and
+/// an exec call give the socket-to-shell hand-off, as in static binaries. Only capabilities
+/// the imports cannot show are reported (raw capture); the others are the imports'.
+pub fn import_call_scan(data: &[u8]) -> StubScan {
+    let mut out = StubScan::default();
+    let Some((arch, be)) = scan_arch(data) else {
+        return out;
+    };
+    let targets = crate::import_calls::import_targets(data);
+    if targets.is_empty() {
+        return out;
+    }
+    let mut traps: Vec<(Trap, &str)> = Vec::new();
+    let mut budget = MAX_CODE_SCAN;
+    for (off, size, vaddr) in exec_segments(data) {
+        let start = off as usize;
+        let end = start.saturating_add(size as usize).min(data.len());
+        if start >= end {
+            continue;
+        }
+        let code = &data[start..end.min(start + budget)];
+        budget = budget.saturating_sub(code.len());
+        let seg = Segment {
+            data,
+            file_off: off,
+            vaddr,
+            be,
+            ins_be: be && !targets.be8,
+            seed: &[],
+            stack_marks: false,
+            calls: None,
+            imports: Some(&targets),
+        };
+        let mut found = |nr: Option<u32>, at: u64, args: [Val; 3]| -> Option<usize> {
+            let nr = nr?;
+            let (_, name) = targets.at_index(nr.checked_sub(IMPORT_MARK)?)?;
+            if traps.len() >= 1 << 16 {
+                return None;
+            }
+            traps.push((Trap { nr, at, args }, name));
+            Some(traps.len() - 1)
+        };
+        run_scanner(arch, code, &seg, &mut found);
+        if budget == 0 {
+            break;
+        }
+    }
+    for (t, name) in &traps {
+        if *name != "socket" {
+            continue;
+        }
+        if let Some(what) = raw_socket(t) {
+            out.caps
+                .entry(Cap::RawCapture)
+                .or_insert_with(|| format!("call socket at {:#x} with {what}", t.at));
+        }
+    }
+    out.handoff = socket_to_shell(&traps, true);
+    if out.handoff.is_none() {
+        out.not_handed = stdio_from_elsewhere(&traps, true);
+    }
+    out.packet_exec = packet_to_exec(&traps);
+    out
+}
+
+/// A raw socket read and a program run right after (dynamic executables): the descriptor
+/// a `socket(AF_PACKET | SOCK_RAW)` call returned reaches a receive call (`read`, `recv`,
+/// `recvfrom`, `recvmsg`), followed by an exec call (`execve`, `execl`, `system`, `popen`,
+/// ...) in the same code region ([`HANDOFF_REGION`] from the socket call): the shape of a
+/// loop that runs what a packet carries. A daemon that only sends or receives on a raw
+/// socket (DHCP, PPPoE, router advertisements, LLDP) and runs its scripts from other code
+/// does not have it.
+fn packet_to_exec(traps: &[(Trap, &str)]) -> Option<String> {
+    for (si, (s, sname)) in traps.iter().enumerate() {
+        if *sname != "socket" {
+            continue;
+        }
+        let Some(what) = raw_socket(s) else { continue };
+        let mut received: Option<(u64, &str)> = None;
+        for (t, n) in traps.iter().skip(si + 1) {
+            if t.at.saturating_sub(s.at) > HANDOFF_REGION {
+                break;
+            }
+            if received.is_none() && RECEIVE_CALLS.contains(n) && t.args[0].from == Some(si) {
+                received = Some((t.at, n));
+            }
+            if let Some((at, rn)) = received {
+                if EXEC_IMPORTS.contains(n) && t.at > at {
+                    return Some(format!(
+                        "packet to program: call socket at {:#x} with {what} -> call {rn} at {at:#x} on it -> call {n} at {:#x}",
+                        s.at, t.at
+                    ));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Capabilities and socket-to-shell data flow of a static binary's syscall stubs.
+pub fn stub_scan(data: &[u8]) -> StubScan {
+    let mut out = StubScan::default();
+    let Some((arch, be)) = scan_arch(data) else {
+        return out;
+    };
+    let be8 = crate::import_calls::arm_be8(data);
     let table = syscall_table(arch);
     let mut traps: Vec<(Trap, &'static str)> = Vec::new();
     let calls = std::cell::RefCell::new(Vec::new());
@@ -1404,8 +1592,11 @@ pub fn stub_scan(data: &[u8]) -> StubScan {
             file_off: off,
             vaddr,
             be,
+            ins_be: be && !be8,
             seed: &[],
+            stack_marks: false,
             calls: Some(&calls),
+            imports: None,
         };
         let mut found = |nr: Option<u32>, at: u64, args: [Val; 3]| -> Option<usize> {
             let nr = nr?;
@@ -1422,18 +1613,7 @@ pub fn stub_scan(data: &[u8]) -> StubScan {
             traps.push((Trap { nr, at, args }, sname));
             Some(traps.len() - 1)
         };
-        match arch {
-            Arch::Mips | Arch::MipsN32 | Arch::MipsN64 => scan_mips(code, &seg, &mut found),
-            Arch::Arm => {
-                // A32 and Thumb code are mixed in one segment (interworking); each decoder
-                // only reports traps whose number register it saw loaded
-                scan_arm(code, &seg, &mut found);
-                scan_thumb(code, &seg, &mut found);
-            }
-            Arch::Aarch64 => scan_aarch64(code, &seg, &mut found),
-            Arch::X86_64 => scan_x86(code, &seg, X86_64_ABI, &mut found),
-            Arch::I386 => scan_x86(code, &seg, I386_ABI, &mut found),
-        }
+        run_scanner(arch, code, &seg, &mut found);
         if budget == 0 {
             break;
         }
@@ -1444,29 +1624,20 @@ pub fn stub_scan(data: &[u8]) -> StubScan {
                 .entry(*cap)
                 .or_insert_with(|| format!("syscall {} ({sname}) at {:#x}", t.nr, t.at));
         }
-        if *sname == "socket"
-            && (t.args[0].k == Some(AF_PACKET) || t.args[1].k.map(|v| v & 0xf) == Some(SOCK_RAW))
-        {
-            out.caps.entry(Cap::RawCapture).or_insert_with(|| {
-                format!(
-                    "syscall {} (socket) at {:#x} with {}",
-                    t.nr,
-                    t.at,
-                    if t.args[0].k == Some(AF_PACKET) {
-                        "AF_PACKET"
-                    } else {
-                        "SOCK_RAW"
-                    }
-                )
-            });
+        if *sname == "socket" {
+            if let Some(what) = raw_socket(t) {
+                out.caps.entry(Cap::RawCapture).or_insert_with(|| {
+                    format!("syscall {} (socket) at {:#x} with {what}", t.nr, t.at)
+                });
+            }
         }
     }
-    for (cap, e) in routine_calls(data, arch, be, table, &calls.into_inner()) {
+    for (cap, e) in routine_calls(data, arch, be, be8, table, &calls.into_inner()) {
         out.caps.entry(cap).or_insert(e);
     }
-    out.handoff = socket_to_shell(&traps);
+    out.handoff = socket_to_shell(&traps, false);
     if out.handoff.is_none() {
-        out.not_handed = stdio_from_elsewhere(&traps);
+        out.not_handed = stdio_from_elsewhere(&traps, false);
     }
     out
 }
@@ -1474,7 +1645,7 @@ pub fn stub_scan(data: &[u8]) -> StubScan {
 /// When no socket reaches the shell: the `dup2` calls onto standard input/output/error all
 /// duplicate what some other system call returned (a pipe, a file, `/dev/null`), which the
 /// tracker saw. `None` when any of them is of unknown origin.
-fn stdio_from_elsewhere(traps: &[(Trap, &'static str)]) -> Option<String> {
+fn stdio_from_elsewhere(traps: &[(Trap, &str)], calls: bool) -> Option<String> {
     let mut seen = Vec::new();
     for (t, n) in traps {
         if !matches!(*n, "dup2" | "dup3") || !matches!(t.args[1].k, Some(0..=2)) {
@@ -1484,10 +1655,17 @@ fn stdio_from_elsewhere(traps: &[(Trap, &'static str)]) -> Option<String> {
         if matches!(*sname, "socket" | "accept" | "accept4") {
             return None;
         }
-        seen.push(format!(
-            "dup2 at {:#x} of what syscall {} at {:#x} returned",
-            t.at, src.nr, src.at
-        ));
+        seen.push(if calls {
+            format!(
+                "call {n} at {:#x} of what call {sname} at {:#x} returned",
+                t.at, src.at
+            )
+        } else {
+            format!(
+                "dup2 at {:#x} of what syscall {} at {:#x} returned",
+                t.at, src.nr, src.at
+            )
+        });
     }
     (!seen.is_empty()).then(|| seen.join(", "))
 }
@@ -1498,7 +1676,7 @@ fn arg_regs(arch: Arch) -> [usize; 4] {
         Arch::Mips | Arch::MipsN32 | Arch::MipsN64 => [4, 5, 6, 7],
         Arch::Arm | Arch::Aarch64 => [0, 1, 2, 3],
         Arch::X86_64 => [7, 6, 2, 1],
-        // i386 passes arguments on the stack
+        // i386 passes arguments on the stack (see `scan_x86`)
         Arch::I386 => [usize::MAX; 4],
     }
 }
@@ -1515,18 +1693,21 @@ fn routine_calls(
     data: &[u8],
     arch: Arch,
     be: bool,
+    be8: bool,
     table: &[(u32, &'static str)],
     calls: &[Call],
 ) -> BTreeMap<Cap, String> {
     let mut out = BTreeMap::new();
     let args = arg_regs(arch);
-    if args[0] == usize::MAX || calls.is_empty() {
+    if calls.is_empty() {
         return out;
     }
     let segments = exec_segments(data);
+    // i386 passes the arguments on the stack: the decoder seeds those (`stack_marks`)
     let seed: Vec<(usize, u32)> = args
         .iter()
         .enumerate()
+        .filter(|(_, r)| **r != usize::MAX)
         .map(|(i, r)| (*r, ROUTINE_MARK + i as u32))
         .collect();
     let mut routine: BTreeMap<(u64, bool), Option<usize>> = BTreeMap::new();
@@ -1550,8 +1731,11 @@ fn routine_calls(
                 file_off,
                 vaddr: c.target,
                 be,
+                ins_be: be && !be8,
                 seed: &seed,
+                stack_marks: arch == Arch::I386,
                 calls: None,
+                imports: None,
             };
             let mut arg = None;
             let mut found = |nr: Option<u32>, _: u64, _: [Val; 3]| -> Option<usize> {
@@ -1568,7 +1752,7 @@ fn routine_calls(
                 Arch::Arm => scan_arm(code, &seg, &mut found),
                 Arch::Aarch64 => scan_aarch64(code, &seg, &mut found),
                 Arch::X86_64 => scan_x86(code, &seg, X86_64_ABI, &mut found),
-                Arch::I386 => {}
+                Arch::I386 => scan_x86(code, &seg, I386_ABI, &mut found),
             }
             arg
         });
@@ -1597,8 +1781,12 @@ fn routine_calls(
 
 /// The socket-to-shell chain in the traps, if the tracker followed one (see
 /// [`StubScan::handoff`]).
-fn socket_to_shell(traps: &[(Trap, &'static str)]) -> Option<String> {
+fn socket_to_shell(traps: &[(Trap, &str)], calls: bool) -> Option<String> {
     let from = |t: &Trap, i: usize| t.args[0].from == Some(i);
+    // import calls (dynamic executables) are named `call x`; any exec function ends the
+    // chain there (`execl("/bin/sh", ...)`, `system(...)` after the dup2 calls)
+    let c = if calls { "call " } else { "" };
+    let exec = |n: &str| n == "execve" || (calls && EXEC_IMPORTS.contains(&n));
     for (si, (s, sname)) in traps.iter().enumerate() {
         if *sname != "socket" {
             continue;
@@ -1612,10 +1800,13 @@ fn socket_to_shell(traps: &[(Trap, &'static str)]) -> Option<String> {
             }
             match *n {
                 "connect" if from(t, si) => {
-                    peers.push((si, format!("connect at {:#x}", t.at)));
+                    peers.push((si, format!("{c}connect at {:#x}", t.at)));
                 }
                 "accept" | "accept4" if from(t, si) => {
-                    peers.push((i, format!("accept at {:#x} returns the connection", t.at)));
+                    peers.push((
+                        i,
+                        format!("{c}accept at {:#x} returns the connection", t.at),
+                    ));
                 }
                 _ => {}
             }
@@ -1633,10 +1824,10 @@ fn socket_to_shell(traps: &[(Trap, &'static str)]) -> Option<String> {
                         last_dup = t.at;
                     }
                 }
-                if *n == "execve" && !onto.is_empty() && t.at > last_dup {
+                if exec(n) && !onto.is_empty() && t.at > last_dup {
                     let onto: Vec<String> = onto.iter().map(|k| k.to_string()).collect();
                     return Some(format!(
-                        "socket handed to shell: socket at {:#x} -> {step} -> dup2 onto fd {} -> execve at {:#x}",
+                        "socket handed to shell: {c}socket at {:#x} -> {step} -> dup2 onto fd {} -> {c}{n} at {:#x}",
                         s.at,
                         onto.join(", "),
                         t.at
@@ -1652,12 +1843,21 @@ struct Segment<'a> {
     data: &'a [u8],
     file_off: u64,
     vaddr: u64,
+    /// Data (literal pools) big-endian.
     be: bool,
+    /// Instructions big-endian: as `be`, except on ARM BE8 (little-endian instructions).
+    ins_be: bool,
     /// Registers holding a constant when decoding starts (the routine pass seeds the
     /// argument registers with markers).
     seed: &'a [(usize, u32)],
+    /// i386 routine pass: the stack arguments (`[esp+4]`, `[esp+8]`, ... at the entry) hold
+    /// the markers instead of registers.
+    stack_marks: bool,
     /// Direct calls seen, with the constants in their argument registers (first pass).
     calls: Option<&'a std::cell::RefCell<Vec<Call>>>,
+    /// Dynamic executables: the PLT stubs and GOT slots of the imports; a call to one is
+    /// reported like a trap, with [`IMPORT_MARK`] + the import's index as its number.
+    imports: Option<&'a ImportTargets>,
 }
 
 /// A direct call the tracker saw: target, call site, the constants in the first four
@@ -1678,6 +1878,10 @@ const ROUTINE_WINDOW: usize = 128;
 /// Most calls recorded and routines examined per file.
 const MAX_CALLS: usize = 1 << 16;
 const MAX_ROUTINES: usize = 4096;
+/// Trap numbers standing for import calls (dynamic executables): `IMPORT_MARK + i` is a call
+/// to import `i`, below the routine markers and above every system call number.
+const IMPORT_MARK: u32 = 0x7ff0_0000;
+const IMPORT_COUNT: u32 = 0x1_0000;
 
 impl Segment<'_> {
     /// Records a direct call when one of its arguments is a constant that could be a
@@ -1697,6 +1901,21 @@ impl Segment<'_> {
             });
         }
     }
+    /// The import a call to `target` reaches, as its trap number.
+    fn import(&self, target: u64) -> Option<u32> {
+        let (i, _) = self.imports?.at(target)?;
+        (i < IMPORT_COUNT).then_some(IMPORT_MARK + i)
+    }
+    /// An instruction word.
+    fn ins(&self, b: &[u8]) -> u32 {
+        let a = [b[0], b[1], b[2], b[3]];
+        if self.ins_be {
+            u32::from_be_bytes(a)
+        } else {
+            u32::from_le_bytes(a)
+        }
+    }
+    /// A data word.
     fn word(&self, b: &[u8]) -> u32 {
         let a = [b[0], b[1], b[2], b[3]];
         if self.be {
@@ -1734,11 +1953,13 @@ fn scan_mips(code: &[u8], seg: &Segment, found: &mut Found) {
         reg.set(r, Some(v));
     }
     reg.set(0, Some(0));
-    // a jal's arguments are final after its delay slot
-    let mut pending: Option<(u64, u64)> = None;
+    // a jal's (jalr's) arguments are final after its delay slot: target, site, and the
+    // import it calls when known
+    let mut pending: Option<(u64, u64, Option<u32>)> = None;
+    let gp = seg.imports.and_then(|t| t.mips_gp);
     for (i, c) in code.chunks_exact(4).enumerate() {
         let flush = pending.take();
-        let w = seg.word(c);
+        let w = seg.ins(c);
         let op = w >> 26;
         let rs = ((w >> 21) & 31) as usize;
         let rt = ((w >> 16) & 31) as usize;
@@ -1764,6 +1985,14 @@ fn scan_mips(code: &[u8], seg: &Segment, found: &mut Found) {
                 }
                 None => reg.set(rt, None),
             },
+            // lw / ld t9, N(gp): an import's address from the global GOT (dynamic
+            // executables; the call is the `jalr` that follows)
+            0x23 | 0x37 if rs == 28 && gp.is_some() => {
+                let slot = gp
+                    .unwrap_or_default()
+                    .wrapping_add(imm as i16 as i64 as u64);
+                reg.set(rt, seg.import(slot));
+            }
             0 => {
                 let funct = w & 0x3f;
                 if funct == 0x0c {
@@ -1776,8 +2005,18 @@ fn scan_mips(code: &[u8], seg: &Segment, found: &mut Found) {
                     reg.set(7, None);
                 } else if funct == 0x09 {
                     // jalr
-                    reg.call(MIPS_CALLER_SAVED);
-                    reg.set(rd, None);
+                    match reg
+                        .k(rs)
+                        .filter(|v| (IMPORT_MARK..IMPORT_MARK + IMPORT_COUNT).contains(v))
+                    {
+                        Some(nr) if seg.imports.is_some() => {
+                            pending = Some((0, seg.vaddr.wrapping_add(4 * i as u64), Some(nr)));
+                        }
+                        _ => {
+                            reg.call(MIPS_CALLER_SAVED);
+                            reg.set(rd, None);
+                        }
+                    }
                 } else if funct == 0x25 || funct == 0x21 || funct == 0x2d {
                     // or / addu / daddu (`move` when one side is zero)
                     if rt == 0 {
@@ -1806,10 +2045,8 @@ fn scan_mips(code: &[u8], seg: &Segment, found: &mut Found) {
             // jal
             0x03 => {
                 let va = seg.vaddr.wrapping_add(4 * i as u64);
-                pending = Some((
-                    (va.wrapping_add(4) & !0x0fff_ffff) | u64::from(w & 0x03ff_ffff) << 2,
-                    va,
-                ));
+                let target = (va.wrapping_add(4) & !0x0fff_ffff) | u64::from(w & 0x03ff_ffff) << 2;
+                pending = Some((target, va, seg.import(target)));
             }
             // addiu, daddiu (n32/n64 `li`)
             0x09 | 0x19 => reg.set(
@@ -1825,14 +2062,22 @@ fn scan_mips(code: &[u8], seg: &Segment, found: &mut Found) {
             _ => {}
         }
         reg.set(0, Some(0));
-        if let Some((target, site)) = flush {
-            seg.call(
-                target,
-                site,
-                [reg.k(4), reg.k(5), reg.k(6), reg.k(7)],
-                false,
-            );
-            reg.call(MIPS_CALLER_SAVED);
+        match flush {
+            Some((_, site, Some(nr))) => {
+                let idx = found(Some(nr), site, reg.args([4, 5, 6]));
+                reg.clobber(MIPS_CALLER_SAVED);
+                reg.result(2, idx);
+            }
+            Some((target, site, None)) => {
+                seg.call(
+                    target,
+                    site,
+                    [reg.k(4), reg.k(5), reg.k(6), reg.k(7)],
+                    false,
+                );
+                reg.call(MIPS_CALLER_SAVED);
+            }
+            None => {}
         }
         if reg.val(SP) != sp_before || (op == 0x09 || op == 0x19) && rt == SP {
             slots.clear();
@@ -1852,21 +2097,31 @@ fn scan_arm(code: &[u8], seg: &Segment, found: &mut Found) {
         reg.set(r, Some(v));
     }
     for (i, c) in code.chunks_exact(4).enumerate() {
-        let w = seg.word(c);
+        let w = seg.ins(c);
         let va = seg.vaddr.wrapping_add(4 * i as u64);
         let offset = (((w & 0x00ff_ffff) << 8) as i32 >> 6) as i64 as u64;
         let args = [reg.k(0), reg.k(1), reg.k(2), reg.k(3)];
         if w >> 28 == 0xf && w & 0x0e00_0000 == 0x0a00_0000 {
             // blx imm: to Thumb code
             let h = u64::from((w >> 24) & 1) << 1;
-            seg.call(va.wrapping_add(8).wrapping_add(offset) | h, va, args, true);
+            let target = va.wrapping_add(8).wrapping_add(offset) | h;
+            if let Some(nr) = seg.import(target) {
+                import_call(&mut reg, found, nr, va, ARM_CALLER_SAVED, 0);
+                continue;
+            }
+            seg.call(target, va, args, true);
             reg.call(ARM_CALLER_SAVED);
             continue;
         }
         if w & 0x0f00_0000 == 0x0b00_0000 || w & 0x0fff_fff0 == 0x012f_ff30 {
             // bl (any condition) / blx rm
             if w & 0x0f00_0000 == 0x0b00_0000 {
-                seg.call(va.wrapping_add(8).wrapping_add(offset), va, args, false);
+                let target = va.wrapping_add(8).wrapping_add(offset);
+                if let Some(nr) = seg.import(target) {
+                    import_call(&mut reg, found, nr, va, ARM_CALLER_SAVED, 0);
+                    continue;
+                }
+                seg.call(target, va, args, false);
             }
             reg.call(ARM_CALLER_SAVED);
             continue;
@@ -1967,7 +2222,7 @@ fn scan_thumb(code: &[u8], seg: &Segment, found: &mut Found) {
     let mut reg = Regs::<16>::new();
     let half = |i: usize| -> Option<u32> {
         let b = code.get(i..i + 2)?;
-        Some(u32::from(if seg.be {
+        Some(u32::from(if seg.ins_be {
             u16::from_be_bytes([b[0], b[1]])
         } else {
             u16::from_le_bytes([b[0], b[1]])
@@ -2000,13 +2255,18 @@ fn scan_thumb(code: &[u8], seg: &Segment, found: &mut Found) {
                 let imm = s << 24 | i1 << 23 | i2 << 22 | (hw & 0x3ff) << 12 | (hw2 & 0x7ff) << 1;
                 let offset = ((imm << 7) as i32 >> 7) as i64 as u64;
                 let args = [reg.k(0), reg.k(1), reg.k(2), reg.k(3)];
-                if hw2 & 0x1000 != 0 {
-                    seg.call(va.wrapping_add(4).wrapping_add(offset), va, args, true);
+                let (target, thumb) = if hw2 & 0x1000 != 0 {
+                    (va.wrapping_add(4).wrapping_add(offset), true)
                 } else {
                     let base = va.wrapping_add(4) & !3;
-                    seg.call(base.wrapping_add(offset) & !3, va, args, false);
+                    (base.wrapping_add(offset) & !3, false)
+                };
+                if let Some(nr) = seg.import(target) {
+                    import_call(&mut reg, found, nr, va, ARM_CALLER_SAVED, 0);
+                } else {
+                    seg.call(target, va, args, thumb);
+                    reg.call(ARM_CALLER_SAVED);
                 }
-                reg.call(ARM_CALLER_SAVED);
             } else if hw & 0xfbf0 == 0xf240 && hw2 & 0x8000 == 0 {
                 // movw
                 reg.set(rd, Some((hw & 15) << 12 | imm12));
@@ -2138,7 +2398,7 @@ fn scan_aarch64(code: &[u8], seg: &Segment, found: &mut Found) {
         reg.set(r, Some(v));
     }
     for (i, c) in code.chunks_exact(4).enumerate() {
-        let w = seg.word(c);
+        let w = seg.ins(c);
         let rd = (w & 31) as usize;
         if w == 0xd400_0001 {
             let idx = found(
@@ -2153,7 +2413,12 @@ fn scan_aarch64(code: &[u8], seg: &Segment, found: &mut Found) {
                 let va = seg.vaddr.wrapping_add(4 * i as u64);
                 let offset = (((w << 6) as i32 >> 4) as i64) as u64;
                 let args = [reg.k(0), reg.k(1), reg.k(2), reg.k(3)];
-                seg.call(va.wrapping_add(offset), va, args, false);
+                let target = va.wrapping_add(offset);
+                if let Some(nr) = seg.import(target) {
+                    import_call(&mut reg, found, nr, va, AARCH64_CALLER_SAVED, 0);
+                    continue;
+                }
+                seg.call(target, va, args, false);
             }
             reg.call(AARCH64_CALLER_SAVED);
         } else if w & 0x7f80_0000 == 0x5280_0000 {
@@ -2192,6 +2457,25 @@ fn scan_aarch64(code: &[u8], seg: &Segment, found: &mut Found) {
             }
         }
     }
+}
+
+/// x86-64 registers a call may overwrite: rax, rcx, rdx, rsi, rdi, r8-r11.
+const X86_64_CALLER_SAVED: &[usize] = &[0, 1, 2, 6, 7, 8, 9, 10, 11];
+
+/// A call to import `nr` (an [`IMPORT_MARK`] number) at `site`: reported like a trap with
+/// the first three argument registers, the caller-saved registers forgotten, its result in
+/// `ret`.
+fn import_call<const N: usize>(
+    reg: &mut Regs<N>,
+    found: &mut Found,
+    nr: u32,
+    site: u64,
+    clobbered: &[usize],
+    ret: usize,
+) {
+    let idx = found(Some(nr), site, reg.args([0, 1, 2]));
+    reg.clobber(clobbered);
+    reg.result(ret, idx);
 }
 
 /// An x86 system call convention: trap bytes and argument registers (the number and the
@@ -2254,9 +2538,166 @@ fn scan_x86(code: &[u8], seg: &Segment, abi: &X86Abi, found: &mut Found) {
     for &(r, v) in seg.seed {
         regs.set(r, Some(v));
     }
+    // i386 (cdecl, arguments on the stack): the outgoing argument area as pushes and
+    // `sub/add esp` leave it ([esp] first), for the call sites; and for a routine decoded
+    // from its entry, where esp and ebp point relative to the entry's esp, so that
+    // `mov r, [ebp+8]` / `mov r, [esp+N]` read argument `i` (at entry `[esp+4+4i]`)
+    let i386 = abi.trap == [0xcd, 0x80];
+    let mut stack: Vec<Option<u32>> = Vec::new();
+    let mut esp_rel: i64 = 0;
+    let mut ebp_rel: Option<i64> = None;
     let mut i = 0;
     while i + 2 <= code.len() {
         let b = code[i];
+        if i386 {
+            let imm32 = |o: usize| {
+                code.get(o..o + 4)
+                    .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+            };
+            let next = code.get(i + 1).copied();
+            let step = match b {
+                // push imm8 / imm32 / r32, pop r32
+                0x6a if next.is_some() && code.get(i + 2) != Some(&0x58) => {
+                    stack.insert(0, next.map(|v| v as i8 as i32 as u32));
+                    esp_rel -= 4;
+                    2
+                }
+                0x68 => match imm32(i + 1) {
+                    Some(v) => {
+                        stack.insert(0, Some(v));
+                        esp_rel -= 4;
+                        5
+                    }
+                    None => 0,
+                },
+                0x50..=0x57 => {
+                    stack.insert(0, regs.k(usize::from(b - 0x50)));
+                    esp_rel -= 4;
+                    1
+                }
+                0x58..=0x5f => {
+                    if !stack.is_empty() {
+                        stack.remove(0);
+                    }
+                    regs.set(usize::from(b - 0x58), None);
+                    esp_rel += 4;
+                    1
+                }
+                // add/sub esp, imm8
+                0x83 if matches!(next, Some(0xc4 | 0xec)) => match code.get(i + 2) {
+                    Some(&n) => {
+                        let n = i64::from(n as i8);
+                        if next == Some(0xc4) {
+                            stack.drain(..(n.max(0) as usize / 4).min(stack.len()));
+                            esp_rel += n;
+                        } else {
+                            for _ in 0..(n.max(0) / 4).min(16) {
+                                stack.insert(0, None);
+                            }
+                            esp_rel -= n;
+                        }
+                        3
+                    }
+                    None => 0,
+                },
+                // mov [esp], imm32 / mov [esp+d8], imm32
+                0xc7 if next == Some(0x04) && code.get(i + 2) == Some(&0x24) => {
+                    match imm32(i + 3) {
+                        Some(v) => {
+                            if stack.is_empty() {
+                                stack.push(None);
+                            }
+                            stack[0] = Some(v);
+                            7
+                        }
+                        None => 0,
+                    }
+                }
+                0xc7 if next == Some(0x44) && code.get(i + 2) == Some(&0x24) => {
+                    match (code.get(i + 3), imm32(i + 4)) {
+                        (Some(&d), Some(v)) => {
+                            let slot = usize::from(d) / 4;
+                            if d % 4 == 0 && slot < 16 {
+                                if stack.len() <= slot {
+                                    stack.resize(slot + 1, None);
+                                }
+                                stack[slot] = Some(v);
+                            }
+                            8
+                        }
+                        _ => 0,
+                    }
+                }
+                // call rel32 into this code range (a misread e8 byte rarely lands there)
+                0xe8 => match imm32(i + 1) {
+                    Some(rel) => {
+                        let site = seg.vaddr.wrapping_add(i as u64);
+                        let target = site.wrapping_add(5).wrapping_add(rel as i32 as i64 as u64);
+                        if target.wrapping_sub(seg.vaddr) < code.len() as u64 {
+                            let a = |k: usize| stack.get(k).copied().flatten();
+                            seg.call(target, site, [a(0), a(1), a(2), a(3)], false);
+                            regs.call(&[0, 1, 2]);
+                            5
+                        } else {
+                            0
+                        }
+                    }
+                    None => 0,
+                },
+                0xc3 | 0xc9 => {
+                    stack.clear();
+                    1
+                }
+                _ => 0,
+            };
+            stack.truncate(32);
+            if step > 0 {
+                i += step;
+                continue;
+            }
+            // mov ebp, esp
+            if (b == 0x89 && next == Some(0xe5)) || (b == 0x8b && next == Some(0xec)) {
+                ebp_rel = Some(esp_rel);
+            }
+            // routine pass: mov r32, [ebp+d8] / [esp+d8] of an argument
+            if seg.stack_marks && b == 0x8b {
+                if let Some(m) = next {
+                    let at = match (m >> 6, m & 7, code.get(i + 2), code.get(i + 3)) {
+                        (1, 5, Some(&d), _) => ebp_rel.map(|e| e + i64::from(d as i8)),
+                        (1, 4, Some(0x24), Some(&d)) => Some(esp_rel + i64::from(d as i8)),
+                        _ => None,
+                    };
+                    if let Some(k) = at.filter(|x| (4..=16).contains(x) && x % 4 == 0) {
+                        let r = usize::from((m >> 3) & 7);
+                        regs.set(r, Some(ROUTINE_MARK + (k as u32 - 4) / 4));
+                        i += if m & 7 == 4 { 4 } else { 3 };
+                        continue;
+                    }
+                }
+            }
+        }
+        if seg.imports.is_some() && abi.trap == [0x0f, 0x05] {
+            // dynamic executables: `call rel32` to a PLT stub, `call *N(%rip)` through a
+            // GOT slot (-fno-plt); a call that lands exactly on an import's stub is taken
+            // as a real call (a misread byte run rarely does)
+            let site = seg.vaddr.wrapping_add(i as u64);
+            let rel = |o: usize| {
+                code.get(o..o + 4)
+                    .map(|w| i32::from_le_bytes([w[0], w[1], w[2], w[3]]) as i64 as u64)
+            };
+            let call = match (b, code.get(i + 1)) {
+                (0xe8, _) => rel(i + 1).map(|r| (site.wrapping_add(5).wrapping_add(r), 5)),
+                (0xff, Some(0x15)) => rel(i + 2).map(|r| (site.wrapping_add(6).wrapping_add(r), 6)),
+                _ => None,
+            };
+            if let Some((nr, len)) = call.and_then(|(t, len)| Some((seg.import(t)?, len))) {
+                let idx = found(Some(nr), site, regs.args(abi.args));
+                regs.clobber(X86_64_CALLER_SAVED);
+                regs.result(0, idx);
+                i += len;
+                continue;
+            }
+        }
         if b == 0xe8 && abi.trap == [0x0f, 0x05] {
             // call rel32 (recorded for the routine pass only; the state is not changed
             // because a misread e8 byte is common)

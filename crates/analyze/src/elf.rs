@@ -313,9 +313,12 @@ fn inspect_as<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<Hardeni
                         .and_then(|h| hash_nchain(data, h, endian))
                 })
                 .or_else(|| {
+                    // a GNU hash table covers the defined symbols only: the relocations
+                    // name the undefined ones after them
                     gnu_hash
                         .and_then(to_off)
                         .and_then(|h| gnu_hash_count::<E>(data, h, endian))
+                        .map(|n| n.max(crate::import_calls::relocated_symbols(data)))
                 })
                 .unwrap_or(0);
             let count = (count as usize).min(MAX_SYMBOLS);

@@ -29,6 +29,21 @@ for src in bindshell connectback magicauth hookrunner magicpacket; do
     mips-linux-gnu-gcc $STATIC -mno-abicalls -mabi=n32 -march=mips64r2 -o bin/$src-mipsn32-static $src.c
     mips-linux-gnu-gcc $STATIC -mno-abicalls -mabi=64 -march=mips64r2 -o bin/$src-mips64-static $src.c
 done
+# ARM big-endian BE8 (ARMv6+ big-endian images: data big-endian, instructions stored
+# little-endian; ELF flag EF_ARM_BE8).
+for src in bindshell connectback magicpacket; do
+    arm-linux-gnueabi-gcc $STATIC -mbig-endian -Wl,--be8 -o bin/$src-armbe8-static $src.c
+done
+# Dynamic builds whose import calls take other paths (call-site decoding): MIPS non-PIC with a
+# PLT (`jal` to .plt stubs instead of `lw t9, N(gp)` + `jalr t9`), x86-64 -fno-plt (`call
+# *N(%rip)` through the GOT), Thumb-2 (`blx` to the ARM PLT stubs), ARM --long-plt (four-word
+# stubs).
+for src in bindshell magicpacket; do
+    arm-linux-gnueabi-gcc $DYN -Wl,--long-plt -o bin/$src-armlongplt-dynamic $src.c
+    mips-linux-gnu-gcc $DYN -mplt -mno-shared -fno-pic -no-pie -o bin/$src-mipsplt-dynamic $src.c
+    gcc $DYN -fno-plt -o bin/$src-x86_64noplt-dynamic $src.c
+    arm-linux-gnueabi-gcc $DYN -mthumb -march=armv7-a -o bin/$src-thumb2-dynamic $src.c
+done
 # The connect-back client with every system call through one routine that takes the number as
 # an argument (-DVIA_ROUTINE, see sys.h), as musl's cancellable calls do.
 for arch in mips:mips-linux-gnu-gcc arm:arm-linux-gnueabi-gcc aarch64:aarch64-linux-gnu-gcc x86_64:gcc; do
@@ -39,4 +54,8 @@ for arch in mips:mips-linux-gnu-gcc arm:arm-linux-gnueabi-gcc aarch64:aarch64-li
     $cc $STATIC $extra -DVIA_ROUTINE -o bin/connectback-$name-routine connectback.c
 done
 arm-linux-gnueabi-gcc $STATIC -mthumb -march=armv7-a -DVIA_ROUTINE -o bin/connectback-thumb2-routine connectback.c
+# i386 (gcc -m32; arguments on the stack): the connect-back client inline and through the
+# routine.
+gcc -m32 $STATIC -o bin/connectback-i386-static connectback.c
+gcc -m32 $STATIC -DVIA_ROUTINE -o bin/connectback-i386-routine connectback.c
 ls -l bin

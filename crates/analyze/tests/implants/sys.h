@@ -126,6 +126,27 @@ static inline __attribute__((always_inline)) long sc3(long n, long a, long b, lo
     __asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "r"(rdx) : "rcx", "r11", "memory");
     return ret;
 }
+#elif defined(__i386__)
+/* i386: arch/x86/entry/syscalls/syscall_32.tbl (the direct socket calls since Linux 4.3) */
+#undef SOCK_STREAM
+#define SOCK_STREAM 1
+#define NR_exit 1
+#define NR_fork 2
+#define NR_read 3
+#define NR_write 4
+#define NR_execve 11
+#define NR_dup2 63
+#define NR_setsid 66
+#define NR_socket 359
+#define NR_bind 361
+#define NR_connect 362
+#define NR_listen 363
+#define NR_accept 364 /* accept4; the flags argument (esi) is not set by sc3 */
+static inline __attribute__((always_inline)) long sc3(long n, long a, long b, long c) {
+    long ret;
+    __asm__ volatile("int $0x80" : "=a"(ret) : "a"(n), "b"(a), "c"(b), "d"(c) : "memory");
+    return ret;
+}
 #else
 #error "unsupported architecture"
 #endif
