@@ -69,6 +69,40 @@ fn vxworks_image_with_symbols_and_memfs() {
     assert_eq!(cov.total, img.len() as u64);
 }
 
+/// A VxWorks ROMFS of Wind River's own layout ("RFS1"), located by `romfsImage` ..
+/// `romfsImageEnd`: listed in info.json and reported as not opened.
+#[test]
+fn vxworks_romfs_is_located_and_reported() {
+    let owned = names();
+    let mut syms: Vec<(&str, u32)> = owned.iter().map(|s| (s.as_str(), 0x8000_4000)).collect();
+    syms.push(("romfsImage", 0));
+    syms.push(("romfsImageEnd", 0));
+    let mut romfs = b"RFS1".to_vec();
+    romfs.extend((0..8192u32).map(|i| (i % 251) as u8));
+    let load = 0x8000_1000u32;
+    let at = (rtos_vxworks::build_image_with(load, &syms, true, false, &romfs).len() - romfs.len())
+        as u32;
+    let n = syms.len();
+    syms[n - 2].1 = load + at;
+    syms[n - 1].1 = load + at + romfs.len() as u32;
+    let img = rtos_vxworks::build_image_with(load, &syms, true, false, &romfs);
+    let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(img));
+    let info = tree.get("0x0.vxworks/info.json").expect("info.json");
+    let v: serde_json::Value = serde_json::from_slice(&info.data).unwrap();
+    assert_eq!(v["payloads"][0]["name"], "romfs");
+    assert_eq!(v["payloads"][0]["offset"], at);
+    assert_eq!(v["payloads"][0]["size"], 8196);
+    assert_eq!(v["payloads"][0]["opened"], false);
+    let u = tree
+        .unsupported
+        .iter()
+        .find(|u| u.reason.contains("romfs"))
+        .unwrap_or_else(|| panic!("no unsupported record: {:?}", tree.unsupported));
+    assert_eq!((u.offset, u.size), (u64::from(at), 8196));
+    assert!(u.reason.contains("RFS1"), "{}", u.reason);
+    assert!(u.header.starts_with("52465331"), "{}", u.header);
+}
+
 #[test]
 fn non_rtos_blobs_get_no_rtos_layer() {
     // a text file naming VxWorks, and a blob of random bytes

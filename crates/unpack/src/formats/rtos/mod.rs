@@ -39,6 +39,22 @@ pub struct SymbolTable {
     pub layout: &'static str,
 }
 
+/// A payload of the image located by the OS's own symbols (VxWorks `romfsImage` ..
+/// `romfsImageEnd`): its bytes, what they are, and whether a handler reads them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payload {
+    /// `romfs`.
+    pub name: &'static str,
+    pub offset: usize,
+    pub size: usize,
+    /// Load address of the first byte.
+    pub address: u64,
+    /// What the bytes are, as far as they tell.
+    pub format: String,
+    /// A carving handler reads it (else it is reported as not opened).
+    pub opened: bool,
+}
+
 /// What a recogniser found in a blob.
 #[derive(Debug, Clone, Default)]
 pub struct RtosImage {
@@ -60,6 +76,7 @@ pub struct RtosImage {
     pub symbols: Vec<Symbol>,
     /// Why something could not be recovered (no symbol table, ...).
     pub notes: Vec<String>,
+    pub payloads: Vec<Payload>,
 }
 
 impl RtosImage {
@@ -92,6 +109,11 @@ impl RtosImage {
                 "layout": t.layout,
             })),
             "symbols": self.symbols.len(),
+            "payloads": self.payloads.iter().map(|p| serde_json::json!({
+                "name": p.name, "offset": p.offset, "size": p.size,
+                "address": format!("{:#010x}", p.address), "format": p.format,
+                "opened": p.opened,
+            })).collect::<Vec<_>>(),
             "evidence": evidence,
             "notes": self.notes,
         });
