@@ -65,13 +65,15 @@ impl Rtos for Ecos {
         }
         let ver = version_after(d, &[b"eCos Release ", b"eCos release ", b"eCos "], 2)
             .or_else(|| redboot_version(d));
-        Some(RtosImage {
+        let mut img = RtosImage {
             os: "eCos",
             version: ver.map(|v| v.1),
             evidence: evidence(d, &[b"eCos", b"RedBoot", b"cyg_"]),
-            notes: vec!["no symbol table recovered: load address unknown".into()],
+            notes: vec!["no symbol table recovered".into()],
             ..RtosImage::default()
-        })
+        };
+        guess_load_address(&mut img, d);
+        Some(img)
     }
 }
 

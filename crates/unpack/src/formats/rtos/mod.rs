@@ -144,6 +144,140 @@ pub trait Rtos: Send + Sync {
     fn recognise(&self, data: &[u8]) -> Option<RtosImage>;
 }
 
+/// A load address guessed from string references (see [`basefind`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BaseGuess {
+    pub base: u64,
+    /// Strings whose address under `base` is a word of the image.
+    pub score: usize,
+    /// The same count for the next best base.
+    pub runner_up: usize,
+    /// Strings looked at.
+    pub strings: usize,
+    pub big_endian: bool,
+}
+
+/// Strings shorter than this are not counted (basefind's default).
+const BASEFIND_MIN_STRING: usize = 10;
+/// Most strings and most votes: the work stays linear in the image.
+const BASEFIND_MAX_STRINGS: usize = 8192;
+const BASEFIND_MAX_VOTES: usize = 1 << 23;
+
+/// The load address of an image without a symbol table, by basefind's method (M. Coppola,
+/// `basefind.py`, 2013; rizin `rz_basefind`; sgayou/rbasefind): code and data hold the
+/// absolute addresses of the strings they use, so at the right base many aligned 32-bit
+/// words of the image equal `base + offset of a string`. Strings are runs of at least 10
+/// printable characters starting after a non-printable byte; bases are multiples of
+/// 0x1000. Instead of trying every base, each word votes for the bases that would make it
+/// point at a string with the same low 12 bits. Both byte orders are tried. A base is kept
+/// only when at least 10 strings and twice as many as under any other base agree.
+pub fn basefind(d: &[u8]) -> Option<BaseGuess> {
+    let printable = |b: u8| (0x20..0x7f).contains(&b);
+    let mut strings = Vec::new();
+    let mut i = 0usize;
+    while i < d.len() {
+        if printable(d[i]) && (i == 0 || !printable(d[i - 1])) {
+            let n = d[i..].iter().take_while(|b| printable(**b)).count();
+            if n >= BASEFIND_MIN_STRING {
+                strings.push(i);
+            }
+            i += n.max(1);
+        } else {
+            i += 1;
+        }
+    }
+    if strings.len() < 10 {
+        return None;
+    }
+    let step = strings.len().div_ceil(BASEFIND_MAX_STRINGS);
+    let strings: Vec<u32> = strings
+        .into_iter()
+        .step_by(step)
+        .filter_map(|s| u32::try_from(s).ok())
+        .collect();
+    let mut by_low: Vec<Vec<u32>> = vec![Vec::new(); 0x1000];
+    for &s in &strings {
+        by_low[(s & 0xfff) as usize].push(s);
+    }
+    // per byte order: (base, votes) of the best base and the votes of the next best
+    let mut tops: Vec<(bool, u32, usize, usize)> = Vec::new();
+    for be in [true, false] {
+        let mut words: Vec<u32> = d
+            .chunks_exact(4)
+            .map(|w| {
+                let a = [w[0], w[1], w[2], w[3]];
+                if be {
+                    u32::from_be_bytes(a)
+                } else {
+                    u32::from_le_bytes(a)
+                }
+            })
+            .collect();
+        words.sort_unstable();
+        words.dedup();
+        // votes as a sorted list of bases (4 bytes each) rather than a map
+        let mut votes: Vec<u32> = Vec::new();
+        'words: for &w in &words {
+            for &s in &by_low[(w & 0xfff) as usize] {
+                let Some(b) = w.checked_sub(s) else {
+                    break; // sorted: the rest are larger
+                };
+                votes.push(b);
+                if votes.len() >= BASEFIND_MAX_VOTES {
+                    break 'words;
+                }
+            }
+        }
+        votes.sort_unstable();
+        let (mut top, mut second) = ((0u32, 0usize), 0usize);
+        for run in votes.chunk_by(|a, b| a == b) {
+            if run.len() > top.1 {
+                second = top.1;
+                top = (run[0], run.len());
+            } else {
+                second = second.max(run.len());
+            }
+        }
+        tops.push((be, top.0, top.1, second));
+    }
+    let (i, &(be, base, score, second)) = tops.iter().enumerate().max_by_key(|(_, t)| t.2)?;
+    let other = tops.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, t)| t.2).max();
+    let runner_up = second.max(other.unwrap_or(0));
+    (score >= 10 && score >= 2 * runner_up.max(1)).then_some(BaseGuess {
+        base: u64::from(base),
+        score,
+        runner_up,
+        strings: strings.len(),
+        big_endian: be,
+    })
+}
+
+/// Fill in the load address of an image that has no symbol table from [`basefind`], saying
+/// how it was found; or note that it is unknown.
+pub fn guess_load_address(img: &mut RtosImage, d: &[u8]) {
+    match basefind(d) {
+        Some(g) => {
+            img.load_address = Some(g.base);
+            img.load_address_method = Some(format!(
+                "string references (basefind): {} of {} strings are addressed by {}-endian \
+                 words of the image at this base, at most {} at any other",
+                g.score,
+                g.strings,
+                if g.big_endian { "big" } else { "little" },
+                g.runner_up
+            ));
+            if img.byte_order.is_none() {
+                img.byte_order = Some(if g.big_endian { "big" } else { "little" });
+            }
+        }
+        None => img.notes.push(
+            "no base at which the image's words address its strings stands out: load \
+             address unknown"
+                .into(),
+        ),
+    }
+}
+
 /// Most evidence strings kept per image.
 pub const MAX_EVIDENCE: usize = 8;
 
@@ -236,4 +370,65 @@ pub fn version_near(d: &[u8], marker: &[u8], key: &[u8], window: usize) -> Optio
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Code-like words, 200 strings, and a table of the strings' addresses at `base`.
+    fn image(base: u32, be: bool) -> Vec<u8> {
+        let mut d = Vec::new();
+        let mut x = 12345u32;
+        for _ in 0..4096 {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            d.extend((x | 0x8080_8080).to_be_bytes()); // no printable bytes
+        }
+        let mut offs = Vec::new();
+        for i in 0..200 {
+            offs.push(d.len() as u32);
+            d.extend(format!("message number {i} of the image").as_bytes());
+            d.push(0);
+        }
+        while d.len() % 4 != 0 {
+            d.push(0);
+        }
+        for o in offs {
+            let a = base + o;
+            d.extend(if be { a.to_be_bytes() } else { a.to_le_bytes() });
+        }
+        d
+    }
+
+    #[test]
+    fn basefind_finds_the_base_the_string_table_is_addressed_at() {
+        let g = basefind(&image(0x8000_1000, true)).unwrap();
+        assert_eq!((g.base, g.score, g.big_endian), (0x8000_1000, 200, true));
+        assert_eq!(g.strings, 200);
+        assert!(g.runner_up < 100, "{g:?}");
+        let g = basefind(&image(0x0010_0000, false)).unwrap();
+        assert_eq!((g.base, g.score, g.big_endian), (0x0010_0000, 200, false));
+        let mut img = RtosImage::default();
+        guess_load_address(&mut img, &image(0x8000_1000, true));
+        assert_eq!(img.load_address, Some(0x8000_1000));
+        assert_eq!(img.byte_order, Some("big"));
+        assert!(img
+            .load_address_method
+            .unwrap()
+            .starts_with("string references (basefind): 200 of 200 strings"));
+    }
+
+    #[test]
+    fn basefind_without_references_guesses_nothing() {
+        // strings but no words addressing them
+        let mut d = image(0x8000_1000, true);
+        let n = d.len();
+        d.truncate(n - 800);
+        assert_eq!(basefind(&d), None);
+        let mut img = RtosImage::default();
+        guess_load_address(&mut img, &d);
+        assert_eq!(img.load_address, None);
+        assert_eq!(img.notes.len(), 1);
+        assert_eq!(basefind(&[0u8; 100]), None);
+    }
 }

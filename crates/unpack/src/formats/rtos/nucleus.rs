@@ -41,13 +41,15 @@ impl Rtos for Nucleus {
         if ver.is_none() && !(copyright && memchr::memmem::find(d, b"Nucleus PLUS").is_some()) {
             return None;
         }
-        Some(RtosImage {
+        let mut img = RtosImage {
             os: "Nucleus PLUS",
             version: ver.map(|v| v.1),
             evidence: evidence(d, MARKERS),
-            notes: vec!["no symbol table recovered: load address unknown".into()],
+            notes: vec!["no symbol table recovered".into()],
             ..RtosImage::default()
-        })
+        };
+        guess_load_address(&mut img, d);
+        Some(img)
     }
 }
 

@@ -40,13 +40,15 @@ impl Rtos for ThreadX {
         if ver.is_none() && !(banner && memchr::memmem::find(d, b"ThreadX").is_some()) {
             return None;
         }
-        Some(RtosImage {
+        let mut img = RtosImage {
             os: "ThreadX",
             version: ver.map(|v| v.1),
             evidence: evidence(d, MARKERS),
-            notes: vec!["ThreadX images carry no symbol table: load address unknown".into()],
+            notes: vec!["ThreadX images carry no symbol table".into()],
             ..RtosImage::default()
-        })
+        };
+        guess_load_address(&mut img, d);
+        Some(img)
     }
 }
 

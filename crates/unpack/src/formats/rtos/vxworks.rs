@@ -377,16 +377,16 @@ impl Rtos for VxWorks {
         if let Some(p) = romfs(&img, d) {
             img.payloads.push(p);
         }
-        if img.symbol_table.is_none() {
-            img.notes.push(
-                "no symbol table found (the image was built without one, or it is stripped): \
-                 load address unknown"
-                    .into(),
-            );
-        }
         // a string alone is not an image: a version string, the kernel banner or a table
         if rel.is_none() && kern.is_none() && img.symbol_table.is_none() {
             return None;
+        }
+        if img.symbol_table.is_none() {
+            img.notes.push(
+                "no symbol table found (the image was built without one, or it is stripped)"
+                    .into(),
+            );
+            guess_load_address(&mut img, d);
         }
         Some(img)
     }
