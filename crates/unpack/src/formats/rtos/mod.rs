@@ -170,7 +170,9 @@ const BASEFIND_MAX_VOTES: usize = 1 << 23;
 /// printable characters starting after a non-printable byte; bases are multiples of
 /// 0x1000. Instead of trying every base, each word votes for the bases that would make it
 /// point at a string with the same low 12 bits. Both byte orders are tried. A base is kept
-/// only when at least 10 strings and twice as many as under any other base agree.
+/// only when at least 10 strings, and a quarter more than under any other base, agree: in
+/// MIPS code the `addiu reg, reg, %lo(string)` instructions vote for a few bogus bases too
+/// (the TP-Link `wr.fw` kernel: 560 of 6033 strings at 0x80001000, 402 at 0x24720000).
 pub fn basefind(d: &[u8]) -> Option<BaseGuess> {
     let printable = |b: u8| (0x20..0x7f).contains(&b);
     let mut strings = Vec::new();
@@ -243,7 +245,7 @@ pub fn basefind(d: &[u8]) -> Option<BaseGuess> {
     let (i, &(be, base, score, second)) = tops.iter().enumerate().max_by_key(|(_, t)| t.2)?;
     let other = tops.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, t)| t.2).max();
     let runner_up = second.max(other.unwrap_or(0));
-    (score >= 10 && score >= 2 * runner_up.max(1)).then_some(BaseGuess {
+    (score >= 10 && score * 4 >= runner_up * 5 && score > runner_up).then_some(BaseGuess {
         base: u64::from(base),
         score,
         runner_up,
