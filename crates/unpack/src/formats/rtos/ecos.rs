@@ -22,7 +22,8 @@ pub static DOC: FormatDoc = FormatDoc {
         "eCos, packages/kernel (cyg_* API) and packages/redboot/current/src/main.c (banner)",
         "ecos.sourceware.org, eCos 3.0 release notes",
     ],
-    limitations: "No symbol table or load address is recovered.",
+    limitations: "No symbol table is recovered; the load address is a basefind guess (string \
+        references), reported only when one base stands out.",
 };
 
 pub struct Ecos;

@@ -17,7 +17,8 @@ pub static DOC: FormatDoc = FormatDoc {
         "Nucleus PLUS Reference Manual (Accelerated Technology), RLD_Release_String in rld.c",
         "Forescout, NUCLEUS:13 (2021): Nucleus NET/PLUS version banners in device firmware",
     ],
-    limitations: "No symbol table or load address is recovered.",
+    limitations: "No symbol table is recovered; the load address is a basefind guess (string \
+        references), reported only when one base stands out.",
 };
 
 pub struct Nucleus;

@@ -18,7 +18,8 @@ pub static DOC: FormatDoc = FormatDoc {
     references: &[
         "eclipse-threadx/threadx, ports/*/inc/tx_port.h (_tx_version_id) and common/src/tx_initialize_high_level.c",
     ],
-    limitations: "No symbol table or load address is recovered (ThreadX images carry none).",
+    limitations: "No symbol table is recovered (ThreadX images carry none); the load address is a \
+        basefind guess (string references), reported only when one base stands out.",
 };
 
 pub struct ThreadX;

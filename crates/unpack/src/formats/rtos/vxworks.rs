@@ -49,7 +49,8 @@ pub static DOC: FormatDoc = FormatDoc {
         "PAGalaxyLab/vxhunter (symbol table and load address recovery)",
         "Vector35/binaryninja-api view/vxworks (symbol entry layouts and types)",
     ],
-    limitations: "Images without a linked-in symbol table get no load address. Compressed \
+    limitations: "Images without a linked-in symbol table get a basefind guess (string \
+        references) for a load address, reported only when one base stands out. Compressed \
         VxWorks images (deflate bootroms) are recognised only after another handler has \
         decompressed them. A ROMFS of Wind River's own layout ('RFS1') is located and \
         reported as not opened, not listed (where its root node sits is not public).",
