@@ -278,9 +278,12 @@ fn image_release(d: &[u8], h: &Ifs) -> Option<String> {
             break;
         }
         let size = u16_at(d, at, be)? as usize;
-        let ent = d.get(at..at + size).filter(|_| size >= 32)?;
+        if size < 24 {
+            break; // size 0 ends the directory
+        }
+        let ent = d.get(at..at + size)?;
         at += size;
-        if u32_at(ent, 8, be)? & 0o170000 != 0o100000 {
+        if size < 32 || u32_at(ent, 8, be)? & 0o170000 != 0o100000 {
             continue;
         }
         let path = cstr(&ent[32..]);
