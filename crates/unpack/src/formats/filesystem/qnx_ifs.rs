@@ -314,7 +314,9 @@ pub fn procnto_release(d: &[u8]) -> Option<String> {
             return None;
         }
         let zone = d.get(s + 19..)?.iter().take(12);
-        let n = zone.take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-')).count();
+        let n = zone
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(**b, b'+' | b'-'))
+            .count();
         (d.get(s + 19 + n) == Some(&0)).then_some(s + 19 + n)
     }
     fn release_at(d: &[u8], s: usize) -> Option<String> {
