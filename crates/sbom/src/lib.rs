@@ -859,7 +859,11 @@ impl Sbom {
                     ),
                 ),
             };
-            let note = f.note.as_deref().map(|n| format!("; {n}")).unwrap_or_default();
+            let note = f
+                .note
+                .as_deref()
+                .map(|n| format!("; {n}"))
+                .unwrap_or_default();
             out.push(
                 Finding::new(
                     kinds::COMPONENT_END_OF_LIFE,

@@ -322,7 +322,5 @@ fn rtos_releases_past_their_end() {
     let early = Sbom::new(&netvet_rules::RuleSet::embedded())
         .unwrap()
         .with_today("2019-07-29");
-    assert!(early
-        .eol_findings(&[comp("vxworks", "5.5.1")])
-        .is_empty());
+    assert!(early.eol_findings(&[comp("vxworks", "5.5.1")]).is_empty());
 }

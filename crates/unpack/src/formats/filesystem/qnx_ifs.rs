@@ -291,7 +291,10 @@ fn image_release(d: &[u8], h: &Ifs) -> Option<String> {
             continue;
         }
         let (off, len) = (u32_at(ent, 24, be)? as usize, u32_at(ent, 28, be)? as usize);
-        if let Some(r) = d.get(off..off.saturating_add(len)).and_then(procnto_release) {
+        if let Some(r) = d
+            .get(off..off.saturating_add(len))
+            .and_then(procnto_release)
+        {
             return Some(r);
         }
     }
@@ -654,7 +657,10 @@ mod tests {
         assert_eq!(procnto_release(&procnto(false)).as_deref(), Some("6.5.0"));
         assert_eq!(procnto_release(&procnto(true)).as_deref(), Some("6.5.0"));
         // a date without the release beside it, or a release inside other text, is not one
-        assert_eq!(procnto_release(b"\02010/07/09-14:44:13EDT\0xx6.5.0\0"), None);
+        assert_eq!(
+            procnto_release(b"\02010/07/09-14:44:13EDT\0xx6.5.0\0"),
+            None
+        );
         assert_eq!(procnto_release(b"\02010/07/09-14:44:13EDT\0v6.5.0\0"), None);
         assert_eq!(procnto_release(b"2010/07/09-14:44:13"), None);
 
@@ -667,8 +673,11 @@ mod tests {
         );
         let c = QnxIfs.identify(&ifs, 0, &Probe::default()).unwrap();
         assert_eq!(c.variant, "QNX Neutrino 6.5.0, little-endian");
-        let tree = Unpacker::new(Limits::default())
-            .unpack_bytes(Bytes::from(build_boot(&[0x13u8; 64], &ifs, None)));
+        let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(build_boot(
+            &[0x13u8; 64],
+            &ifs,
+            None,
+        )));
         let l = tree
             .layers
             .iter()

@@ -148,10 +148,13 @@ pub trait Rtos: Send + Sync {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BaseGuess {
     pub base: u64,
-    /// Strings whose address under `base` is a word of the image.
+    /// Strings addressed from pointer tables at `base`: by a word with another string's
+    /// address at most 16 bytes away.
     pub score: usize,
-    /// The same count for the next best base.
+    /// The same count for the next best candidate base.
     pub runner_up: usize,
+    /// Strings addressed by any word at `base`.
+    pub addressed: usize,
     /// Strings looked at.
     pub strings: usize,
     pub big_endian: bool,
@@ -159,9 +162,22 @@ pub struct BaseGuess {
 
 /// Strings shorter than this are not counted (basefind's default).
 const BASEFIND_MIN_STRING: usize = 10;
-/// Most strings and most votes: the work stays linear in the image.
+/// Most strings voting and most votes: the work stays linear in the image.
 const BASEFIND_MAX_STRINGS: usize = 8192;
 const BASEFIND_MAX_VOTES: usize = 1 << 23;
+/// Candidate bases checked for pointer tables, per byte order.
+const BASEFIND_CANDIDATES: usize = 6;
+
+fn words(d: &[u8], be: bool) -> impl Iterator<Item = u32> + '_ {
+    d.chunks_exact(4).map(move |w| {
+        let a = [w[0], w[1], w[2], w[3]];
+        if be {
+            u32::from_be_bytes(a)
+        } else {
+            u32::from_le_bytes(a)
+        }
+    })
+}
 
 /// The load address of an image without a symbol table, by basefind's method (M. Coppola,
 /// `basefind.py`, 2013; rizin `rz_basefind`; sgayou/rbasefind): code and data hold the
@@ -169,57 +185,49 @@ const BASEFIND_MAX_VOTES: usize = 1 << 23;
 /// words of the image equal `base + offset of a string`. Strings are runs of at least 10
 /// printable characters starting after a non-printable byte; bases are multiples of
 /// 0x1000. Instead of trying every base, each word votes for the bases that would make it
-/// point at a string with the same low 12 bits. Both byte orders are tried. A base is kept
-/// only when at least 10 strings, and a quarter more than under any other base, agree: in
-/// MIPS code the `addiu reg, reg, %lo(string)` instructions vote for a few bogus bases too
-/// (the TP-Link `wr.fw` kernel: 560 of 6033 strings at 0x80001000, 402 at 0x24720000).
+/// address a string with the same low 12 bits; both byte orders are tried.
+///
+/// The vote alone misleads on MIPS: `addiu reg, reg, %lo(string)` instructions carry the
+/// low half of a string's address and vote for bogus bases (the TP-Link `wr.fw` boot
+/// loader: 266 strings at 0x247b0000, 86 at 0x80400000). So the best voted bases are
+/// checked for what only real pointers form: tables, words addressing strings with another
+/// such word at most 16 bytes away. A base is kept when at least 10 strings are addressed
+/// from tables, and twice as many as at any other candidate.
 pub fn basefind(d: &[u8]) -> Option<BaseGuess> {
     let printable = |b: u8| (0x20..0x7f).contains(&b);
-    let mut strings = Vec::new();
+    let mut all = Vec::new();
     let mut i = 0usize;
     while i < d.len() {
         if printable(d[i]) && (i == 0 || !printable(d[i - 1])) {
             let n = d[i..].iter().take_while(|b| printable(**b)).count();
             if n >= BASEFIND_MIN_STRING {
-                strings.push(i);
+                if let Ok(s) = u32::try_from(i) {
+                    all.push(s);
+                }
             }
             i += n.max(1);
         } else {
             i += 1;
         }
     }
-    if strings.len() < 10 {
+    if all.len() < 10 {
         return None;
     }
-    let step = strings.len().div_ceil(BASEFIND_MAX_STRINGS);
-    let strings: Vec<u32> = strings
-        .into_iter()
-        .step_by(step)
-        .filter_map(|s| u32::try_from(s).ok())
-        .collect();
+    let step = all.len().div_ceil(BASEFIND_MAX_STRINGS);
     let mut by_low: Vec<Vec<u32>> = vec![Vec::new(); 0x1000];
-    for &s in &strings {
+    for &s in all.iter().step_by(step) {
         by_low[(s & 0xfff) as usize].push(s);
     }
-    // per byte order: (base, votes) of the best base and the votes of the next best
-    let mut tops: Vec<(bool, u32, usize, usize)> = Vec::new();
+    let is_string: std::collections::HashSet<u32> = all.iter().copied().collect();
+    // candidates: (votes, base, big-endian)
+    let mut candidates: Vec<(usize, u32, bool)> = Vec::new();
     for be in [true, false] {
-        let mut words: Vec<u32> = d
-            .chunks_exact(4)
-            .map(|w| {
-                let a = [w[0], w[1], w[2], w[3]];
-                if be {
-                    u32::from_be_bytes(a)
-                } else {
-                    u32::from_le_bytes(a)
-                }
-            })
-            .collect();
-        words.sort_unstable();
-        words.dedup();
+        let mut sorted: Vec<u32> = words(d, be).collect();
+        sorted.sort_unstable();
+        sorted.dedup();
         // votes as a sorted list of bases (4 bytes each) rather than a map
         let mut votes: Vec<u32> = Vec::new();
-        'words: for &w in &words {
+        'words: for &w in &sorted {
             for &s in &by_low[(w & 0xfff) as usize] {
                 let Some(b) = w.checked_sub(s) else {
                     break; // sorted: the rest are larger
@@ -230,26 +238,56 @@ pub fn basefind(d: &[u8]) -> Option<BaseGuess> {
                 }
             }
         }
+        drop(sorted);
         votes.sort_unstable();
-        let (mut top, mut second) = ((0u32, 0usize), 0usize);
-        for run in votes.chunk_by(|a, b| a == b) {
-            if run.len() > top.1 {
-                second = top.1;
-                top = (run[0], run.len());
-            } else {
-                second = second.max(run.len());
-            }
-        }
-        tops.push((be, top.0, top.1, second));
+        let mut runs: Vec<(usize, u32)> = votes
+            .chunk_by(|a, b| a == b)
+            .map(|r| (r.len(), r[0]))
+            .collect();
+        runs.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        candidates.extend(
+            runs.into_iter()
+                .take(BASEFIND_CANDIDATES)
+                .map(|(n, b)| (n, b, be)),
+        );
     }
-    let (i, &(be, base, score, second)) = tops.iter().enumerate().max_by_key(|(_, t)| t.2)?;
-    let other = tops.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, t)| t.2).max();
-    let runner_up = second.max(other.unwrap_or(0));
-    (score >= 10 && score * 4 >= runner_up * 5 && score > runner_up).then_some(BaseGuess {
+    // (strings addressed from tables, strings addressed, candidate)
+    let mut scored: Vec<(usize, usize, (usize, u32, bool))> = candidates
+        .into_iter()
+        .map(|c @ (_, base, be)| {
+            let hits: Vec<(usize, u32)> = words(d, be)
+                .enumerate()
+                .filter_map(|(i, w)| {
+                    let s = w.checked_sub(base)?;
+                    is_string.contains(&s).then_some((i, s))
+                })
+                .collect();
+            let mut tabled: Vec<u32> = hits
+                .iter()
+                .enumerate()
+                .filter(|(k, (i, _))| {
+                    let near = |j: usize| hits.get(j).is_some_and(|h| h.0.abs_diff(*i) <= 4);
+                    near(k + 1) || k.checked_sub(1).is_some_and(near)
+                })
+                .map(|(_, h)| h.1)
+                .collect();
+            tabled.sort_unstable();
+            tabled.dedup();
+            let mut addressed: Vec<u32> = hits.iter().map(|h| h.1).collect();
+            addressed.sort_unstable();
+            addressed.dedup();
+            (tabled.len(), addressed.len(), c)
+        })
+        .collect();
+    scored.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(b.2 .0.cmp(&a.2 .0)));
+    let (score, addressed, (_, base, be)) = *scored.first()?;
+    let runner_up = scored.get(1).map_or(0, |s| s.0);
+    (score >= 10 && score >= 2 * runner_up).then_some(BaseGuess {
         base: u64::from(base),
         score,
         runner_up,
-        strings: strings.len(),
+        addressed,
+        strings: all.len(),
         big_endian: be,
     })
 }
@@ -261,11 +299,13 @@ pub fn guess_load_address(img: &mut RtosImage, d: &[u8]) {
         Some(g) => {
             img.load_address = Some(g.base);
             img.load_address_method = Some(format!(
-                "string references (basefind): {} of {} strings are addressed by {}-endian \
-                 words of the image at this base, at most {} at any other",
+                "string references (basefind): at this base {} of {} strings are addressed \
+                 from pointer tables of {}-endian words ({} by any word), at most {} at any \
+                 other candidate base",
                 g.score,
                 g.strings,
                 if g.big_endian { "big" } else { "little" },
+                g.addressed,
                 g.runner_up
             ));
             if img.byte_order.is_none() {
@@ -405,9 +445,11 @@ mod tests {
     #[test]
     fn basefind_finds_the_base_the_string_table_is_addressed_at() {
         let g = basefind(&image(0x8000_1000, true)).unwrap();
-        assert_eq!((g.base, g.score, g.big_endian), (0x8000_1000, 200, true));
-        assert_eq!(g.strings, 200);
-        assert!(g.runner_up < 100, "{g:?}");
+        assert_eq!(
+            (g.base, g.score, g.addressed, g.big_endian),
+            (0x8000_1000, 200, 200, true)
+        );
+        assert_eq!((g.strings, g.runner_up), (200, 0));
         let g = basefind(&image(0x0010_0000, false)).unwrap();
         assert_eq!((g.base, g.score, g.big_endian), (0x0010_0000, 200, false));
         let mut img = RtosImage::default();
@@ -417,7 +459,33 @@ mod tests {
         assert!(img
             .load_address_method
             .unwrap()
-            .starts_with("string references (basefind): 200 of 200 strings"));
+            .starts_with("string references (basefind): at this base 200 of 200 strings"));
+    }
+
+    /// MIPS code: every string's `%lo` in an `addiu` word, spaced out among other code,
+    /// outvotes a short table of real pointers; the table decides.
+    #[test]
+    fn basefind_prefers_pointer_tables_to_lo_immediates() {
+        let base = 0x8000_1000u32;
+        let mut d = image(base, true);
+        let n = d.len();
+        d.truncate(n - 4 * 140); // keep pointers to the first 60 strings only
+        let offs: Vec<u32> = (0..200)
+            .map(|i| {
+                let t = format!("message number {i} of the image");
+                memchr::memmem::find(&d, t.as_bytes()).unwrap() as u32
+            })
+            .collect();
+        let mut code = Vec::new();
+        for o in &offs {
+            code.extend((0x247b_0000 | ((base + o) & 0xffff)).to_be_bytes());
+            code.extend([0x8f, 0xbf, 0x80, 0x94, 0x8f, 0xb0, 0x80, 0x90]);
+            code.extend([0x83, 0xa0, 0x80, 0x88, 0x83, 0xa0, 0x80, 0x8c]);
+        }
+        d.splice(0..code.len(), code);
+        let g = basefind(&d).unwrap();
+        assert_eq!((g.base, g.score), (u64::from(base), 60), "{g:?}");
+        assert_eq!(g.addressed, 60, "{g:?}");
     }
 
     #[test]

@@ -273,7 +273,10 @@ fn romfs(img: &RtosImage, d: &[u8]) -> Option<Payload> {
     let (format, opened) = if body.starts_with(b"-rom1fs-") {
         ("Linux romfs ('-rom1fs-')".to_string(), true)
     } else if memchr::memmem::find(head, b"RFS1").is_some() {
-        ("Wind River ROMFS ('RFS1', BSDI romfs layout)".to_string(), false)
+        (
+            "Wind River ROMFS ('RFS1', BSDI romfs layout)".to_string(),
+            false,
+        )
     } else {
         ("no known magic in its first 64 bytes".to_string(), false)
     };
@@ -384,8 +387,7 @@ impl Rtos for VxWorks {
         }
         if img.symbol_table.is_none() {
             img.notes.push(
-                "no symbol table found (the image was built without one, or it is stripped)"
-                    .into(),
+                "no symbol table found (the image was built without one, or it is stripped)".into(),
             );
             guess_load_address(&mut img, d);
         }
