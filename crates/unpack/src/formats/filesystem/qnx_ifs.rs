@@ -644,9 +644,9 @@ mod tests {
         p.extend(b"\0QNX Version %s Release %s\0see 1/2 and 2010/07/09\0");
         p.extend([0u8; 3]);
         if version_first {
-            p.extend(b"6.5.0\0\0\02010/07/09-14:44:13EDT\0");
+            p.extend(b"6.5.0\0\0\x002010/07/09-14:44:13EDT\0");
         } else {
-            p.extend(b"2010/07/09-14:44:13EDT\0\06.5.0\0");
+            p.extend(b"2010/07/09-14:44:13EDT\0\x006.5.0\0");
         }
         p.resize(0x800, 0x22);
         p
@@ -658,10 +658,13 @@ mod tests {
         assert_eq!(procnto_release(&procnto(true)).as_deref(), Some("6.5.0"));
         // a date without the release beside it, or a release inside other text, is not one
         assert_eq!(
-            procnto_release(b"\02010/07/09-14:44:13EDT\0xx6.5.0\0"),
+            procnto_release(b"\x002010/07/09-14:44:13EDT\0xx6.5.0\0"),
             None
         );
-        assert_eq!(procnto_release(b"\02010/07/09-14:44:13EDT\0v6.5.0\0"), None);
+        assert_eq!(
+            procnto_release(b"\x002010/07/09-14:44:13EDT\0v6.5.0\0"),
+            None
+        );
         assert_eq!(procnto_release(b"2010/07/09-14:44:13"), None);
 
         let ifs = build_ifs(
@@ -685,7 +688,7 @@ mod tests {
             .expect("ifs layer");
         assert_eq!(l.variant, "QNX Neutrino 6.5.0, little-endian");
         // without procnto the image names no release
-        let bare = build_ifs(&[], &[("etc/motd", b"2010/07/09-14:44:13EDT\0\06.5.0\0")]);
+        let bare = build_ifs(&[], &[("etc/motd", b"2010/07/09-14:44:13EDT\0\x006.5.0\0")]);
         let c = QnxIfs.identify(&bare, 0, &Probe::default()).unwrap();
         assert_eq!(c.variant, "little-endian");
     }
