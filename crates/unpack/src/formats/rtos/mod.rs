@@ -218,7 +218,7 @@ pub fn basefind(d: &[u8]) -> Option<BaseGuess> {
     for &s in all.iter().step_by(step) {
         by_low[(s & 0xfff) as usize].push(s);
     }
-    let is_string: std::collections::HashSet<u32> = all.iter().copied().collect();
+    // `all` is ascending: string starts are looked up by binary search, no second copy
     // candidates: (votes, base, big-endian)
     let mut candidates: Vec<(usize, u32, bool)> = Vec::new();
     for be in [true, false] {
@@ -259,7 +259,7 @@ pub fn basefind(d: &[u8]) -> Option<BaseGuess> {
                 .enumerate()
                 .filter_map(|(i, w)| {
                     let s = w.checked_sub(base)?;
-                    is_string.contains(&s).then_some((i, s))
+                    all.binary_search(&s).is_ok().then_some((i, s))
                 })
                 .collect();
             let mut tabled: Vec<u32> = hits
