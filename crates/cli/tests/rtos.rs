@@ -44,6 +44,17 @@ fn vxworks_image_scan() {
     assert_eq!(vx["cpe"], "cpe:2.3:o:windriver:vxworks:5.5.1:*:*:*:*:*:*:*");
 
     let findings = j["findings"].as_array().unwrap();
+    // VxWorks 5.5 was not among the releases under current support in the URGENT/11
+    // advisory of 2019-07-30 (rules/eol/eol.toml)
+    let eol = findings
+        .iter()
+        .find(|f| f["kind"] == "component.end-of-life")
+        .unwrap_or_else(|| panic!("no end-of-life finding: {findings:#?}"));
+    assert_eq!(
+        eol["title"],
+        "vxworks 5.5.1 is end of life (unsupported by 2019-07-30)"
+    );
+    assert_eq!(eol["component"], "vxworks@5.5.1");
     let cred = findings
         .iter()
         .find(|f| f["kind"] == "credential.default-password")
@@ -64,5 +75,43 @@ fn vxworks_image_scan() {
             .iter()
             .all(|f| !f["kind"].as_str().unwrap().starts_with("backdoor.")),
         "{findings:#?}"
+    );
+}
+
+/// A QNX boot image whose image file system holds procnto: the release procnto was built
+/// for becomes the component `qnx`.
+#[test]
+fn qnx_boot_image_names_its_release() {
+    use netvet_unpack::formats::qnx_ifs::{build_boot, build_ifs};
+    let mut procnto = b"\x7fELF\x01\x01\x01\0".to_vec();
+    procnto.resize(0x400, 0x11);
+    procnto.extend(b"\0QNX Version %s Release %s\0\0\0\0");
+    procnto.extend(b"2012/08/03-11:07:56EDT\0\x006.5.0\0");
+    procnto.resize(0x800, 0x22);
+    let ifs = build_ifs(
+        &["proc", "proc/boot"],
+        &[
+            ("proc/boot/procnto-instr", &procnto),
+            ("etc/motd", b"welcome\n"),
+        ],
+    );
+    let img = build_boot(&[0x13u8; 64], &ifs, None);
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("qnx.ifs");
+    std::fs::write(&p, &img).unwrap();
+    let out = netvet().args(["scan", "--quiet"]).arg(&p).output().unwrap();
+    let j = json_of(&out);
+    let comps = j["components"].as_array().unwrap();
+    let qnx = comps
+        .iter()
+        .find(|c| c["name"] == "qnx")
+        .unwrap_or_else(|| panic!("no qnx component: {comps:?}"));
+    assert_eq!(qnx["version"], "6.5.0");
+    assert!(
+        qnx["paths"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("0x0.qnx-startup/imagefs.extract/0x0.qnx-ifs"),
+        "{qnx}"
     );
 }

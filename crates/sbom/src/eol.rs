@@ -11,9 +11,32 @@ pub struct EolFact {
     /// Release series (`1.0.2`, `3.10`): versions equal to it or continuing it with a
     /// non-digit (`1.0.2d`, `3.10.14`).
     pub cycle: String,
-    /// `YYYY-MM-DD`.
+    /// `YYYY-MM-DD`; what the date means is given by `basis`.
     pub eol: String,
     pub source: String,
+    #[serde(default)]
+    pub basis: Basis,
+    /// What the source says, in a few words, when the date alone does not tell (kept in
+    /// the finding's evidence).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// What an end-of-life date stands for. Vendors of proprietary RTOSes publish their
+/// lifecycle to customers only, and small open-source projects publish none; for them a
+/// dated public statement, or the project's last release, is the best public fact.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Basis {
+    /// The maintainers' own end-of-support date (the default).
+    #[default]
+    Announced,
+    /// The date of a public statement (an advisory, a security policy) that lists the
+    /// series as unsupported; support ended on that date or earlier.
+    Stated,
+    /// The date of the project's last release: no release, so no fix, has been published
+    /// for the series since.
+    LastRelease,
 }
 
 #[derive(Debug, Deserialize)]
@@ -113,6 +136,23 @@ mod tests {
         assert_eq!(civil(0), "1970-01-01");
         assert_eq!(civil(19_783), "2024-03-01");
         assert!(today().as_str() > "2024-01-01");
+    }
+
+    #[test]
+    fn basis_is_read() {
+        let f: File = toml::from_str(
+            "[[eol]]\ncomponent='x'\ncycle='1'\neol='2009-03-31'\nsource='https://e'\nbasis='last-release'\n",
+        )
+        .unwrap();
+        assert_eq!(f.eol[0].basis, Basis::LastRelease);
+        let f: File =
+            toml::from_str("[[eol]]\ncomponent='x'\ncycle='1'\neol='2009-03-31'\nsource='s'\n")
+                .unwrap();
+        assert_eq!(f.eol[0].basis, Basis::Announced);
+        assert!(toml::from_str::<File>(
+            "[[eol]]\ncomponent='x'\ncycle='1'\neol='2009-03-31'\nsource='s'\nbasis='guess'\n"
+        )
+        .is_err());
     }
 
     #[test]

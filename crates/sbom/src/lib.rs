@@ -839,15 +839,40 @@ impl Sbom {
             if f.eol.as_str() > self.today.as_str() {
                 continue;
             }
+            let (title, why) = match f.basis {
+                eol::Basis::Announced => (
+                    format!("{} {} is end of life since {}", c.name, c.version, f.eol),
+                    format!("unsupported since {}", f.eol),
+                ),
+                eol::Basis::Stated => (
+                    format!("{} {} is end of life (unsupported by {})", c.name, c.version, f.eol),
+                    format!(
+                        "listed as unsupported by a statement of {} (support may have ended earlier)",
+                        f.eol
+                    ),
+                ),
+                eol::Basis::LastRelease => (
+                    format!("{} {} is end of life (no release since {})", c.name, c.version, f.eol),
+                    format!(
+                        "unmaintained: the project has published no release since {}",
+                        f.eol
+                    ),
+                ),
+            };
+            let note = f
+                .note
+                .as_deref()
+                .map(|n| format!("; {n}"))
+                .unwrap_or_default();
             out.push(
                 Finding::new(
                     kinds::COMPONENT_END_OF_LIFE,
                     Severity::Medium,
-                    format!("{} {} is end of life since {}", c.name, c.version, f.eol),
+                    title,
                     primary_path(c),
                     format!(
-                        "{} {} belongs to release series {}, unsupported since {} (source: {})",
-                        c.name, c.version, f.cycle, f.eol, f.source
+                        "{} {} belongs to release series {}, {why}{note} (source: {})",
+                        c.name, c.version, f.cycle, f.source
                     ),
                 )
                 .with_component(format!("{}@{}", c.name, c.version)),

@@ -267,3 +267,60 @@ fn large_binaries_are_scanned_in_windows_without_losing_strings() {
     let ev = format!("{:?}", bb);
     assert!(ev.contains(&format!("{edge:#x}")), "{ev}");
 }
+
+/// RTOS releases named by their image's layer get end-of-life findings from the sourced
+/// facts in `rules/eol/`, each saying what its date means.
+#[test]
+fn rtos_releases_past_their_end() {
+    let comp = |name: &str, version: &str| netvet_model::Component {
+        name: name.into(),
+        version: version.into(),
+        purl: String::new(),
+        cpe: None,
+        paths: vec!["0x0.vxworks".into()],
+        evidence: String::new(),
+        source: "image-name".into(),
+    };
+    let s = sbom();
+    let f = s.eol_findings(&[
+        comp("vxworks", "5.5.1"),
+        comp("vxworks", "6.8.3"),
+        comp("vxworks", "6.9.4.11"),
+        comp("vxworks", "7"),
+        comp("threadx", "5.5.5.0"),
+        comp("threadx", "6.4.1"),
+        comp("ecos", "3.0"),
+        comp("ecos", "2.0"),
+        comp("nucleus-plus", "1.14"),
+    ]);
+    let titles: Vec<&str> = f.iter().map(|x| x.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "vxworks 5.5.1 is end of life (unsupported by 2019-07-30)",
+            "vxworks 6.8.3 is end of life (unsupported by 2019-07-30)",
+            "threadx 5.5.5.0 is end of life (unsupported by 2024-02-06)",
+            "ecos 3.0 is end of life (no release since 2009-03-31)",
+            "ecos 2.0 is end of life (no release since 2009-03-31)",
+        ]
+    );
+    assert!(f.iter().all(|x| x.kind == kinds::COMPONENT_END_OF_LIFE));
+    assert_eq!(f[0].component.as_deref(), Some("vxworks@5.5.1"));
+    assert!(
+        f[0].evidence.contains("release series 5,")
+            && f[0].evidence.contains("icsa-19-211-01")
+            && f[0].evidence.contains("may have ended earlier"),
+        "{}",
+        f[0].evidence
+    );
+    assert!(
+        f[3].evidence.contains("no release since 2009-03-31"),
+        "{}",
+        f[3].evidence
+    );
+    // before the statement's date nothing is claimed
+    let early = Sbom::new(&netvet_rules::RuleSet::embedded())
+        .unwrap()
+        .with_today("2019-07-29");
+    assert!(early.eol_findings(&[comp("vxworks", "5.5.1")]).is_empty());
+}

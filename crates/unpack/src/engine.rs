@@ -761,6 +761,16 @@ impl Unpacker {
             for (limit, detail) in sink.notes.drain(..) {
                 ctx.record_limit(&layer_dir, &limit, &detail);
             }
+            // a payload no handler reads (a VxWorks ROMFS of Wind River's own layout)
+            for p in img.payloads.iter().filter(|p| !p.opened) {
+                if let Some(region) = data.get(p.offset..p.offset.saturating_add(p.size)) {
+                    let reason = format!(
+                        "{}: {} at {:#x} ({}), which netvet does not read",
+                        doc.name, p.name, p.address, p.format
+                    );
+                    ctx.record_unsupported(blob_path, p.offset, region, &reason);
+                }
+            }
             let mut part = Partial::new();
             part.entries.append(&mut sink.entries);
             let variant = img.variant();

@@ -69,6 +69,40 @@ fn vxworks_image_with_symbols_and_memfs() {
     assert_eq!(cov.total, img.len() as u64);
 }
 
+/// A VxWorks ROMFS of Wind River's own layout ("RFS1"), located by `romfsImage` ..
+/// `romfsImageEnd`: listed in info.json and reported as not opened.
+#[test]
+fn vxworks_romfs_is_located_and_reported() {
+    let owned = names();
+    let mut syms: Vec<(&str, u32)> = owned.iter().map(|s| (s.as_str(), 0x8000_4000)).collect();
+    syms.push(("romfsImage", 0));
+    syms.push(("romfsImageEnd", 0));
+    let mut romfs = b"RFS1".to_vec();
+    romfs.extend((0..8192u32).map(|i| (i % 251) as u8));
+    let load = 0x8000_1000u32;
+    let at = (rtos_vxworks::build_image_with(load, &syms, true, false, &romfs).len() - romfs.len())
+        as u32;
+    let n = syms.len();
+    syms[n - 2].1 = load + at;
+    syms[n - 1].1 = load + at + romfs.len() as u32;
+    let img = rtos_vxworks::build_image_with(load, &syms, true, false, &romfs);
+    let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(img));
+    let info = tree.get("0x0.vxworks/info.json").expect("info.json");
+    let v: serde_json::Value = serde_json::from_slice(&info.data).unwrap();
+    assert_eq!(v["payloads"][0]["name"], "romfs");
+    assert_eq!(v["payloads"][0]["offset"], at);
+    assert_eq!(v["payloads"][0]["size"], 8196);
+    assert_eq!(v["payloads"][0]["opened"], false);
+    let u = tree
+        .unsupported
+        .iter()
+        .find(|u| u.reason.contains("romfs"))
+        .unwrap_or_else(|| panic!("no unsupported record: {:?}", tree.unsupported));
+    assert_eq!((u.offset, u.size), (u64::from(at), 8196));
+    assert!(u.reason.contains("RFS1"), "{}", u.reason);
+    assert!(u.header.starts_with("52465331"), "{}", u.header);
+}
+
 #[test]
 fn non_rtos_blobs_get_no_rtos_layer() {
     // a text file naming VxWorks, and a blob of random bytes
@@ -105,7 +139,31 @@ fn corpus_tp_link_vxworks_image() {
     assert_eq!(l.variant, "VxWorks 5.5.1");
     let info = tree.get(&format!("{}/info.json", l.path)).unwrap();
     let v: serde_json::Value = serde_json::from_slice(&info.data).unwrap();
+    // the image as a whole (compressed parts around the boot code): no base stands out
+    assert_eq!(l.path, "0x0.vxworks");
     assert_eq!(v["load_address"], serde_json::Value::Null);
+    // the LZMA-packed kernel and boot loader: no symbol table; basefind's guesses, decided
+    // by pointer tables (MIPS %lo immediates outvote the boot loader's real base)
+    let guess = |path: &str| {
+        let info = tree.get(&format!("{path}/info.json")).expect(path);
+        let v: serde_json::Value = serde_json::from_slice(&info.data).unwrap();
+        (
+            v["load_address"].as_str().unwrap_or("none").to_string(),
+            v["load_address_method"].as_str().unwrap_or("").to_string(),
+        )
+    };
+    let (base, how) = guess("0x40114.lzma/data.extract/0x0.vxworks");
+    assert_eq!(base, "0x80001000");
+    assert!(
+        how.contains("at this base 667 of 12066 strings are addressed from pointer tables of big-endian words (1113 by any word), at most 82"),
+        "{how}"
+    );
+    let (base, how) = guess("0x68c4.lzma/data.extract/0x0.vxworks");
+    assert_eq!(base, "0x80400000");
+    assert!(
+        how.contains("at this base 78 of 784 strings are addressed from pointer tables of big-endian words (86 by any word), at most 22"),
+        "{how}"
+    );
     let m = tree
         .layers
         .iter()

@@ -62,12 +62,17 @@ pub static IFS_DOC: FormatDoc = FormatDoc {
     name: "qnx-ifs",
     category: Category::Filesystem,
     description: "QNX image file system ('imagefs'): files, directories, symlinks and device \
-        nodes with modes, owners and times.",
+        nodes with modes, owners and times; the QNX Neutrino release from the procnto in it \
+        (variant 'QNX Neutrino 6.5.0, little-endian').",
     references: &[
         "QNX Neutrino sys/image.h (struct image_header, image_dirent)",
         "openqnx, utils/d/dumpifs/dumpifs.c",
+        "openqnx, services/system/proc/timestamp.c, proc/sysmgr_init.c and common.mk \
+         (os_version_string beside the link timestamp)",
     ],
-    limitations: "Chained image file systems (chain_paddr) are found by carving, not followed.",
+    limitations: "Chained image file systems (chain_paddr) are found by carving, not followed. \
+        The release is read from a procnto* file of the image only: an image without the \
+        kernel names none.",
 };
 
 pub struct QnxStartup;
@@ -263,6 +268,103 @@ fn ifs(d: &[u8]) -> Option<Ifs> {
     })
 }
 
+/// The QNX Neutrino release of the first `procnto*` file of the image (see
+/// [`procnto_release`]).
+fn image_release(d: &[u8], h: &Ifs) -> Option<String> {
+    let be = h.be;
+    let mut at = h.dir_offset;
+    for _ in 0..MAX_DIRENTS {
+        if at + 24 > h.hdr_dir_size {
+            break;
+        }
+        let size = u16_at(d, at, be)? as usize;
+        if size < 24 {
+            break; // size 0 ends the directory
+        }
+        let ent = d.get(at..at + size)?;
+        at += size;
+        if size < 32 || u32_at(ent, 8, be)? & 0o170000 != 0o100000 {
+            continue;
+        }
+        let path = cstr(&ent[32..]);
+        if !path.rsplit('/').next().unwrap_or("").starts_with("procnto") {
+            continue;
+        }
+        let (off, len) = (u32_at(ent, 24, be)? as usize, u32_at(ent, 28, be)? as usize);
+        if let Some(r) = d
+            .get(off..off.saturating_add(len))
+            .and_then(procnto_release)
+        {
+            return Some(r);
+        }
+    }
+    None
+}
+
+/// The release procnto was built for (`6.5.0`). Its `timestamp.c` defines the link time,
+/// `timestamp` (`date +%Y/%m/%d-%T%Z`: `2010/07/09-14:44:13EDT`), and right beside it
+/// `os_version_string`, the digits of `_NTO_VERSION` (<sys/neutrino.h>, release x 100) as
+/// `d.d.d`; procnto answers `uname -r` and `uname -v` with them (`sysmgr_init.c`). Read by
+/// hand: the two NUL-terminated strings, in either order, at most 8 bytes of padding apart.
+pub fn procnto_release(d: &[u8]) -> Option<String> {
+    fn stamp_at(d: &[u8], s: usize) -> Option<usize> {
+        // `YYYY/MM/DD-HH:MM:SS` then zone letters and the NUL; returns the NUL's offset
+        let w = d.get(s..s + 19)?;
+        let digits = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+        if !digits.iter().all(|&i| w[i].is_ascii_digit())
+            || (w[4], w[7], w[10], w[13], w[16]) != (b'/', b'/', b'-', b':', b':')
+        {
+            return None;
+        }
+        let zone = d.get(s + 19..)?.iter().take(12);
+        let n = zone
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(**b, b'+' | b'-'))
+            .count();
+        (d.get(s + 19 + n) == Some(&0)).then_some(s + 19 + n)
+    }
+    fn release_at(d: &[u8], s: usize) -> Option<String> {
+        let w = d.get(s..s + 6)?;
+        (w[0].is_ascii_digit()
+            && w[1] == b'.'
+            && w[2].is_ascii_digit()
+            && w[3] == b'.'
+            && w[4].is_ascii_digit()
+            && w[5] == 0
+            && (s == 0 || d[s - 1] == 0))
+            .then(|| String::from_utf8_lossy(&w[..5]).into_owned())
+    }
+    for slash in memchr::memchr_iter(b'/', d) {
+        let Some(s) = slash.checked_sub(4) else {
+            continue;
+        };
+        if s > 0 && d[s - 1] != 0 {
+            continue;
+        }
+        let Some(nul) = stamp_at(d, s) else {
+            continue;
+        };
+        // after: skip the padding NULs
+        let mut a = nul + 1;
+        while a < d.len() && a <= nul + 8 && d[a] == 0 {
+            a += 1;
+        }
+        if let Some(r) = release_at(d, a) {
+            return Some(r);
+        }
+        // before: the release's NUL is followed by padding up to the stamp
+        let mut b = s;
+        while b > 0 && s - b < 8 && d[b - 1] == 0 {
+            b -= 1;
+        }
+        if b < s {
+            if let Some(r) = b.checked_sub(6).and_then(|p| release_at(d, p + 1)) {
+                return Some(r);
+            }
+        }
+    }
+    None
+}
+
 fn cstr(d: &[u8]) -> String {
     let end = memchr::memchr(0, d).unwrap_or(d.len());
     String::from_utf8_lossy(&d[..end]).into_owned()
@@ -281,10 +383,14 @@ impl Handler for QnxIfs {
     fn identify(&self, data: &[u8], start: usize, _probe: &Probe) -> Option<Chunk> {
         let d = data.get(start..)?;
         let h = ifs(d)?;
+        let order = if h.be { "big-endian" } else { "little-endian" };
         Some(Chunk {
             start,
             end: start + h.image_size.min(d.len()),
-            variant: if h.be { "big-endian" } else { "little-endian" }.into(),
+            variant: match image_release(d, &h) {
+                Some(r) => format!("QNX Neutrino {r}, {order}"),
+                None => order.into(),
+            },
             ..Chunk::default()
         })
     }
@@ -529,6 +635,62 @@ mod tests {
             .expect("unsupported record");
         assert_eq!(u.offset, 320);
         assert_eq!(u.size, ifs.len() as u64);
+    }
+
+    /// procnto's `timestamp` and `os_version_string` as its timestamp.c lays them out.
+    fn procnto(version_first: bool) -> Vec<u8> {
+        let mut p = b"\x7fELF\x01\x01\x01\0".to_vec();
+        p.resize(0x400, 0x11);
+        p.extend(b"\0QNX Version %s Release %s\0see 1/2 and 2010/07/09\0");
+        p.extend([0u8; 3]);
+        if version_first {
+            p.extend(b"6.5.0\0\0\x002010/07/09-14:44:13EDT\0");
+        } else {
+            p.extend(b"2010/07/09-14:44:13EDT\0\x006.5.0\0");
+        }
+        p.resize(0x800, 0x22);
+        p
+    }
+
+    #[test]
+    fn procnto_names_the_release() {
+        assert_eq!(procnto_release(&procnto(false)).as_deref(), Some("6.5.0"));
+        assert_eq!(procnto_release(&procnto(true)).as_deref(), Some("6.5.0"));
+        // a date without the release beside it, or a release inside other text, is not one
+        assert_eq!(
+            procnto_release(b"\x002010/07/09-14:44:13EDT\0xx6.5.0\0"),
+            None
+        );
+        assert_eq!(
+            procnto_release(b"\x002010/07/09-14:44:13EDT\0v6.5.0\0"),
+            None
+        );
+        assert_eq!(procnto_release(b"2010/07/09-14:44:13"), None);
+
+        let ifs = build_ifs(
+            &["proc", "proc/boot"],
+            &[
+                ("proc/boot/.script", b"procnto-smp-instr\n"),
+                ("proc/boot/procnto-smp-instr", &procnto(false)),
+            ],
+        );
+        let c = QnxIfs.identify(&ifs, 0, &Probe::default()).unwrap();
+        assert_eq!(c.variant, "QNX Neutrino 6.5.0, little-endian");
+        let tree = Unpacker::new(Limits::default()).unpack_bytes(Bytes::from(build_boot(
+            &[0x13u8; 64],
+            &ifs,
+            None,
+        )));
+        let l = tree
+            .layers
+            .iter()
+            .find(|l| l.format == "qnx-ifs")
+            .expect("ifs layer");
+        assert_eq!(l.variant, "QNX Neutrino 6.5.0, little-endian");
+        // without procnto the image names no release
+        let bare = build_ifs(&[], &[("etc/motd", b"2010/07/09-14:44:13EDT\0\x006.5.0\0")]);
+        let c = QnxIfs.identify(&bare, 0, &Probe::default()).unwrap();
+        assert_eq!(c.variant, "little-endian");
     }
 
     #[test]

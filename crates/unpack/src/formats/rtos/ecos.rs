@@ -22,7 +22,8 @@ pub static DOC: FormatDoc = FormatDoc {
         "eCos, packages/kernel (cyg_* API) and packages/redboot/current/src/main.c (banner)",
         "ecos.sourceware.org, eCos 3.0 release notes",
     ],
-    limitations: "No symbol table or load address is recovered.",
+    limitations: "No symbol table is recovered; the load address is a basefind guess (string \
+        references), reported only when one base stands out.",
 };
 
 pub struct Ecos;
@@ -65,13 +66,15 @@ impl Rtos for Ecos {
         }
         let ver = version_after(d, &[b"eCos Release ", b"eCos release ", b"eCos "], 2)
             .or_else(|| redboot_version(d));
-        Some(RtosImage {
+        let mut img = RtosImage {
             os: "eCos",
             version: ver.map(|v| v.1),
             evidence: evidence(d, &[b"eCos", b"RedBoot", b"cyg_"]),
-            notes: vec!["no symbol table recovered: load address unknown".into()],
+            notes: vec!["no symbol table recovered".into()],
             ..RtosImage::default()
-        })
+        };
+        guess_load_address(&mut img, d);
+        Some(img)
     }
 }
 

@@ -17,7 +17,8 @@ pub static DOC: FormatDoc = FormatDoc {
         "Nucleus PLUS Reference Manual (Accelerated Technology), RLD_Release_String in rld.c",
         "Forescout, NUCLEUS:13 (2021): Nucleus NET/PLUS version banners in device firmware",
     ],
-    limitations: "No symbol table or load address is recovered.",
+    limitations: "No symbol table is recovered; the load address is a basefind guess (string \
+        references), reported only when one base stands out.",
 };
 
 pub struct Nucleus;
@@ -41,13 +42,15 @@ impl Rtos for Nucleus {
         if ver.is_none() && !(copyright && memchr::memmem::find(d, b"Nucleus PLUS").is_some()) {
             return None;
         }
-        Some(RtosImage {
+        let mut img = RtosImage {
             os: "Nucleus PLUS",
             version: ver.map(|v| v.1),
             evidence: evidence(d, MARKERS),
-            notes: vec!["no symbol table recovered: load address unknown".into()],
+            notes: vec!["no symbol table recovered".into()],
             ..RtosImage::default()
-        })
+        };
+        guess_load_address(&mut img, d);
+        Some(img)
     }
 }
 

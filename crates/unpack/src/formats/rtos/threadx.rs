@@ -18,7 +18,8 @@ pub static DOC: FormatDoc = FormatDoc {
     references: &[
         "eclipse-threadx/threadx, ports/*/inc/tx_port.h (_tx_version_id) and common/src/tx_initialize_high_level.c",
     ],
-    limitations: "No symbol table or load address is recovered (ThreadX images carry none).",
+    limitations: "No symbol table is recovered (ThreadX images carry none); the load address is a \
+        basefind guess (string references), reported only when one base stands out.",
 };
 
 pub struct ThreadX;
@@ -40,13 +41,15 @@ impl Rtos for ThreadX {
         if ver.is_none() && !(banner && memchr::memmem::find(d, b"ThreadX").is_some()) {
             return None;
         }
-        Some(RtosImage {
+        let mut img = RtosImage {
             os: "ThreadX",
             version: ver.map(|v| v.1),
             evidence: evidence(d, MARKERS),
-            notes: vec!["ThreadX images carry no symbol table: load address unknown".into()],
+            notes: vec!["ThreadX images carry no symbol table".into()],
             ..RtosImage::default()
-        })
+        };
+        guess_load_address(&mut img, d);
+        Some(img)
     }
 }
 

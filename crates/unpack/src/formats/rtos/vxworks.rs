@@ -41,15 +41,19 @@ pub static DOC: FormatDoc = FormatDoc {
     category: Category::Firmware,
     description: "VxWorks 5.x/6.x/7 monolithic image: version and kernel version strings, the \
         symbol table (5.x 16-byte and 6.x 20-byte entries, either byte order), the load \
-        address solved from the symbol names' pointers; symbols written to symbols.txt.",
+        address solved from the symbol names' pointers; symbols written to symbols.txt; a \
+        linked-in ROMFS located by its romfsImage/romfsImageEnd symbols.",
     references: &[
         "Wind River, VxWorks 5.5 symLib.h / VxWorks 6 symbolP.h (SYMBOL)",
+        "Wind River, usrRomfs.c (romfsImage, romfsImageEnd) and romfs.h (RF_MAGIC 'RFS1', rfnode_t)",
         "PAGalaxyLab/vxhunter (symbol table and load address recovery)",
         "Vector35/binaryninja-api view/vxworks (symbol entry layouts and types)",
     ],
-    limitations: "Images without a linked-in symbol table get no load address. Compressed \
+    limitations: "Images without a linked-in symbol table get a basefind guess (string \
+        references) for a load address, reported only when one base stands out. Compressed \
         VxWorks images (deflate bootroms) are recognised only after another handler has \
-        decompressed them.",
+        decompressed them. A ROMFS of Wind River's own layout ('RFS1') is located and \
+        reported as not opened, not listed (where its root node sits is not public).",
 };
 
 pub struct VxWorks;
@@ -242,6 +246,50 @@ fn solve_base(d: &[u8], ptrs: &[u32]) -> Option<u64> {
     None
 }
 
+/// The ROMFS linked into the image (`INCLUDE_ROMFS`): `usrRomfs.c` mounts the bytes from
+/// `romfsImage` to `romfsImageEnd` on `/romfs`, so with the symbol table and the load
+/// address both ends are known. Wind River's ROMFS is not the Linux romfs: its `romfs.h`
+/// (derived from BSDI's) names the magic "RFS1" and 36-byte big-endian `rfnode_t` records
+/// (size, mode, nlink, ctime, flags, uid, gid, rdev, space) each before its file, and
+/// directories of `rfdir_t` entries; where the magic and the root node sit is not public, so
+/// the bytes are located and reported, not listed. A Linux romfs (`-rom1fs-`) linked in the
+/// same way is read by the romfs handler when the image is carved.
+fn romfs(img: &RtosImage, d: &[u8]) -> Option<Payload> {
+    let base = img.load_address?;
+    let addr = |name: &str| {
+        img.symbols
+            .iter()
+            .find(|s| s.name.strip_prefix('_').unwrap_or(&s.name) == name)
+            .map(|s| s.address)
+    };
+    let (a, b) = (addr("romfsImage")?, addr("romfsImageEnd")?);
+    let off = usize::try_from(a.checked_sub(base)?).ok()?;
+    let end = usize::try_from(b.checked_sub(base)?).ok()?;
+    if end <= off || end > d.len() {
+        return None;
+    }
+    let body = &d[off..end];
+    let head = &body[..body.len().min(64)];
+    let (format, opened) = if body.starts_with(b"-rom1fs-") {
+        ("Linux romfs ('-rom1fs-')".to_string(), true)
+    } else if memchr::memmem::find(head, b"RFS1").is_some() {
+        (
+            "Wind River ROMFS ('RFS1', BSDI romfs layout)".to_string(),
+            false,
+        )
+    } else {
+        ("no known magic in its first 64 bytes".to_string(), false)
+    };
+    Some(Payload {
+        name: "romfs",
+        offset: off,
+        size: end - off,
+        address: a,
+        format,
+        opened,
+    })
+}
+
 fn kernel_version(d: &[u8]) -> Option<(usize, String)> {
     version_after(d, &[b"WIND version "], 1)
 }
@@ -330,16 +378,18 @@ impl Rtos for VxWorks {
             }
             break;
         }
-        if img.symbol_table.is_none() {
-            img.notes.push(
-                "no symbol table found (the image was built without one, or it is stripped): \
-                 load address unknown"
-                    .into(),
-            );
+        if let Some(p) = romfs(&img, d) {
+            img.payloads.push(p);
         }
         // a string alone is not an image: a version string, the kernel banner or a table
         if rel.is_none() && kern.is_none() && img.symbol_table.is_none() {
             return None;
+        }
+        if img.symbol_table.is_none() {
+            img.notes.push(
+                "no symbol table found (the image was built without one, or it is stripped)".into(),
+            );
+            guess_load_address(&mut img, d);
         }
         Some(img)
     }
@@ -349,7 +399,25 @@ impl Rtos for VxWorks {
 /// string table and a symbol table of `names` (global text symbols at `load + 0x100 + 64 i`),
 /// loaded at `load`, then `tail` (for example a MemFS). Big- or little-endian.
 pub fn build_image(load: u32, names: &[&str], be: bool, v6: bool, tail: &[u8]) -> Vec<u8> {
+    let syms: Vec<(&str, u32)> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (*n, load + 0x100 + 64 * i as u32))
+        .collect();
+    build_image_with(load, &syms, be, v6, tail)
+}
+
+/// [`build_image`] with each symbol's value given: `(name, value)`. The image's length does
+/// not depend on the values, so a caller can place a symbol on the tail by building twice.
+pub fn build_image_with(
+    load: u32,
+    syms: &[(&str, u32)],
+    be: bool,
+    v6: bool,
+    tail: &[u8],
+) -> Vec<u8> {
     let w = |v: &mut Vec<u8>, x: u32| v.extend(if be { x.to_be_bytes() } else { x.to_le_bytes() });
+    let names: Vec<&str> = syms.iter().map(|s| s.0).collect();
     let mut d: Vec<u8> = Vec::new();
     // "code": a few thousand bytes that are neither strings nor a table
     for i in 0..1024u32 {
@@ -373,7 +441,7 @@ pub fn build_image(load: u32, names: &[&str], be: bool, v6: bool, tail: &[u8]) -
     for (i, off) in offs.iter().enumerate() {
         w(&mut d, 0); // next
         w(&mut d, load + *off as u32); // name
-        w(&mut d, load + 0x100 + 64 * i as u32); // value
+        w(&mut d, syms[i].1); // value
         if v6 {
             w(&mut d, 0); // symRef
         }
@@ -416,6 +484,39 @@ mod tests {
             assert_eq!(s.address, 0x8001_0000 + 0x100 + 128);
             assert_eq!(s.kind, "global-text");
         }
+    }
+
+    #[test]
+    fn romfs_is_located_by_its_symbols() {
+        let owned = names(80);
+        let mut romfs = b"RFS1".to_vec();
+        romfs.resize(3000, 0x41);
+        let mut syms: Vec<(&str, u32)> = owned.iter().map(|s| (s.as_str(), 0x8000_2000)).collect();
+        syms.push(("romfsImage", 0));
+        syms.push(("romfsImageEnd", 0));
+        let len = build_image_with(0x8001_0000, &syms, true, false, &romfs).len();
+        let at = (len - romfs.len()) as u32;
+        let n = syms.len();
+        syms[n - 2].1 = 0x8001_0000 + at;
+        syms[n - 1].1 = 0x8001_0000 + at + romfs.len() as u32;
+        let d = build_image_with(0x8001_0000, &syms, true, false, &romfs);
+        let img = VxWorks.recognise(&d).unwrap();
+        assert_eq!(img.load_address, Some(0x8001_0000));
+        let p = &img.payloads[0];
+        assert_eq!((p.name, p.offset, p.size), ("romfs", at as usize, 3000));
+        assert_eq!(p.address, 0x8001_0000 + u64::from(at));
+        assert!(!p.opened);
+        assert!(p.format.contains("RFS1"), "{}", p.format);
+        assert!(img.info_json(d.len()).contains("\"romfs\""));
+        // a Linux romfs linked in the same way is left to the romfs handler
+        let mut linux = b"-rom1fs-".to_vec();
+        linux.resize(3000, 0);
+        let d = build_image_with(0x8001_0000, &syms, true, false, &linux);
+        assert!(VxWorks.recognise(&d).unwrap().payloads[0].opened);
+        // end before start, or past the image: no payload
+        syms[n - 1].1 = syms[n - 2].1 - 4;
+        let d = build_image_with(0x8001_0000, &syms, true, false, &romfs);
+        assert!(VxWorks.recognise(&d).unwrap().payloads.is_empty());
     }
 
     #[test]
