@@ -31,7 +31,7 @@ pub use firmware::{
     android_sparse, dlink_encimg, dlink_mh01, dlink_shrs, fit, huawei_hwnp, linksys_chdr,
     linksys_pattern, linksys_trailer, mikrotik_npk, netgear_chk, partitions, seama, sercomm,
     sercomm_crypto, tplink, tplink_img0, tplink_safeloader, trx, ubiquiti, uimage, xiaomi_hdr,
-    zyxel_zld, zyxel_zynos, zyxel_zytrx,
+    zyxel_ras, zyxel_zld, zyxel_zynos, zyxel_zytrx,
 };
 #[doc(hidden)]
 pub use leaf::{
@@ -68,6 +68,7 @@ pub fn all() -> Vec<HandlerRef> {
         Arc::new(firmware::zyxel_zynos::ZyxelZynos),
         Arc::new(firmware::zyxel_zytrx::ZyxelZytrx),
         Arc::new(firmware::zyxel_zld::ZyxelZld),
+        Arc::new(firmware::zyxel_ras::ZyxelRas),
         Arc::new(firmware::linksys_pattern::LinksysPattern),
         Arc::new(firmware::linksys_chdr::LinksysChdr),
         Arc::new(firmware::linksys_trailer::LinksysTrailer),
