@@ -28,7 +28,7 @@ pub use filesystem::{
 };
 #[doc(hidden)]
 pub use firmware::{
-    android_sparse, dlink_encimg, dlink_mh01, dlink_shrs, fit, huawei_hwnp, linksys_chdr,
+    android_sparse, dlink_encimg, dlink_mh01, dlink_shrs, fit, huawei_hwnp, keenetic_znbg, linksys_chdr,
     linksys_pattern, linksys_trailer, mikrotik_npk, netgear_chk, partitions, seama, sercomm,
     sercomm_crypto, tplink, tplink_img0, tplink_safeloader, trx, ubiquiti, uimage, xiaomi_hdr,
     zyxel_ras, zyxel_zld, zyxel_zynos, zyxel_zytrx,
@@ -72,6 +72,7 @@ pub fn all() -> Vec<HandlerRef> {
         Arc::new(firmware::linksys_pattern::LinksysPattern),
         Arc::new(firmware::linksys_chdr::LinksysChdr),
         Arc::new(firmware::linksys_trailer::LinksysTrailer),
+        Arc::new(firmware::keenetic_znbg::KeeneticZnbg),
         Arc::new(firmware::android_sparse::AndroidSparse),
         Arc::new(firmware::partitions::Gpt),
         Arc::new(firmware::partitions::Mbr),

@@ -7,6 +7,7 @@ pub mod dlink_mh01;
 pub mod dlink_shrs;
 pub mod fit;
 pub mod huawei_hwnp;
+pub mod keenetic_znbg;
 pub mod linksys_chdr;
 pub mod linksys_pattern;
 pub mod linksys_trailer;
