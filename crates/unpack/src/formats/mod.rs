@@ -28,10 +28,10 @@ pub use filesystem::{
 };
 #[doc(hidden)]
 pub use firmware::{
-    android_sparse, dlink_encimg, dlink_mh01, dlink_shrs, fit, huawei_hwnp, keenetic_znbg, linksys_chdr,
-    linksys_pattern, linksys_trailer, mikrotik_npk, netgear_chk, partitions, seama, sercomm,
-    sercomm_crypto, tplink, tplink_img0, tplink_safeloader, trx, ubiquiti, uimage, xiaomi_hdr,
-    zyxel_ras, zyxel_zld, zyxel_zynos, zyxel_zytrx,
+    android_sparse, dlink_encimg, dlink_mh01, dlink_shrs, fit, huawei_hwnp, keenetic_znbg,
+    linksys_chdr, linksys_pattern, linksys_trailer, mikrotik_npk, netgear_chk, partitions, seama,
+    sercomm, sercomm_crypto, tplink, tplink_img0, tplink_safeloader, trx, ubiquiti, uimage,
+    xiaomi_hdr, zyxel_ras, zyxel_zld, zyxel_zynos, zyxel_zytrx,
 };
 #[doc(hidden)]
 pub use leaf::{

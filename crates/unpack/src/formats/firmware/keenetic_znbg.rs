@@ -112,7 +112,11 @@ mod tests {
 
     #[test]
     fn verifies_the_crc_of_the_image_before_it() {
-        let img = sign(b"kernel and rootfs of a keenetic image", 1, "V.1.0.0(1.0.0)");
+        let img = sign(
+            b"kernel and rootfs of a keenetic image",
+            1,
+            "V.1.0.0(1.0.0)",
+        );
         let n = img.len();
         assert_eq!(
             hex(&img[n - 60..n - 44]),
@@ -125,11 +129,17 @@ mod tests {
         assert!(c.checks[0].ok());
         assert_eq!(
             c.checks[0].stored,
-            format!("{:#010x}", crc_reg(b"kernel and rootfs of a keenetic image"))
+            format!(
+                "{:#010x}",
+                crc_reg(b"kernel and rootfs of a keenetic image")
+            )
         );
         let only: Vec<crate::handler::HandlerRef> = vec![std::sync::Arc::new(KeeneticZnbg)];
         let tree = Unpacker::with_handlers(Limits::default(), only).unpack_bytes(Bytes::from(img));
-        assert_eq!(tree.layers[0].path, format!("{:#x}.keenetic-znbg", n - TRAILER));
+        assert_eq!(
+            tree.layers[0].path,
+            format!("{:#x}.keenetic-znbg", n - TRAILER)
+        );
         assert_eq!(tree.integrity.len(), 1);
         assert!(tree.integrity[0].ok);
     }
@@ -148,7 +158,10 @@ mod tests {
             c.checks[0].computed,
             format!("{:#010x}", crc_reg(b"Kernel and rootfs"))
         );
-        assert_eq!(c.variant, "device 0x00000030 V2.00(AAAA.1) (crc32 mismatch)");
+        assert_eq!(
+            c.variant,
+            "device 0x00000030 V2.00(AAAA.1) (crc32 mismatch)"
+        );
     }
 
     #[test]

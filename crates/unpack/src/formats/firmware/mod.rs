@@ -24,7 +24,7 @@ pub mod trx;
 pub mod ubiquiti;
 pub mod uimage;
 pub mod xiaomi_hdr;
-pub mod zyxel_zynos;
 pub mod zyxel_ras;
 pub mod zyxel_zld;
+pub mod zyxel_zynos;
 pub mod zyxel_zytrx;

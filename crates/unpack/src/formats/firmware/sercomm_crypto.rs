@@ -146,7 +146,10 @@ fn payload_check(plain: &[u8]) -> Option<(usize, Check)> {
         let computed = Sha256::digest(plain.get(at + 32..)?);
         Some(Check::digest(
             "sha256",
-            format!("sha256 of the payload after the PID (from byte {:#x})", at + 32),
+            format!(
+                "sha256 of the payload after the PID (from byte {:#x})",
+                at + 32
+            ),
             stored,
             computed.as_slice(),
         ))
@@ -180,7 +183,7 @@ impl Handler for SercommCrypto {
         let have = data.len() - HDR;
         // the ciphertext must be what the size field calls for: the end of the blob, or
         // (in a larger blob) at least that much
-        if have < 16 || (have < h.enc_len && have % 16 != 0) {
+        if have < 16 || (have < h.enc_len && !have.is_multiple_of(16)) {
             return None;
         }
         let end = HDR + h.enc_len.min(have);
@@ -190,9 +193,8 @@ impl Handler for SercommCrypto {
             Some(iv) => {
                 if have < h.enc_len {
                     variant.push_str(&format!(" truncated ({have} of {} bytes)", h.enc_len));
-                } else if let Some((_, c)) = decrypt(data, &h, &iv)
-                    .as_deref()
-                    .and_then(payload_check)
+                } else if let Some((_, c)) =
+                    decrypt(data, &h, &iv).as_deref().and_then(payload_check)
                 {
                     checks.push(c);
                 }
@@ -324,16 +326,14 @@ mod tests {
                 plain_len.to_string().as_bytes()
             );
             assert_eq!(img.len(), HDR + (plain_len / 16 + 1) * 16);
-            let c = SercommCrypto
-                .identify(&img, 0, &Probe::default())
-                .unwrap();
+            let c = SercommCrypto.identify(&img, 0, &Probe::default()).unwrap();
             assert_eq!(c.end, img.len());
             assert_eq!(
                 c.variant,
                 format!("aes-256-cbc version 1001 {plain_len} bytes")
             );
-            let tree = Unpacker::with_handlers(Limits::default(), only())
-                .unpack_bytes(Bytes::from(img));
+            let tree =
+                Unpacker::with_handlers(Limits::default(), only()).unpack_bytes(Bytes::from(img));
             assert!(tree.errors.is_empty(), "{:?}", tree.errors);
             let pid = tree.get("0x0.sercomm-crypto/pid").unwrap();
             assert_eq!(pid.size, if tail { 0x80 } else { 0x70 });
@@ -358,12 +358,17 @@ mod tests {
 
     #[test]
     fn modified_payload_is_a_mismatch_with_both_values_and_still_decrypted() {
-        let payload: Vec<u8> = b"rootfs block\n".iter().cycle().take(3000).copied().collect();
+        let payload: Vec<u8> = b"rootfs block\n"
+            .iter()
+            .cycle()
+            .take(3000)
+            .copied()
+            .collect();
         let img = build("2020", "AWI", &payload, true);
         let stored = hex(&Sha256::digest(&payload));
         // the same plaintext with the last payload byte changed and the digest kept
-        let mut plain = crate::keys::aes_cbc_decrypt(&derive_key(&img), &[0u8; 16], &img[HDR..])
-            .unwrap();
+        let mut plain =
+            crate::keys::aes_cbc_decrypt(&derive_key(&img), &[0u8; 16], &img[HDR..]).unwrap();
         plain.truncate(0x80 + 32 + 3000);
         plain[0xa0 + 2999] ^= 0x20;
         let changed = plain[0xa0..].to_vec();
@@ -417,7 +422,7 @@ mod tests {
                 b[0x9f] = b'1'; // text after the NUL
                 b
             },
-            img[..HDR + 7].to_vec(), // no whole block
+            img[..HDR + 7].to_vec(),  // no whole block
             img[..HDR + 33].to_vec(), // not a block multiple and shorter than the size
         ] {
             assert!(SercommCrypto.identify(&bad, 0, &Probe::default()).is_none());

@@ -163,7 +163,10 @@ mod tests {
             .collect();
         assert_eq!(
             formats,
-            [("0x0.tplink-img0", 0, 0x20), ("0x100.tplink-img0", 0x100, 12)]
+            [
+                ("0x0.tplink-img0", 0, 0x20),
+                ("0x100.tplink-img0", 0x100, 12)
+            ]
         );
         assert!(tree.integrity.is_empty());
     }
@@ -173,15 +176,25 @@ mod tests {
         let d = image();
         let mut longer = d.clone();
         longer.push(0);
-        assert!(TplinkImg0.identify(&longer, 0x14, &Probe::default()).is_none());
-        assert!(TplinkImg0.identify(&longer, 0x100, &Probe::default()).is_none());
+        assert!(TplinkImg0
+            .identify(&longer, 0x14, &Probe::default())
+            .is_none());
+        assert!(TplinkImg0
+            .identify(&longer, 0x100, &Probe::default())
+            .is_none());
         let mut bad = d.clone();
         bad[0x104..0x108].copy_from_slice(&u32::MAX.to_be_bytes());
-        assert!(TplinkImg0.identify(&bad, 0x100, &Probe::default()).is_none());
+        assert!(TplinkImg0
+            .identify(&bad, 0x100, &Probe::default())
+            .is_none());
         bad[0x104..0x108].copy_from_slice(&4u32.to_be_bytes());
-        assert!(TplinkImg0.identify(&bad, 0x100, &Probe::default()).is_none());
+        assert!(TplinkImg0
+            .identify(&bad, 0x100, &Probe::default())
+            .is_none());
         for n in 0..0x20 {
-            assert!(TplinkImg0.identify(&d[..n], 0x14, &Probe::default()).is_none());
+            assert!(TplinkImg0
+                .identify(&d[..n], 0x14, &Probe::default())
+                .is_none());
         }
     }
 }

@@ -237,10 +237,16 @@ mod tests {
 
     fn parts() -> Vec<(&'static str, &'static [u8])> {
         vec![
-            ("partition-table", b"\x00\x04\x00\x00partition fs-uboot base 0x00000 size 0x20000\n\x00"),
+            (
+                "partition-table",
+                b"\x00\x04\x00\x00partition fs-uboot base 0x00000 size 0x20000\n\x00",
+            ),
             ("os-image", b"kernel bytes"),
             ("file-system", b"root file system bytes"),
-            ("support-list", b"\x00\x00\x00\x0e\x00\x00\x00\x00SupportList:\r\n"),
+            (
+                "support-list",
+                b"\x00\x00\x00\x0e\x00\x00\x00\x00SupportList:\r\n",
+            ),
         ]
     }
 
@@ -251,7 +257,9 @@ mod tests {
             &img[PAYLOAD..PAYLOAD + 57],
             b"fwup-ptn partition-table base 0x00800 size 0x00032\t\r\nfwup"
         );
-        let c = TplinkSafeloader.identify(&img, 0, &Probe::default()).unwrap();
+        let c = TplinkSafeloader
+            .identify(&img, 0, &Probe::default())
+            .unwrap();
         assert_eq!(
             c.variant,
             "4 partitions (partition-table, os-image, file-system, support-list) vendor \
@@ -280,7 +288,9 @@ mod tests {
         let stored = hex(&img[4..PREAMBLE]);
         let n = img.len();
         img[n - 3] ^= 0x20; // inside support-list
-        let c = TplinkSafeloader.identify(&img, 0, &Probe::default()).unwrap();
+        let c = TplinkSafeloader
+            .identify(&img, 0, &Probe::default())
+            .unwrap();
         assert_eq!(c.checks[0].stored, stored);
         let mut m = Md5::new();
         m.update(SALT);
@@ -330,8 +340,14 @@ mod tests {
             many[PAYLOAD + i * line.len()..PAYLOAD + (i + 1) * line.len()].copy_from_slice(line);
         }
         many[PAYLOAD + 33 * line.len()] = 0;
-        assert_eq!(table(&many[PAYLOAD..PAYLOAD + TABLE]).map(|p| p.len()), None);
+        assert_eq!(
+            table(&many[PAYLOAD..PAYLOAD + TABLE]).map(|p| p.len()),
+            None
+        );
         many[PAYLOAD + 32 * line.len()] = 0;
-        assert_eq!(table(&many[PAYLOAD..PAYLOAD + TABLE]).map(|p| p.len()), Some(32));
+        assert_eq!(
+            table(&many[PAYLOAD..PAYLOAD + TABLE]).map(|p| p.len()),
+            Some(32)
+        );
     }
 }

@@ -89,7 +89,10 @@ fn parse(d: &[u8]) -> Option<Header> {
     {
         return None;
     }
-    if !d[FIXED..header_len.min(CSUM_SPAN)].iter().all(|&b| b == 0xff) {
+    if !d[FIXED..header_len.min(CSUM_SPAN)]
+        .iter()
+        .all(|&b| b == 0xff)
+    {
         return None;
     }
     Some(Header {
@@ -234,7 +237,13 @@ mod tests {
     fn unpacks_and_verifies_every_checksum() {
         let mut rootfs = b"hsqs rootfs".to_vec();
         rootfs.resize(4096, 0); // mkrasimage pads the rootfs with zeros
-        let img = build("NBG6617", "V1.00(ABCD.0)", &rootfs, Some(b"uImage kernel"), 0x10000);
+        let img = build(
+            "NBG6617",
+            "V1.00(ABCD.0)",
+            &rootfs,
+            Some(b"uImage kernel"),
+            0x10000,
+        );
         assert_eq!(&img[8..22], b"V1.00(ABCD.0)\0");
         let c = ZyxelRas.identify(&img, 0, &Probe::default()).unwrap();
         assert_eq!(c.variant, "NBG6617 V1.00(ABCD.0), header 0x10000 bytes");
@@ -258,15 +267,29 @@ mod tests {
 
     #[test]
     fn changed_bytes_are_mismatches_with_both_values() {
-        let img = build("NBG6617", "V1", b"root file system", Some(b"kernel"), 0x1000);
+        let img = build(
+            "NBG6617",
+            "V1",
+            b"root file system",
+            Some(b"kernel"),
+            0x1000,
+        );
         let n = img.len();
         let mut bad = img.clone();
         bad[n - 1] = b'L'; // the kernel
         bad[45] = b'C'; // the model, "NCG6617": the header sum changes
         let c = ZyxelRas.identify(&bad, 0, &Probe::default()).unwrap();
-        let failed: Vec<&str> = c.checks.iter().filter(|c| !c.ok()).map(|c| c.field).collect();
+        let failed: Vec<&str> = c
+            .checks
+            .iter()
+            .filter(|c| !c.ok())
+            .map(|c| c.field)
+            .collect();
         assert_eq!(failed, ["header_checksum", "kernel_checksum"]);
-        assert_eq!(c.checks[0].stored, format!("{:#010x}", be32(&img, 40).unwrap()));
+        assert_eq!(
+            c.checks[0].stored,
+            format!("{:#010x}", be32(&img, 40).unwrap())
+        );
         assert_eq!(
             c.checks[0].computed,
             format!("{:#010x}", be32(&img, 40).unwrap() + 1)
@@ -282,7 +305,10 @@ mod tests {
         let tree =
             Unpacker::with_handlers(Limits::default(), only()).unpack_bytes(Bytes::from(bad));
         assert_eq!(tree.integrity.iter().filter(|c| !c.ok).count(), 2);
-        assert_eq!(&tree.get("0x0.zyxel-ras/kernel").unwrap().data[..], b"kerneL");
+        assert_eq!(
+            &tree.get("0x0.zyxel-ras/kernel").unwrap().data[..],
+            b"kerneL"
+        );
     }
 
     #[test]

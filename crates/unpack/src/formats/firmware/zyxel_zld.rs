@@ -141,9 +141,9 @@ fn parse(d: &[u8]) -> Option<Header> {
 /// ZyXEL's checksum: the four big-endian words of the MD5 digest added up, 0 made 1.
 fn finish(m: Md5) -> u32 {
     let d = m.finalize();
-    let s = d
-        .chunks_exact(4)
-        .fold(0u32, |s, w| s.wrapping_add(u32::from_be_bytes([w[0], w[1], w[2], w[3]])));
+    let s = d.chunks_exact(4).fold(0u32, |s, w| {
+        s.wrapping_add(u32::from_be_bytes([w[0], w[1], w[2], w[3]]))
+    });
     s.max(1)
 }
 
@@ -324,7 +324,10 @@ mod tests {
         assert_eq!(c.end, img.len());
         assert_eq!(c.checks.len(), 3);
         assert!(c.checks.iter().all(Check::ok), "{:?}", c.checks);
-        assert_eq!(c.checks[1].stored, format!("{:#010x}", zld_checksum(b"kernel image bytes")));
+        assert_eq!(
+            c.checks[1].stored,
+            format!("{:#010x}", zld_checksum(b"kernel image bytes"))
+        );
         let mut padded = b"junk before".to_vec();
         padded.extend_from_slice(&img);
         padded.extend_from_slice(&[0xff; 64]);
@@ -352,7 +355,12 @@ mod tests {
         let n = bad.len();
         bad[n - 1] ^= 1; // last byte of the kernel
         let c = ZyxelZld.identify(&bad, 0, &Probe::default()).unwrap();
-        let failed: Vec<&str> = c.checks.iter().filter(|c| !c.ok()).map(|c| c.field).collect();
+        let failed: Vec<&str> = c
+            .checks
+            .iter()
+            .filter(|c| !c.ok())
+            .map(|c| c.field)
+            .collect();
         assert_eq!(failed, ["checksum", "file.checksum"]);
         assert_eq!(c.checks[0].stored, format!("{stored_archive:#010x}"));
         let h = parse(&bad).unwrap();
@@ -360,8 +368,15 @@ mod tests {
             c.checks[0].computed,
             format!("{:#010x}", archive_checksum(&bad, &h).unwrap())
         );
-        assert_eq!(c.checks[2].computed, format!("{:#010x}", zld_checksum(b"kernem")));
-        assert!(c.variant.ends_with("(checksum, file.checksum mismatch)"), "{}", c.variant);
+        assert_eq!(
+            c.checks[2].computed,
+            format!("{:#010x}", zld_checksum(b"kernem"))
+        );
+        assert!(
+            c.variant.ends_with("(checksum, file.checksum mismatch)"),
+            "{}",
+            c.variant
+        );
         // the kernel header is outside the archive checksum
         let mut kh = img.clone();
         kh[HDR + 2 * REC + 12 + 5] ^= 1;
@@ -370,7 +385,10 @@ mod tests {
         let tree =
             Unpacker::with_handlers(Limits::default(), only()).unpack_bytes(Bytes::from(bad));
         assert_eq!(tree.integrity.iter().filter(|c| !c.ok).count(), 2);
-        assert_eq!(&tree.get("0x0.zyxel-zld/kernel.bin").unwrap().data[..], b"kernem");
+        assert_eq!(
+            &tree.get("0x0.zyxel-zld/kernel.bin").unwrap().data[..],
+            b"kernem"
+        );
     }
 
     #[test]
