@@ -55,7 +55,8 @@ pub static DOC: FormatDoc = FormatDoc {
                   first decrypted block of PID text. The key and IV fields, empty in OpenWrt \
                   images, are not used (a non-empty IV field is tried as the IV). An image \
                   whose first block does not decrypt to text is reported as \
-                  unpack.unsupported. The partition tags inside the payload are not split \
+                  unpack.unsupported when its length is exactly what the size field calls \
+                  for, and is not taken otherwise. The partition tags inside the payload are not split \
                   (the kernel and UBI images are found by carving).",
 };
 
@@ -182,10 +183,11 @@ impl Handler for SercommCrypto {
         let h = parse(data)?;
         let have = data.len() - HDR;
         // the ciphertext must be what the size field calls for: the end of the blob, or
-        // (in a larger blob) at least that much
+        // (cut short, or followed by other data) whole blocks that decrypt to PID text
         if have < 16 || (have < h.enc_len && !have.is_multiple_of(16)) {
             return None;
         }
+        let exact = have == h.enc_len;
         let end = HDR + h.enc_len.min(have);
         let mut variant = format!("aes-256-cbc version {} {} bytes", h.version, h.size);
         let mut checks = Vec::new();
@@ -199,7 +201,11 @@ impl Handler for SercommCrypto {
                     checks.push(c);
                 }
             }
-            None => variant.push_str(" (no key)"),
+            // text fields and a length that matches exactly, but another key: reported;
+            // without the exact length, text that merely looks like the header (a cpio
+            // archive in the portable ASCII format, say) is no Sercomm image
+            None if exact => variant.push_str(" (no key)"),
+            None => return None,
         }
         note_mismatches(&mut variant, &checks);
         Some(Chunk {
@@ -401,6 +407,22 @@ mod tests {
         assert_eq!(tree.unsupported.len(), 1, "{:?}", tree.unsupported);
         assert_eq!(tree.unsupported[0].offset, HDR as u64);
         assert!(tree.get("0x0.sercomm-crypto/decrypted").is_none());
+    }
+
+    #[test]
+    fn text_that_looks_like_the_header_is_not_taken() {
+        // a text file whose fields at 0x20 and 0x80 parse: no exact length, no PID text
+        let mut d = vec![0u8; HDR];
+        d[0x20..0x24].copy_from_slice(b"0707");
+        d[0x80..0x83].copy_from_slice(b"100");
+        d.extend(std::iter::repeat_n(b'a', 500));
+        assert!(SercommCrypto.identify(&d, 0, &Probe::default()).is_none());
+        // the exact length (100 bytes: 112 of ciphertext) with a first block that is no
+        // text: a Sercomm image with another key
+        d.truncate(HDR + 112);
+        d[HDR..].fill(0x9c);
+        let c = SercommCrypto.identify(&d, 0, &Probe::default()).unwrap();
+        assert!(c.variant.ends_with("(no key)"), "{}", c.variant);
     }
 
     #[test]
