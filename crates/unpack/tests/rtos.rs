@@ -137,6 +137,23 @@ fn corpus_tp_link_vxworks_image() {
         .find(|l| l.format == "vxworks")
         .expect("VxWorks recognised");
     assert_eq!(l.variant, "VxWorks 5.5.1");
+    // the TP-Link IMG0 preamble and records are read as headers; the payloads stay carved
+    let img0: Vec<(&str, u64, u64)> = tree
+        .layers
+        .iter()
+        .filter(|l| l.format == "tplink-img0")
+        .map(|l| (l.path.as_str(), l.offset, l.size))
+        .collect();
+    assert_eq!(
+        img0,
+        [
+            ("0x0.tplink-img0", 0, 32),
+            ("0x40094.tplink-img0", 0x40094, 12)
+        ]
+    );
+    assert!(tree.layers[0]
+        .variant
+        .starts_with("outer record, 1539104 bytes, device 0702, language 1101 (English)"));
     let info = tree.get(&format!("{}/info.json", l.path)).unwrap();
     let v: serde_json::Value = serde_json::from_slice(&info.data).unwrap();
     // the image as a whole (compressed parts around the boot code): no base stands out

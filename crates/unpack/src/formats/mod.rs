@@ -28,9 +28,10 @@ pub use filesystem::{
 };
 #[doc(hidden)]
 pub use firmware::{
-    android_sparse, dlink_encimg, dlink_mh01, dlink_shrs, fit, huawei_hwnp, linksys_chdr,
-    linksys_pattern, linksys_trailer, mikrotik_npk, netgear_chk, partitions, seama, sercomm,
-    tplink, trx, ubiquiti, uimage, xiaomi_hdr, zyxel_zynos, zyxel_zytrx,
+    android_sparse, dlink_encimg, dlink_mh01, dlink_shrs, fit, huawei_hwnp, keenetic_znbg,
+    linksys_chdr, linksys_pattern, linksys_trailer, mikrotik_npk, netgear_chk, partitions, seama,
+    sercomm, sercomm_crypto, tplink, tplink_img0, tplink_safeloader, trx, ubiquiti, uimage,
+    xiaomi_hdr, zyxel_ras, zyxel_zld, zyxel_zynos, zyxel_zytrx,
 };
 #[doc(hidden)]
 pub use leaf::{
@@ -50,6 +51,8 @@ pub fn all() -> Vec<HandlerRef> {
         Arc::new(firmware::fit::Fit),
         Arc::new(firmware::trx::Trx),
         Arc::new(firmware::tplink::TpLink),
+        Arc::new(firmware::tplink_safeloader::TplinkSafeloader),
+        Arc::new(firmware::tplink_img0::TplinkImg0),
         Arc::new(firmware::netgear_chk::NetgearChk),
         Arc::new(firmware::seama::Seama),
         Arc::new(firmware::dlink_shrs::DlinkShrs),
@@ -61,11 +64,15 @@ pub fn all() -> Vec<HandlerRef> {
         // vendor containers (MikroTik, Sercomm, ZyXEL, Linksys)
         Arc::new(firmware::mikrotik_npk::MikrotikNpk),
         Arc::new(firmware::sercomm::Sercomm),
+        Arc::new(firmware::sercomm_crypto::SercommCrypto),
         Arc::new(firmware::zyxel_zynos::ZyxelZynos),
         Arc::new(firmware::zyxel_zytrx::ZyxelZytrx),
+        Arc::new(firmware::zyxel_zld::ZyxelZld),
+        Arc::new(firmware::zyxel_ras::ZyxelRas),
         Arc::new(firmware::linksys_pattern::LinksysPattern),
         Arc::new(firmware::linksys_chdr::LinksysChdr),
         Arc::new(firmware::linksys_trailer::LinksysTrailer),
+        Arc::new(firmware::keenetic_znbg::KeeneticZnbg),
         Arc::new(firmware::android_sparse::AndroidSparse),
         Arc::new(firmware::partitions::Gpt),
         Arc::new(firmware::partitions::Mbr),

@@ -44,7 +44,7 @@ pub static DOC: FormatDoc = FormatDoc {
     limitations: "Only headers carrying the second sErCoMm magic at byte 63 (the mksercommfw \
                   and Netgear layout) are read; the image runs to the end of the blob. The \
                   encrypted Sercomm factory images of newer devices (OpenWrt \
-                  sercomm-crypto.py) are not read.",
+                  sercomm-crypto.py) have no magic and are read by sercomm-crypto.",
 };
 
 const HEADER: usize = 512;

@@ -58,7 +58,7 @@ pub static DOC: FormatDoc = FormatDoc {
                   LINUX; v2 by its default version string 'ver. '. A wrong MD5 (re-tagged \
                   images) is reported (integrity check), not refused; a sysupgrade image \
                   shorter than fw_length is checked over the bytes present and only a match \
-                  is reported. The newer 'safeloader' format is not read.",
+                  is reported. The newer 'safeloader' format is read by tplink-safeloader.",
 };
 
 const HDR: usize = 0x200;
