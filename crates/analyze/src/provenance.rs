@@ -4,7 +4,11 @@
 //!   `lib/opkg/info/<pkg>.list`, `var/lib/opkg/info/<pkg>.list`, `usr/lib/ipkg/info/<pkg>.list`;
 //!   one absolute path per line, newer opkg versions append a tab and the file mode;
 //! - dpkg: `var/lib/dpkg/info/<pkg>.list` (and `<pkg>:<arch>.list`), one path per line,
-//!   directories included.
+//!   directories included;
+//! - apk (Alpine, OpenWrt from 25.x): the installed database `lib/apk/db/installed`, one
+//!   block per package separated by blank lines, `P:` the package name, `F:` a directory and
+//!   the `R:` lines after it the files in that directory (apk-tools `doc/apk-package.5` and
+//!   `src/database.c`, `apk_db_index_read`). The database counts as one list per package.
 //!
 //! An executable that no list names was added outside the package system (by the vendor's
 //! build scripts, or after the build). On its own that proves little (many vendors copy their
@@ -23,6 +27,8 @@ const LIST_DIRS: &[(&str, &str)] = &[
     ("usr/lib/ipkg/info", "ipkg"),
     ("var/lib/dpkg/info", "dpkg"),
 ];
+/// apk's installed database (one file for every package).
+const APK_DB: &str = "lib/apk/db/installed";
 /// Lists larger than this are not read.
 const MAX_LIST: usize = 8 << 20;
 
@@ -53,6 +59,12 @@ pub fn ownership(tree: &Tree) -> BTreeMap<String, Ownership> {
     let mut out: BTreeMap<String, Ownership> = BTreeMap::new();
     for e in tree.files() {
         let inner = e.inner_path();
+        if inner == APK_DB && e.data.len() <= MAX_LIST {
+            if let Ok(text) = std::str::from_utf8(&e.data) {
+                read_apk_db(text, out.entry(e.root().to_string()).or_default());
+            }
+            continue;
+        }
         let Some(name) = inner.strip_suffix(".list") else {
             continue;
         };
@@ -80,6 +92,50 @@ pub fn ownership(tree: &Tree) -> BTreeMap<String, Ownership> {
         }
     }
     out
+}
+
+/// The packages and files of apk's installed database into `o` (format in the module
+/// documentation). A block without `P:` owns nothing; `R:` before any `F:` is a file at the
+/// root, as apk writes it.
+fn read_apk_db(text: &str, o: &mut Ownership) {
+    let mut pkg: Option<&str> = None;
+    let mut dir = "";
+    let mut packages = 0usize;
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            pkg = None;
+            dir = "";
+            continue;
+        }
+        let Some((tag, value)) = line.split_once(':') else {
+            continue;
+        };
+        match tag {
+            "P" => {
+                pkg = Some(value.trim());
+                packages += 1;
+            }
+            "F" => dir = value.trim().trim_matches('/'),
+            "R" => {
+                let Some(p) = pkg else { continue };
+                let name = value.trim();
+                let full = if dir.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{dir}/{name}")
+                };
+                let full = path::normalize(&full).path;
+                if !full.is_empty() {
+                    o.owner.entry(full).or_insert_with(|| p.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    if packages > 0 {
+        o.managers.insert("apk");
+        o.lists += packages;
+    }
 }
 
 /// Whether `inner` (a path inside `root`) is owned, following the way packages install
@@ -140,5 +196,28 @@ mod tests {
         assert_eq!(owned(o, "usr/bin/ls").as_deref(), Some("coreutils"));
         assert_eq!(owned(o, "usr/bin/implant"), None);
         assert!(o.managers.contains("opkg") && o.managers.contains("dpkg"));
+    }
+
+    #[test]
+    fn reads_the_apk_installed_database() {
+        let db = b"C:Q1abc=\nP:dropbear\nV:2024.86-r1\nA:mipsel_24kc\nF:usr/sbin\nR:dropbear\n\
+                   a:0:0:755\nF:etc/init.d\nR:dropbear\n\nP:busybox\nV:1.36.1-r2\nF:bin\n\
+                   R:busybox\nR:sh\n\nV:9\nF:usr/bin\nR:orphan\n";
+        let t = Tree::from_parts(
+            vec![file("lib/apk/db/installed", db)],
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+        );
+        let o = ownership(&t);
+        let o = &o[""];
+        assert_eq!(o.lists, 2);
+        assert!(o.managers.contains("apk"));
+        assert_eq!(o.owner_of("usr/sbin/dropbear"), Some("dropbear"));
+        assert_eq!(o.owner_of("etc/init.d/dropbear"), Some("dropbear"));
+        assert_eq!(o.owner_of("bin/sh"), Some("busybox"));
+        // a block without P: owns nothing
+        assert_eq!(o.owner_of("usr/bin/orphan"), None);
+        assert_eq!(owned(o, "usr/bin/busybox").as_deref(), Some("busybox"));
     }
 }
