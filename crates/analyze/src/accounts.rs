@@ -1068,7 +1068,11 @@ mod tests {
                 3 => b' ',
                 _ => b'a' + ((x >> 16) % 26) as u8,
             };
-            let run = if x % 997 == 0 { 60 + (x >> 20) % 12 } else { 1 };
+            let run = if x.is_multiple_of(997) {
+                60 + (x >> 20) % 12
+            } else {
+                1
+            };
             for _ in 0..run {
                 data.push(if run > 1 { b'z' } else { b });
             }
