@@ -1481,41 +1481,20 @@ pub fn import_call_scan(data: &[u8]) -> StubScan {
     if targets.is_empty() {
         return out;
     }
-    let mut traps: Vec<(Trap, &str)> = Vec::new();
-    let mut budget = MAX_CODE_SCAN;
-    for (off, size, vaddr) in exec_segments(data) {
-        let start = off as usize;
-        let end = start.saturating_add(size as usize).min(data.len());
-        if start >= end {
-            continue;
-        }
-        let code = &data[start..end.min(start + budget)];
-        budget = budget.saturating_sub(code.len());
-        let seg = Segment {
-            data,
-            file_off: off,
-            vaddr,
-            be,
-            ins_be: be && !targets.be8,
-            seed: &[],
-            stack_marks: false,
-            calls: None,
-            imports: Some(&targets),
-        };
-        let mut found = |nr: Option<u32>, at: u64, args: [Val; 3]| -> Option<usize> {
-            let nr = nr?;
-            let (_, name) = targets.at_index(nr.checked_sub(IMPORT_MARK)?)?;
-            if traps.len() >= 1 << 16 {
-                return None;
-            }
-            traps.push((Trap { nr, at, args }, name));
-            Some(traps.len() - 1)
-        };
-        run_scanner(arch, code, &seg, &mut found);
-        if budget == 0 {
-            break;
-        }
-    }
+    let traps = collect_traps(
+        data,
+        arch,
+        be,
+        be && !targets.be8,
+        None,
+        Some(&targets),
+        |nr| {
+            // only calls to an import are kept
+            targets
+                .at_index(nr.checked_sub(IMPORT_MARK)?)
+                .map(|(_, name)| name)
+        },
+    );
     for (t, name) in &traps {
         if *name != "socket" {
             continue;
@@ -1568,16 +1547,20 @@ fn packet_to_exec(traps: &[(Trap, &str)]) -> Option<String> {
     None
 }
 
-/// Capabilities and socket-to-shell data flow of a static binary's syscall stubs.
-pub fn stub_scan(data: &[u8]) -> StubScan {
-    let mut out = StubScan::default();
-    let Some((arch, be)) = scan_arch(data) else {
-        return out;
-    };
-    let be8 = crate::import_calls::arm_be8(data);
-    let table = syscall_table(arch);
-    let mut traps: Vec<(Trap, &'static str)> = Vec::new();
-    let calls = std::cell::RefCell::new(Vec::new());
+/// The traps (system call stubs, or calls to imports) the register tracker finds in the
+/// executable segments of `data`, at most [`MAX_CODE_SCAN`] bytes of code and 65,536 traps,
+/// each with the name `name` gives its number; a number `name` refuses is not kept. One walk
+/// for [`stub_scan`] and [`import_call_scan`].
+fn collect_traps<'n>(
+    data: &[u8],
+    arch: Arch,
+    be: bool,
+    ins_be: bool,
+    calls: Option<&std::cell::RefCell<Vec<Call>>>,
+    imports: Option<&ImportTargets>,
+    name: impl Fn(u32) -> Option<&'n str>,
+) -> Vec<(Trap, &'n str)> {
+    let mut traps: Vec<(Trap, &'n str)> = Vec::new();
     let mut budget = MAX_CODE_SCAN;
     for (off, size, vaddr) in exec_segments(data) {
         let start = off as usize;
@@ -1592,25 +1575,20 @@ pub fn stub_scan(data: &[u8]) -> StubScan {
             file_off: off,
             vaddr,
             be,
-            ins_be: be && !be8,
+            ins_be,
             seed: &[],
             stack_marks: false,
-            calls: Some(&calls),
-            imports: None,
+            calls,
+            imports,
         };
         let mut found = |nr: Option<u32>, at: u64, args: [Val; 3]| -> Option<usize> {
             let nr = nr?;
-            // every trap with a known number is kept (an unnamed one can still be where a
-            // descriptor came from)
-            let sname = table
-                .iter()
-                .find(|(n, _)| *n == nr)
-                .map_or("", |(_, sname)| *sname);
-            // a bounded list: one entry per stub of interest
+            let n = name(nr)?;
+            // a bounded list: one entry per stub or call of interest
             if traps.len() >= 1 << 16 {
                 return None;
             }
-            traps.push((Trap { nr, at, args }, sname));
+            traps.push((Trap { nr, at, args }, n));
             Some(traps.len() - 1)
         };
         run_scanner(arch, code, &seg, &mut found);
@@ -1618,6 +1596,28 @@ pub fn stub_scan(data: &[u8]) -> StubScan {
             break;
         }
     }
+    traps
+}
+
+/// Capabilities and socket-to-shell data flow of a static binary's syscall stubs.
+pub fn stub_scan(data: &[u8]) -> StubScan {
+    let mut out = StubScan::default();
+    let Some((arch, be)) = scan_arch(data) else {
+        return out;
+    };
+    let be8 = crate::import_calls::arm_be8(data);
+    let table = syscall_table(arch);
+    let calls = std::cell::RefCell::new(Vec::new());
+    let traps = collect_traps(data, arch, be, be && !be8, Some(&calls), None, |nr| {
+        // every trap with a known number is kept (an unnamed one can still be where a
+        // descriptor came from)
+        Some(
+            table
+                .iter()
+                .find(|(n, _)| *n == nr)
+                .map_or("", |(_, sname)| *sname),
+        )
+    });
     for (t, sname) in &traps {
         if let Some((_, cap)) = SYSCALL_CAPS.iter().find(|(n, _)| n == sname) {
             out.caps
