@@ -197,6 +197,119 @@ const SHELLS: &[&[u8]] = &[
     b"/bin/bash\0",
     b"/bin/busybox sh\0",
 ];
+/// Go package symbols (they survive stripping in the pclntab) and the capability each shows.
+const GO_CAPS: &[(Cap, &[&[u8]])] = &[
+    (
+        Cap::Listen,
+        &[b"net.(*TCPListener).Accept", b"net.(*ListenConfig).Listen"],
+    ),
+    (Cap::Connect, &[b"net.(*Dialer).DialContext", b"net.Dial\0"]),
+    (Cap::Exec, &[b"os/exec.(*Cmd).Start", b"syscall.Exec"]),
+    (Cap::Dup, &[b"syscall.Dup2", b"syscall.Dup3"]),
+    (Cap::HttpServer, &[b"net/http.(*Server).Serve"]),
+    (Cap::Daemon, &[b"syscall.Setsid"]),
+];
+/// Literal shell invocations with `-i` (an interactive shell handed to a peer).
+const INTERACTIVE: &[&[u8]] = &[b"/bin/sh -i", b"/bin/ash -i", b"/bin/bash -i", b"\0sh -i\0"];
+/// The other fixed strings [`profile`] looks for.
+const MARKERS: &[&[u8]] = &[
+    b"\xff Go buildinf:",
+    b"runtime.main",
+    b"runtime.goexit",
+    b"golang.org/x/crypto/ssh",
+    b"crypto/subtle.ConstantTimeCompare",
+    b"/proc/self/exe",
+    b"BusyBox v",
+    b"[\0[[\0",
+];
+/// Most offsets kept per shell path (the `-i` look-around of [`interactive_shell`]).
+const MAX_SHELL_OFFSETS: usize = 4096;
+
+/// Every fixed string [`profile`] looks for, in one pass over the file
+/// ([`netvet_unpack::literals`]) instead of one `memmem` pass per string (about 45).
+struct Strings {
+    /// per pattern of [`string_set`]: every offset (shell paths, bounded) or the first
+    offsets: Vec<Vec<usize>>,
+}
+
+fn string_patterns() -> Vec<&'static [u8]> {
+    let mut v: Vec<&'static [u8]> = Vec::new();
+    for list in [
+        SHELLS,
+        SHELL_COMMANDS,
+        INTERACTIVE,
+        PROMPTS,
+        ACCOUNT_FILES,
+        MARKERS,
+    ] {
+        v.extend_from_slice(list);
+    }
+    for (_, pats) in GO_CAPS {
+        v.extend_from_slice(pats);
+    }
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// The compiled pattern set and its patterns; `None` if it could not be built (then each
+/// string is searched on its own).
+fn string_set() -> &'static (
+    Vec<&'static [u8]>,
+    Option<netvet_unpack::literals::Literals>,
+) {
+    static SET: std::sync::LazyLock<(
+        Vec<&'static [u8]>,
+        Option<netvet_unpack::literals::Literals>,
+    )> = std::sync::LazyLock::new(|| {
+        let pats = string_patterns();
+        let set = netvet_unpack::literals::Literals::new(&pats).ok();
+        (pats, set)
+    });
+    &SET
+}
+
+impl Strings {
+    fn find(scan: &[u8]) -> Strings {
+        let (pats, set) = string_set();
+        let keep_all: Vec<bool> = pats.iter().map(|p| SHELLS.contains(p)).collect();
+        let mut offsets = vec![Vec::new(); pats.len()];
+        match set {
+            Some(set) => {
+                for h in set.find_iter(scan) {
+                    let o = &mut offsets[h.pattern];
+                    if o.is_empty() || (keep_all[h.pattern] && o.len() < MAX_SHELL_OFFSETS) {
+                        o.push(h.start);
+                    }
+                }
+            }
+            None => {
+                for (i, p) in pats.iter().enumerate() {
+                    let max = if keep_all[i] { MAX_SHELL_OFFSETS } else { 1 };
+                    offsets[i] = memmem::find_iter(scan, p).take(max).collect();
+                }
+            }
+        }
+        Strings { offsets }
+    }
+
+    fn all(&self, pat: &[u8]) -> &[usize] {
+        let (pats, _) = string_set();
+        pats.binary_search(&pat)
+            .ok()
+            .and_then(|i| self.offsets.get(i))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    fn first(&self, pat: &[u8]) -> Option<usize> {
+        self.all(pat).first().copied()
+    }
+
+    fn has(&self, pat: &[u8]) -> bool {
+        self.first(pat).is_some()
+    }
+}
+
 const PROMPTS: &[&[u8]] = &[b"Password:", b"password:", b"Password: ", b"login:"];
 const ACCOUNT_FILES: &[&[u8]] = &[b"/etc/shadow", b"/etc/passwd", b"/etc/login.defs"];
 /// Network applets of BusyBox whose presence explains socket/exec capabilities.
@@ -287,9 +400,9 @@ pub fn profile(path: &str, data: &[u8]) -> Option<Profile> {
         return None;
     }
     let scan = &data[..data.len().min(MAX_STRING_SCAN)];
-    let go = memmem::find(scan, b"\xff Go buildinf:").is_some()
-        || (memmem::find(scan, b"runtime.main").is_some()
-            && memmem::find(scan, b"runtime.goexit").is_some());
+    let lits = Strings::find(scan);
+    let go = lits.has(b"\xff Go buildinf:")
+        || (lits.has(b"runtime.main") && lits.has(b"runtime.goexit"));
     let linkage = if go {
         Linkage::Go
     } else if h.imports.is_empty() && h.needed.is_empty() {
@@ -382,35 +495,22 @@ pub fn profile(path: &str, data: &[u8]) -> Option<Profile> {
     }
     // Go binaries: package symbols
     if linkage == Linkage::Go {
-        let go_caps: [(Cap, &[&[u8]]); 6] = [
-            (
-                Cap::Listen,
-                &[b"net.(*TCPListener).Accept", b"net.(*ListenConfig).Listen"],
-            ),
-            (Cap::Connect, &[b"net.(*Dialer).DialContext", b"net.Dial\0"]),
-            (Cap::Exec, &[b"os/exec.(*Cmd).Start", b"syscall.Exec"]),
-            (Cap::Dup, &[b"syscall.Dup2", b"syscall.Dup3"]),
-            (Cap::HttpServer, &[b"net/http.(*Server).Serve"]),
-            (Cap::Daemon, &[b"syscall.Setsid"]),
-        ];
-        for (cap, pats) in go_caps {
-            if let Some(pat) = pats.iter().find(|pat| memmem::find(scan, pat).is_some()) {
+        for &(cap, pats) in GO_CAPS {
+            if let Some(pat) = pats.iter().find(|pat| lits.has(pat)) {
                 let name = String::from_utf8_lossy(pat.strip_suffix(b"\0").unwrap_or(pat));
                 p.caps
                     .entry(cap)
                     .or_insert_with(|| format!("Go symbol {name}"));
             }
         }
-        if memmem::find(scan, b"golang.org/x/crypto/ssh").is_some()
-            || memmem::find(scan, b"crypto/subtle.ConstantTimeCompare").is_some()
-        {
+        if lits.has(b"golang.org/x/crypto/ssh") || lits.has(b"crypto/subtle.ConstantTimeCompare") {
             p.auth.push("Go package crypto (ssh/subtle)".into());
         }
     }
 
     // strings
     p.shell = SHELLS.iter().find_map(|s| {
-        memmem::find(scan, s).map(|o| {
+        lits.first(s).map(|o| {
             format!(
                 "\"{}\" at offset {o:#x}",
                 String::from_utf8_lossy(&s[..s.len() - 1])
@@ -418,29 +518,31 @@ pub fn profile(path: &str, data: &[u8]) -> Option<Profile> {
         })
     });
     for c in SHELL_COMMANDS {
-        if let Some(o) = memmem::find(scan, c) {
+        if let Some(o) = lits.first(c) {
             p.shell_commands.push(format!(
                 "\"{}\" at offset {o:#x}",
                 String::from_utf8_lossy(c)
             ));
         }
     }
-    p.interactive = interactive_shell(scan);
+    p.interactive = interactive_shell(scan, &lits);
     p.prompt = PROMPTS.iter().find_map(|s| {
-        memmem::find(scan, s)
+        lits.first(s)
             .map(|o| format!("\"{}\" at offset {o:#x}", String::from_utf8_lossy(s).trim()))
     });
     for f in ACCOUNT_FILES {
-        if memmem::find(scan, f).is_some() {
+        if lits.has(f) {
             p.auth.push(format!("reads {}", String::from_utf8_lossy(f)));
         }
     }
-    if memmem::find(scan, b"/proc/self/exe").is_some() && has("unlink") {
+    if lits.has(b"/proc/self/exe") && has("unlink") {
         p.hiding
             .push("names /proc/self/exe and imports unlink (can delete itself)".into());
     }
     p.indicators = indicators(scan);
-    p.busybox = busybox(scan);
+    p.busybox = lits
+        .first(b"BusyBox v")
+        .and_then(|at| busybox_at(scan, at, lits.first(b"[\0[[\0")));
     if let Some(bb) = &p.busybox {
         // BusyBox help texts and its own project URLs are not indicators
         let _ = bb;
@@ -463,23 +565,15 @@ const SMALL_PROGRAM_CODE: u64 = 128 << 10;
 /// A `-i` argument for the shell the program names: the literal `"/bin/sh -i"` (or `sh -i`),
 /// or a `"-i"` string within 32 bytes of a shell path (an `argv[] = {"sh", "-i", 0}` array's
 /// strings are laid out together in `.rodata`).
-fn interactive_shell(scan: &[u8]) -> Option<String> {
-    for lit in [
-        &b"/bin/sh -i"[..],
-        b"/bin/ash -i",
-        b"/bin/bash -i",
-        b"\0sh -i\0",
-    ] {
-        if let Some(o) = memmem::find(scan, lit) {
+fn interactive_shell(scan: &[u8], lits: &Strings) -> Option<String> {
+    for lit in INTERACTIVE {
+        if let Some(o) = lits.first(lit) {
             let t = String::from_utf8_lossy(lit).trim_matches('\0').to_string();
             return Some(format!("\"{t}\" at offset {o:#x}"));
         }
     }
     for sh in SHELLS {
-        let mut from = 0;
-        while let Some(i) = memmem::find(&scan[from..], sh) {
-            let o = from + i;
-            from = o + 1;
+        for &o in lits.all(sh) {
             let lo = o.saturating_sub(32);
             let hi = (o + sh.len() + 32).min(scan.len());
             if let Some(j) = memmem::find(&scan[lo..hi], b"\0-i\0") {
@@ -488,9 +582,6 @@ fn interactive_shell(scan: &[u8]) -> Option<String> {
                     lo + j + 1,
                     String::from_utf8_lossy(&sh[..sh.len() - 1])
                 ));
-            }
-            if from > MAX_STRING_SCAN {
-                break;
             }
         }
     }
@@ -850,14 +941,10 @@ pub fn finding(path: &str, v: &Verdict, boot: Option<&str>) -> Finding {
 /// sorted and unique (at most 64).
 pub fn indicators(data: &[u8]) -> Vec<String> {
     let mut set = BTreeSet::new();
-    for s in printable_strings(data, 7) {
+    // every indicator holds a dot (a URL's host, an address, a host name)
+    for s in dotted_strings(data, 7) {
         if set.len() >= 64 {
             break;
-        }
-        // every indicator holds a dot (a URL's host, an address, a host name): most strings
-        // of a binary have none and cost one memchr
-        if memchr::memchr(b'.', s.as_bytes()).is_none() {
-            continue;
         }
         if memchr::memmem::find(s.as_bytes(), b"://").is_some() {
             for url in urls(s) {
@@ -913,10 +1000,30 @@ fn hostname(s: &str) -> Option<String> {
     Some(s.to_string())
 }
 
-fn printable_strings(data: &[u8], min: usize) -> impl Iterator<Item = &str> {
-    data.split(|&b| !(0x20..0x7f).contains(&b))
-        .filter(move |s| s.len() >= min && s.len() <= 4096)
-        .filter_map(|s| std::str::from_utf8(s).ok())
+/// The printable runs (bytes 0x20-0x7e) of `data` of `min` to 4096 bytes that hold a dot, in
+/// order. Found from the dots (`memchr`) and widened to their run, instead of classifying
+/// every byte: most bytes of an executable lie in no such run. Each byte is looked at at
+/// most twice.
+fn dotted_strings(data: &[u8], min: usize) -> impl Iterator<Item = &str> {
+    let printable = |b: &u8| (0x20..0x7f).contains(b);
+    let mut from = 0;
+    std::iter::from_fn(move || loop {
+        let dot = from + memchr::memchr(b'.', data.get(from..)?)?;
+        let start = data[..dot]
+            .iter()
+            .rposition(|b| !printable(b))
+            .map_or(0, |i| i + 1);
+        let end = data[dot..]
+            .iter()
+            .position(|b| !printable(b))
+            .map_or(data.len(), |i| dot + i);
+        from = end;
+        if (min..=4096).contains(&(end - start)) {
+            if let Ok(s) = std::str::from_utf8(&data[start..end]) {
+                return Some(s);
+            }
+        }
+    })
 }
 
 fn host_is_benign(host: &str) -> bool {
@@ -1044,6 +1151,11 @@ fn ipv4s(s: &str) -> Vec<String> {
 /// NUL-separated, sorted applet names that start with `[\0[[\0`).
 pub fn busybox(data: &[u8]) -> Option<BusyBox> {
     let at = memmem::find(data, b"BusyBox v")?;
+    busybox_at(data, at, memmem::find(data, b"[\0[[\0"))
+}
+
+/// [`busybox`] with the offsets of the banner and of the applet table already found.
+fn busybox_at(data: &[u8], at: usize, table: Option<usize>) -> Option<BusyBox> {
     let tail = &data[at + 9..data.len().min(at + 9 + 40)];
     let version: String = tail
         .iter()
@@ -1055,7 +1167,7 @@ pub fn busybox(data: &[u8]) -> Option<BusyBox> {
     }
     let mut applets = 0;
     let mut network = Vec::new();
-    if let Some(t) = memmem::find(data, b"[\0[[\0") {
+    if let Some(t) = table {
         for name in data[t..].split(|&b| b == 0).take(2000) {
             if name.is_empty()
                 || !name
@@ -3068,5 +3180,66 @@ mod tests {
         assert_eq!(bb.version, "1.22.1");
         assert_eq!(bb.applets, 6);
         assert_eq!(bb.network_applets, vec!["nc", "telnetd"]);
+    }
+
+    /// The dot-driven string finder against splitting at every non-printable byte.
+    #[test]
+    fn dotted_strings_match_the_split_oracle() {
+        let mut x: u32 = 0x9e37_79b9;
+        let mut data: Vec<u8> = (0..200_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                // mostly printable with dots, some NULs and high bytes
+                match x % 16 {
+                    0 => 0,
+                    1 => b'.',
+                    2 => 0xc3,
+                    _ => b'a' + (x % 26) as u8,
+                }
+            })
+            .collect();
+        // a long run (over 4096 bytes) with a dot is not a string
+        data.extend(std::iter::repeat_n(b'x', 5000));
+        data.extend_from_slice(b".y\0c2.example.net\0");
+        let oracle: Vec<&str> = data
+            .split(|b| !(0x20..0x7f).contains(b))
+            .filter(|s| (7..=4096).contains(&s.len()) && s.contains(&b'.'))
+            .filter_map(|s| std::str::from_utf8(s).ok())
+            .collect();
+        let got: Vec<&str> = dotted_strings(&data, 7).collect();
+        assert!(oracle.len() > 1000, "{}", oracle.len());
+        assert_eq!(got, oracle);
+        assert_eq!(got.last(), Some(&"c2.example.net"));
+        assert_eq!(
+            indicators(b"\0\0c2.example.net\0x.y\0"),
+            vec!["c2.example.net"]
+        );
+    }
+
+    /// The one-pass string set gives the offsets separate searches give.
+    #[test]
+    fn strings_pass_matches_memmem() {
+        let data = b"\0/bin/sh\0-i\0 telnetd -l /bin/sh\0Password: /etc/passwd /bin/sh\0";
+        let s = Strings::find(data);
+        assert_eq!(s.all(b"/bin/sh\0"), &[1, 24, 54]);
+        assert_eq!(s.first(b"telnetd -l /bin/sh"), Some(13));
+        assert_eq!(s.first(b"Password:"), Some(32));
+        assert_eq!(s.first(b"Password: "), Some(32));
+        assert!(s.has(b"/etc/passwd"));
+        assert!(!s.has(b"/etc/shadow"));
+        for p in string_patterns() {
+            assert_eq!(
+                s.first(p),
+                memmem::find(data, p),
+                "{}",
+                String::from_utf8_lossy(p)
+            );
+        }
+        assert_eq!(
+            interactive_shell(data, &s).as_deref(),
+            Some("\"-i\" at offset 0x9 beside \"/bin/sh\" at offset 0x1")
+        );
     }
 }

@@ -520,12 +520,12 @@ impl Sbom {
         'windows: for (base, view, own) in
             netvet_unpack::spool::windows(data, SCAN_WINDOW, WINDOW_TAIL)
         {
-            for m in self.sigs.anchors.find_overlapping_iter(view) {
-                if m.start() >= own {
+            for m in self.sigs.anchors.find_iter(view) {
+                if m.start >= own {
                     continue;
                 }
-                let at = base + m.start();
-                let pi = m.pattern().as_usize();
+                let at = base + m.start;
+                let pi = m.pattern;
                 let Some(p) = self.sigs.patterns.get(pi) else {
                     continue;
                 };

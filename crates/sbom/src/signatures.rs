@@ -1,6 +1,6 @@
 //! Component signatures (`rules/components/*.toml`), compiled once per scan.
 
-use aho_corasick::AhoCorasick;
+use netvet_unpack::literals::Literals;
 use regex::bytes::Regex as BytesRegex;
 use regex::Regex;
 use serde::Deserialize;
@@ -131,7 +131,8 @@ pub struct Signatures {
     pub sigs: Vec<Signature>,
     pub patterns: Vec<StringPattern>,
     /// Anchor `i` belongs to `patterns[i]`.
-    pub anchors: AhoCorasick,
+    /// Every occurrence of every anchor in one pass ([`netvet_unpack::literals`]).
+    pub anchors: Literals,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -288,9 +289,9 @@ impl Signatures {
                 });
             }
         }
-        let anchors = AhoCorasick::new(&anchors).map_err(|e| SigError {
+        let anchors = Literals::new(&anchors).map_err(|message| SigError {
             file: "components/".into(),
-            message: e.to_string(),
+            message,
         })?;
         Ok(Signatures {
             sigs,

@@ -25,6 +25,7 @@ pub mod extract;
 pub mod formats;
 pub mod handler;
 pub mod keys;
+pub mod literals;
 pub mod lzo1x;
 pub mod path;
 pub mod spool;
