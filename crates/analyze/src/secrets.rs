@@ -141,7 +141,11 @@ impl Secrets {
                             ))
                         }
                     };
+                    // ASCII classes and word boundaries (the token formats are ASCII): with
+                    // Unicode ones the lazy DFA stops at the first non-ASCII byte of a binary
+                    // and the slower PikeVM searches the rest
                     let re = regex::bytes::RegexBuilder::new(re)
+                        .unicode(false)
                         .size_limit(1 << 20)
                         .build()
                         .map_err(|e| rule_err(file, n + 1, format!("regex {id}: {e}")))?;
