@@ -954,7 +954,7 @@ pub fn binary_pairs(data: &[u8], is_pair: impl Fn(&str, &str) -> bool) -> Vec<Bi
         return Vec::new();
     }
     let data = &data[..data.len().min(32 << 20)];
-    let strings = nul_terminated_strings(data);
+    let mut strings = nul_terminated_strings(data);
     let login_near = |off: usize| {
         let lo = off.saturating_sub(512);
         let hi = (off + 512).min(data.len());
@@ -972,8 +972,12 @@ pub fn binary_pairs(data: &[u8], is_pair: impl Fn(&str, &str) -> bool) -> Vec<Bi
         .any(|n| memchr::memmem::find(w, n).is_some())
     };
     let mut out = Vec::new();
-    for w in strings.windows(2) {
-        let ((o1, a), (o2, b)) = (w[0], w[1]);
+    let Some(mut prev) = strings.next() else {
+        return out;
+    };
+    for next in strings {
+        let ((o1, a), (o2, b)) = (prev, next);
+        prev = next;
         if o2 > o1 + a.len() + 1 + 8 {
             continue;
         }
@@ -1001,12 +1005,25 @@ pub fn binary_pairs(data: &[u8], is_pair: impl Fn(&str, &str) -> bool) -> Vec<Bi
 }
 
 /// NUL-terminated strings of 1 to 64 graphic ASCII bytes (no space) with their offsets: the
-/// run of printable bytes (0x20-0x7e) that ends at each NUL. Found from the NULs (memchr)
-/// looking back at most 65 bytes, instead of classifying every byte of the file: most NULs
-/// of a binary follow another NUL or a non-printable byte, so each costs one comparison.
-fn nul_terminated_strings(data: &[u8]) -> Vec<(usize, &str)> {
-    let mut out = Vec::new();
-    for i in memchr::memchr_iter(0, data) {
+/// run of printable bytes (0x20-0x7e) that ends at each NUL, in order. Found from the NULs
+/// (memchr) looking back at most 65 bytes, instead of classifying every byte of the file; a
+/// run of NULs (padding, zeroed tables: much of a binary) is stepped over eight bytes at a
+/// time, since only its first NUL can end a string. Lazy, so that the caller holds no list.
+fn nul_terminated_strings(data: &[u8]) -> impl Iterator<Item = (usize, &str)> {
+    let mut pos = 0usize;
+    std::iter::from_fn(move || loop {
+        let i = pos + memchr::memchr(0, data.get(pos..)?)?;
+        // past this NUL and the NULs after it
+        pos = i + 1;
+        while let Some(w) = data.get(pos..pos + 8) {
+            if w != [0u8; 8] {
+                break;
+            }
+            pos += 8;
+        }
+        while data.get(pos) == Some(&0) {
+            pos += 1;
+        }
         let lo = i.saturating_sub(65);
         let start = match data[lo..i]
             .iter()
@@ -1020,12 +1037,11 @@ fn nul_terminated_strings(data: &[u8]) -> Vec<(usize, &str)> {
         if i > start && i - start <= 64 {
             if let Ok(s) = std::str::from_utf8(&data[start..i]) {
                 if s.bytes().all(|c| c.is_ascii_graphic()) {
-                    out.push((start, s));
+                    return Some((start, s));
                 }
             }
         }
-    }
-    out
+    })
 }
 
 #[cfg(test)]
@@ -1077,14 +1093,23 @@ mod tests {
                 data.push(if run > 1 { b'z' } else { b });
             }
         }
+        // runs of NULs of every length, which the finder steps over in words
+        for n in 1..40 {
+            data.extend(std::iter::repeat_n(0u8, n));
+            data.extend_from_slice(b"key");
+        }
         let want = strings_bytewise(&data);
         assert!(want.len() > 10_000, "{}", want.len());
-        assert_eq!(nul_terminated_strings(&data), want);
+        assert_eq!(nul_terminated_strings(&data).collect::<Vec<_>>(), want);
         let edges: [&[u8]; 6] = [b"", b"\0", b"a\0", b"\x01ab\0", &[b'q'; 64], &[b'q'; 65]];
         for edge in edges {
             let mut v = edge.to_vec();
             v.push(0);
-            assert_eq!(nul_terminated_strings(&v), strings_bytewise(&v), "{edge:?}");
+            assert_eq!(
+                nul_terminated_strings(&v).collect::<Vec<_>>(),
+                strings_bytewise(&v),
+                "{edge:?}"
+            );
         }
     }
 

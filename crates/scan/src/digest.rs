@@ -30,7 +30,7 @@ pub fn tree_digest(input: &Path, tree: &Tree) -> std::io::Result<(String, u64)> 
 }
 
 /// SHA-256 and size of a file, streamed.
-fn file_digest(input: &Path) -> std::io::Result<(String, u64)> {
+pub(crate) fn file_digest(input: &Path) -> std::io::Result<(String, u64)> {
     let mut f = std::fs::File::open(input)?;
     let mut h = Sha256::new();
     let n = std::io::copy(&mut f, &mut h)?;

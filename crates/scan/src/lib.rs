@@ -268,12 +268,24 @@ impl Scanner {
         let progress = unpacker.progress();
         progress.set_stage("unpacking");
         let t0 = Instant::now();
+        // an image file's digest needs only its bytes: computed on its own thread while the
+        // image unpacks (a directory's needs the tree)
+        let file_digest = input.is_file().then(|| {
+            let p = input.to_path_buf();
+            std::thread::spawn(move || digest::file_digest(&p))
+        });
         let tree = unpacker
             .unpack_path(input)
             .map_err(|e| ScanError::Input(e.to_string()))?;
         let t_unpack = t0.elapsed();
-        let (sha256, size) = tree_digest(input, &tree)
-            .map_err(|e| ScanError::Input(format!("{}: {e}", input.display())))?;
+        let digest = match file_digest {
+            Some(h) => h
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("the digest thread stopped"))),
+            None => tree_digest(input, &tree),
+        };
+        let (sha256, size) =
+            digest.map_err(|e| ScanError::Input(format!("{}: {e}", input.display())))?;
         let mut report = Report::new(ImageInfo {
             path: input.display().to_string(),
             sha256,
