@@ -552,6 +552,19 @@ pub fn profile(path: &str, data: &[u8]) -> Option<Profile> {
     Some(p)
 }
 
+/// [`profile`] of one file with the older signal rules' finding on it (not for BusyBox);
+/// the file's mapped pages are handed back after. What [`Behaviour`] computes per file, also
+/// while the image unpacks ([`crate::prework`]).
+pub fn profile_file(path: &str, data: &[u8]) -> Option<(Profile, Option<Finding>)> {
+    let p = profile(path, data);
+    let legacy = p
+        .as_ref()
+        .filter(|p| p.busybox.is_none())
+        .and_then(|_| crate::suspicious::judge(path, data));
+    netvet_unpack::spool::release(data);
+    p.map(|p| (p, legacy))
+}
+
 /// Most dynamic imports of a program whose shell-handing capabilities are "all it does": a
 /// bind shell or connect-back client needs about ten (socket, bind, listen, accept, dup2,
 /// execve, htons, ...) plus the C runtime; a daemon that also runs helper scripts (dnsmasq's
@@ -2943,13 +2956,9 @@ impl Behaviour {
             .enumerate()
             .filter(|(_, e)| e.is_file() && netvet_unpack::classify::is_elf(&e.data))
             .filter_map(|(i, e)| {
-                let p = profile(&e.path, &e.data);
-                let legacy = p
-                    .as_ref()
-                    .filter(|p| p.busybox.is_none())
-                    .and_then(|_| crate::suspicious::judge(&e.path, &e.data));
-                netvet_unpack::spool::release(&e.data);
-                p.map(|p| (i, p, legacy))
+                let early = shared.prework.and_then(|w| w.take(&e.path, &e.data));
+                let (p, legacy) = early.unwrap_or_else(|| profile_file(&e.path, &e.data))?;
+                Some((i, p, legacy))
             })
             .collect();
 

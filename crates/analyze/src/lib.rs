@@ -13,6 +13,7 @@ pub mod elf;
 pub mod import_calls;
 pub mod integrity;
 pub mod permissions;
+pub mod prework;
 pub mod provenance;
 pub mod services;
 pub mod ssh;
@@ -102,13 +103,19 @@ pub struct Shared<'a> {
     /// The programs the boot model starts (tree path -> the first line that starts each),
     /// [`boot::BootModel::started_programs`], resolved once.
     pub started: std::collections::BTreeMap<String, String>,
+    /// Per-file results computed while the image unpacked, if any ([`prework::Prework`]).
+    pub prework: Option<&'a prework::Prework>,
 }
 
 impl<'a> Shared<'a> {
     pub fn build(tree: &'a Tree) -> Shared<'a> {
         let boot = boot::BootModel::build(tree);
         let started = boot.started_programs(tree);
-        Shared { boot, started }
+        Shared {
+            boot,
+            started,
+            prework: None,
+        }
     }
 
     /// The line that starts the program at `path`; an original restored from a UPX-packed
@@ -171,7 +178,18 @@ impl Analyzers {
     /// [`Analyzers::run`], with the wall time of each analyzer (name, milliseconds) in
     /// registration order.
     pub fn run_timed(&self, cx: &Context) -> (Output, Vec<(&'static str, u64)>) {
-        let shared = Shared::build(cx.tree);
+        self.run_timed_with(cx, None)
+    }
+
+    /// [`Analyzers::run_timed`] with the per-file results computed while unpacking
+    /// (`prework`, after [`prework::Prework::finish`]).
+    pub fn run_timed_with(
+        &self,
+        cx: &Context,
+        prework: Option<&prework::Prework>,
+    ) -> (Output, Vec<(&'static str, u64)>) {
+        let mut shared = Shared::build(cx.tree);
+        shared.prework = prework;
         let outs: Vec<(Output, &'static str, u64)> = self
             .list
             .par_iter()

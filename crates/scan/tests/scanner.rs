@@ -210,3 +210,77 @@ fn equiv_and_diff_are_typed() {
     );
     assert_eq!(diff.max_new_severity(), None);
 }
+
+/// The behaviour profiles computed while the image unpacks (the unpacker's file hook) are
+/// the ones the analyzer uses, and the findings are those of profiling after unpacking.
+#[test]
+fn profiles_computed_while_unpacking_give_the_same_findings() {
+    quiet_vulndb();
+    let implants = Path::new(env!("CARGO_MANIFEST_DIR")).join("../analyze/tests/implants/bin");
+    let d = tempfile::tempdir().unwrap();
+    let src = d.path().join("src");
+    for (name, to) in [
+        ("bindshell-mips-static", "usr/sbin/mipsd"),
+        ("connectback-x86_64-dynamic", "usr/bin/updater"),
+        ("hookrunner-arm-dynamic", "usr/bin/hookrunner"),
+    ] {
+        let data = std::fs::read(implants.join(name)).unwrap();
+        netvet_testkit::write_file(&src, to, &data);
+    }
+    netvet_testkit::write_file(&src, "etc/banner", b"welcome\n");
+    let img = netvet_testkit::pack_squashfs(&src, &SquashOpts::new(Comp::Xz, 128 << 10, 0))
+        .expect("squashfs fixture");
+    let p = d.path().join("fw.squashfs");
+    std::fs::write(&p, img).unwrap();
+
+    // the hook profiles the three programs, not the text file
+    let scanner = Scanner::builder().build().unwrap();
+    let unpacker = scanner.unpacker();
+    let work = netvet_analyze::prework::Prework::new();
+    unpacker.set_file_hook(Some(work.hook()));
+    let tree = unpacker.unpack_path(&p).unwrap();
+    unpacker.set_file_hook(None);
+    work.finish();
+    assert_eq!(work.len(), 3);
+    let options = netvet_analyze::Options::default();
+    let cx = netvet_analyze::Context {
+        tree: &tree,
+        rules: scanner.rules(),
+        options: &options,
+    };
+    let (early, _) = scanner.analyzers().run_timed_with(&cx, Some(&work));
+    // all three were taken by the analyzer
+    assert_eq!(work.len(), 0);
+    let (late, _) = scanner.analyzers().run_timed(&cx);
+    let behaviour = |o: &netvet_analyze::Output| -> Vec<(String, String, String)> {
+        o.findings
+            .iter()
+            .filter(|f| f.kind.starts_with("backdoor.") || f.kind.starts_with("indicator."))
+            .map(|f| {
+                (
+                    f.kind.clone(),
+                    f.path.clone().unwrap_or_default(),
+                    f.evidence.clone(),
+                )
+            })
+            .collect()
+    };
+    let want = behaviour(&late);
+    assert_eq!(behaviour(&early), want);
+    assert!(
+        want.iter()
+            .any(|(k, p, _)| k == "backdoor.bind-shell" && p.ends_with("usr/sbin/mipsd")),
+        "{want:?}"
+    );
+    assert!(
+        want.iter()
+            .any(|(k, p, _)| k == "backdoor.connect-back" && p.ends_with("usr/bin/updater")),
+        "{want:?}"
+    );
+
+    // a whole scan (hook on) reports them too
+    let report = scanner.scan(&p).unwrap().report;
+    let kinds: Vec<&str> = report.findings.iter().map(|f| f.kind.as_str()).collect();
+    assert!(kinds.contains(&"backdoor.bind-shell"), "{kinds:?}");
+    assert!(kinds.contains(&"backdoor.connect-back"), "{kinds:?}");
+}

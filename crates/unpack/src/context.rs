@@ -71,6 +71,12 @@ impl Progress {
     }
 }
 
+/// Called with the tree path and the final content of every regular file a handler adds, as
+/// soon as it is added, while the rest of the image is still being unpacked: per-file analysis
+/// can start then instead of after the whole tree is built (see `Unpacker::set_file_hook`).
+/// It runs on the unpacking thread, so it should hand heavy work to another thread.
+pub type FileHook = Arc<dyn Fn(&str, &Bytes) + Send + Sync>;
+
 /// State shared by all workers of one unpack run.
 pub struct Ctx {
     pub(crate) limits: Limits,
@@ -90,6 +96,7 @@ pub struct Ctx {
     pub(crate) integrity: Mutex<Vec<IntegrityCheck>>,
     pub(crate) unsupported: Mutex<Vec<UnsupportedInfo>>,
     pub(crate) progress: Arc<Progress>,
+    pub(crate) file_hook: Option<FileHook>,
 }
 
 impl Ctx {
@@ -126,6 +133,7 @@ impl Ctx {
             integrity: Mutex::new(Vec::new()),
             unsupported: Mutex::new(Vec::new()),
             progress,
+            file_hook: None,
         }
     }
 

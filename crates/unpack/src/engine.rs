@@ -77,6 +77,8 @@ pub struct Unpacker {
     rtos: Vec<Box<dyn Rtos>>,
     rtos_matcher: Option<AhoCorasick>,
     rtos_patterns: Vec<usize>,
+    /// See [`Unpacker::set_file_hook`].
+    file_hook: std::sync::Mutex<Option<crate::context::FileHook>>,
     /// Why a matcher could not be built; recorded as errors in every tree this unpacker
     /// makes, so that a tree with nothing carved says why.
     build_errors: Vec<String>,
@@ -200,21 +202,31 @@ impl Unpacker {
             progress: Arc::new(Progress::default()),
             spill_parent: None,
             build_errors,
+            file_hook: std::sync::Mutex::new(None),
         }
     }
 
     /// A run's state, with the unpacker's own build error recorded in it.
     fn new_ctx(&self, input_size: u64) -> Ctx {
-        let ctx = Ctx::new(
+        let mut ctx = Ctx::new(
             self.limits.clone(),
             input_size,
             self.progress.clone(),
             self.spill_parent.clone(),
         );
+        ctx.file_hook = self.file_hook.lock().ok().and_then(|h| h.clone());
         for e in &self.build_errors {
             ctx.record_error("", "unpacker", 0, e);
         }
         ctx
+    }
+
+    /// Call `hook` with every regular file a format handler adds, while the image unpacks
+    /// (`None`: no hook). Files of a scanned directory and the input itself are not passed.
+    pub fn set_file_hook(&self, hook: Option<crate::context::FileHook>) {
+        if let Ok(mut h) = self.file_hook.lock() {
+            *h = hook;
+        }
     }
 
     /// Where the private spill directory is created (default: the system temporary dir).

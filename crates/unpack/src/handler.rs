@@ -361,6 +361,11 @@ impl<'a> Sink<'a> {
         }
         let data = self.ctx.maybe_spill(data)?;
         let full = path::join(&self.layer_dir, &norm.path);
+        if kind == EntryKind::File {
+            if let Some(hook) = &self.ctx.file_hook {
+                hook(&full, &data);
+            }
+        }
         let root_len = if self.layer_dir.is_empty() {
             0
         } else {

@@ -31,6 +31,7 @@ pub mod path;
 pub mod spool;
 pub mod tree;
 
+pub use context::FileHook;
 pub use engine::{InputError, Limits, Progress, Unpacker};
 pub use extract::extract_to;
 pub use handler::{
