@@ -855,13 +855,13 @@ pub fn script_comparisons(rules: &KeyRules, text: &str) -> Vec<Comparison> {
     let res = RES.get_or_init(|| {
         [
             // variable OP literal; a single `=` is an assignment outside a shell test
-            crate::literal_regex(r#"\$?\{?([A-Za-z_][A-Za-z0-9_.\[\]'"]{0,40}?)\}?["']?\s*(?:==|!=|===|!==|\beq\b|\bne\b)\s*(?:"([^"$`\\]{1,64})"|'([^'$`\\]{1,64})')"#),
+            crate::literal_regex(r#"\$?\{?([A-Za-z_][A-Za-z0-9_.\[\]'"]{0,40}?)\}?["']?\s*(?:==|!=|===|!==|(?-u:\b)eq(?-u:\b)|(?-u:\b)ne(?-u:\b))\s*(?:"([^"$`\\]{1,64})"|'([^'$`\\]{1,64})')"#),
             // literal OP variable
             crate::literal_regex(r#"(?:"([^"$`\\]{1,64})"|'([^'$`\\]{1,64})')\s*(?:==|!=|===|!==)\s*["']?\$?\{?([A-Za-z_][A-Za-z0-9_.]{0,40})"#),
             // strcmp(variable, literal) and strcmp(literal, variable)
             crate::literal_regex(r#"str(?:n?case)?n?cmp\s*\(\s*(?:([A-Za-z_][A-Za-z0-9_.>\-]{0,40})\s*,\s*"([^"]{1,64})"|"([^"]{1,64})"\s*,\s*([A-Za-z_][A-Za-z0-9_.>\-]{0,40}))"#),
             // shell test: [ "$var" = "literal" ], test "$var" = literal
-            crate::literal_regex(r#"(?:\[\[?|\btest)\s+"?\$\{?([A-Za-z_][A-Za-z0-9_]{0,40})\}?"?\s*(?:==?|!=)\s*(?:"([^"$`\\]{1,64})"|'([^'$`\\]{1,64})'|([^\s"'$`\]]{1,64}))"#),
+            crate::literal_regex(r#"(?:\[\[?|(?-u:\b)test)\s+"?\$\{?([A-Za-z_][A-Za-z0-9_]{0,40})\}?"?\s*(?:==?|!=)\s*(?:"([^"$`\\]{1,64})"|'([^'$`\\]{1,64})'|([^\s"'$`\]]{1,64}))"#),
         ]
     });
     let mut out = Vec::new();

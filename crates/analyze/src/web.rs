@@ -64,16 +64,16 @@ impl WebChecks {
         let re = crate::literal_regex;
         WebChecks {
             compare: re(
-                r#"(?i)\b[\w.\[\]'"]*(?:pass(?:word|wd)?|pwd|passwd)\w*(?:\.value)?\s*(?:===?|!==?)\s*["']([^"'\s]{1,64})["']"#,
+                r#"(?i)(?-u:\b)[\w.\[\]'"]*(?:pass(?:word|wd)?|pwd|passwd)\w*(?:\.value)?\s*(?:===?|!==?)\s*["']([^"'\s]{1,64})["']"#,
             ),
             literal: re(
-                r#"(?i)<input[^>]*type\s*=\s*["']?password["']?[^>]*\bvalue\s*=\s*["']([^"'\s]{1,64})["']"#,
+                r#"(?i)<input[^>]*type\s*=\s*["']?password["']?[^>]*(?-u:\b)value\s*=\s*["']([^"'\s]{1,64})["']"#,
             ),
             script: re(
-                r#"(?i)<script[^>]*\bsrc\s*=\s*["']?((?:https?:)?//([^/"'\s>:]+)[^"'\s>]*)"#,
+                r#"(?i)<script[^>]*(?-u:\b)src\s*=\s*["']?((?:https?:)?//([^/"'\s>:]+)[^"'\s>]*)"#,
             ),
             cmd_form: re(
-                r#"(?i)<(?:input|textarea)[^>]*\bname\s*=\s*["']?(cmd|command|shell|exec|syscmd|sys_cmd)["'\s>]"#,
+                r#"(?i)<(?:input|textarea)[^>]*(?-u:\b)name\s*=\s*["']?(cmd|command|shell|exec|syscmd|sys_cmd)["'\s>]"#,
             ),
             hidden_name: re(
                 r"(?i)(?:^|[/_-])(debug|backdoor|cmd|command|shell|exec|syscmd|telnet_?enable|mfg|factory_?mode)[\w-]*\.(?:asp|cgi|htm|html|php|lua|sh|stm)$",
