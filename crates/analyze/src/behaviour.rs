@@ -360,14 +360,26 @@ pub fn profile(path: &str, data: &[u8]) -> Option<Profile> {
         p.hiding.push("imports ptrace (anti-debugging)".into());
     }
 
-    // static binaries: syscall stubs
+    // static binaries: calls to C library functions recognised by signature (they name
+    // what the program calls), then the syscall stubs
     if linkage == Linkage::Static {
+        let lib = library_call_scan(data);
+        for (cap, e) in lib.scan.caps {
+            p.caps.entry(cap).or_insert(e);
+        }
+        if p.command_line.is_none() {
+            p.command_line = lib.command_line;
+        }
         let stubs = stub_scan(data);
         for (cap, e) in stubs.caps {
             p.caps.entry(cap).or_insert(e);
         }
-        p.handoff = stubs.handoff;
-        p.not_handed = stubs.not_handed;
+        p.handoff = lib.scan.handoff.or(stubs.handoff);
+        p.not_handed = match p.handoff {
+            Some(_) => None,
+            None => lib.scan.not_handed.or(stubs.not_handed),
+        };
+        p.packet_exec = lib.scan.packet_exec;
     }
     // dynamic executables that can open a socket: the calls to the imports (cheap
     // prefilter: the call-site decoding runs only where `socket` is imported)
@@ -1513,6 +1525,98 @@ pub fn import_call_scan(data: &[u8]) -> StubScan {
     out
 }
 
+/// What the calls of a static executable to C library functions recognised by signature
+/// ([`crate::libsigs`]) show.
+#[derive(Debug, Clone, Default)]
+pub struct LibraryCalls {
+    /// Capabilities, hand-off and packet-to-program flow, as [`import_call_scan`] gives them
+    /// for imports (evidence `call socket at 0x... (library function recognised by
+    /// signature)`).
+    pub scan: StubScan,
+    /// A call to a recognised `system`/`popen`.
+    pub command_line: Option<String>,
+    /// The entry points recognised (address, name, library).
+    pub recognised: Vec<crate::libsigs::Recognised>,
+}
+
+/// The signature architecture of the tracker's architecture and byte order, with the
+/// instruction alignment.
+fn libsig_arch(arch: Arch, be: bool) -> Option<(&'static str, u64)> {
+    Some(match (arch, be) {
+        (Arch::Mips, true) => ("mips", 4),
+        (Arch::Mips, false) => ("mipsel", 4),
+        (Arch::Arm, false) => ("arm", 4),
+        (Arch::Aarch64, false) => ("aarch64", 4),
+        (Arch::X86_64, _) => ("x86_64", 1),
+        (Arch::I386, _) => ("i386", 1),
+        _ => return None,
+    })
+}
+
+/// Static executables: the calls to C library entry points recognised by byte signature
+/// (`system`, `popen`, `execve`, `socket`, `connect`, `accept`, `dup2`, ...), taken as
+/// import calls by the register tracker, so that a bind shell or connect-back client
+/// linked against a static C library shows the same socket-to-shell flow as a dynamic one.
+pub fn library_call_scan(data: &[u8]) -> LibraryCalls {
+    let mut out = LibraryCalls::default();
+    let Some((arch, be)) = scan_arch(data) else {
+        return out;
+    };
+    let Some((key, align)) = libsig_arch(arch, be) else {
+        return out;
+    };
+    let segments = exec_segments(data);
+    out.recognised = crate::libsigs::recognise(data, key, &segments, align);
+    if out.recognised.is_empty() {
+        return out;
+    }
+    let targets =
+        crate::libsigs::call_targets(data, &out.recognised, matches!(arch, Arch::Mips), be);
+    let traps = collect_traps(data, arch, be, be, None, Some(&targets), |nr| {
+        targets
+            .at_index(nr.checked_sub(IMPORT_MARK)?)
+            .map(|(_, name)| name)
+    });
+    const BY_SIG: &str = "(library function recognised by signature)";
+    let lib_caps: [(Cap, &[&str]); 7] = [
+        (Cap::Socket, &["socket"]),
+        (Cap::Bind, &["bind"]),
+        (Cap::Listen, &["listen"]),
+        (Cap::Accept, &["accept", "accept4"]),
+        (Cap::Connect, &["connect"]),
+        (Cap::Dup, &["dup2", "dup3"]),
+        (Cap::Exec, EXEC_IMPORTS),
+    ];
+    for (t, name) in &traps {
+        for (cap, names) in lib_caps {
+            if names.contains(name) {
+                out.scan
+                    .caps
+                    .entry(cap)
+                    .or_insert_with(|| format!("call {name} at {:#x} {BY_SIG}", t.at));
+            }
+        }
+        if matches!(*name, "system" | "popen") && out.command_line.is_none() {
+            out.command_line = Some(format!("call {name} at {:#x} {BY_SIG}", t.at));
+        }
+        if *name == "socket" {
+            if let Some(what) = raw_socket(t) {
+                out.scan
+                    .caps
+                    .entry(Cap::RawCapture)
+                    .or_insert_with(|| format!("call socket at {:#x} with {what} {BY_SIG}", t.at));
+            }
+        }
+    }
+    let by_sig = |s: String| format!("{s} (library functions recognised by signature)");
+    out.scan.handoff = socket_to_shell(&traps, true).map(by_sig);
+    if out.scan.handoff.is_none() {
+        out.scan.not_handed = stdio_from_elsewhere(&traps, true).map(by_sig);
+    }
+    out.scan.packet_exec = packet_to_exec(&traps).map(by_sig);
+    out
+}
+
 /// A raw socket read and a program run right after (dynamic executables): the descriptor
 /// a `socket(AF_PACKET | SOCK_RAW)` call returned reaches a receive call (`read`, `recv`,
 /// `recvfrom`, `recvmsg`), followed by an exec call (`execve`, `execl`, `system`, `popen`,
@@ -2042,6 +2146,15 @@ fn scan_mips(code: &[u8], seg: &Segment, found: &mut Found) {
                     reg.set(rd, None);
                 }
             }
+            // bal (bgezal zero): what the linker makes of a `jalr t9` whose target it
+            // knows (R_MIPS_JALR), as in static executables
+            0x01 if rs == 0 && rt == 0x11 => {
+                let va = seg.vaddr.wrapping_add(4 * i as u64);
+                let target = va
+                    .wrapping_add(4)
+                    .wrapping_add(((imm as i16 as i64) << 2) as u64);
+                pending = Some((target, va, seg.import(target)));
+            }
             // jal
             0x03 => {
                 let va = seg.vaddr.wrapping_add(4 * i as u64);
@@ -2407,6 +2520,44 @@ fn scan_aarch64(code: &[u8], seg: &Segment, found: &mut Found) {
                 reg.args([0, 1, 2]),
             );
             reg.result(0, idx);
+        } else if w & 0xffff_fc1f == 0xd63f_0000
+            && seg.imports.is_some()
+            && reg
+                .k(((w >> 5) & 31) as usize)
+                .is_some_and(|v| (IMPORT_MARK..IMPORT_MARK + IMPORT_COUNT).contains(&v))
+        {
+            // blr xn with xn loaded from an import's GOT slot (`-fno-plt`: adrp; ldr; blr)
+            let nr = reg.k(((w >> 5) & 31) as usize).unwrap_or_default();
+            let va = seg.vaddr.wrapping_add(4 * i as u64);
+            import_call(&mut reg, found, nr, va, AARCH64_CALLER_SAVED, 0);
+        } else if w & 0x9f00_0000 == 0x9000_0000 {
+            // adrp xd, page: the page address (kept when it fits the tracker's 32 bits)
+            let va = seg.vaddr.wrapping_add(4 * i as u64);
+            let imm = ((w >> 29) & 3) | ((w >> 5) & 0x7_ffff) << 2;
+            let page = ((imm << 11) as i32 >> 11) as i64 as u64;
+            let v = (va & !0xfff).wrapping_add(page << 12);
+            reg.set(rd, u32::try_from(v).ok());
+        } else if w & 0xff80_0000 == 0x9100_0000 {
+            // add xd, xn, #imm (adrp + add: an address); sp as xd or xn is not tracked
+            let rn = ((w >> 5) & 31) as usize;
+            let imm = (w >> 10) & 0xfff;
+            let imm = if w & 0x0040_0000 != 0 { imm << 12 } else { imm };
+            let v = if rn == 31 {
+                None
+            } else {
+                reg.k(rn).map(|v| v.wrapping_add(imm))
+            };
+            if rd < 31 {
+                reg.set(rd, v);
+            }
+        } else if w & 0xffc0_0000 == 0xf940_0000 && seg.imports.is_some() {
+            // ldr xt, [xn, #imm]: from a GOT slot the import's address (`-fno-plt`)
+            let rn = ((w >> 5) & 31) as usize;
+            let slot = reg
+                .k(rn)
+                .filter(|_| rn != 31)
+                .map(|v| u64::from(v).wrapping_add(u64::from((w >> 10) & 0xfff) * 8));
+            reg.set(rd, slot.and_then(|s| seg.import(s)));
         } else if w & 0xfc00_0000 == 0x9400_0000 || w & 0xffff_fc1f == 0xd63f_0000 {
             // bl / blr
             if w & 0xfc00_0000 == 0x9400_0000 {
@@ -2543,7 +2694,8 @@ fn scan_x86(code: &[u8], seg: &Segment, abi: &X86Abi, found: &mut Found) {
     // from its entry, where esp and ebp point relative to the entry's esp, so that
     // `mov r, [ebp+8]` / `mov r, [esp+N]` read argument `i` (at entry `[esp+4+4i]`)
     let i386 = abi.trap == [0xcd, 0x80];
-    let mut stack: Vec<Option<u32>> = Vec::new();
+    let mut stack: Vec<Val> = Vec::new();
+    let konst = |k: Option<u32>| Val { k, from: None };
     let mut esp_rel: i64 = 0;
     let mut ebp_rel: Option<i64> = None;
     let mut i = 0;
@@ -2558,20 +2710,20 @@ fn scan_x86(code: &[u8], seg: &Segment, abi: &X86Abi, found: &mut Found) {
             let step = match b {
                 // push imm8 / imm32 / r32, pop r32
                 0x6a if next.is_some() && code.get(i + 2) != Some(&0x58) => {
-                    stack.insert(0, next.map(|v| v as i8 as i32 as u32));
+                    stack.insert(0, konst(next.map(|v| v as i8 as i32 as u32)));
                     esp_rel -= 4;
                     2
                 }
                 0x68 => match imm32(i + 1) {
                     Some(v) => {
-                        stack.insert(0, Some(v));
+                        stack.insert(0, konst(Some(v)));
                         esp_rel -= 4;
                         5
                     }
                     None => 0,
                 },
                 0x50..=0x57 => {
-                    stack.insert(0, regs.k(usize::from(b - 0x50)));
+                    stack.insert(0, regs.val(usize::from(b - 0x50)));
                     esp_rel -= 4;
                     1
                 }
@@ -2592,7 +2744,7 @@ fn scan_x86(code: &[u8], seg: &Segment, abi: &X86Abi, found: &mut Found) {
                             esp_rel += n;
                         } else {
                             for _ in 0..(n.max(0) / 4).min(16) {
-                                stack.insert(0, None);
+                                stack.insert(0, Val::default());
                             }
                             esp_rel -= n;
                         }
@@ -2605,9 +2757,9 @@ fn scan_x86(code: &[u8], seg: &Segment, abi: &X86Abi, found: &mut Found) {
                     match imm32(i + 3) {
                         Some(v) => {
                             if stack.is_empty() {
-                                stack.push(None);
+                                stack.push(Val::default());
                             }
-                            stack[0] = Some(v);
+                            stack[0] = konst(Some(v));
                             7
                         }
                         None => 0,
@@ -2619,13 +2771,77 @@ fn scan_x86(code: &[u8], seg: &Segment, abi: &X86Abi, found: &mut Found) {
                             let slot = usize::from(d) / 4;
                             if d % 4 == 0 && slot < 16 {
                                 if stack.len() <= slot {
-                                    stack.resize(slot + 1, None);
+                                    stack.resize(slot + 1, Val::default());
                                 }
-                                stack[slot] = Some(v);
+                                stack[slot] = konst(Some(v));
                             }
                             8
                         }
                         _ => 0,
+                    }
+                }
+                // mov [esp], r32 / mov [esp+d8], r32: an outgoing argument from a register
+                0x89 if next.is_some_and(|m| m & 0xc7 == 0x04)
+                    && code.get(i + 2) == Some(&0x24) =>
+                {
+                    let r = usize::from((next.unwrap_or(0) >> 3) & 7);
+                    if stack.is_empty() {
+                        stack.push(Val::default());
+                    }
+                    stack[0] = regs.val(r);
+                    3
+                }
+                0x89 if next.is_some_and(|m| m & 0xc7 == 0x44)
+                    && code.get(i + 2) == Some(&0x24) =>
+                {
+                    let r = usize::from((next.unwrap_or(0) >> 3) & 7);
+                    match code.get(i + 3) {
+                        Some(&d) => {
+                            let slot = usize::from(d) / 4;
+                            if d % 4 == 0 && slot < 16 {
+                                if stack.len() <= slot {
+                                    stack.resize(slot + 1, Val::default());
+                                }
+                                stack[slot] = regs.val(r);
+                            }
+                            4
+                        }
+                        None => 0,
+                    }
+                }
+                // dynamic executables and recognised library functions: `call rel32` to an
+                // import's PLT stub (or a recognised entry), `call *addr` through its GOT
+                // slot; the arguments are the outgoing stack slots
+                0xe8 | 0xff
+                    if seg.imports.is_some()
+                        && (b == 0xe8 || next == Some(0x15))
+                        && imm32(i + 1 + usize::from(b == 0xff)).is_some_and(|v| {
+                            let site = seg.vaddr.wrapping_add(i as u64);
+                            let t = if b == 0xe8 {
+                                site.wrapping_add(5).wrapping_add(v as i32 as i64 as u64)
+                            } else {
+                                u64::from(v)
+                            };
+                            seg.import(t).is_some()
+                        }) =>
+                {
+                    let site = seg.vaddr.wrapping_add(i as u64);
+                    let v = imm32(i + 1 + usize::from(b == 0xff)).unwrap_or(0);
+                    let t = if b == 0xe8 {
+                        site.wrapping_add(5).wrapping_add(v as i32 as i64 as u64)
+                    } else {
+                        u64::from(v)
+                    };
+                    let a = |k: usize| stack.get(k).copied().unwrap_or_default();
+                    let idx = seg
+                        .import(t)
+                        .and_then(|nr| found(Some(nr), site, [a(0), a(1), a(2)]));
+                    regs.clobber(&[0, 1, 2]);
+                    regs.result(0, idx);
+                    if b == 0xe8 {
+                        5
+                    } else {
+                        6
                     }
                 }
                 // call rel32 into this code range (a misread e8 byte rarely lands there)
@@ -2634,7 +2850,7 @@ fn scan_x86(code: &[u8], seg: &Segment, abi: &X86Abi, found: &mut Found) {
                         let site = seg.vaddr.wrapping_add(i as u64);
                         let target = site.wrapping_add(5).wrapping_add(rel as i32 as i64 as u64);
                         if target.wrapping_sub(seg.vaddr) < code.len() as u64 {
-                            let a = |k: usize| stack.get(k).copied().flatten();
+                            let a = |k: usize| stack.get(k).and_then(|v| v.k);
                             seg.call(target, site, [a(0), a(1), a(2), a(3)], false);
                             regs.call(&[0, 1, 2]);
                             5

@@ -12,6 +12,7 @@ pub mod certs;
 pub mod elf;
 pub mod import_calls;
 pub mod integrity;
+pub mod libsigs;
 pub mod permissions;
 pub mod provenance;
 pub mod services;

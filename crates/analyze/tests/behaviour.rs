@@ -625,6 +625,123 @@ fn i386_syscall_routine_with_stack_arguments() {
     }
 }
 
+/// Static builds against a real C library (glibc 2.36, musl 1.2.3): the program calls the
+/// library's functions, which the analyzer names by byte signature
+/// (`rules/libsigs/libc.sigs`); the calls then carry the socket-to-shell flow as import
+/// calls do. Addresses checked against `nm` of unstripped builds of the same sources.
+#[test]
+fn static_c_library_calls_recognised_by_signature() {
+    let cases: &[(&str, &str, &[(&str, u64)], &str)] = &[
+        (
+            "bindshell-mips-glibcstatic",
+            "backdoor.bind-shell",
+            &[("socket", 0x421b9c), ("accept", 0x4219f0), ("dup2", 0x41e8dc), ("execve", 0x41d73c)],
+            "socket handed to shell: call socket at 0x400574 -> call accept at 0x4005d4 returns the connection -> dup2 onto fd 0, 1, 2 -> call execve at 0x400630 (library functions recognised by signature)",
+        ),
+        (
+            "bindshell-arm-glibcstatic",
+            "backdoor.bind-shell",
+            &[("socket", 0x2de80), ("accept", 0x2dd74), ("dup2", 0x2b530), ("execve", 0x2a330)],
+            "socket handed to shell: call socket at 0x1042c -> call accept at 0x1046c returns the connection -> dup2 onto fd 0, 1, 2 -> call execve at 0x104a4 (library functions recognised by signature)",
+        ),
+        (
+            "bindshell-x86_64-glibcstatic",
+            "backdoor.bind-shell",
+            &[("socket", 0x432be0), ("accept", 0x432ae0), ("dup2", 0x430860), ("execve", 0x42fd60)],
+            "socket handed to shell: call socket at 0x401532 -> call accept at 0x401565 returns the connection -> dup2 onto fd 0, 1, 2 -> call execve at 0x40159b (library functions recognised by signature)",
+        ),
+        (
+            "bindshell-x86_64-muslstatic",
+            "backdoor.bind-shell",
+            &[("socket", 0x401600), ("accept", 0x401560), ("dup2", 0x401710), ("execve", 0x4016c0)],
+            "socket handed to shell: call socket at 0x40106d -> call accept at 0x4010b3 returns the connection -> dup2 onto fd 0, 1, 2 -> call execve at 0x4010e9 (library functions recognised by signature)",
+        ),
+        (
+            "connectback-mipsel-glibcstatic",
+            "backdoor.connect-back",
+            &[("socket", 0x423a5c), ("connect", 0x423930), ("dup2", 0x42031c), ("system", 0x408884)],
+            "socket handed to shell: call socket at 0x400550 -> call connect at 0x4005bc -> dup2 onto fd 0, 1, 2 -> call system at 0x400618 (library functions recognised by signature)",
+        ),
+        (
+            "connectback-aarch64-glibcstatic",
+            "backdoor.connect-back",
+            &[("socket", 0x41d940), ("connect", 0x41d840), ("dup2", 0x41acb0), ("system", 0x406d50)],
+            "socket handed to shell: call socket at 0x400504 -> call connect at 0x400550 -> dup2 onto fd 0, 1, 2 -> call system at 0x400584 (library functions recognised by signature)",
+        ),
+        (
+            "connectback-i386-glibcstatic",
+            "backdoor.connect-back",
+            &[("socket", 0x8070f90), ("connect", 0x8070ef0), ("dup2", 0x806e560), ("system", 0x8052250)],
+            "socket handed to shell: call socket at 0x8049592 -> call connect at 0x80495d7 -> dup2 onto fd 0, 1, 2 -> call system at 0x8049611 (library functions recognised by signature)",
+        ),
+        (
+            "connectback-x86_64-muslstatic",
+            "backdoor.connect-back",
+            &[("socket", 0x4015a0), ("connect", 0x401550), ("dup2", 0x401e20), ("system", 0x401660)],
+            "socket handed to shell: call socket at 0x401043 -> call connect at 0x4010a3 -> dup2 onto fd 0, 1, 2 -> call system at 0x4010db (library functions recognised by signature)",
+        ),
+    ];
+    for (name, kind, funcs, flow) in cases {
+        let data = implant(name);
+        let lib = behaviour::library_call_scan(&data);
+        for (f, addr) in *funcs {
+            assert!(
+                lib.recognised
+                    .iter()
+                    .any(|r| r.name == *f && r.addr == *addr),
+                "{name}: {f} at {addr:#x} not recognised: {:?}",
+                lib.recognised
+            );
+        }
+        // no entry named twice or two names at one address
+        let mut addrs: Vec<u64> = lib.recognised.iter().map(|r| r.addr).collect();
+        addrs.dedup();
+        assert_eq!(addrs.len(), lib.recognised.len(), "{name}");
+        assert_eq!(lib.scan.handoff.as_deref(), Some(*flow), "{name}");
+        let p = behaviour::profile(name, &data).unwrap();
+        assert_eq!(p.linkage, Linkage::Static);
+        assert!(
+            [Cap::Connect, Cap::Accept]
+                .iter()
+                .filter_map(|c| p.caps.get(c))
+                .any(|e| e.contains("recognised by signature")),
+            "{name}: {:?}",
+            p.caps
+        );
+        let v = verdict_kinds(name, &data);
+        assert!(
+            v.iter()
+                .any(|(k, s, e)| k == kind && *s == Severity::High && e.contains(flow)),
+            "{name}: {v:?}"
+        );
+        if name.contains("connectback") {
+            assert!(
+                p.command_line
+                    .as_deref()
+                    .is_some_and(|c| c.starts_with("call system at 0x")),
+                "{name}: {:?}",
+                p.command_line
+            );
+        }
+    }
+    // the -nostdlib builds carry no C library: nothing recognised, the stubs decide as before
+    for a in ARCHES {
+        let data = implant(&format!("bindshell-{a}-static"));
+        assert!(
+            behaviour::library_call_scan(&data).recognised.is_empty(),
+            "{a}"
+        );
+    }
+    // a library without its callers: the hookrunner-style program that dup2s what read()
+    // returned is not the socket; the musl connect-back with its socket call hidden (the
+    // call bytes overwritten) no longer shows the flow
+    let mut data = implant("connectback-x86_64-muslstatic");
+    let site = 0x401043 - 0x401000 + 0x1000;
+    assert_eq!(data[site], 0xe8);
+    data[site..site + 5].copy_from_slice(&[0x90; 5]);
+    assert!(behaviour::library_call_scan(&data).scan.handoff.is_none());
+}
+
 #[test]
 fn hostile_segment_addresses_do_not_panic() {
     // 64-bit static implants with every segment moved to the top of the address space: the
@@ -1441,5 +1558,78 @@ fn corpus_import_call_survey() {
     }
     println!(
         "dynamic executables importing socket {socket}; import targets found {resolved}; socket call target found {socket_calls}; raw socket at a call {raw_calls}; call-site decoding {decode:?} for {bytes} bytes"
+    );
+}
+
+/// What the library signatures find on real images, and what they cost: every static ELF
+/// executable under `corpus/images` and `corpus/rootfs`, the time of the signature matching
+/// and library-call decoding (`behaviour::library_call_scan`), and the functions recognised.
+/// `cargo test --workspace --test behaviour corpus_libsig_survey -- --ignored --nocapture`
+#[test]
+#[ignore = "reads the whole corpus; run by hand"]
+fn corpus_libsig_survey() {
+    let Some(root) = netvet_model::corpus::path("images") else {
+        return;
+    };
+    let mut inputs: Vec<std::path::PathBuf> = Vec::new();
+    let mut stack = vec![root];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().is_some_and(|n| n != "MANIFEST.md") {
+                inputs.push(p);
+            }
+        }
+    }
+    inputs.sort();
+    for r in [
+        "rootfs/luxul-xbr4400/squashfs-root",
+        "rootfs/phicomm-k2p/squashfs-root",
+    ] {
+        if let Some(p) = netvet_model::corpus::path(r) {
+            inputs.push(p);
+        }
+    }
+    let (mut files, mut bytes, mut with) = (0usize, 0usize, 0usize);
+    let mut spent = std::time::Duration::ZERO;
+    for p in &inputs {
+        let t = netvet_unpack::Unpacker::new(netvet_unpack::Limits::default())
+            .unpack_path(p)
+            .unwrap();
+        for e in t.files() {
+            let data = t.content(e);
+            if !data.starts_with(b"\x7fELF") {
+                continue;
+            }
+            let Some(prof) = behaviour::profile(&e.path, data) else {
+                continue;
+            };
+            if prof.linkage != Linkage::Static {
+                continue;
+            }
+            files += 1;
+            bytes += data.len();
+            let t0 = std::time::Instant::now();
+            let lib = behaviour::library_call_scan(data);
+            spent += t0.elapsed();
+            if !lib.recognised.is_empty() {
+                with += 1;
+                println!(
+                    "{} {} | {:?} | handoff {:?}",
+                    p.file_name().unwrap_or_default().to_string_lossy(),
+                    e.path,
+                    lib.recognised
+                        .iter()
+                        .map(|r| format!("{} {}@{:#x}", r.lib, r.name, r.addr))
+                        .collect::<Vec<_>>(),
+                    lib.scan.handoff
+                );
+            }
+        }
+    }
+    println!(
+        "static executables {files} ({bytes} bytes); with a recognised library function {with}; signature matching and library-call decoding {spent:?}"
     );
 }

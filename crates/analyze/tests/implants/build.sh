@@ -58,4 +58,20 @@ arm-linux-gnueabi-gcc $STATIC -mthumb -march=armv7-a -DVIA_ROUTINE -o bin/connec
 # routine.
 gcc -m32 $STATIC -o bin/connectback-i386-static connectback.c
 gcc -m32 $STATIC -DVIA_ROUTINE -o bin/connectback-i386-routine connectback.c
+
+# Statically linked against a real C library (no -nostdlib): the program calls the library's
+# socket/bind/listen/accept/connect/dup2/execve/system, which the analyzer names by byte
+# signature (rules/libsigs/libc.sigs). glibc 2.36 (Debian 12 libc6-dev-*-cross, and
+# gcc-i686-linux-gnu for i386; ~0.5-0.7 MB each, so one program per architecture: the bind
+# shell on MIPS BE, ARM and x86-64, the connect-back client through system() on MIPS LE,
+# AArch64 and i386) and musl 1.2.3 (musl-tools' musl-gcc, x86-64).
+LIBC="-Os -s -static -Wl,--build-id=none"
+for arch in mips:mips-linux-gnu-gcc arm:arm-linux-gnueabi-gcc x86_64:gcc; do
+    ${arch#*:} $LIBC -o bin/bindshell-${arch%%:*}-glibcstatic bindshell.c
+done
+for arch in mipsel:mipsel-linux-gnu-gcc aarch64:aarch64-linux-gnu-gcc i386:i686-linux-gnu-gcc; do
+    ${arch#*:} $LIBC -DVIA_SYSTEM -o bin/connectback-${arch%%:*}-glibcstatic connectback.c
+done
+musl-gcc $LIBC -o bin/bindshell-x86_64-muslstatic bindshell.c
+musl-gcc $LIBC -DVIA_SYSTEM -o bin/connectback-x86_64-muslstatic connectback.c
 ls -l bin
