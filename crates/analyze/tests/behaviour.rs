@@ -742,6 +742,82 @@ fn static_c_library_calls_recognised_by_signature() {
     assert!(behaviour::library_call_scan(&data).scan.handoff.is_none());
 }
 
+/// Dynamic call sites of i386 (`call` into the `.plt`, whose stubs jump through `N(%ebx)`
+/// in a PIE and through an absolute GOT address without PIC; arguments pushed on the stack)
+/// and AArch64 `-fno-plt` (`adrp x; ldr x, [x, #N]; blr x` through the GOT slot).
+#[test]
+fn i386_and_aarch64_noplt_dynamic_call_sites() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "bindshell-i386-dynamic",
+            "socket handed to shell: call socket at 0x10f3 -> call accept at 0x1135 returns the connection -> dup2 onto fd 0, 1, 2 -> call execve at 0x116c",
+        ),
+        (
+            "bindshell-i386nopie-dynamic",
+            "socket handed to shell: call socket at 0x80490d7 -> call accept at 0x804910d returns the connection -> dup2 onto fd 0, 1, 2 -> call execve at 0x8049144",
+        ),
+        (
+            "bindshell-aarch64noplt-dynamic",
+            "socket handed to shell: call socket at 0x7d4 -> call accept at 0x834 returns the connection -> dup2 onto fd 0, 1, 2 -> call execve at 0x86c",
+        ),
+        (
+            "magicpacket-i386-dynamic",
+            "packet to program: call socket at 0x10c1 with AF_PACKET -> call read at 0x10e5 on it -> call execve at 0x115a",
+        ),
+        (
+            "magicpacket-i386nopie-dynamic",
+            "packet to program: call socket at 0x804909f with AF_PACKET -> call read at 0x80490b7 on it -> call execve at 0x8049120",
+        ),
+        (
+            "magicpacket-aarch64noplt-dynamic",
+            "packet to program: call socket at 0x700 with AF_PACKET -> call read at 0x728 on it -> call execve at 0x784",
+        ),
+    ];
+    for (name, flow) in cases {
+        let data = implant(name);
+        let scan = behaviour::import_call_scan(&data);
+        let v = verdict_kinds(name, &data);
+        if name.starts_with("bindshell") {
+            assert_eq!(scan.handoff.as_deref(), Some(*flow), "{name}");
+            assert!(
+                v.iter().any(|(k, s, e)| *k == "backdoor.bind-shell"
+                    && *s == Severity::High
+                    && e.contains(flow)),
+                "{name}: {v:?}"
+            );
+        } else {
+            assert_eq!(scan.packet_exec.as_deref(), Some(*flow), "{name}");
+            let socket_at = flow.split(" with").next().unwrap_or_default();
+            assert_eq!(
+                scan.caps.get(&Cap::RawCapture).map(String::as_str),
+                Some(
+                    format!(
+                        "{} with AF_PACKET",
+                        &socket_at["packet to program: ".len()..]
+                    )
+                    .as_str()
+                ),
+                "{name}"
+            );
+            assert!(
+                v.iter()
+                    .any(|(k, s, _)| *k == "backdoor.suspicious" && *s == Severity::Medium),
+                "{name}: {v:?}"
+            );
+        }
+    }
+    // the accept call taken away (i386 `call accept@plt` and AArch64 `blr x25` made nops):
+    // no hand-off, so the size rule decides
+    let mut data = implant("bindshell-i386-dynamic");
+    assert_eq!(data[0x1135], 0xe8);
+    data[0x1135..0x113a].copy_from_slice(&[0x90; 5]);
+    assert_eq!(behaviour::import_call_scan(&data).handoff, None);
+    let mut data = implant("bindshell-aarch64noplt-dynamic");
+    assert_eq!(data[0x834..0x838], [0x20, 0x03, 0x3f, 0xd6]);
+    data[0x834..0x838].copy_from_slice(&0xd503_201fu32.to_le_bytes());
+    assert_eq!(behaviour::import_call_scan(&data).handoff, None);
+}
+
 #[test]
 fn hostile_segment_addresses_do_not_panic() {
     // 64-bit static implants with every segment moved to the top of the address space: the

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Builds the test implants into bin/. The binaries are committed because CI has no cross
 # compilers. Needs (Debian 12): gcc-mips-linux-gnu gcc-mipsel-linux-gnu
-# gcc-arm-linux-gnueabi gcc-aarch64-linux-gnu (with their libc6-dev-*-cross) and gcc.
+# gcc-arm-linux-gnueabi gcc-aarch64-linux-gnu gcc-i686-linux-gnu (with their
+# libc6-dev-*-cross), gcc and musl-tools. (gcc-multilib conflicts with the cross compilers in
+# Debian 12; i386 builds with C library use gcc-i686-linux-gnu.)
 #   static: -nostdlib with raw syscalls (sys.h), so only syscall stubs and strings remain
 #   dynamic: against glibc, so the evidence is in the dynamic imports
 # Everything is stripped (-s). A UPX-packed variant is not built: Debian 12 ships no upx.
@@ -43,6 +45,13 @@ for src in bindshell magicpacket; do
     mips-linux-gnu-gcc $DYN -mplt -mno-shared -fno-pic -no-pie -o bin/$src-mipsplt-dynamic $src.c
     gcc $DYN -fno-plt -o bin/$src-x86_64noplt-dynamic $src.c
     arm-linux-gnueabi-gcc $DYN -mthumb -march=armv7-a -o bin/$src-thumb2-dynamic $src.c
+done
+# i386 dynamic (gcc-i686-linux-gnu: PIE, `call` into `.plt` stubs `jmp *N(%ebx)`; and
+# non-PIC, stubs `jmp *addr`) and AArch64 -fno-plt (`adrp; ldr; blr` through the GOT).
+for src in bindshell magicpacket; do
+    i686-linux-gnu-gcc $DYN -o bin/$src-i386-dynamic $src.c
+    i686-linux-gnu-gcc $DYN -fno-pic -no-pie -o bin/$src-i386nopie-dynamic $src.c
+    aarch64-linux-gnu-gcc $DYN -fno-plt -o bin/$src-aarch64noplt-dynamic $src.c
 done
 # The connect-back client with every system call through one routine that takes the number as
 # an argument (-DVIA_ROUTINE, see sys.h), as musl's cancellable calls do.
