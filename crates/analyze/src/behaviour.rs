@@ -143,6 +143,9 @@ pub struct Profile {
     /// Dynamic executables: a raw socket read, then a program run, in one code region; see
     /// [`StubScan::packet_exec`].
     pub packet_exec: Option<String>,
+    /// The program the socket-to-shell flow's exec call runs, when its path (or `system`'s
+    /// command) is a string in the file; see [`StubScan::program`].
+    pub handed_program: Option<String>,
 }
 
 impl Profile {
@@ -318,6 +321,7 @@ pub fn profile(path: &str, data: &[u8]) -> Option<Profile> {
         handoff: None,
         not_handed: None,
         packet_exec: None,
+        handed_program: None,
     };
     let has = |n: &str| h.imports.iter().any(|i| i == n);
 
@@ -374,7 +378,10 @@ pub fn profile(path: &str, data: &[u8]) -> Option<Profile> {
         for (cap, e) in stubs.caps {
             p.caps.entry(cap).or_insert(e);
         }
-        p.handoff = lib.scan.handoff.or(stubs.handoff);
+        (p.handoff, p.handed_program) = match lib.scan.handoff {
+            Some(h) => (Some(h), lib.scan.program),
+            None => (stubs.handoff, stubs.program),
+        };
         p.not_handed = match p.handoff {
             Some(_) => None,
             None => lib.scan.not_handed.or(stubs.not_handed),
@@ -389,6 +396,7 @@ pub fn profile(path: &str, data: &[u8]) -> Option<Profile> {
             p.caps.entry(cap).or_insert(e);
         }
         p.handoff = calls.handoff;
+        p.handed_program = calls.program;
         p.not_handed = calls.not_handed;
         p.packet_exec = calls.packet_exec;
     }
@@ -516,6 +524,14 @@ fn interactive_shell(scan: &[u8]) -> Option<String> {
 /// interactive shell argument, or a program so small that handing out the shell is all
 /// it does. Go programs are judged on their package symbols alone (one severity lower).
 fn shell_handoff(p: &Profile) -> Option<String> {
+    // the flow names a program that is not a shell (an inetd-style server hands the
+    // connection to the daemon its configuration names): the peer gets that program
+    if p.handed_program
+        .as_deref()
+        .is_some_and(|prog| !crate::exec_path::is_shell(prog))
+    {
+        return None;
+    }
     // data flow is the strongest evidence: it holds whatever the program's size
     if let Some(h) = &p.handoff {
         return Some(h.clone());
@@ -543,6 +559,11 @@ fn shell_handoff(p: &Profile) -> Option<String> {
 
 /// Why a program with the capabilities is not called a bind shell or connect-back client.
 fn no_handoff_reason(p: &Profile) -> String {
+    if let (Some(h), Some(prog)) = (&p.handoff, &p.handed_program) {
+        return format!(
+            "the connection is handed to \"{prog}\", not a shell (an inetd-style server): {h}"
+        );
+    }
     if let Some(n) = &p.not_handed {
         return format!(
             "the standard descriptors are replaced by another descriptor, not the socket ({n})"
@@ -1336,6 +1357,9 @@ pub struct StubScan {
     /// Dynamic executables: a raw socket read, then a program run, in one code region (see
     /// [`packet_to_exec`]).
     pub packet_exec: Option<String>,
+    /// The string the hand-off's exec call runs (`"/bin/sh"`, `"/usr/sbin/ftpd"`), when
+    /// its path argument held the address of one.
+    pub program: Option<String>,
 }
 
 /// A value the register tracker knows: a constant, or the result of an earlier trap (index
@@ -1517,7 +1541,10 @@ pub fn import_call_scan(data: &[u8]) -> StubScan {
                 .or_insert_with(|| format!("call socket at {:#x} with {what}", t.at));
         }
     }
-    out.handoff = socket_to_shell(&traps, true);
+    let loads = crate::exec_path::load_segments(data);
+    let path = |k: u32| crate::exec_path::string_at(data, &loads, u64::from(k));
+    let (handoff, program) = socket_to_shell(&traps, true, &path).unzip();
+    (out.handoff, out.program) = (handoff, program.flatten());
     if out.handoff.is_none() {
         out.not_handed = stdio_from_elsewhere(&traps, true);
     }
@@ -1609,7 +1636,11 @@ pub fn library_call_scan(data: &[u8]) -> LibraryCalls {
         }
     }
     let by_sig = |s: String| format!("{s} (library functions recognised by signature)");
-    out.scan.handoff = socket_to_shell(&traps, true).map(by_sig);
+    let loads = crate::exec_path::load_segments(data);
+    let path = |k: u32| crate::exec_path::string_at(data, &loads, u64::from(k));
+    let (handoff, program) = socket_to_shell(&traps, true, &path).unzip();
+    out.scan.handoff = handoff.map(by_sig);
+    out.scan.program = program.flatten();
     if out.scan.handoff.is_none() {
         out.scan.not_handed = stdio_from_elsewhere(&traps, true).map(by_sig);
     }
@@ -1666,6 +1697,7 @@ fn collect_traps<'n>(
 ) -> Vec<(Trap, &'n str)> {
     let mut traps: Vec<(Trap, &'n str)> = Vec::new();
     let mut budget = MAX_CODE_SCAN;
+    let loads = crate::exec_path::load_segments(data);
     for (off, size, vaddr) in exec_segments(data) {
         let start = off as usize;
         let end = start.saturating_add(size as usize).min(data.len());
@@ -1684,6 +1716,7 @@ fn collect_traps<'n>(
             stack_marks: false,
             calls,
             imports,
+            loads: &loads,
         };
         let mut found = |nr: Option<u32>, at: u64, args: [Val; 3]| -> Option<usize> {
             let nr = nr?;
@@ -1739,7 +1772,10 @@ pub fn stub_scan(data: &[u8]) -> StubScan {
     for (cap, e) in routine_calls(data, arch, be, be8, table, &calls.into_inner()) {
         out.caps.entry(cap).or_insert(e);
     }
-    out.handoff = socket_to_shell(&traps, false);
+    let loads = crate::exec_path::load_segments(data);
+    let path = |k: u32| crate::exec_path::string_at(data, &loads, u64::from(k));
+    let (handoff, program) = socket_to_shell(&traps, false, &path).unzip();
+    (out.handoff, out.program) = (handoff, program.flatten());
     if out.handoff.is_none() {
         out.not_handed = stdio_from_elsewhere(&traps, false);
     }
@@ -1840,6 +1876,7 @@ fn routine_calls(
                 stack_marks: arch == Arch::I386,
                 calls: None,
                 imports: None,
+                loads: &[],
             };
             let mut arg = None;
             let mut found = |nr: Option<u32>, _: u64, _: [Val; 3]| -> Option<usize> {
@@ -1885,7 +1922,14 @@ fn routine_calls(
 
 /// The socket-to-shell chain in the traps, if the tracker followed one (see
 /// [`StubScan::handoff`]).
-fn socket_to_shell(traps: &[(Trap, &str)], calls: bool) -> Option<String> {
+/// With the flow, the program the exec call runs when its first argument is a string in
+/// the file (`path` reads it), also named in the flow (`-> execve at 0x... running
+/// "/bin/sh"`).
+fn socket_to_shell(
+    traps: &[(Trap, &str)],
+    calls: bool,
+    path: &dyn Fn(u32) -> Option<String>,
+) -> Option<(String, Option<String>)> {
     let from = |t: &Trap, i: usize| t.args[0].from == Some(i);
     // import calls (dynamic executables) are named `call x`; any exec function ends the
     // chain there (`execl("/bin/sh", ...)`, `system(...)` after the dup2 calls)
@@ -1930,11 +1974,19 @@ fn socket_to_shell(traps: &[(Trap, &str)], calls: bool) -> Option<String> {
                 }
                 if exec(n) && !onto.is_empty() && t.at > last_dup {
                     let onto: Vec<String> = onto.iter().map(|k| k.to_string()).collect();
-                    return Some(format!(
-                        "socket handed to shell: {c}socket at {:#x} -> {step} -> dup2 onto fd {} -> {c}{n} at {:#x}",
-                        s.at,
-                        onto.join(", "),
-                        t.at
+                    let program = t.args[0].k.and_then(path);
+                    let running = program
+                        .as_ref()
+                        .map(|p| format!(" running \"{p}\""))
+                        .unwrap_or_default();
+                    return Some((
+                        format!(
+                            "socket handed to shell: {c}socket at {:#x} -> {step} -> dup2 onto fd {} -> {c}{n} at {:#x}{running}",
+                            s.at,
+                            onto.join(", "),
+                            t.at
+                        ),
+                        program,
                     ));
                 }
             }
@@ -1962,6 +2014,8 @@ struct Segment<'a> {
     /// Dynamic executables: the PLT stubs and GOT slots of the imports; a call to one is
     /// reported like a trap, with [`IMPORT_MARK`] + the import's index as its number.
     imports: Option<&'a ImportTargets>,
+    /// The file's `PT_LOAD` segments (vaddr, offset, size), for GOT words outside the code.
+    loads: &'a [(u64, u64, u64)],
 }
 
 /// A direct call the tracker saw: target, call site, the constants in the first four
@@ -2095,7 +2149,15 @@ fn scan_mips(code: &[u8], seg: &Segment, found: &mut Found) {
                 let slot = gp
                     .unwrap_or_default()
                     .wrapping_add(imm as i16 as i64 as u64);
-                reg.set(rt, seg.import(slot));
+                // a local GOT entry holds a page address (`lw a0, N(gp)`; `addiu a0,
+                // a0, %lo(str)` makes it a string's): read it from the file
+                reg.set(
+                    rt,
+                    seg.import(slot).or_else(|| {
+                        let o = crate::exec_path::file_offset(seg.loads, slot)?;
+                        seg.data.get(o..o + 4).map(|b| seg.word(b))
+                    }),
+                );
             }
             0 => {
                 let funct = w & 0x3f;
@@ -2281,16 +2343,28 @@ fn scan_arm(code: &[u8], seg: &Segment, found: &mut Found) {
             // eor/sub/add/orr(s) rd, rn, #0: a copy (`subs r3, r0, #0` tests a result)
             reg.copy(rd, rn);
         } else if w & 0x0fe0_0000 == 0x0280_0000 {
-            // add rd, rn, #imm
+            // add rd, rn, #imm (`adr` when rn is pc)
             let rot = ((w >> 8) & 15) * 2;
+            let base = if rn == 15 {
+                Some(va.wrapping_add(8) as u32)
+            } else {
+                reg.k(rn)
+            };
             reg.set(
                 rd,
-                reg.k(rn)
-                    .map(|v| v.wrapping_add((w & 0xff).rotate_right(rot))),
+                base.map(|v| v.wrapping_add((w & 0xff).rotate_right(rot))),
             );
         } else if w & 0x0fe0_0ff0 == 0x0080_0000 {
-            // add rd, rn, rm
-            let v = match (reg.k(rn), reg.k((w & 15) as usize)) {
+            // add rd, rn, rm (`add r0, pc, r0` of position-independent code: pc reads as
+            // the instruction's address + 8)
+            let k = |r: usize| {
+                if r == 15 {
+                    Some(va.wrapping_add(8) as u32)
+                } else {
+                    reg.k(r)
+                }
+            };
+            let v = match (k(rn), k((w & 15) as usize)) {
                 (Some(a), Some(b)) => Some(a.wrapping_add(b)),
                 _ => None,
             };
@@ -2967,6 +3041,20 @@ fn scan_x86(code: &[u8], seg: &Segment, abi: &X86Abi, found: &mut Found) {
                 continue;
             }
         }
+        if m < 0xc0 && matches!(op, 0xc6 | 0xc7 | 0x80 | 0x81 | 0x83) {
+            // a store or ALU operation of an immediate to memory (`movq $0x49080002,
+            // 0x10(%rsp)`): skipped whole, immediate included (its bytes would otherwise be
+            // read as instructions: a trailing 0x49 is a REX prefix)
+            // (an operand-size prefix 0x66 before it makes the immediate 16 bits)
+            let word = i > 0 && code.get(i - 1) == Some(&0x66);
+            let imm = match op {
+                0xc7 | 0x81 if word => 2,
+                0xc7 | 0x81 => 4,
+                _ => 1,
+            };
+            i = o + 1 + x86_modrm_len(m, code.get(o + 2).copied()) + imm;
+            continue;
+        }
         if m < 0xc0 && X86_MODRM_OPS.contains(&op) {
             // a memory operand: skip the whole instruction (its displacement bytes would
             // otherwise be read as instructions: `lea -0x48(%rsp),%r12` ends in b8, which
@@ -2975,6 +3063,27 @@ fn scan_x86(code: &[u8], seg: &Segment, abi: &X86Abi, found: &mut Found) {
             if matches!(op, 0x8b | 0x8d | 0x63 | 0x03 | 0x2b | 0x8a) {
                 // loads, lea and arithmetic into the register: unknown now
                 regs.set(reg, None);
+            }
+            if op == 0x8d {
+                // lea r, [rip + disp32] (x86-64) and lea r, [ebx + disp32] off the GOT
+                // pointer (i386 position-independent code): an address, such as a string's
+                let disp = code
+                    .get(o + 2..o + 6)
+                    .map(|d| i32::from_le_bytes([d[0], d[1], d[2], d[3]]) as i64 as u64);
+                let addr = match (i386, m & 0xc7) {
+                    (false, 0x05) => {
+                        disp.map(|d| seg.vaddr.wrapping_add(o as u64 + 6).wrapping_add(d))
+                    }
+                    (true, 0x83) => seg
+                        .imports
+                        .and_then(|t| t.got)
+                        .zip(disp)
+                        .map(|(g, d)| g.wrapping_add(d)),
+                    _ => None,
+                };
+                if let Some(a) = addr.and_then(|a| u32::try_from(a & 0xffff_ffff_ffff).ok()) {
+                    regs.set(reg, Some(a));
+                }
             }
             i = o + 1 + x86_modrm_len(m, code.get(o + 2).copied());
             continue;

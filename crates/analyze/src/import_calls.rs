@@ -38,6 +38,9 @@ pub struct ImportTargets {
     /// The instructions are little-endian while the data is big-endian (ARM BE8,
     /// `EF_ARM_BE8`).
     pub be8: bool,
+    /// i386: the GOT address (`DT_PLTGOT`) that position-independent code keeps in ebx
+    /// (`lea eax, N(%ebx)` is then an address in the file).
+    pub got: Option<u64>,
 }
 
 impl ImportTargets {
@@ -301,6 +304,9 @@ fn targets_as<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Option<ImportT
             }
             t.mips_gp = Some(got.wrapping_add(0x7ff0));
         }
+    }
+    if machine == elf::EM_386 {
+        t.got = get(elf::DT_PLTGOT);
     }
     if slots.is_empty() {
         return None;

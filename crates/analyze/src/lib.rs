@@ -10,6 +10,7 @@ pub mod behaviour;
 pub mod boot;
 pub mod certs;
 pub mod elf;
+pub mod exec_path;
 pub mod import_calls;
 pub mod integrity;
 pub mod libsigs;

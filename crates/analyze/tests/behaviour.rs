@@ -495,7 +495,7 @@ fn dynamic_socket_handed_to_shell_through_import_calls() {
             p.handoff.as_deref(),
             Some(
                 format!(
-                    "socket handed to shell: call socket at {socket:#x} -> {step} -> dup2 onto fd 0, 1, 2 -> call execve at {exec:#x}"
+                    "socket handed to shell: call socket at {socket:#x} -> {step} -> dup2 onto fd 0, 1, 2 -> call execve at {exec:#x} running \"/bin/sh\""
                 )
                 .as_str()
             ),
@@ -631,42 +631,44 @@ fn i386_syscall_routine_with_stack_arguments() {
 /// calls do. Addresses checked against `nm` of unstripped builds of the same sources.
 #[test]
 fn static_c_library_calls_recognised_by_signature() {
-    let cases: &[(&str, &str, &[(&str, u64)], &str)] = &[
+    // (implant, verdict kind, recognised functions and their addresses, flow)
+    type Case<'a> = (&'a str, &'a str, &'a [(&'a str, u64)], &'a str);
+    let cases: &[Case] = &[
         (
             "bindshell-mips-glibcstatic",
             "backdoor.bind-shell",
             &[("socket", 0x421b9c), ("accept", 0x4219f0), ("dup2", 0x41e8dc), ("execve", 0x41d73c)],
-            "socket handed to shell: call socket at 0x400574 -> call accept at 0x4005d4 returns the connection -> dup2 onto fd 0, 1, 2 -> call execve at 0x400630 (library functions recognised by signature)",
+            "socket handed to shell: call socket at 0x400574 -> call accept at 0x4005d4 returns the connection -> dup2 onto fd 0, 1, 2 -> call execve at 0x400630 running \"/bin/sh\" (library functions recognised by signature)",
         ),
         (
             "bindshell-arm-glibcstatic",
             "backdoor.bind-shell",
             &[("socket", 0x2de80), ("accept", 0x2dd74), ("dup2", 0x2b530), ("execve", 0x2a330)],
-            "socket handed to shell: call socket at 0x1042c -> call accept at 0x1046c returns the connection -> dup2 onto fd 0, 1, 2 -> call execve at 0x104a4 (library functions recognised by signature)",
+            "socket handed to shell: call socket at 0x1042c -> call accept at 0x1046c returns the connection -> dup2 onto fd 0, 1, 2 -> call execve at 0x104a4 running \"/bin/sh\" (library functions recognised by signature)",
         ),
         (
             "bindshell-x86_64-glibcstatic",
             "backdoor.bind-shell",
             &[("socket", 0x432be0), ("accept", 0x432ae0), ("dup2", 0x430860), ("execve", 0x42fd60)],
-            "socket handed to shell: call socket at 0x401532 -> call accept at 0x401565 returns the connection -> dup2 onto fd 0, 1, 2 -> call execve at 0x40159b (library functions recognised by signature)",
+            "socket handed to shell: call socket at 0x401532 -> call accept at 0x401565 returns the connection -> dup2 onto fd 0, 1, 2 -> call execve at 0x40159b running \"/bin/sh\" (library functions recognised by signature)",
         ),
         (
             "bindshell-x86_64-muslstatic",
             "backdoor.bind-shell",
             &[("socket", 0x401600), ("accept", 0x401560), ("dup2", 0x401710), ("execve", 0x4016c0)],
-            "socket handed to shell: call socket at 0x40106d -> call accept at 0x4010b3 returns the connection -> dup2 onto fd 0, 1, 2 -> call execve at 0x4010e9 (library functions recognised by signature)",
+            "socket handed to shell: call socket at 0x40106d -> call accept at 0x4010b3 returns the connection -> dup2 onto fd 0, 1, 2 -> call execve at 0x4010e9 running \"/bin/sh\" (library functions recognised by signature)",
         ),
         (
             "connectback-mipsel-glibcstatic",
             "backdoor.connect-back",
             &[("socket", 0x423a5c), ("connect", 0x423930), ("dup2", 0x42031c), ("system", 0x408884)],
-            "socket handed to shell: call socket at 0x400550 -> call connect at 0x4005bc -> dup2 onto fd 0, 1, 2 -> call system at 0x400618 (library functions recognised by signature)",
+            "socket handed to shell: call socket at 0x400550 -> call connect at 0x4005bc -> dup2 onto fd 0, 1, 2 -> call system at 0x400618 running \"/bin/sh -i\" (library functions recognised by signature)",
         ),
         (
             "connectback-aarch64-glibcstatic",
             "backdoor.connect-back",
             &[("socket", 0x41d940), ("connect", 0x41d840), ("dup2", 0x41acb0), ("system", 0x406d50)],
-            "socket handed to shell: call socket at 0x400504 -> call connect at 0x400550 -> dup2 onto fd 0, 1, 2 -> call system at 0x400584 (library functions recognised by signature)",
+            "socket handed to shell: call socket at 0x400504 -> call connect at 0x400550 -> dup2 onto fd 0, 1, 2 -> call system at 0x400584 running \"/bin/sh -i\" (library functions recognised by signature)",
         ),
         (
             "connectback-i386-glibcstatic",
@@ -678,7 +680,7 @@ fn static_c_library_calls_recognised_by_signature() {
             "connectback-x86_64-muslstatic",
             "backdoor.connect-back",
             &[("socket", 0x4015a0), ("connect", 0x401550), ("dup2", 0x401e20), ("system", 0x401660)],
-            "socket handed to shell: call socket at 0x401043 -> call connect at 0x4010a3 -> dup2 onto fd 0, 1, 2 -> call system at 0x4010db (library functions recognised by signature)",
+            "socket handed to shell: call socket at 0x401043 -> call connect at 0x4010a3 -> dup2 onto fd 0, 1, 2 -> call system at 0x4010db running \"/bin/sh -i\" (library functions recognised by signature)",
         ),
     ];
     for (name, kind, funcs, flow) in cases {
@@ -754,11 +756,11 @@ fn i386_and_aarch64_noplt_dynamic_call_sites() {
         ),
         (
             "bindshell-i386nopie-dynamic",
-            "socket handed to shell: call socket at 0x80490d7 -> call accept at 0x804910d returns the connection -> dup2 onto fd 0, 1, 2 -> call execve at 0x8049144",
+            "socket handed to shell: call socket at 0x80490d7 -> call accept at 0x804910d returns the connection -> dup2 onto fd 0, 1, 2 -> call execve at 0x8049144 running \"/bin/sh\"",
         ),
         (
             "bindshell-aarch64noplt-dynamic",
-            "socket handed to shell: call socket at 0x7d4 -> call accept at 0x834 returns the connection -> dup2 onto fd 0, 1, 2 -> call execve at 0x86c",
+            "socket handed to shell: call socket at 0x7d4 -> call accept at 0x834 returns the connection -> dup2 onto fd 0, 1, 2 -> call execve at 0x86c running \"/bin/sh\"",
         ),
         (
             "magicpacket-i386-dynamic",
@@ -816,6 +818,111 @@ fn i386_and_aarch64_noplt_dynamic_call_sites() {
     assert_eq!(data[0x834..0x838], [0x20, 0x03, 0x3f, 0xd6]);
     data[0x834..0x838].copy_from_slice(&0xd503_201fu32.to_le_bytes());
     assert_eq!(behaviour::import_call_scan(&data).handoff, None);
+}
+
+/// The hand-off's exec call names the program it runs: a bind shell runs a shell; an
+/// inetd-style server (accept, dup2 onto 0-2, exec of the daemon its configuration names,
+/// `/bin/sh` named only for a hook) hands the peer that program and is not a bind shell.
+#[test]
+fn handoff_names_the_program_run() {
+    let mut arches: Vec<String> = Vec::new();
+    for a in ARCHES {
+        arches.push(format!("inetd-{a}-static"));
+        arches.push(format!("inetd-{a}-dynamic"));
+    }
+    for name in &arches {
+        let data = implant(name);
+        let p = behaviour::profile(name, &data).unwrap();
+        assert_eq!(
+            p.handed_program.as_deref(),
+            Some("/usr/sbin/ftpd"),
+            "{name}"
+        );
+        let h = p.handoff.as_deref().unwrap_or_default();
+        assert!(
+            h.starts_with("socket handed to shell: ")
+                && h.contains("returns the connection -> dup2 onto fd 0, 1, 2 -> ")
+                && h.ends_with(" running \"/usr/sbin/ftpd\""),
+            "{name}: {h}"
+        );
+        let v = verdict_kinds(name, &data);
+        assert!(
+            !v.iter().any(|(k, _, _)| *k == "backdoor.bind-shell"),
+            "{name}: {v:?}"
+        );
+        assert!(
+            v.iter().any(|(k, s, e)| *k == "backdoor.suspicious"
+                && *s == Severity::Low
+                && e.contains("not called a bind shell: the connection is handed to \"/usr/sbin/ftpd\", not a shell (an inetd-style server)")),
+            "{name}: {v:?}"
+        );
+        // the same file with the path string made a shell's: a bind shell again
+        let mut shell = data.clone();
+        let at = memchr::memmem::find(&shell, b"/usr/sbin/ftpd\0").unwrap();
+        shell[at..at + 9].copy_from_slice(b"/bin/ash\0");
+        let v = verdict_kinds(name, &shell);
+        assert!(
+            v.iter().any(|(k, s, e)| *k == "backdoor.bind-shell"
+                && *s == Severity::High
+                && e.contains(" running \"/bin/ash\"")),
+            "{name}: {v:?}"
+        );
+    }
+    // bind shells running /bin/sh and /bin/ash (static and dynamic, several ABIs)
+    for (name, prog, exec) in [
+        (
+            "bindshell-ash-mips-static",
+            "/bin/ash",
+            "execve at 0x4001dc",
+        ),
+        (
+            "bindshell-ash-x86_64-dynamic",
+            "/bin/ash",
+            "call execve at 0x114b",
+        ),
+        ("bindshell-mips-static", "/bin/sh", "execve at 0x4001dc"),
+        ("bindshell-mips-dynamic", "/bin/sh", "call execve at 0x720"),
+        ("bindshell-arm-dynamic", "/bin/sh", "call execve at 0x5ac"),
+        ("bindshell-thumb2-static", "/bin/sh", "execve at 0x100e4"),
+        (
+            "bindshell-x86_64-dynamic",
+            "/bin/sh",
+            "call execve at 0x114b",
+        ),
+        ("bindshell-aarch64-static", "/bin/sh", "execve at 0x400170"),
+        (
+            "connectback-aarch64-glibcstatic",
+            "/bin/sh -i",
+            "call system at 0x400584",
+        ),
+    ] {
+        let data = implant(name);
+        let p = behaviour::profile(name, &data).unwrap();
+        assert_eq!(p.handed_program.as_deref(), Some(prog), "{name}");
+        let running = format!("{exec} running \"{prog}\"");
+        assert!(
+            p.handoff.as_deref().is_some_and(|h| h.contains(&running)),
+            "{name}: {:?}",
+            p.handoff
+        );
+        let v = verdict_kinds(name, &data);
+        assert!(
+            v.iter().any(
+                |(k, s, e)| matches!(*k, "backdoor.bind-shell" | "backdoor.connect-back")
+                    && *s == Severity::High
+                    && e.contains(&running)
+            ),
+            "{name}: {v:?}"
+        );
+    }
+    // where the path is not a constant in a register (i386 PIE keeps it in the frame), the
+    // flow names no program and the judgement is as before
+    let data = implant("bindshell-i386-dynamic");
+    let p = behaviour::profile("bindshell-i386-dynamic", &data).unwrap();
+    assert_eq!(p.handed_program, None);
+    assert!(verdict_kinds("x", &data)
+        .iter()
+        .any(|(k, s, _)| *k == "backdoor.bind-shell" && *s == Severity::High));
 }
 
 #[test]

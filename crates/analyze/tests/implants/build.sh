@@ -53,6 +53,19 @@ for src in bindshell magicpacket; do
     i686-linux-gnu-gcc $DYN -fno-pic -no-pie -o bin/$src-i386nopie-dynamic $src.c
     aarch64-linux-gnu-gcc $DYN -fno-plt -o bin/$src-aarch64noplt-dynamic $src.c
 done
+# The inetd-style server (inetd.c: accept, dup2 onto 0-2, exec of /usr/sbin/ftpd; names
+# /bin/sh for a hook) static and dynamic, and the bind shell running /bin/ash (MIPS static,
+# x86-64 dynamic): the hand-off's exec call names the program it runs.
+for arch in mips:mips-linux-gnu-gcc mipsel:mipsel-linux-gnu-gcc arm:arm-linux-gnueabi-gcc aarch64:aarch64-linux-gnu-gcc x86_64:gcc; do
+    name=${arch%%:*}
+    cc=${arch#*:}
+    extra=""
+    case $name in mips|mipsel) extra="-mno-abicalls" ;; esac
+    $cc $STATIC $extra -o bin/inetd-$name-static inetd.c
+    $cc $DYN -o bin/inetd-$name-dynamic inetd.c
+done
+mips-linux-gnu-gcc $STATIC -mno-abicalls -DSHELL_PATH='"/bin/ash"' -o bin/bindshell-ash-mips-static bindshell.c
+gcc $DYN -DSHELL_PATH='"/bin/ash"' -o bin/bindshell-ash-x86_64-dynamic bindshell.c
 # The connect-back client with every system call through one routine that takes the number as
 # an argument (-DVIA_ROUTINE, see sys.h), as musl's cancellable calls do.
 for arch in mips:mips-linux-gnu-gcc arm:arm-linux-gnueabi-gcc aarch64:aarch64-linux-gnu-gcc x86_64:gcc; do
