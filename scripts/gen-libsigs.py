@@ -10,7 +10,10 @@ instruction word a relocation touches (the linker may also rewrite the instructi
 `jalr` into `bal`, AArch64 GOT loads into `add`); on x86 the relocated field and, for GOT
 and TLS relocations the linker may relax (`mov foo@GOTPCREL(%rip)` into `lea`), the three
 bytes before it. A signature is made longer until no other place in any code section of the
-same archive matches it, and dropped when the whole function is not unique.
+same archive matches it, and dropped when the whole function is not unique. Functions whose
+bytes differ only in the function they call (execl calls execve, execlp execvpe) get a
+referenced name (`ref=OFFSET:NAME`, as FLIRT does): the direct call or tail call at OFFSET
+must reach the entry recognised as NAME.
 
 Regenerate (Debian 12, as root):
     apt-get install libc6-dev-mips-cross libc6-dev-mipsel-cross libc6-dev-armel-cross \
@@ -47,6 +50,26 @@ TARGETS = {
 # x86 relocation types whose instruction the linker may rewrite (GOT and TLS access)
 X86_64_RELAXED = {3, 9, 19, 20, 22, 41, 42, 26, 27, 34}
 I386_RELAXED = {3, 9, 10, 14, 15, 16, 18, 19, 39, 43}
+
+# relocation types of a direct call or tail call, per architecture, and where the branch is
+# relative to the relocation: x86 the rel32 field, the others the instruction word
+BRANCH_RELOCS = {
+    "x86_64": {2, 4},  # R_X86_64_PC32, R_X86_64_PLT32
+    "i386": {2, 4},  # R_386_PC32, R_386_PLT32
+    "arm": {1, 28, 29},  # R_ARM_PC24, R_ARM_CALL, R_ARM_JUMP24
+    "aarch64": {282, 283},  # R_AARCH64_JUMP26, R_AARCH64_CALL26
+    "mips": {37},  # R_MIPS_JALR (the linker makes the jalr a bal)
+    "mipsel": {37},
+}
+
+
+def canonical(name):
+    """`__execve`, `__libc_system`, `__GI___dup2` -> the public name."""
+    for p in ("__GI_", "__libc_"):
+        if name.startswith(p):
+            name = name[len(p):]
+    return name.lstrip("_")
+
 
 MIN_LEN = 24
 # shortest signature kept
@@ -115,6 +138,23 @@ def masked_section(elf, sec_index, arch):
     return body, fixed
 
 
+def reference(elf, symtab, sec_index, start, size, arch, own):
+    """The first direct call or tail call in a function to another target function:
+    (offset from the entry, name)."""
+    best = None
+    for rs in elf.iter_sections():
+        if not isinstance(rs, RelocationSection) or rs["sh_info"] != sec_index:
+            continue
+        for r in rs.iter_relocations():
+            off = r["r_offset"]
+            if not start <= off < start + size or r["r_info_type"] not in BRANCH_RELOCS[arch]:
+                continue
+            target = canonical(symtab.get_symbol(r["r_info_sym"]).name)
+            if target in TARGETS and target != own and (best is None or off - start < best[0]):
+                best = (off - start, target)
+    return best
+
+
 def pattern(body, fixed, start, n):
     return bytes(body[start:start + n]), fixed[start:start + n]
 
@@ -149,14 +189,20 @@ def main():
         out.write(f"# {arch} {lib}: {path} from {pkg} {package_version(pkg)}\n")
         # every code section of the archive (for the uniqueness test) and the targets
         code = []
+        pos = 0
         found = {}
+        # blob position of each target function's entry -> (name, referenced function)
+        at_pos = {}
         for mname, blob in objs:
             elf = ELFFile(io.BytesIO(blob))
             secs = {}
+            base = {}
             for i, s in enumerate(elf.iter_sections()):
                 if s["sh_type"] == "SHT_PROGBITS" and s["sh_flags"] & 0x4:
                     secs[i] = s
+                    base[i] = pos
                     code.append(bytes(s.data()))
+                    pos += len(code[-1]) + 1
             symtab = elf.get_section_by_name(".symtab")
             if symtab is None:
                 continue
@@ -176,18 +222,36 @@ def main():
                 start = sym["st_value"] & ~1 if arch == "arm" else sym["st_value"]
                 later = [v for v in starts.get(sym["st_shndx"], ()) if v > start]
                 end = min(later) if later else len(body)
-                found[sym.name] = (body, fixed, start, max(end - start, sym["st_size"]), mname)
+                size = max(end - start, sym["st_size"])
+                ref = reference(elf, symtab, sym["st_shndx"], start, size, arch, sym.name)
+                at_pos[base[sym["st_shndx"]] + start] = (sym.name, ref)
+                found[sym.name] = (body, fixed, start, size, mname, ref, base[sym["st_shndx"]])
         blob_all = b"\x00".join(code)
         for name in sorted(found):
-            body, fixed, start, size, mname = found[name]
+            body, fixed, start, size, mname, ref, sbase = found[name]
             size = min(size, len(body) - start)
             n = min(size, MIN_LEN)
             chosen = None
+            use_ref = False
             while True:
                 b, m = pattern(body, fixed, start, n)
-                if anchor(m)[1] >= MIN_ANCHOR and len(regex(b, m).findall(blob_all)) == 1:
-                    chosen = (b, m)
-                    break
+                if anchor(m)[1] >= MIN_ANCHOR:
+                    hits = [h.start() for h in regex(b, m).finditer(blob_all)]
+                    if len(hits) == 1:
+                        chosen = (b, m)
+                        break
+                    # FLIRT's referenced name: the other places are entries of target
+                    # functions that call another function (execl calls execve, execlp
+                    # execvpe, with the same bytes); the call's target tells them apart
+                    own = sbase + start
+                    if (
+                        ref is not None
+                        and all(h == own or (h in at_pos and at_pos[h][1] is not None
+                                             and at_pos[h][1][1] != ref[1]) for h in hits)
+                    ):
+                        chosen = (b, m)
+                        use_ref = True
+                        break
                 if n >= min(size, MAX_LEN):
                     break
                 n = min(n + 8, size, MAX_LEN)
@@ -199,7 +263,8 @@ def main():
                 continue
             b, m = chosen
             hexs = "".join(f"{x:02x}" if k else ".." for x, k in zip(b, m))
-            out.write(f"{arch} {lib} {name} {hexs}\n")
+            extra = f" ref={ref[0]}:{ref[1]}" if use_ref else ""
+            out.write(f"{arch} {lib} {name} {hexs}{extra}\n")
 
 
 if __name__ == "__main__":

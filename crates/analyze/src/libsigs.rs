@@ -35,6 +35,10 @@ pub struct Signature {
     pub lib: String,
     pub name: String,
     pub pattern: Vec<Option<u8>>,
+    /// FLIRT's referenced name: the direct call or tail call at this offset from the entry
+    /// must reach the entry recognised as this function (`execl` and `execlp` have the
+    /// same bytes and call `execve` and `execvpe`).
+    pub reference: Option<(u64, String)>,
 }
 
 /// A function recognised in a file: its entry address, name and the library whose
@@ -56,12 +60,25 @@ pub fn parse(text: &str) -> Result<Vec<Signature>, String> {
             continue;
         }
         let f: Vec<&str> = line.split_whitespace().collect();
-        let [arch, lib, name, hex] = f[..] else {
-            return Err(format!(
-                "line {}: expected 4 fields, got {}",
-                n + 1,
-                f.len()
-            ));
+        let (arch, lib, name, hex, reference) = match f[..] {
+            [arch, lib, name, hex] => (arch, lib, name, hex, None),
+            [arch, lib, name, hex, r] => {
+                let (off, target) = r
+                    .strip_prefix("ref=")
+                    .and_then(|r| r.split_once(':'))
+                    .ok_or(format!("line {}: bad reference {r:?}", n + 1))?;
+                let off = off
+                    .parse::<u64>()
+                    .map_err(|_| format!("line {}: bad reference offset {off:?}", n + 1))?;
+                (arch, lib, name, hex, Some((off, target.to_string())))
+            }
+            _ => {
+                return Err(format!(
+                    "line {}: expected 4 or 5 fields, got {}",
+                    n + 1,
+                    f.len()
+                ))
+            }
         };
         if hex.len() % 2 != 0 || hex.is_empty() {
             return Err(format!("line {}: odd or empty pattern", n + 1));
@@ -85,6 +102,7 @@ pub fn parse(text: &str) -> Result<Vec<Signature>, String> {
             lib: lib.to_string(),
             name: name.to_string(),
             pattern,
+            reference,
         });
     }
     Ok(out)
@@ -168,16 +186,65 @@ pub fn recognise(
     segments: &[(u64, u64, u64)],
     align: u64,
 ) -> Vec<Recognised> {
-    recognise_with(embedded().get(arch), data, segments, align)
+    recognise_with(embedded().get(arch), arch, data, segments, align)
+}
+
+/// Where the direct call or tail call at file offset `off` (virtual address `va`) goes: x86
+/// `call`/`jmp rel32` (the offset is the rel32 field), ARM `b`/`bl`, AArch64 `b`/`bl`, MIPS
+/// `bal`/`jal`.
+fn branch_target(data: &[u8], arch: &str, off: usize, va: u64) -> Option<u64> {
+    let b = data.get(off..off.checked_add(4)?)?;
+    let a = [b[0], b[1], b[2], b[3]];
+    let le = u32::from_le_bytes(a);
+    match arch {
+        "x86_64" | "i386" => {
+            let t = va.wrapping_add(4).wrapping_add(le as i32 as i64 as u64);
+            Some(if arch == "i386" { t & 0xffff_ffff } else { t })
+        }
+        "arm" => (le & 0x0e00_0000 == 0x0a00_0000).then(|| {
+            let off = (((le & 0x00ff_ffff) << 8) as i32 >> 6) as i64 as u64;
+            va.wrapping_add(8).wrapping_add(off) & 0xffff_ffff
+        }),
+        "aarch64" => (le & 0x7c00_0000 == 0x1400_0000).then(|| {
+            let off = (((le & 0x03ff_ffff) << 6) as i32 >> 4) as i64 as u64;
+            va.wrapping_add(off)
+        }),
+        "mips" | "mipsel" => {
+            let w = if arch == "mips" {
+                u32::from_be_bytes(a)
+            } else {
+                le
+            };
+            if w >> 16 == 0x0411 {
+                // bal (bgezal zero)
+                let off = ((w & 0xffff) as i16 as i64) << 2;
+                Some(va.wrapping_add(4).wrapping_add(off as u64) & 0xffff_ffff)
+            } else if w >> 26 == 3 {
+                // jal
+                Some((va.wrapping_add(4) & !0x0fff_ffff) | u64::from(w & 0x03ff_ffff) << 2)
+            } else if w == 0x0320_f809 {
+                // jalr t9 the linker left (the target beyond `bal`'s reach): t9 was loaded
+                // from the GOT a few instructions before (`lw t9, N(gp)`)
+                mips_got_call(data, arch == "mips", off)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
 }
 
 fn recognise_with(
     set: Option<&ArchSet>,
+    arch: &str,
     data: &[u8],
     segments: &[(u64, u64, u64)],
     align: u64,
 ) -> Vec<Recognised> {
     let mut found: BTreeMap<u64, Option<(usize, String)>> = BTreeMap::new();
+    // matches whose referenced call is checked once every plain signature has matched:
+    // (entry, signature, file offset of the entry)
+    let mut pending: Vec<(u64, usize, usize)> = Vec::new();
     let Some(set) = set else { return Vec::new() };
     let Some(ac) = &set.ac else { return Vec::new() };
     for &(off, size, vaddr) in segments {
@@ -210,6 +277,12 @@ fn recognise_with(
                 if !ok {
                     continue;
                 }
+                if s.reference.is_some() {
+                    if pending.len() < MAX_MATCHES {
+                        pending.push((va, si, start.saturating_add(at)));
+                    }
+                    continue;
+                }
                 match found.get(&va) {
                     None => {
                         found.insert(va, Some((si, s.name.clone())));
@@ -224,6 +297,24 @@ fn recognise_with(
                     break;
                 }
             }
+        }
+    }
+    for (va, si, entry_off) in pending {
+        let Some(s) = set.sigs.get(si) else { continue };
+        let Some((roff, target)) = &s.reference else {
+            continue;
+        };
+        let Some(off) = usize::try_from(*roff)
+            .ok()
+            .and_then(|r| entry_off.checked_add(r))
+        else {
+            continue;
+        };
+        let reached = branch_target(data, arch, off, va.wrapping_add(*roff));
+        let ok =
+            reached.is_some_and(|t| matches!(found.get(&t), Some(Some((_, n))) if n == target));
+        if ok && !found.contains_key(&va) {
+            found.insert(va, Some((si, s.name.clone())));
         }
     }
     found
@@ -262,11 +353,13 @@ pub fn call_targets(data: &[u8], found: &[Recognised], mips: bool, be: bool) -> 
             let lo = gp.saturating_sub(0x7ff0);
             for (va, off, size) in loads {
                 let from = lo.max(va);
-                let to = (gp + 0x8000).min(va + size);
-                let mut a = from.next_multiple_of(4);
-                while a + 4 <= to {
-                    let o = (off + (a - va)) as usize;
-                    if let Some(w) = data.get(o..o + 4) {
+                let to = gp.saturating_add(0x8000).min(va.saturating_add(size));
+                let mut a = from.saturating_add(3) & !3;
+                while a.saturating_add(4) <= to {
+                    let Ok(o) = usize::try_from(off.saturating_add(a - va)) else {
+                        break;
+                    };
+                    if let Some(w) = data.get(o..o.saturating_add(4)) {
                         let w = [w[0], w[1], w[2], w[3]];
                         let v = u64::from(if be {
                             u32::from_be_bytes(w)
@@ -283,6 +376,33 @@ pub fn call_targets(data: &[u8], found: &[Recognised], mips: bool, be: bool) -> 
         }
     }
     t
+}
+
+/// The function a MIPS `jalr t9` at file offset `off` calls: the GOT word `lw t9, N(gp)`
+/// (at most 8 instructions before) loads, with gp the static executable's `ri_gp_value`.
+fn mips_got_call(data: &[u8], be: bool, off: usize) -> Option<u64> {
+    let word = |o: usize| -> Option<u32> {
+        let b = data.get(o..o.checked_add(4)?)?;
+        let a = [b[0], b[1], b[2], b[3]];
+        Some(if be {
+            u32::from_be_bytes(a)
+        } else {
+            u32::from_le_bytes(a)
+        })
+    };
+    let lw = (1..=8).find_map(|k| {
+        let w = word(off.checked_sub(4 * k)?)?;
+        (w >> 16 == 0x8f99).then_some(w)
+    })?;
+    let (gp, loads) = mips_gp(data)?;
+    let slot = gp.wrapping_add((lw & 0xffff) as i16 as i64 as u64) & 0xffff_ffff;
+    let o = loads.iter().find_map(|&(v, o, size)| {
+        let d = slot.checked_sub(v)?;
+        (d < size)
+            .then(|| usize::try_from(o.checked_add(d)?).ok())
+            .flatten()
+    })?;
+    word(o).map(u64::from)
 }
 
 /// MIPS o32 static executable: `ri_gp_value` from `PT_MIPS_REGINFO`, and the `PT_LOAD`
@@ -354,6 +474,7 @@ mod tests {
         let code = [0x90, 0x90, 1, 2, 3, 4, 5, 6, 7, 8, 0xee, 0x0a, 0x90];
         let r = recognise_with(
             sets.get("x86_64"),
+            "x86_64",
             &code,
             &[(0, code.len() as u64, 0x1000)],
             1,
@@ -366,6 +487,39 @@ mod tests {
                 lib: "t".into()
             }]
         );
-        assert!(recognise_with(sets.get("x86_64"), &code, &[(0, 13, 0x1000)], 4).is_empty());
+        assert!(
+            recognise_with(sets.get("x86_64"), "x86_64", &code, &[(0, 13, 0x1000)], 4).is_empty()
+        );
+    }
+
+    #[test]
+    fn a_referenced_name_must_be_reached() {
+        // `h` has the bytes of `g` but counts only when its call at +8 (a rel32 field)
+        // reaches the entry recognised as `f`
+        let sigs = parse(
+            "x86_64 t f 1112131415161718191a\n\
+             x86_64 t h 0102030405060708e8 ref=9:f",
+        )
+        .unwrap();
+        let sets = build(sigs);
+        // h at 0x1000 calls 0x1000 + 13 + 3 = 0x1010, where f is
+        let mut code = vec![1, 2, 3, 4, 5, 6, 7, 8, 0xe8, 3, 0, 0, 0, 0x90, 0x90, 0x90];
+        code.extend([0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a]);
+        let seg = [(0, code.len() as u64, 0x1000)];
+        let names = |code: &[u8]| -> Vec<(u64, String)> {
+            recognise_with(sets.get("x86_64"), "x86_64", code, &seg, 1)
+                .into_iter()
+                .map(|r| (r.addr, r.name))
+                .collect()
+        };
+        assert_eq!(
+            names(&code),
+            vec![(0x1000, "h".to_string()), (0x1010, "f".to_string())]
+        );
+        // the call aimed one byte off: `h` is not recognised
+        code[9] = 4;
+        assert_eq!(names(&code), vec![(0x1010, "f".to_string())]);
+        assert!(parse("x86_64 t h 0102 ref=x:f").is_err());
+        assert!(parse("x86_64 t h 0102 9:f").is_err());
     }
 }

@@ -94,6 +94,11 @@ done
 for arch in mipsel:mipsel-linux-gnu-gcc aarch64:aarch64-linux-gnu-gcc i386:i686-linux-gnu-gcc; do
     ${arch#*:} $LIBC -DVIA_SYSTEM -o bin/connectback-${arch%%:*}-glibcstatic connectback.c
 done
+# the connect-back client through execl() on MIPS BE and ARM: execl has the bytes of execlp
+# and is told apart by the function it calls (the signature's referenced name)
+for arch in mips:mips-linux-gnu-gcc arm:arm-linux-gnueabi-gcc; do
+    ${arch#*:} $LIBC -DVIA_EXECL -o bin/connectback-${arch%%:*}-glibcstatic connectback.c
+done
 musl-gcc $LIBC -o bin/bindshell-x86_64-muslstatic bindshell.c
 musl-gcc $LIBC -DVIA_SYSTEM -o bin/connectback-x86_64-muslstatic connectback.c
 ls -l bin

