@@ -588,6 +588,13 @@ pub fn judge(p: &Profile) -> Vec<Verdict> {
     let name = p.path.rsplit('/').next().unwrap_or(&p.path).to_string();
     let linkage = match p.linkage {
         Linkage::Dynamic => "dynamic imports",
+        Linkage::Static
+            if p.caps
+                .values()
+                .any(|e| e.contains("(library function recognised by signature)")) =>
+        {
+            "static binary, library calls recognised by signature and syscall stubs"
+        }
         Linkage::Static => "static binary, syscall stubs",
         Linkage::Go => "Go binary, package symbols",
     };

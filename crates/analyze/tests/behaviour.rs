@@ -724,8 +724,12 @@ fn static_c_library_calls_recognised_by_signature() {
         );
         let v = verdict_kinds(name, &data);
         assert!(
-            v.iter()
-                .any(|(k, s, e)| k == kind && *s == Severity::High && e.contains(flow)),
+            v.iter().any(|(k, s, e)| k == kind
+                && *s == Severity::High
+                && e.contains(flow)
+                && e.starts_with(
+                    "static binary, library calls recognised by signature and syscall stubs: "
+                )),
             "{name}: {v:?}"
         );
         if name.contains("connectback")
