@@ -143,6 +143,9 @@ pub struct Profile {
     /// Dynamic executables: a raw socket read, then a program run, in one code region; see
     /// [`StubScan::packet_exec`].
     pub packet_exec: Option<String>,
+    /// The program the socket-to-shell flow's exec call runs, when its path (or `system`'s
+    /// command) is a string in the file; see [`StubScan::program`].
+    pub handed_program: Option<String>,
 }
 
 impl Profile {
@@ -431,6 +434,7 @@ pub fn profile(path: &str, data: &[u8]) -> Option<Profile> {
         handoff: None,
         not_handed: None,
         packet_exec: None,
+        handed_program: None,
     };
     let has = |n: &str| h.imports.iter().any(|i| i == n);
 
@@ -473,14 +477,29 @@ pub fn profile(path: &str, data: &[u8]) -> Option<Profile> {
         p.hiding.push("imports ptrace (anti-debugging)".into());
     }
 
-    // static binaries: syscall stubs
+    // static binaries: calls to C library functions recognised by signature (they name
+    // what the program calls), then the syscall stubs
     if linkage == Linkage::Static {
+        let lib = library_call_scan(data);
+        for (cap, e) in lib.scan.caps {
+            p.caps.entry(cap).or_insert(e);
+        }
+        if p.command_line.is_none() {
+            p.command_line = lib.command_line;
+        }
         let stubs = stub_scan(data);
         for (cap, e) in stubs.caps {
             p.caps.entry(cap).or_insert(e);
         }
-        p.handoff = stubs.handoff;
-        p.not_handed = stubs.not_handed;
+        (p.handoff, p.handed_program) = match lib.scan.handoff {
+            Some(h) => (Some(h), lib.scan.program),
+            None => (stubs.handoff, stubs.program),
+        };
+        p.not_handed = match p.handoff {
+            Some(_) => None,
+            None => lib.scan.not_handed.or(stubs.not_handed),
+        };
+        p.packet_exec = lib.scan.packet_exec;
     }
     // dynamic executables that can open a socket: the calls to the imports (cheap
     // prefilter: the call-site decoding runs only where `socket` is imported)
@@ -490,6 +509,7 @@ pub fn profile(path: &str, data: &[u8]) -> Option<Profile> {
             p.caps.entry(cap).or_insert(e);
         }
         p.handoff = calls.handoff;
+        p.handed_program = calls.program;
         p.not_handed = calls.not_handed;
         p.packet_exec = calls.packet_exec;
     }
@@ -608,6 +628,14 @@ fn interactive_shell(scan: &[u8], lits: &Strings) -> Option<String> {
 /// interactive shell argument, or a program so small that handing out the shell is all
 /// it does. Go programs are judged on their package symbols alone (one severity lower).
 fn shell_handoff(p: &Profile) -> Option<String> {
+    // the flow names a program that is not a shell (an inetd-style server hands the
+    // connection to the daemon its configuration names): the peer gets that program
+    if p.handed_program
+        .as_deref()
+        .is_some_and(|prog| !crate::exec_path::is_shell(prog))
+    {
+        return None;
+    }
     // data flow is the strongest evidence: it holds whatever the program's size
     if let Some(h) = &p.handoff {
         return Some(h.clone());
@@ -635,6 +663,11 @@ fn shell_handoff(p: &Profile) -> Option<String> {
 
 /// Why a program with the capabilities is not called a bind shell or connect-back client.
 fn no_handoff_reason(p: &Profile) -> String {
+    if let (Some(h), Some(prog)) = (&p.handoff, &p.handed_program) {
+        return format!(
+            "the connection is handed to \"{prog}\", not a shell (an inetd-style server): {h}"
+        );
+    }
     if let Some(n) = &p.not_handed {
         return format!(
             "the standard descriptors are replaced by another descriptor, not the socket ({n})"
@@ -659,6 +692,13 @@ pub fn judge(p: &Profile) -> Vec<Verdict> {
     let name = p.path.rsplit('/').next().unwrap_or(&p.path).to_string();
     let linkage = match p.linkage {
         Linkage::Dynamic => "dynamic imports",
+        Linkage::Static
+            if p.caps
+                .values()
+                .any(|e| e.contains("(library function recognised by signature)")) =>
+        {
+            "static binary, library calls recognised by signature and syscall stubs"
+        }
         Linkage::Static => "static binary, syscall stubs",
         Linkage::Go => "Go binary, package symbols",
     };
@@ -1449,6 +1489,9 @@ pub struct StubScan {
     /// Dynamic executables: a raw socket read, then a program run, in one code region (see
     /// [`packet_to_exec`]).
     pub packet_exec: Option<String>,
+    /// The string the hand-off's exec call runs (`"/bin/sh"`, `"/usr/sbin/ftpd"`), when
+    /// its path argument held the address of one.
+    pub program: Option<String>,
 }
 
 /// A value the register tracker knows: a constant, or the result of an earlier trap (index
@@ -1630,11 +1673,110 @@ pub fn import_call_scan(data: &[u8]) -> StubScan {
                 .or_insert_with(|| format!("call socket at {:#x} with {what}", t.at));
         }
     }
-    out.handoff = socket_to_shell(&traps, true);
+    let loads = crate::exec_path::load_segments(data);
+    let path = |k: u32| crate::exec_path::string_at(data, &loads, u64::from(k));
+    let (handoff, program) = socket_to_shell(&traps, true, &path).unzip();
+    (out.handoff, out.program) = (handoff, program.flatten());
     if out.handoff.is_none() {
         out.not_handed = stdio_from_elsewhere(&traps, true);
     }
     out.packet_exec = packet_to_exec(&traps);
+    out
+}
+
+/// What the calls of a static executable to C library functions recognised by signature
+/// ([`crate::libsigs`]) show.
+#[derive(Debug, Clone, Default)]
+pub struct LibraryCalls {
+    /// Capabilities, hand-off and packet-to-program flow, as [`import_call_scan`] gives them
+    /// for imports (evidence `call socket at 0x... (library function recognised by
+    /// signature)`).
+    pub scan: StubScan,
+    /// A call to a recognised `system`/`popen`.
+    pub command_line: Option<String>,
+    /// The entry points recognised (address, name, library).
+    pub recognised: Vec<crate::libsigs::Recognised>,
+}
+
+/// The signature architecture of the tracker's architecture and byte order, with the
+/// instruction alignment.
+fn libsig_arch(arch: Arch, be: bool) -> Option<(&'static str, u64)> {
+    Some(match (arch, be) {
+        (Arch::Mips, true) => ("mips", 4),
+        (Arch::Mips, false) => ("mipsel", 4),
+        (Arch::Arm, false) => ("arm", 4),
+        (Arch::Aarch64, false) => ("aarch64", 4),
+        (Arch::X86_64, _) => ("x86_64", 1),
+        (Arch::I386, _) => ("i386", 1),
+        _ => return None,
+    })
+}
+
+/// Static executables: the calls to C library entry points recognised by byte signature
+/// (`system`, `popen`, `execve`, `socket`, `connect`, `accept`, `dup2`, ...), taken as
+/// import calls by the register tracker, so that a bind shell or connect-back client
+/// linked against a static C library shows the same socket-to-shell flow as a dynamic one.
+pub fn library_call_scan(data: &[u8]) -> LibraryCalls {
+    let mut out = LibraryCalls::default();
+    let Some((arch, be)) = scan_arch(data) else {
+        return out;
+    };
+    let Some((key, align)) = libsig_arch(arch, be) else {
+        return out;
+    };
+    let segments = exec_segments(data);
+    out.recognised = crate::libsigs::recognise(data, key, &segments, align);
+    if out.recognised.is_empty() {
+        return out;
+    }
+    let targets =
+        crate::libsigs::call_targets(data, &out.recognised, matches!(arch, Arch::Mips), be);
+    let traps = collect_traps(data, arch, be, be, None, Some(&targets), |nr| {
+        targets
+            .at_index(nr.checked_sub(IMPORT_MARK)?)
+            .map(|(_, name)| name)
+    });
+    const BY_SIG: &str = "(library function recognised by signature)";
+    let lib_caps: [(Cap, &[&str]); 7] = [
+        (Cap::Socket, &["socket"]),
+        (Cap::Bind, &["bind"]),
+        (Cap::Listen, &["listen"]),
+        (Cap::Accept, &["accept", "accept4"]),
+        (Cap::Connect, &["connect"]),
+        (Cap::Dup, &["dup2", "dup3"]),
+        (Cap::Exec, EXEC_IMPORTS),
+    ];
+    for (t, name) in &traps {
+        for (cap, names) in lib_caps {
+            if names.contains(name) {
+                out.scan
+                    .caps
+                    .entry(cap)
+                    .or_insert_with(|| format!("call {name} at {:#x} {BY_SIG}", t.at));
+            }
+        }
+        if matches!(*name, "system" | "popen") && out.command_line.is_none() {
+            out.command_line = Some(format!("call {name} at {:#x} {BY_SIG}", t.at));
+        }
+        if *name == "socket" {
+            if let Some(what) = raw_socket(t) {
+                out.scan
+                    .caps
+                    .entry(Cap::RawCapture)
+                    .or_insert_with(|| format!("call socket at {:#x} with {what} {BY_SIG}", t.at));
+            }
+        }
+    }
+    let by_sig = |s: String| format!("{s} (library functions recognised by signature)");
+    let loads = crate::exec_path::load_segments(data);
+    let path = |k: u32| crate::exec_path::string_at(data, &loads, u64::from(k));
+    let (handoff, program) = socket_to_shell(&traps, true, &path).unzip();
+    out.scan.handoff = handoff.map(by_sig);
+    out.scan.program = program.flatten();
+    if out.scan.handoff.is_none() {
+        out.scan.not_handed = stdio_from_elsewhere(&traps, true).map(by_sig);
+    }
+    out.scan.packet_exec = packet_to_exec(&traps).map(by_sig);
     out
 }
 
@@ -1687,6 +1829,7 @@ fn collect_traps<'n>(
 ) -> Vec<(Trap, &'n str)> {
     let mut traps: Vec<(Trap, &'n str)> = Vec::new();
     let mut budget = MAX_CODE_SCAN;
+    let loads = crate::exec_path::load_segments(data);
     for (off, size, vaddr) in exec_segments(data) {
         let start = off as usize;
         let end = start.saturating_add(size as usize).min(data.len());
@@ -1705,6 +1848,7 @@ fn collect_traps<'n>(
             stack_marks: false,
             calls,
             imports,
+            loads: &loads,
         };
         let mut found = |nr: Option<u32>, at: u64, args: [Val; 3]| -> Option<usize> {
             let nr = nr?;
@@ -1760,7 +1904,10 @@ pub fn stub_scan(data: &[u8]) -> StubScan {
     for (cap, e) in routine_calls(data, arch, be, be8, table, &calls.into_inner()) {
         out.caps.entry(cap).or_insert(e);
     }
-    out.handoff = socket_to_shell(&traps, false);
+    let loads = crate::exec_path::load_segments(data);
+    let path = |k: u32| crate::exec_path::string_at(data, &loads, u64::from(k));
+    let (handoff, program) = socket_to_shell(&traps, false, &path).unzip();
+    (out.handoff, out.program) = (handoff, program.flatten());
     if out.handoff.is_none() {
         out.not_handed = stdio_from_elsewhere(&traps, false);
     }
@@ -1861,6 +2008,7 @@ fn routine_calls(
                 stack_marks: arch == Arch::I386,
                 calls: None,
                 imports: None,
+                loads: &[],
             };
             let mut arg = None;
             let mut found = |nr: Option<u32>, _: u64, _: [Val; 3]| -> Option<usize> {
@@ -1906,7 +2054,14 @@ fn routine_calls(
 
 /// The socket-to-shell chain in the traps, if the tracker followed one (see
 /// [`StubScan::handoff`]).
-fn socket_to_shell(traps: &[(Trap, &str)], calls: bool) -> Option<String> {
+/// With the flow, the program the exec call runs when its first argument is a string in
+/// the file (`path` reads it), also named in the flow (`-> execve at 0x... running
+/// "/bin/sh"`).
+fn socket_to_shell(
+    traps: &[(Trap, &str)],
+    calls: bool,
+    path: &dyn Fn(u32) -> Option<String>,
+) -> Option<(String, Option<String>)> {
     let from = |t: &Trap, i: usize| t.args[0].from == Some(i);
     // import calls (dynamic executables) are named `call x`; any exec function ends the
     // chain there (`execl("/bin/sh", ...)`, `system(...)` after the dup2 calls)
@@ -1951,11 +2106,19 @@ fn socket_to_shell(traps: &[(Trap, &str)], calls: bool) -> Option<String> {
                 }
                 if exec(n) && !onto.is_empty() && t.at > last_dup {
                     let onto: Vec<String> = onto.iter().map(|k| k.to_string()).collect();
-                    return Some(format!(
-                        "socket handed to shell: {c}socket at {:#x} -> {step} -> dup2 onto fd {} -> {c}{n} at {:#x}",
-                        s.at,
-                        onto.join(", "),
-                        t.at
+                    let program = t.args[0].k.and_then(path);
+                    let running = program
+                        .as_ref()
+                        .map(|p| format!(" running \"{p}\""))
+                        .unwrap_or_default();
+                    return Some((
+                        format!(
+                            "socket handed to shell: {c}socket at {:#x} -> {step} -> dup2 onto fd {} -> {c}{n} at {:#x}{running}",
+                            s.at,
+                            onto.join(", "),
+                            t.at
+                        ),
+                        program,
                     ));
                 }
             }
@@ -1983,6 +2146,8 @@ struct Segment<'a> {
     /// Dynamic executables: the PLT stubs and GOT slots of the imports; a call to one is
     /// reported like a trap, with [`IMPORT_MARK`] + the import's index as its number.
     imports: Option<&'a ImportTargets>,
+    /// The file's `PT_LOAD` segments (vaddr, offset, size), for GOT words outside the code.
+    loads: &'a [(u64, u64, u64)],
 }
 
 /// A direct call the tracker saw: target, call site, the constants in the first four
@@ -2116,7 +2281,15 @@ fn scan_mips(code: &[u8], seg: &Segment, found: &mut Found) {
                 let slot = gp
                     .unwrap_or_default()
                     .wrapping_add(imm as i16 as i64 as u64);
-                reg.set(rt, seg.import(slot));
+                // a local GOT entry holds a page address (`lw a0, N(gp)`; `addiu a0,
+                // a0, %lo(str)` makes it a string's): read it from the file
+                reg.set(
+                    rt,
+                    seg.import(slot).or_else(|| {
+                        let o = crate::exec_path::file_offset(seg.loads, slot)?;
+                        seg.data.get(o..o + 4).map(|b| seg.word(b))
+                    }),
+                );
             }
             0 => {
                 let funct = w & 0x3f;
@@ -2166,6 +2339,15 @@ fn scan_mips(code: &[u8], seg: &Segment, found: &mut Found) {
                 } else if rd != 0 {
                     reg.set(rd, None);
                 }
+            }
+            // bal (bgezal zero): what the linker makes of a `jalr t9` whose target it
+            // knows (R_MIPS_JALR), as in static executables
+            0x01 if rs == 0 && rt == 0x11 => {
+                let va = seg.vaddr.wrapping_add(4 * i as u64);
+                let target = va
+                    .wrapping_add(4)
+                    .wrapping_add(((imm as i16 as i64) << 2) as u64);
+                pending = Some((target, va, seg.import(target)));
             }
             // jal
             0x03 => {
@@ -2293,16 +2475,28 @@ fn scan_arm(code: &[u8], seg: &Segment, found: &mut Found) {
             // eor/sub/add/orr(s) rd, rn, #0: a copy (`subs r3, r0, #0` tests a result)
             reg.copy(rd, rn);
         } else if w & 0x0fe0_0000 == 0x0280_0000 {
-            // add rd, rn, #imm
+            // add rd, rn, #imm (`adr` when rn is pc)
             let rot = ((w >> 8) & 15) * 2;
+            let base = if rn == 15 {
+                Some(va.wrapping_add(8) as u32)
+            } else {
+                reg.k(rn)
+            };
             reg.set(
                 rd,
-                reg.k(rn)
-                    .map(|v| v.wrapping_add((w & 0xff).rotate_right(rot))),
+                base.map(|v| v.wrapping_add((w & 0xff).rotate_right(rot))),
             );
         } else if w & 0x0fe0_0ff0 == 0x0080_0000 {
-            // add rd, rn, rm
-            let v = match (reg.k(rn), reg.k((w & 15) as usize)) {
+            // add rd, rn, rm (`add r0, pc, r0` of position-independent code: pc reads as
+            // the instruction's address + 8)
+            let k = |r: usize| {
+                if r == 15 {
+                    Some(va.wrapping_add(8) as u32)
+                } else {
+                    reg.k(r)
+                }
+            };
+            let v = match (k(rn), k((w & 15) as usize)) {
                 (Some(a), Some(b)) => Some(a.wrapping_add(b)),
                 _ => None,
             };
@@ -2532,6 +2726,44 @@ fn scan_aarch64(code: &[u8], seg: &Segment, found: &mut Found) {
                 reg.args([0, 1, 2]),
             );
             reg.result(0, idx);
+        } else if w & 0xffff_fc1f == 0xd63f_0000
+            && seg.imports.is_some()
+            && reg
+                .k(((w >> 5) & 31) as usize)
+                .is_some_and(|v| (IMPORT_MARK..IMPORT_MARK + IMPORT_COUNT).contains(&v))
+        {
+            // blr xn with xn loaded from an import's GOT slot (`-fno-plt`: adrp; ldr; blr)
+            let nr = reg.k(((w >> 5) & 31) as usize).unwrap_or_default();
+            let va = seg.vaddr.wrapping_add(4 * i as u64);
+            import_call(&mut reg, found, nr, va, AARCH64_CALLER_SAVED, 0);
+        } else if w & 0x9f00_0000 == 0x9000_0000 {
+            // adrp xd, page: the page address (kept when it fits the tracker's 32 bits)
+            let va = seg.vaddr.wrapping_add(4 * i as u64);
+            let imm = ((w >> 29) & 3) | ((w >> 5) & 0x7_ffff) << 2;
+            let page = ((imm << 11) as i32 >> 11) as i64 as u64;
+            let v = (va & !0xfff).wrapping_add(page << 12);
+            reg.set(rd, u32::try_from(v).ok());
+        } else if w & 0xff80_0000 == 0x9100_0000 {
+            // add xd, xn, #imm (adrp + add: an address); sp as xd or xn is not tracked
+            let rn = ((w >> 5) & 31) as usize;
+            let imm = (w >> 10) & 0xfff;
+            let imm = if w & 0x0040_0000 != 0 { imm << 12 } else { imm };
+            let v = if rn == 31 {
+                None
+            } else {
+                reg.k(rn).map(|v| v.wrapping_add(imm))
+            };
+            if rd < 31 {
+                reg.set(rd, v);
+            }
+        } else if w & 0xffc0_0000 == 0xf940_0000 && seg.imports.is_some() {
+            // ldr xt, [xn, #imm]: from a GOT slot the import's address (`-fno-plt`)
+            let rn = ((w >> 5) & 31) as usize;
+            let slot = reg
+                .k(rn)
+                .filter(|_| rn != 31)
+                .map(|v| u64::from(v).wrapping_add(u64::from((w >> 10) & 0xfff) * 8));
+            reg.set(rd, slot.and_then(|s| seg.import(s)));
         } else if w & 0xfc00_0000 == 0x9400_0000 || w & 0xffff_fc1f == 0xd63f_0000 {
             // bl / blr
             if w & 0xfc00_0000 == 0x9400_0000 {
@@ -2668,7 +2900,8 @@ fn scan_x86(code: &[u8], seg: &Segment, abi: &X86Abi, found: &mut Found) {
     // from its entry, where esp and ebp point relative to the entry's esp, so that
     // `mov r, [ebp+8]` / `mov r, [esp+N]` read argument `i` (at entry `[esp+4+4i]`)
     let i386 = abi.trap == [0xcd, 0x80];
-    let mut stack: Vec<Option<u32>> = Vec::new();
+    let mut stack: Vec<Val> = Vec::new();
+    let konst = |k: Option<u32>| Val { k, from: None };
     let mut esp_rel: i64 = 0;
     let mut ebp_rel: Option<i64> = None;
     let mut i = 0;
@@ -2683,20 +2916,20 @@ fn scan_x86(code: &[u8], seg: &Segment, abi: &X86Abi, found: &mut Found) {
             let step = match b {
                 // push imm8 / imm32 / r32, pop r32
                 0x6a if next.is_some() && code.get(i + 2) != Some(&0x58) => {
-                    stack.insert(0, next.map(|v| v as i8 as i32 as u32));
+                    stack.insert(0, konst(next.map(|v| v as i8 as i32 as u32)));
                     esp_rel -= 4;
                     2
                 }
                 0x68 => match imm32(i + 1) {
                     Some(v) => {
-                        stack.insert(0, Some(v));
+                        stack.insert(0, konst(Some(v)));
                         esp_rel -= 4;
                         5
                     }
                     None => 0,
                 },
                 0x50..=0x57 => {
-                    stack.insert(0, regs.k(usize::from(b - 0x50)));
+                    stack.insert(0, regs.val(usize::from(b - 0x50)));
                     esp_rel -= 4;
                     1
                 }
@@ -2717,7 +2950,7 @@ fn scan_x86(code: &[u8], seg: &Segment, abi: &X86Abi, found: &mut Found) {
                             esp_rel += n;
                         } else {
                             for _ in 0..(n.max(0) / 4).min(16) {
-                                stack.insert(0, None);
+                                stack.insert(0, Val::default());
                             }
                             esp_rel -= n;
                         }
@@ -2730,9 +2963,9 @@ fn scan_x86(code: &[u8], seg: &Segment, abi: &X86Abi, found: &mut Found) {
                     match imm32(i + 3) {
                         Some(v) => {
                             if stack.is_empty() {
-                                stack.push(None);
+                                stack.push(Val::default());
                             }
-                            stack[0] = Some(v);
+                            stack[0] = konst(Some(v));
                             7
                         }
                         None => 0,
@@ -2744,13 +2977,77 @@ fn scan_x86(code: &[u8], seg: &Segment, abi: &X86Abi, found: &mut Found) {
                             let slot = usize::from(d) / 4;
                             if d % 4 == 0 && slot < 16 {
                                 if stack.len() <= slot {
-                                    stack.resize(slot + 1, None);
+                                    stack.resize(slot + 1, Val::default());
                                 }
-                                stack[slot] = Some(v);
+                                stack[slot] = konst(Some(v));
                             }
                             8
                         }
                         _ => 0,
+                    }
+                }
+                // mov [esp], r32 / mov [esp+d8], r32: an outgoing argument from a register
+                0x89 if next.is_some_and(|m| m & 0xc7 == 0x04)
+                    && code.get(i + 2) == Some(&0x24) =>
+                {
+                    let r = usize::from((next.unwrap_or(0) >> 3) & 7);
+                    if stack.is_empty() {
+                        stack.push(Val::default());
+                    }
+                    stack[0] = regs.val(r);
+                    3
+                }
+                0x89 if next.is_some_and(|m| m & 0xc7 == 0x44)
+                    && code.get(i + 2) == Some(&0x24) =>
+                {
+                    let r = usize::from((next.unwrap_or(0) >> 3) & 7);
+                    match code.get(i + 3) {
+                        Some(&d) => {
+                            let slot = usize::from(d) / 4;
+                            if d % 4 == 0 && slot < 16 {
+                                if stack.len() <= slot {
+                                    stack.resize(slot + 1, Val::default());
+                                }
+                                stack[slot] = regs.val(r);
+                            }
+                            4
+                        }
+                        None => 0,
+                    }
+                }
+                // dynamic executables and recognised library functions: `call rel32` to an
+                // import's PLT stub (or a recognised entry), `call *addr` through its GOT
+                // slot; the arguments are the outgoing stack slots
+                0xe8 | 0xff
+                    if seg.imports.is_some()
+                        && (b == 0xe8 || next == Some(0x15))
+                        && imm32(i + 1 + usize::from(b == 0xff)).is_some_and(|v| {
+                            let site = seg.vaddr.wrapping_add(i as u64);
+                            let t = if b == 0xe8 {
+                                site.wrapping_add(5).wrapping_add(v as i32 as i64 as u64)
+                            } else {
+                                u64::from(v)
+                            };
+                            seg.import(t).is_some()
+                        }) =>
+                {
+                    let site = seg.vaddr.wrapping_add(i as u64);
+                    let v = imm32(i + 1 + usize::from(b == 0xff)).unwrap_or(0);
+                    let t = if b == 0xe8 {
+                        site.wrapping_add(5).wrapping_add(v as i32 as i64 as u64)
+                    } else {
+                        u64::from(v)
+                    };
+                    let a = |k: usize| stack.get(k).copied().unwrap_or_default();
+                    let idx = seg
+                        .import(t)
+                        .and_then(|nr| found(Some(nr), site, [a(0), a(1), a(2)]));
+                    regs.clobber(&[0, 1, 2]);
+                    regs.result(0, idx);
+                    if b == 0xe8 {
+                        5
+                    } else {
+                        6
                     }
                 }
                 // call rel32 into this code range (a misread e8 byte rarely lands there)
@@ -2759,7 +3056,7 @@ fn scan_x86(code: &[u8], seg: &Segment, abi: &X86Abi, found: &mut Found) {
                         let site = seg.vaddr.wrapping_add(i as u64);
                         let target = site.wrapping_add(5).wrapping_add(rel as i32 as i64 as u64);
                         if target.wrapping_sub(seg.vaddr) < code.len() as u64 {
-                            let a = |k: usize| stack.get(k).copied().flatten();
+                            let a = |k: usize| stack.get(k).and_then(|v| v.k);
                             seg.call(target, site, [a(0), a(1), a(2), a(3)], false);
                             regs.call(&[0, 1, 2]);
                             5
@@ -2876,6 +3173,20 @@ fn scan_x86(code: &[u8], seg: &Segment, abi: &X86Abi, found: &mut Found) {
                 continue;
             }
         }
+        if m < 0xc0 && matches!(op, 0xc6 | 0xc7 | 0x80 | 0x81 | 0x83) {
+            // a store or ALU operation of an immediate to memory (`movq $0x49080002,
+            // 0x10(%rsp)`): skipped whole, immediate included (its bytes would otherwise be
+            // read as instructions: a trailing 0x49 is a REX prefix)
+            // (an operand-size prefix 0x66 before it makes the immediate 16 bits)
+            let word = i > 0 && code.get(i - 1) == Some(&0x66);
+            let imm = match op {
+                0xc7 | 0x81 if word => 2,
+                0xc7 | 0x81 => 4,
+                _ => 1,
+            };
+            i = o + 1 + x86_modrm_len(m, code.get(o + 2).copied()) + imm;
+            continue;
+        }
         if m < 0xc0 && X86_MODRM_OPS.contains(&op) {
             // a memory operand: skip the whole instruction (its displacement bytes would
             // otherwise be read as instructions: `lea -0x48(%rsp),%r12` ends in b8, which
@@ -2884,6 +3195,27 @@ fn scan_x86(code: &[u8], seg: &Segment, abi: &X86Abi, found: &mut Found) {
             if matches!(op, 0x8b | 0x8d | 0x63 | 0x03 | 0x2b | 0x8a) {
                 // loads, lea and arithmetic into the register: unknown now
                 regs.set(reg, None);
+            }
+            if op == 0x8d {
+                // lea r, [rip + disp32] (x86-64) and lea r, [ebx + disp32] off the GOT
+                // pointer (i386 position-independent code): an address, such as a string's
+                let disp = code
+                    .get(o + 2..o + 6)
+                    .map(|d| i32::from_le_bytes([d[0], d[1], d[2], d[3]]) as i64 as u64);
+                let addr = match (i386, m & 0xc7) {
+                    (false, 0x05) => {
+                        disp.map(|d| seg.vaddr.wrapping_add(o as u64 + 6).wrapping_add(d))
+                    }
+                    (true, 0x83) => seg
+                        .imports
+                        .and_then(|t| t.got)
+                        .zip(disp)
+                        .map(|(g, d)| g.wrapping_add(d)),
+                    _ => None,
+                };
+                if let Some(a) = addr.and_then(|a| u32::try_from(a & 0xffff_ffff_ffff).ok()) {
+                    regs.set(reg, Some(a));
+                }
             }
             i = o + 1 + x86_modrm_len(m, code.get(o + 2).copied());
             continue;

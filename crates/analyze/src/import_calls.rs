@@ -38,6 +38,9 @@ pub struct ImportTargets {
     /// The instructions are little-endian while the data is big-endian (ARM BE8,
     /// `EF_ARM_BE8`).
     pub be8: bool,
+    /// i386: the GOT address (`DT_PLTGOT`) that position-independent code keeps in ebx
+    /// (`lea eax, N(%ebx)` is then an address in the file).
+    pub got: Option<u64>,
 }
 
 impl ImportTargets {
@@ -302,6 +305,9 @@ fn targets_as<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Option<ImportT
             t.mips_gp = Some(got.wrapping_add(0x7ff0));
         }
     }
+    if machine == elf::EM_386 {
+        t.got = get(elf::DT_PLTGOT);
+    }
     if slots.is_empty() {
         return None;
     }
@@ -325,7 +331,7 @@ fn targets_as<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Option<ImportT
         };
         budget = budget.saturating_sub(code.len());
         let ins_be = endian == Endianness::Big && !be8;
-        plt_stubs(machine, code, va, ins_be, &mut stubs);
+        plt_stubs(machine, code, va, ins_be, get(elf::DT_PLTGOT), &mut stubs);
     }
     for (stub, slot) in stubs {
         if let Some(&i) = slots.get(&slot) {
@@ -347,8 +353,17 @@ fn targets_as<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Option<ImportT
 ///   `--long-plt` builds) and the old `ldr ip, [pc, #4]; add ip, pc, ip; ldr pc, [ip];
 ///   .word` form, each possibly preceded by the Thumb entry `bx pc; nop`;
 /// - AArch64: `adrp x16, P; ldr x17, [x16, #N]`, possibly after `bti c`;
-/// - MIPS (`.plt` of non-PIC executables): `lui t7, %hi; lw/ld t9, %lo(t7)`.
-fn plt_stubs(machine: u16, code: &[u8], va: u64, be: bool, out: &mut Vec<(u64, u64)>) {
+/// - MIPS (`.plt` of non-PIC executables): `lui t7, %hi; lw/ld t9, %lo(t7)`;
+/// - i386: `jmp *N(%ebx)` (`ff a3`, position-independent: ebx holds the GOT address,
+///   `DT_PLTGOT`) and `jmp *addr` (`ff 25`, non-PIC), also after `endbr32`.
+fn plt_stubs(
+    machine: u16,
+    code: &[u8],
+    va: u64,
+    be: bool,
+    got: Option<u64>,
+    out: &mut Vec<(u64, u64)>,
+) {
     let word = |o: usize| -> Option<u32> {
         let b = code.get(o..o.checked_add(4)?)?;
         let a = [b[0], b[1], b[2], b[3]];
@@ -376,6 +391,27 @@ fn plt_stubs(machine: u16, code: &[u8], va: u64, be: bool, out: &mut Vec<(u64, u
                         out.push((at.wrapping_sub(5), slot));
                     }
                 } else if i >= 4 && code[i - 4..i] == [0xf3, 0x0f, 0x1e, 0xfa] {
+                    out.push((at.wrapping_sub(4), slot));
+                }
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        elf::EM_386 => {
+            for i in memchr::memmem::find_iter(code, b"\xff") {
+                let (Some(&m), Some(d)) = (code.get(i + 1), code.get(i + 2..i + 6)) else {
+                    break;
+                };
+                let v = u32::from_le_bytes([d[0], d[1], d[2], d[3]]);
+                let slot = match (m, got) {
+                    (0xa3, Some(g)) => g.wrapping_add(u64::from(v)) & 0xffff_ffff,
+                    (0x25, _) => u64::from(v),
+                    _ => continue,
+                };
+                let at = va.wrapping_add(i as u64);
+                out.push((at, slot));
+                if i >= 4 && code[i - 4..i] == [0xf3, 0x0f, 0x1e, 0xfb] {
                     out.push((at.wrapping_sub(4), slot));
                 }
                 if out.len() >= limit {
@@ -508,6 +544,7 @@ mod tests {
             &le(&[0xe28f_c600, 0xe28c_ca01, 0xe5bc_fbd8]),
             0x440,
             false,
+            None,
             &mut out,
         );
         assert_eq!(out, vec![(0x440, 0x448 + 0x1000 + 0xbd8)]);
@@ -516,11 +553,36 @@ mod tests {
         let mut code = vec![0x78, 0x47, 0xc0, 0x46];
         code.extend(le(&[0xe59f_c004, 0xe08f_c00c, 0xe59c_f000, 0x1234]));
         let mut out = Vec::new();
-        plt_stubs(elf::EM_ARM, &code, 0x2000, false, &mut out);
+        plt_stubs(elf::EM_ARM, &code, 0x2000, false, None, &mut out);
         assert_eq!(
             out,
             vec![(0x2004, 0x2004 + 12 + 0x1234), (0x2000, 0x2010 + 0x1234)]
         );
+    }
+
+    #[test]
+    fn i386_stub_forms() {
+        // PIC: jmp *0xc(%ebx) with the GOT at 0x3ff4; non-PIC: jmp *0x804c000; endbr32 +
+        // jmp *0x10(%ebx)
+        let code = [
+            0xff, 0xa3, 0x0c, 0, 0, 0, 0xff, 0x25, 0x00, 0xc0, 0x04, 0x08, 0xf3, 0x0f, 0x1e, 0xfb,
+            0xff, 0xa3, 0x10, 0, 0, 0,
+        ];
+        let mut out = Vec::new();
+        plt_stubs(elf::EM_386, &code, 0x1030, false, Some(0x3ff4), &mut out);
+        assert_eq!(
+            out,
+            vec![
+                (0x1030, 0x4000),
+                (0x1036, 0x804_c000),
+                (0x1040, 0x4004),
+                (0x103c, 0x4004)
+            ]
+        );
+        // without DT_PLTGOT the ebx-relative form names no slot
+        let mut out = Vec::new();
+        plt_stubs(elf::EM_386, &code[..6], 0x1030, false, None, &mut out);
+        assert!(out.is_empty());
     }
 
     #[test]
@@ -532,6 +594,7 @@ mod tests {
             &le(&[0xd000_0010, 0xf940_1a11]),
             0x6e0,
             false,
+            None,
             &mut out,
         );
         assert_eq!(out, vec![(0x6e0, 0x2030)]);
@@ -541,7 +604,7 @@ mod tests {
             .flat_map(|w| w.to_be_bytes())
             .collect();
         let mut out = Vec::new();
-        plt_stubs(elf::EM_MIPS, &code, 0x40_0840, true, &mut out);
+        plt_stubs(elf::EM_MIPS, &code, 0x40_0840, true, None, &mut out);
         assert_eq!(out, vec![(0x40_0840, 0x40_1870)]);
     }
 

