@@ -572,16 +572,17 @@ pub fn profile(path: &str, data: &[u8]) -> Option<Profile> {
     Some(p)
 }
 
-/// [`profile`] of one file with the older signal rules' finding on it (not for BusyBox);
-/// the file's mapped pages are handed back after. What [`Behaviour`] computes per file, also
-/// while the image unpacks ([`crate::prework`]).
-pub fn profile_file(path: &str, data: &[u8]) -> Option<(Profile, Option<Finding>)> {
+/// What [`Behaviour`] computes per file: the [`profile`] and the older signal rules' finding
+/// (not for BusyBox); `None` for a file that is no program.
+pub type ProfiledFile = Option<(Profile, Option<Finding>)>;
+
+/// [`ProfiledFile`] of one file; also computed while the image unpacks ([`crate::prework`]).
+pub fn profile_file(path: &str, data: &[u8]) -> ProfiledFile {
     let p = profile(path, data);
     let legacy = p
         .as_ref()
         .filter(|p| p.busybox.is_none())
         .and_then(|_| crate::suspicious::judge(path, data));
-    netvet_unpack::spool::release(data);
     p.map(|p| (p, legacy))
 }
 
@@ -3288,8 +3289,14 @@ impl Behaviour {
             .enumerate()
             .filter(|(_, e)| e.is_file() && netvet_unpack::classify::is_elf(&e.data))
             .filter_map(|(i, e)| {
-                let early = shared.prework.and_then(|w| w.take(&e.path, &e.data));
-                let (p, legacy) = early.unwrap_or_else(|| profile_file(&e.path, &e.data))?;
+                let early = shared
+                    .prework
+                    .and_then(|w| w.take::<ProfiledFile>("behaviour", &e.path, &e.data));
+                let (p, legacy) = early.unwrap_or_else(|| {
+                    let r = profile_file(&e.path, &e.data);
+                    netvet_unpack::spool::release(&e.data);
+                    r
+                })?;
                 Some((i, p, legacy))
             })
             .collect();
@@ -3471,6 +3478,10 @@ impl crate::Analyzer for Behaviour {
 
     fn run(&self, cx: &crate::Context) -> crate::Output {
         self.analyse(cx, &crate::Shared::build(cx.tree))
+    }
+
+    fn early(&self, path: &str, data: &[u8]) -> Option<crate::prework::Early> {
+        Some(Box::new(profile_file(path, data)))
     }
 
     fn run_shared(&self, cx: &crate::Context, shared: &crate::Shared) -> crate::Output {

@@ -854,6 +854,14 @@ impl Analyzer for Credentials {
     }
 
     fn run(&self, cx: &Context) -> Output {
+        self.run_shared(cx, &crate::Shared::build(cx.tree))
+    }
+
+    fn early(&self, path: &str, data: &[u8]) -> Option<crate::prework::Early> {
+        Some(Box::new(self.binary_file(path, data)))
+    }
+
+    fn run_shared(&self, cx: &Context, shared: &crate::Shared) -> Output {
         let accounts = collect_accounts(cx.tree, &self.keys);
         let mut findings = Vec::new();
         // jobs: one per distinct (account name, hash); the root directory gives host names
@@ -1056,7 +1064,7 @@ impl Analyzer for Credentials {
             }
         }
         findings.extend(self.script_findings(cx.tree));
-        findings.extend(self.binary_findings(cx.tree));
+        findings.extend(self.binary_findings(cx.tree, shared.prework));
         Output {
             findings,
             summaries: vec![(
@@ -1077,7 +1085,11 @@ impl Analyzer for Credentials {
 impl Credentials {
     /// User/password literal pairs side by side in ELF files (`credential.hardcoded-secret`,
     /// medium: the pair is a listed default of that user, next to a login-related string).
-    fn binary_findings(&self, tree: &Tree) -> Vec<Finding> {
+    fn binary_findings(
+        &self,
+        tree: &Tree,
+        prework: Option<&crate::prework::Prework>,
+    ) -> Vec<Finding> {
         let elfs: Vec<&netvet_unpack::Entry> = tree
             .files()
             .filter(|e| e.data.starts_with(b"\x7fELF"))
@@ -1085,31 +1097,38 @@ impl Credentials {
         let per: Vec<Vec<Finding>> = elfs
             .par_iter()
             .map(|e| {
-                accounts::binary_pairs(&e.data, |u, p| self.dict.is_user_pair(u, p))
-                    .into_iter()
-                    .map(|bp| {
-                        let src = self
-                            .dict
-                            .default_source(&bp.user, &bp.password)
-                            .unwrap_or("");
-                        Finding::new(
-                            kinds::CREDENTIAL_HARDCODED_SECRET,
-                            Severity::Medium,
-                            format!("Login '{}' written into a binary", bp.user),
-                            Some(e.path.clone()),
-                            format!(
-                                "user '{}' and password '{}' side by side at offset {} next to a \
-                                 login string; a listed default pair (source: {src})",
-                                bp.user, bp.password, bp.offset
-                            ),
-                        )
-                        .with_offset(bp.offset as u64)
-                        .with_key(&format!("binary-pair:{}:{}", bp.user, bp.password))
-                    })
-                    .collect()
+                prework
+                    .and_then(|w| w.take::<Vec<Finding>>("credentials", &e.path, &e.data))
+                    .unwrap_or_else(|| self.binary_file(&e.path, &e.data))
             })
             .collect();
         per.into_iter().flatten().collect()
+    }
+
+    /// The user/password pairs of one ELF file (also computed while the image unpacks).
+    fn binary_file(&self, path: &str, data: &[u8]) -> Vec<Finding> {
+        accounts::binary_pairs(data, |u, p| self.dict.is_user_pair(u, p))
+            .into_iter()
+            .map(|bp| {
+                let src = self
+                    .dict
+                    .default_source(&bp.user, &bp.password)
+                    .unwrap_or("");
+                Finding::new(
+                    kinds::CREDENTIAL_HARDCODED_SECRET,
+                    Severity::Medium,
+                    format!("Login '{}' written into a binary", bp.user),
+                    Some(path.to_string()),
+                    format!(
+                        "user '{}' and password '{}' side by side at offset {} next to a \
+                                 login string; a listed default pair (source: {src})",
+                        bp.user, bp.password, bp.offset
+                    ),
+                )
+                .with_offset(bp.offset as u64)
+                .with_key(&format!("binary-pair:{}:{}", bp.user, bp.password))
+            })
+            .collect()
     }
 
     /// Password comparisons with literals in scripts (`credential.hardcoded-secret`): high

@@ -96,6 +96,13 @@ pub trait Analyzer: Send + Sync {
         let _ = shared;
         self.run(cx)
     }
+    /// Work on one ELF file that needs nothing but the file, done while the image is still
+    /// unpacking ([`prework`]); the analyzer takes it back with [`prework::Prework::take`].
+    /// `None`: nothing to do early for this file.
+    fn early(&self, path: &str, data: &[u8]) -> Option<prework::Early> {
+        let _ = (path, data);
+        None
+    }
 }
 
 /// Models parsed once per scan and read by several analyzers.
@@ -143,6 +150,11 @@ pub struct Analyzers {
 }
 
 impl Analyzers {
+    /// The analyzers in registration order.
+    pub(crate) fn list(&self) -> &[Box<dyn Analyzer>] {
+        &self.list
+    }
+
     /// Build every analyzer from the rule set. Fails on a rule file that does not parse or
     /// compile (naming the file).
     pub fn new(rules: &RuleSet) -> Result<Analyzers, RuleError> {

@@ -275,17 +275,11 @@ impl Scanner {
             std::thread::spawn(move || digest::file_digest(&p))
         });
         // the behaviour analyzer's per-file work starts as files come out of the unpacker
-        let prework = self
-            .analyzers
-            .names()
-            .contains(&"behaviour")
-            .then(netvet_analyze::prework::Prework::new);
-        unpacker.set_file_hook(prework.as_ref().map(|w| w.hook()));
+        let prework = netvet_analyze::prework::Prework::new(Arc::clone(&self.analyzers));
+        unpacker.set_file_hook(Some(prework.hook()));
         let tree = unpacker.unpack_path(input);
         unpacker.set_file_hook(None);
-        if let Some(w) = &prework {
-            w.finish();
-        }
+        prework.finish();
         let tree = tree.map_err(|e| ScanError::Input(e.to_string()))?;
         let t_unpack = t0.elapsed();
         let digest = match file_digest {
@@ -341,7 +335,7 @@ impl Scanner {
             rules: &self.rules,
             options: &self.analyze,
         };
-        let (out, timings) = self.analyzers.run_timed_with(&cx, prework.as_deref());
+        let (out, timings) = self.analyzers.run_timed_with(&cx, Some(&prework));
         report.findings.extend(out.findings);
         for (k, v) in out.summaries {
             report.summaries.insert(k, v);

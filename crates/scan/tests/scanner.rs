@@ -228,6 +228,11 @@ fn profiles_computed_while_unpacking_give_the_same_findings() {
         netvet_testkit::write_file(&src, to, &data);
     }
     netvet_testkit::write_file(&src, "etc/banner", b"welcome\n");
+    // a listed default pair side by side next to a login prompt
+    let mut elf = b"\x7fELF\x01\x01\x01\0".to_vec();
+    elf.extend_from_slice(&[0u8; 64]);
+    elf.extend_from_slice(b"Password:\0\0\0\0admin\0\0\0admin1234\0other\0");
+    netvet_testkit::write_file(&src, "usr/bin/cli", &elf);
     let img = netvet_testkit::pack_squashfs(&src, &SquashOpts::new(Comp::Xz, 128 << 10, 0))
         .expect("squashfs fixture");
     let p = d.path().join("fw.squashfs");
@@ -236,12 +241,13 @@ fn profiles_computed_while_unpacking_give_the_same_findings() {
     // the hook profiles the three programs, not the text file
     let scanner = Scanner::builder().build().unwrap();
     let unpacker = scanner.unpacker();
-    let work = netvet_analyze::prework::Prework::new();
+    let work = netvet_analyze::prework::Prework::new(std::sync::Arc::clone(scanner.analyzers()));
     unpacker.set_file_hook(Some(work.hook()));
     let tree = unpacker.unpack_path(&p).unwrap();
     unpacker.set_file_hook(None);
     work.finish();
-    assert_eq!(work.len(), 3);
+    // behaviour and credentials, for each of the four ELF files
+    assert_eq!(work.len(), 8);
     let options = netvet_analyze::Options::default();
     let cx = netvet_analyze::Context {
         tree: &tree,
@@ -255,7 +261,11 @@ fn profiles_computed_while_unpacking_give_the_same_findings() {
     let behaviour = |o: &netvet_analyze::Output| -> Vec<(String, String, String)> {
         o.findings
             .iter()
-            .filter(|f| f.kind.starts_with("backdoor.") || f.kind.starts_with("indicator."))
+            .filter(|f| {
+                f.kind.starts_with("backdoor.")
+                    || f.kind.starts_with("indicator.")
+                    || f.kind.starts_with("credential.")
+            })
             .map(|f| {
                 (
                     f.kind.clone(),
@@ -275,6 +285,13 @@ fn profiles_computed_while_unpacking_give_the_same_findings() {
     assert!(
         want.iter()
             .any(|(k, p, _)| k == "backdoor.connect-back" && p.ends_with("usr/bin/updater")),
+        "{want:?}"
+    );
+    assert!(
+        want.iter()
+            .any(|(k, p, ev)| k == "credential.hardcoded-secret"
+                && p.ends_with("usr/bin/cli")
+                && ev.contains("password 'admin1234'")),
         "{want:?}"
     );
 
