@@ -1674,15 +1674,29 @@ pub fn import_call_scan(data: &[u8]) -> StubScan {
                 .or_insert_with(|| format!("call socket at {:#x} with {what}", t.at));
         }
     }
+    call_flows(data, &traps, &mut out, |s| s);
+    out
+}
+
+/// The data flows the tracker's calls show, into `out`: the socket handed to a shell and the
+/// program the exec call runs, standard descriptors taken from elsewhere, a packet reaching a
+/// program; each evidence text passed through `note`. One tail for the import-call and the
+/// library-call scans.
+fn call_flows(
+    data: &[u8],
+    traps: &[(Trap, &str)],
+    out: &mut StubScan,
+    note: impl Fn(String) -> String,
+) {
     let loads = crate::exec_path::load_segments(data);
     let path = |k: u32| crate::exec_path::string_at(data, &loads, u64::from(k));
-    let (handoff, program) = socket_to_shell(&traps, true, &path).unzip();
-    (out.handoff, out.program) = (handoff, program.flatten());
+    let (handoff, program) = socket_to_shell(traps, true, &path).unzip();
+    out.handoff = handoff.map(&note);
+    out.program = program.flatten();
     if out.handoff.is_none() {
-        out.not_handed = stdio_from_elsewhere(&traps, true);
+        out.not_handed = stdio_from_elsewhere(traps, true).map(&note);
     }
-    out.packet_exec = packet_to_exec(&traps);
-    out
+    out.packet_exec = packet_to_exec(traps).map(&note);
 }
 
 /// What the calls of a static executable to C library functions recognised by signature
@@ -1768,16 +1782,9 @@ pub fn library_call_scan(data: &[u8]) -> LibraryCalls {
             }
         }
     }
-    let by_sig = |s: String| format!("{s} (library functions recognised by signature)");
-    let loads = crate::exec_path::load_segments(data);
-    let path = |k: u32| crate::exec_path::string_at(data, &loads, u64::from(k));
-    let (handoff, program) = socket_to_shell(&traps, true, &path).unzip();
-    out.scan.handoff = handoff.map(by_sig);
-    out.scan.program = program.flatten();
-    if out.scan.handoff.is_none() {
-        out.scan.not_handed = stdio_from_elsewhere(&traps, true).map(by_sig);
-    }
-    out.scan.packet_exec = packet_to_exec(&traps).map(by_sig);
+    call_flows(data, &traps, &mut out.scan, |s| {
+        format!("{s} (library functions recognised by signature)")
+    });
     out
 }
 
