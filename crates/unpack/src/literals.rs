@@ -24,7 +24,6 @@ pub struct Literals {
     /// automaton pattern -> the caller's indices of the other patterns that are prefixes of
     /// it (equal ones included)
     prefixes: Vec<Vec<usize>>,
-    len: usize,
 }
 
 /// One occurrence: the caller's pattern index and the offset the pattern starts at.
@@ -68,17 +67,16 @@ impl Literals {
             ac,
             order,
             prefixes,
-            len: patterns.len(),
         })
     }
 
     /// Number of patterns.
     pub fn len(&self) -> usize {
-        self.len
+        self.order.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.order.is_empty()
     }
 
     /// Every occurrence of every pattern in `hay`, by start offset; at one offset the longest
@@ -94,8 +92,8 @@ impl Literals {
 
     /// The first offset of each pattern in `hay` (`None` where it does not occur).
     pub fn first_offsets(&self, hay: &[u8]) -> Vec<Option<usize>> {
-        let mut out = vec![None; self.len];
-        let mut left = self.len;
+        let mut out = vec![None; self.len()];
+        let mut left = self.len();
         for h in self.find_iter(hay) {
             if out[h.pattern].is_none() {
                 out[h.pattern] = Some(h.start);
