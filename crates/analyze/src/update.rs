@@ -171,33 +171,36 @@ impl Update {
 
     /// Why an ELF program is an unverified update path, if it is one.
     fn judge_binary(&self, data: &[u8]) -> Option<Vec<String>> {
-        let mut found: BTreeMap<Class, String> = BTreeMap::new();
-        for r in &self.rules {
-            let Some(re) = &r.bytes else { continue };
-            if found.contains_key(&r.class) {
-                continue;
-            }
-            if let Some(m) = re.find(data) {
-                found.insert(
-                    r.class,
-                    format!(
-                        "'{}' at offset {:#x} ({})",
-                        String::from_utf8_lossy(m.as_bytes()),
-                        m.start(),
-                        r.what
-                    ),
-                );
-            }
+        // Class by class, the one most binaries lack first, stopping at the first required
+        // class that does not match: most executables contain no flash device path, so one
+        // pass of the write rules settles them instead of a pass of every rule.
+        let need = [Class::BinWrite, Class::BinFetch, Class::BinUpdate];
+        let mut found = Vec::with_capacity(need.len());
+        for class in need {
+            found.push(self.first_binary_match(class, data)?);
         }
-        if found.contains_key(&Class::BinVerify) {
+        if self.first_binary_match(Class::BinVerify, data).is_some() {
             return None;
         }
-        let need = [Class::BinWrite, Class::BinUpdate, Class::BinFetch];
-        if need.iter().all(|c| found.contains_key(c)) {
-            Some(need.iter().filter_map(|c| found.get(c).cloned()).collect())
-        } else {
-            None
-        }
+        // evidence in the order write, update, fetch
+        found.swap(1, 2);
+        Some(found)
+    }
+
+    /// Evidence of the first rule of `class` that matches `data`, in rule order.
+    fn first_binary_match(&self, class: Class, data: &[u8]) -> Option<String> {
+        self.rules
+            .iter()
+            .filter(|r| r.class == class)
+            .find_map(|r| {
+                let m = r.bytes.as_ref()?.find(data)?;
+                Some(format!(
+                    "'{}' at offset {:#x} ({})",
+                    String::from_utf8_lossy(m.as_bytes()),
+                    m.start(),
+                    r.what
+                ))
+            })
     }
 }
 
