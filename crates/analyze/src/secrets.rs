@@ -40,14 +40,55 @@ struct TokenRule {
     id: String,
     severity: Severity,
     binary: bool,
-    re: regex::bytes::Regex,
     what: String,
+}
+
+/// Token rules searched together in one pass (leftmost-first over all their patterns, each
+/// match naming its pattern), instead of one pass of each rule's regex over every file: the
+/// token formats start with distinct literals, so the pass is one vectorised literal search.
+#[derive(Debug, Default)]
+struct TokenSet {
+    /// none before the rules are read
+    re: Option<regex_automata::meta::Regex>,
+    /// index into `Secrets::tokens` of each pattern
+    rules: Vec<usize>,
+}
+
+impl TokenSet {
+    fn new(
+        tokens: &[TokenRule],
+        patterns: &[String],
+        keep: impl Fn(&TokenRule) -> bool,
+    ) -> Result<TokenSet, String> {
+        let rules: Vec<usize> = (0..tokens.len()).filter(|&i| keep(&tokens[i])).collect();
+        let pats: Vec<&str> = rules.iter().map(|&i| patterns[i].as_str()).collect();
+        let re = regex_automata::meta::Regex::builder()
+            .syntax(token_syntax())
+            .configure(regex_automata::meta::Config::new().nfa_size_limit(Some(8 << 20)))
+            .build_many(&pats)
+            .map_err(|e| e.to_string())?;
+        Ok(TokenSet {
+            re: Some(re),
+            rules,
+        })
+    }
+}
+
+/// ASCII classes and word boundaries (the token formats are ASCII): with Unicode ones the lazy
+/// DFA stops at the first non-ASCII byte of a binary and the slower PikeVM searches the rest.
+fn token_syntax() -> regex_automata::util::syntax::Config {
+    regex_automata::util::syntax::Config::new()
+        .unicode(false)
+        .utf8(false)
 }
 
 /// Compiled secret rules.
 #[derive(Debug)]
 pub struct Secrets {
     tokens: Vec<TokenRule>,
+    /// every token rule (for text), the `any` rules (for binaries)
+    text_tokens: TokenSet,
+    binary_tokens: TokenSet,
     contains: Vec<String>,
     words: Vec<String>,
     ignore: Vec<String>,
@@ -72,6 +113,8 @@ impl Secrets {
     pub fn new(rules: &RuleSet) -> Result<Secrets, RuleError> {
         let mut s = Secrets {
             tokens: Vec::new(),
+            text_tokens: TokenSet::default(),
+            binary_tokens: TokenSet::default(),
             contains: Vec::new(),
             words: Vec::new(),
             ignore: Vec::new(),
@@ -82,6 +125,8 @@ impl Secrets {
             ),
             uci_re: crate::literal_regex(r"^\s*option\s+([A-Za-z0-9_\-]{1,64})\s+(.*)$"),
         };
+        // each token rule's pattern, in the order of `tokens`
+        let mut patterns: Vec<String> = Vec::new();
         for (file, bytes) in rules.under("secrets/") {
             if !file.ends_with(".tsv") {
                 continue;
@@ -141,24 +186,30 @@ impl Secrets {
                             ))
                         }
                     };
-                    // ASCII classes and word boundaries (the token formats are ASCII): with
-                    // Unicode ones the lazy DFA stops at the first non-ASCII byte of a binary
-                    // and the slower PikeVM searches the rest
-                    let re = regex::bytes::RegexBuilder::new(re)
-                        .unicode(false)
-                        .size_limit(1 << 20)
-                        .build()
+                    // each rule compiled alone first, so that an error names its line
+                    regex_automata::meta::Regex::builder()
+                        .syntax(token_syntax())
+                        .build(re)
                         .map_err(|e| rule_err(file, n + 1, format!("regex {id}: {e}")))?;
+                    patterns.push(re.to_string());
                     s.tokens.push(TokenRule {
                         id: id.to_string(),
                         severity,
                         binary,
-                        re,
                         what: what.to_string(),
                     });
                 }
             }
         }
+        let set_err = |e: String| {
+            rule_err(
+                "secrets/tokens.tsv",
+                0,
+                format!("token rules together: {e}"),
+            )
+        };
+        s.text_tokens = TokenSet::new(&s.tokens, &patterns, |_| true).map_err(set_err)?;
+        s.binary_tokens = TokenSet::new(&s.tokens, &patterns, |r| r.binary).map_err(set_err)?;
         Ok(s)
     }
 
@@ -240,34 +291,46 @@ impl Secrets {
         if excluded_path(inner) {
             return out;
         }
-        // token formats
-        for r in &self.tokens {
-            if !text && !r.binary {
+        // token formats, at most MAX_PER_FILE matches of each rule
+        let set = if text {
+            &self.text_tokens
+        } else {
+            &self.binary_tokens
+        };
+        let mut per_rule = vec![0usize; set.rules.len()];
+        for m in set.re.iter().flat_map(|re| re.find_iter(data)) {
+            let k = m.pattern().as_usize();
+            let (Some(count), Some(r)) = (
+                per_rule.get_mut(k),
+                set.rules.get(k).and_then(|&i| self.tokens.get(i)),
+            ) else {
+                continue;
+            };
+            if *count >= MAX_PER_FILE {
                 continue;
             }
-            for m in r.re.find_iter(data).take(MAX_PER_FILE) {
-                let s = String::from_utf8_lossy(m.as_bytes()).into_owned();
-                if s.to_ascii_uppercase().contains("EXAMPLE") {
-                    continue;
-                }
-                let ev = if text {
-                    let (ln, line) = line_at(data, m.start());
-                    format!("{}: line {ln}: {}", r.what, cut(line.trim()))
-                } else {
-                    format!("{}: at offset {}: {}", r.what, m.start(), cut(&s))
-                };
-                out.push(
-                    Finding::new(
-                        kinds::CREDENTIAL_HARDCODED_SECRET,
-                        r.severity,
-                        format!("Hard-coded {}", r.what),
-                        Some(e.path.clone()),
-                        ev,
-                    )
-                    .with_offset(m.start() as u64)
-                    .with_key(&format!("{}:{}", r.id, s)),
-                );
+            *count += 1;
+            let s = String::from_utf8_lossy(&data[m.range()]).into_owned();
+            if s.to_ascii_uppercase().contains("EXAMPLE") {
+                continue;
             }
+            let ev = if text {
+                let (ln, line) = line_at(data, m.start());
+                format!("{}: line {ln}: {}", r.what, cut(line.trim()))
+            } else {
+                format!("{}: at offset {}: {}", r.what, m.start(), cut(&s))
+            };
+            out.push(
+                Finding::new(
+                    kinds::CREDENTIAL_HARDCODED_SECRET,
+                    r.severity,
+                    format!("Hard-coded {}", r.what),
+                    Some(e.path.clone()),
+                    ev,
+                )
+                .with_offset(m.start() as u64)
+                .with_key(&format!("{}:{}", r.id, s)),
+            );
         }
         if !text
             || data.len() > MAX_TEXT
