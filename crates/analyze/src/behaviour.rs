@@ -398,7 +398,11 @@ const BENIGN_HOSTS: &[&str] = &[
 /// Profile one file, if it is an executable ELF (or shared object). `None` for anything
 /// else.
 pub fn profile(path: &str, data: &[u8]) -> Option<Profile> {
-    let h = elf::inspect(data).ok()?;
+    profile_with(path, data, &elf::inspect(data).ok()?)
+}
+
+/// [`profile`] with the file's ELF reading done by the caller.
+fn profile_with(path: &str, data: &[u8], h: &elf::Hardening) -> Option<Profile> {
     if !(h.elf_type.is_executable() || h.elf_type == elf::ElfType::Dso) || h.kernel_module {
         return None;
     }
@@ -578,11 +582,13 @@ pub type ProfiledFile = Option<(Profile, Option<Finding>)>;
 
 /// [`ProfiledFile`] of one file; also computed while the image unpacks ([`crate::prework`]).
 pub fn profile_file(path: &str, data: &[u8]) -> ProfiledFile {
-    let p = profile(path, data);
+    // one reading of the ELF structure for both
+    let h = elf::inspect(data).ok()?;
+    let p = profile_with(path, data, &h);
     let legacy = p
         .as_ref()
         .filter(|p| p.busybox.is_none())
-        .and_then(|_| crate::suspicious::judge(path, data));
+        .and_then(|_| crate::suspicious::judge_with(path, data, &h));
     p.map(|p| (p, legacy))
 }
 
@@ -1320,17 +1326,31 @@ fn exec_segments(data: &[u8]) -> Vec<(u64, u64, u64)> {
 }
 
 fn exec_segment_entropy(data: &[u8]) -> Option<(usize, f64)> {
-    let mut counts = [0u64; 256];
+    // four histograms filled in turn and summed: with one, each increment waits for the
+    // previous one to the same counter (runs of equal bytes are common in code), about half
+    // the speed
+    let mut lanes = [[0u64; 256]; 4];
     let mut n = 0usize;
     for (off, size, _) in exec_segments(data) {
         let start = off as usize;
         let end = start.saturating_add(size as usize).min(data.len());
         // skip the ELF and program headers that share the first segment
         let start = start.max(0x200).min(end);
-        for &b in &data[start..end] {
-            counts[b as usize] += 1;
+        let mut quads = data[start..end].chunks_exact(4);
+        for q in &mut quads {
+            lanes[0][q[0] as usize] += 1;
+            lanes[1][q[1] as usize] += 1;
+            lanes[2][q[2] as usize] += 1;
+            lanes[3][q[3] as usize] += 1;
+        }
+        for &b in quads.remainder() {
+            lanes[0][b as usize] += 1;
         }
         n += end - start;
+    }
+    let mut counts = [0u64; 256];
+    for (i, c) in counts.iter_mut().enumerate() {
+        *c = lanes.iter().map(|l| l[i]).sum();
     }
     if n == 0 {
         return None;
@@ -1647,7 +1667,11 @@ pub fn import_call_scan(data: &[u8]) -> StubScan {
         return out;
     };
     let targets = crate::import_calls::import_targets(data);
-    if targets.is_empty() {
+    // every flow and capability below starts at a call to socket (raw capture, hand-off,
+    // packet to program) or dup2/dup3 (standard descriptors from elsewhere): without one of
+    // these imports the walk over the code can find nothing
+    let flow_start = |n: &String| matches!(n.as_str(), "socket" | "dup2" | "dup3");
+    if targets.is_empty() || !targets.names.iter().any(flow_start) {
         return out;
     }
     let traps = collect_traps(

@@ -74,7 +74,11 @@ impl Analyzer for Suspicious {
 
 /// The finding for one ELF file, if it looks like a backdoor listener.
 pub fn judge(path: &str, data: &[u8]) -> Option<Finding> {
-    let h = elf::inspect(data).ok()?;
+    judge_with(path, data, &elf::inspect(data).ok()?)
+}
+
+/// [`judge`] with the file's ELF reading done by the caller.
+pub fn judge_with(path: &str, data: &[u8], h: &elf::Hardening) -> Option<Finding> {
     if !h.elf_type.is_executable() && h.elf_type != elf::ElfType::Dso {
         return None;
     }
