@@ -63,6 +63,10 @@ struct Rule {
 
 pub struct Update {
     rules: Vec<Rule>,
+    /// the script rules (indices into `rules`) as one set: one search of a line tells which
+    /// of them match, instead of one search per rule
+    script_rules: Vec<usize>,
+    script_set: regex::RegexSet,
 }
 
 /// A line of a script that matched a rule.
@@ -134,7 +138,19 @@ impl Update {
                 });
             }
         }
-        Ok(Update { rules: list })
+        let script_rules: Vec<usize> = (0..list.len())
+            .filter(|&i| list[i].bytes.is_none())
+            .collect();
+        let script_set = regex::RegexSet::new(script_rules.iter().map(|&i| list[i].re.as_str()))
+            .map_err(|e| RuleError {
+                file: RULE_FILE.to_string(),
+                message: format!("script rules together: {e}"),
+            })?;
+        Ok(Update {
+            rules: list,
+            script_rules,
+            script_set,
+        })
     }
 
     fn scan_script(&self, text: &str) -> Script {
@@ -144,8 +160,11 @@ impl Update {
             if line.is_empty() {
                 continue;
             }
-            for r in self.rules.iter().filter(|r| r.bytes.is_none()) {
-                if r.re.is_match(line) {
+            for k in self.script_set.matches(line).iter() {
+                let Some(r) = self.script_rules.get(k).and_then(|&i| self.rules.get(i)) else {
+                    continue;
+                };
+                {
                     let list = s.hits.entry(r.class).or_default();
                     if list.len() < 20 {
                         list.push(Hit {
