@@ -950,7 +950,7 @@ pub struct BinaryPair {
 /// shorter strings are never asked about), with a login-related string (`pass`, `login`,
 /// `auth`) within 512 bytes. This is how `strcmp(user, "admin") && strcmp(pass, "x")` looks
 /// once compiled: both literals land next to each other in `.rodata`.
-pub fn binary_pairs(data: &[u8], is_pair: impl Fn(&str, &str) -> bool) -> Vec<BinaryPair> {
+pub fn binary_pairs(data: &[u8], is_pair: impl Fn(&[u8], &[u8]) -> bool) -> Vec<BinaryPair> {
     if !data.starts_with(b"\x7fELF") {
         return Vec::new();
     }
@@ -983,10 +983,6 @@ pub fn binary_pairs(data: &[u8], is_pair: impl Fn(&str, &str) -> bool) -> Vec<Bi
         if o2 > o1 + a.len() + 1 + 8 || a.len().max(b.len()) < 4 {
             continue;
         }
-        // ASCII by construction
-        let (Ok(a), Ok(b)) = (std::str::from_utf8(a), std::str::from_utf8(b)) else {
-            continue;
-        };
         let hit = if is_pair(a, b) {
             Some((a, b))
         } else if is_pair(b, a) {
@@ -996,10 +992,11 @@ pub fn binary_pairs(data: &[u8], is_pair: impl Fn(&str, &str) -> bool) -> Vec<Bi
         };
         if let Some((u, p)) = hit {
             if login_near(o1) {
+                // ASCII by construction
                 out.push(BinaryPair {
                     offset: o1,
-                    user: u.to_string(),
-                    password: p.to_string(),
+                    user: String::from_utf8_lossy(u).into_owned(),
+                    password: String::from_utf8_lossy(p).into_owned(),
                 });
             }
         }
@@ -1302,7 +1299,7 @@ mod tests {
 
     #[test]
     fn binary_pair_next_to_login_string() {
-        let is_pair = |u: &str, p: &str| u == "admin" && p == "s3cr3t-adm";
+        let is_pair = |u: &[u8], p: &[u8]| u == b"admin" && p == b"s3cr3t-adm";
         let mut elf = b"\x7fELF\x01\x01\x01\0".to_vec();
         elf.extend_from_slice(b"Password:\0\0\0\0admin\0\0\0s3cr3t-adm\0other\0");
         let got = binary_pairs(&elf, is_pair);

@@ -103,7 +103,8 @@ pub struct Dictionary {
     /// over the strings of every binary: every pair of neighbouring strings of every
     /// executable is looked up, so the keys are hashed with FxHash (short strings; the table
     /// is built from the rules, not from the image).
-    user_passwords: rustc_hash::FxHashMap<String, rustc_hash::FxHashSet<String>>,
+    /// as bytes: binary strings are looked up without a UTF-8 check
+    user_passwords: rustc_hash::FxHashMap<Box<[u8]>, rustc_hash::FxHashSet<Box<[u8]>>>,
 }
 
 impl Dictionary {
@@ -214,9 +215,9 @@ impl Dictionary {
         for e in d.defaults.iter().chain(&d.vendor) {
             if let Some(u) = &e.user {
                 d.user_passwords
-                    .entry(u.clone())
+                    .entry(u.as_bytes().into())
                     .or_default()
-                    .insert(e.password.clone());
+                    .insert(e.password.as_bytes().into());
             }
         }
         Ok(d)
@@ -270,7 +271,7 @@ impl Dictionary {
 
     /// Whether the dictionary lists `password` as a default of exactly `user` (not of any
     /// user), a pair worth reporting when both are literals side by side in a binary.
-    pub fn is_user_pair(&self, user: &str, password: &str) -> bool {
+    pub fn is_user_pair(&self, user: &[u8], password: &[u8]) -> bool {
         user != password
             && password.len() >= 4
             && self
