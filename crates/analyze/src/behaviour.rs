@@ -1870,10 +1870,10 @@ fn collect_traps<'n>(
         }
         let code = &data[start..end.min(start + budget)];
         budget = budget.saturating_sub(code.len());
-        let seg = Segment {
+        let seg_at = |lo: usize| Segment {
             data,
-            file_off: off,
-            vaddr,
+            file_off: off.wrapping_add(lo as u64),
+            vaddr: vaddr.wrapping_add(lo as u64),
             be,
             ins_be,
             seed: &[],
@@ -1892,12 +1892,78 @@ fn collect_traps<'n>(
             traps.push((Trap { nr, at, args }, n));
             Some(traps.len() - 1)
         };
-        run_scanner(arch, code, &seg, &mut found);
+        // MIPS import calls: only the code around the calls a flow can start at
+        let windows = match arch {
+            Arch::Mips | Arch::MipsN32 | Arch::MipsN64 if imports.is_some() => {
+                mips_flow_windows(code, &seg_at(0))
+            }
+            _ => vec![(0, code.len())],
+        };
+        for (lo, hi) in windows {
+            if let Some(part) = code.get(lo..hi) {
+                run_scanner(arch, part, &seg_at(lo), &mut found);
+            }
+        }
         if budget == 0 {
             break;
         }
     }
     traps
+}
+
+/// Imports every flow of the import-call scan starts at: socket (raw capture, hand-off,
+/// packet to program) and dup2/dup3 (standard descriptors from elsewhere).
+const FLOW_STARTS: &[&str] = &["socket", "dup2", "dup3"];
+/// Code walked before such a call (its arguments, and for dup2 the call whose result it
+/// duplicates) and after it (the hand-off region of a socket, and a little more).
+const WINDOW_BEFORE: usize = 8192;
+const WINDOW_AFTER: usize = HANDOFF_REGION as usize + 256;
+
+/// MIPS: the byte ranges of `code` around every instruction that can put the address of one
+/// of the [`FLOW_STARTS`] imports into a register (a load from its GOT slot, a `jal` or
+/// `bal` to its stub: the only ways the tracker learns an import), merged and in order. The
+/// tracker walks only these: the MIPS walk over whole programs was the largest cost of the
+/// analysis (5 % of a scan's CPU), and a program calls these imports in few places. A word
+/// test per instruction, about a tenth of the walk's cost.
+fn mips_flow_windows(code: &[u8], seg: &Segment) -> Vec<(usize, usize)> {
+    let Some(targets) = seg.imports else {
+        return Vec::new();
+    };
+    let wanted = |addr: u64| {
+        targets
+            .at(addr)
+            .is_some_and(|(_, n)| FLOW_STARTS.contains(&n))
+    };
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for (i, c) in code.chunks_exact(4).enumerate() {
+        let w = seg.ins(c);
+        let (op, rs, rt) = (w >> 26, (w >> 21) & 31, (w >> 16) & 31);
+        let imm = w & 0xffff;
+        let va = seg.vaddr.wrapping_add(4 * i as u64);
+        let hit = match op {
+            // lw / ld rt, N(gp)
+            0x23 | 0x37 if rs == 28 => targets
+                .mips_gp
+                .is_some_and(|gp| wanted(gp.wrapping_add(imm as i16 as i64 as u64))),
+            // jal
+            0x03 => wanted((va.wrapping_add(4) & !0x0fff_ffff) | u64::from(w & 0x03ff_ffff) << 2),
+            // bal
+            0x01 if rs == 0 && rt == 0x11 => wanted(
+                va.wrapping_add(4)
+                    .wrapping_add(((imm as i16 as i64) << 2) as u64),
+            ),
+            _ => false,
+        };
+        if hit {
+            let lo = (4 * i).saturating_sub(WINDOW_BEFORE);
+            let hi = (4 * i).saturating_add(WINDOW_AFTER).min(code.len());
+            match out.last_mut() {
+                Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+                _ => out.push((lo, hi)),
+            }
+        }
+    }
+    out
 }
 
 /// Capabilities and socket-to-shell data flow of a static binary's syscall stubs.
