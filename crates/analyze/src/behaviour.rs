@@ -1670,7 +1670,7 @@ pub fn import_call_scan(data: &[u8]) -> StubScan {
     // every flow and capability below starts at a call to socket (raw capture, hand-off,
     // packet to program) or dup2/dup3 (standard descriptors from elsewhere): without one of
     // these imports the walk over the code can find nothing
-    let flow_start = |n: &String| matches!(n.as_str(), "socket" | "dup2" | "dup3");
+    let flow_start = |n: &String| FLOW_STARTS.contains(&n.as_str());
     if targets.is_empty() || !targets.names.iter().any(flow_start) {
         return out;
     }
@@ -1938,22 +1938,14 @@ fn mips_flow_windows(code: &[u8], seg: &Segment) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = Vec::new();
     for (i, c) in code.chunks_exact(4).enumerate() {
         let w = seg.ins(c);
-        let (op, rs, rt) = (w >> 26, (w >> 21) & 31, (w >> 16) & 31);
-        let imm = w & 0xffff;
+        let (op, rs) = (w >> 26, (w >> 21) & 31);
         let va = seg.vaddr.wrapping_add(4 * i as u64);
         let hit = match op {
             // lw / ld rt, N(gp)
             0x23 | 0x37 if rs == 28 => targets
                 .mips_gp
-                .is_some_and(|gp| wanted(gp.wrapping_add(imm as i16 as i64 as u64))),
-            // jal
-            0x03 => wanted((va.wrapping_add(4) & !0x0fff_ffff) | u64::from(w & 0x03ff_ffff) << 2),
-            // bal
-            0x01 if rs == 0 && rt == 0x11 => wanted(
-                va.wrapping_add(4)
-                    .wrapping_add(((imm as i16 as i64) << 2) as u64),
-            ),
-            _ => false,
+                .is_some_and(|gp| wanted(mips_gp_slot(gp, w))),
+            _ => mips_call_target(va, w).is_some_and(wanted),
         };
         if hit {
             let lo = (4 * i).saturating_sub(WINDOW_BEFORE);
@@ -1965,6 +1957,25 @@ fn mips_flow_windows(code: &[u8], seg: &Segment) -> Vec<(usize, usize)> {
         }
     }
     out
+}
+
+/// The target of a MIPS `jal` or `bal` (`bgezal zero`) at `va`; `None` for any other
+/// instruction. Shared by the tracker and the window pass, so both see the same calls.
+fn mips_call_target(va: u64, w: u32) -> Option<u64> {
+    match w >> 26 {
+        0x03 => Some((va.wrapping_add(4) & !0x0fff_ffff) | u64::from(w & 0x03ff_ffff) << 2),
+        // REGIMM with rs = zero, rt = BGEZAL
+        0x01 if (w >> 16) & 0x3ff == 0x11 => Some(
+            va.wrapping_add(4)
+                .wrapping_add((((w & 0xffff) as i16 as i64) << 2) as u64),
+        ),
+        _ => None,
+    }
+}
+
+/// The GOT slot a MIPS `lw`/`ld rt, N(gp)` reads, for the global pointer `gp`.
+fn mips_gp_slot(gp: u64, w: u32) -> u64 {
+    gp.wrapping_add((w & 0xffff) as i16 as i64 as u64)
 }
 
 /// Capabilities and socket-to-shell data flow of a static binary's syscall stubs.
@@ -2377,9 +2388,7 @@ fn scan_mips(code: &[u8], seg: &Segment, found: &mut Found) {
             // lw / ld t9, N(gp): an import's address from the global GOT (dynamic
             // executables; the call is the `jalr` that follows)
             0x23 | 0x37 if rs == 28 && gp.is_some() => {
-                let slot = gp
-                    .unwrap_or_default()
-                    .wrapping_add(imm as i16 as i64 as u64);
+                let slot = mips_gp_slot(gp.unwrap_or_default(), w);
                 // a local GOT entry holds a page address (`lw a0, N(gp)`; `addiu a0,
                 // a0, %lo(str)` makes it a string's): read it from the file
                 reg.set(
@@ -2439,20 +2448,13 @@ fn scan_mips(code: &[u8], seg: &Segment, found: &mut Found) {
                     reg.set(rd, None);
                 }
             }
-            // bal (bgezal zero): what the linker makes of a `jalr t9` whose target it
-            // knows (R_MIPS_JALR), as in static executables
-            0x01 if rs == 0 && rt == 0x11 => {
+            // jal, and bal (bgezal zero): what the linker makes of a `jalr t9` whose target
+            // it knows (R_MIPS_JALR), as in static executables
+            0x01 | 0x03 if mips_call_target(0, w).is_some() => {
                 let va = seg.vaddr.wrapping_add(4 * i as u64);
-                let target = va
-                    .wrapping_add(4)
-                    .wrapping_add(((imm as i16 as i64) << 2) as u64);
-                pending = Some((target, va, seg.import(target)));
-            }
-            // jal
-            0x03 => {
-                let va = seg.vaddr.wrapping_add(4 * i as u64);
-                let target = (va.wrapping_add(4) & !0x0fff_ffff) | u64::from(w & 0x03ff_ffff) << 2;
-                pending = Some((target, va, seg.import(target)));
+                if let Some(target) = mips_call_target(va, w) {
+                    pending = Some((target, va, seg.import(target)));
+                }
             }
             // addiu, daddiu (n32/n64 `li`)
             0x09 | 0x19 => reg.set(
