@@ -164,15 +164,13 @@ impl Update {
                 let Some(r) = self.script_rules.get(k).and_then(|&i| self.rules.get(i)) else {
                     continue;
                 };
-                {
-                    let list = s.hits.entry(r.class).or_default();
-                    if list.len() < 20 {
-                        list.push(Hit {
-                            line: n + 1,
-                            text: line.chars().take(160).collect(),
-                            what: r.what.clone(),
-                        });
-                    }
+                let list = s.hits.entry(r.class).or_default();
+                if list.len() < 20 {
+                    list.push(Hit {
+                        line: n + 1,
+                        text: line.chars().take(160).collect(),
+                        what: r.what.clone(),
+                    });
                 }
             }
             // `. /lib/functions.sh`, `source x.sh`, `include /lib/upgrade`
@@ -193,17 +191,13 @@ impl Update {
         // Class by class, the one most binaries lack first, stopping at the first required
         // class that does not match: most executables contain no flash device path, so one
         // pass of the write rules settles them instead of a pass of every rule.
-        let need = [Class::BinWrite, Class::BinFetch, Class::BinUpdate];
-        let mut found = Vec::with_capacity(need.len());
-        for class in need {
-            found.push(self.first_binary_match(class, data)?);
-        }
+        let write = self.first_binary_match(Class::BinWrite, data)?;
+        let fetch = self.first_binary_match(Class::BinFetch, data)?;
+        let update = self.first_binary_match(Class::BinUpdate, data)?;
         if self.first_binary_match(Class::BinVerify, data).is_some() {
             return None;
         }
-        // evidence in the order write, update, fetch
-        found.swap(1, 2);
-        Some(found)
+        Some(vec![write, update, fetch])
     }
 
     /// Evidence of the first rule of `class` that matches `data`, in rule order.
