@@ -186,9 +186,13 @@ impl Secrets {
                             ))
                         }
                     };
-                    // each rule compiled alone first, so that an error names its line
+                    // each rule compiled alone first, so that an error names its line, with
+                    // the size bound each rule had as its own regex (1 MiB)
                     regex_automata::meta::Regex::builder()
                         .syntax(token_syntax())
+                        .configure(
+                            regex_automata::meta::Config::new().nfa_size_limit(Some(1 << 20)),
+                        )
                         .build(re)
                         .map_err(|e| rule_err(file, n + 1, format!("regex {id}: {e}")))?;
                     patterns.push(re.to_string());
