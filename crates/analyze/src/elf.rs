@@ -242,7 +242,9 @@ fn inspect_as<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<Hardeni
     let no_sections = sections.as_ref().is_none_or(|s| s.is_empty());
     let mut stripped = true;
     let mut kernel_module = false;
-    let mut names: Vec<(String, bool)> = Vec::new(); // (name, undefined)
+    // (name, undefined), borrowed from the file: a library defines thousands of symbols, of
+    // which only the undefined ones (the imports) are kept as strings
+    let mut names: Vec<(&[u8], bool)> = Vec::new();
     if let Some(sections) = &sections {
         for sh in sections.iter() {
             if sh.sh_type(endian) == elf::SHT_SYMTAB {
@@ -261,7 +263,7 @@ fn inspect_as<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<Hardeni
                         if !n.is_empty() {
                             let undefined =
                                 sym.st_shndx(endian) == elf::SHN_UNDEF && kind == elf::SHT_DYNSYM;
-                            names.push((String::from_utf8_lossy(n).into_owned(), undefined));
+                            names.push((n, undefined));
                         }
                     }
                 }
@@ -293,10 +295,13 @@ fn inspect_as<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<Hardeni
         }
         None => &[],
     };
-    let dstr = |off: u64| -> Option<String> {
+    let dstr_bytes = |off: u64| -> Option<&[u8]> {
         let s = dynstr.get(usize::try_from(off).ok()?..)?;
         let end = memchr::memchr(0, s)?;
-        Some(String::from_utf8_lossy(&s[..end]).into_owned())
+        Some(&s[..end])
+    };
+    let dstr = |off: u64| -> Option<String> {
+        dstr_bytes(off).map(|s| String::from_utf8_lossy(s).into_owned())
     };
 
     let has_dynsym = names.iter().any(|(_, u)| *u) || {
@@ -324,7 +329,7 @@ fn inspect_as<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<Hardeni
             let count = (count as usize).min(MAX_SYMBOLS);
             if let Ok(syms) = data.read_slice_at::<E::Sym>(off, count) {
                 for sym in syms {
-                    if let Some(n) = dstr(sym.st_name(endian) as u64) {
+                    if let Some(n) = dstr_bytes(sym.st_name(endian) as u64) {
                         if !n.is_empty() {
                             names.push((n, sym.st_shndx(endian) == elf::SHN_UNDEF));
                         }
@@ -335,12 +340,12 @@ fn inspect_as<E: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<Hardeni
     }
 
     let canary = names.iter().any(|(n, _)| {
-        n == "__stack_chk_fail" || n == "__stack_chk_guard" || n == "__intel_security_cookie"
+        *n == b"__stack_chk_fail" || *n == b"__stack_chk_guard" || *n == b"__intel_security_cookie"
     });
     let mut imports: Vec<String> = names
         .iter()
         .filter(|(_, u)| *u)
-        .map(|(n, _)| strip_version(n).to_string())
+        .map(|(n, _)| strip_version(&String::from_utf8_lossy(n)).to_string())
         .collect();
     imports.sort();
     imports.dedup();
