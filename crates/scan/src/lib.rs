@@ -280,6 +280,8 @@ impl Scanner {
         let tree = unpacker.unpack_path(input);
         unpacker.set_file_hook(None);
         prework.finish();
+        // what the unpacker and the early work freed is not needed by the analyzers
+        netvet_unpack::spool::trim_heap();
         let tree = tree.map_err(|e| ScanError::Input(e.to_string()))?;
         let t_unpack = t0.elapsed();
         let digest = match file_digest {

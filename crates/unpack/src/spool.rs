@@ -122,6 +122,19 @@ pub fn is_mapped(d: &[u8]) -> bool {
     find(d).is_some()
 }
 
+/// Hand the free memory of the C allocator's heaps back to the kernel. glibc keeps what is
+/// freed in its arenas for later allocations; after a batch of decoded contents went to
+/// spill files, that is tens of MiB of resident memory nobody uses, which the resident-set
+/// budget of a scan (docs/benchmarks.md) cannot afford. Elsewhere a no-op.
+pub fn trim_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free chunks of glibc's own arenas to the kernel
+    // (madvise); it takes the arena locks as an allocation does and touches no live memory.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// Drop the resident pages of `d` when it lies in a registered file mapping (a no-op for
 /// memory): call it when done reading a content. The content stays valid: a later read
 /// faults the pages in again from the file.

@@ -63,7 +63,7 @@ const MAX_DIR_ENTRIES: usize = 1 << 20;
 /// Decoded metadata of one table (inodes or directories).
 const MAX_TABLE: usize = 512 << 20;
 /// File content decoded per parallel batch before it is handed to the sink.
-const BATCH_BYTES: u64 = 48 << 20;
+const BATCH_BYTES: u64 = 24 << 20;
 
 pub struct Squashfs;
 
@@ -603,33 +603,62 @@ pub(crate) fn extract_fs(fs: &dyn Layout, data: &Bytes, out: &mut Sink) -> Forma
     finish(fs, data, jobs, out, problems)
 }
 
-/// Decode file contents in batches of about [`BATCH_BYTES`], every block of a batch in
-/// parallel, and hand each finished file to the sink.
-fn finish(
+/// A decoded fragment block by index, or why it could not be decoded.
+type Fragment = (u32, Result<Bytes, String>);
+
+/// One batch of files whose blocks are decoded (or failed to decode), waiting for its
+/// fragment tails and the sink.
+struct Decoded {
+    batch: Vec<FileJob>,
+    /// Fragment blocks the batch needed that were not decoded yet.
+    new_frags: Vec<Fragment>,
+    /// Content of the files that needed no decoding (fragment only, stored, sparse).
+    direct: Vec<Option<Bytes>>,
+    /// Decoded buffers by index in `batch`, and the first error of each failed one.
+    bufs: Vec<(usize, Vec<u8>)>,
+    failed: HashMap<usize, String>,
+}
+
+/// Take the next batch of about [`BATCH_BYTES`] of file content off `jobs` (reversed
+/// directory order). Every buffer the batch will need is checked against the byte budget
+/// here, before any is allocated; `Err` when one is over it (recorded in `problems`).
+fn take_batch(
+    jobs: &mut Vec<FileJob>,
+    out: &mut Sink,
+    problems: &mut Problems,
+) -> Result<Vec<FileJob>, ()> {
+    let mut batch: Vec<FileJob> = Vec::new();
+    let mut sum = 0u64;
+    while let Some(j) = jobs.pop() {
+        sum = sum.saturating_add(j.file.size);
+        let needs_buffer = !j.file.blocks.is_empty();
+        let size = j.file.size;
+        let what = format!("'/{}'", j.path);
+        batch.push(j);
+        if needs_buffer {
+            if let Err(e) = out.check_alloc(&what, size) {
+                problems.add(e.to_string());
+                return Err(());
+            }
+        }
+        if sum >= BATCH_BYTES {
+            break;
+        }
+    }
+    Ok(batch)
+}
+
+/// Decode every data block of `batch` in parallel, and the fragment blocks it needs that are
+/// not in `frags` yet. Touches no sink: runs beside the sink of the previous batch.
+fn decode_batch(
     fs: &dyn Layout,
     data: &Bytes,
-    mut jobs: Vec<FileJob>,
-    out: &mut Sink,
-    mut problems: Problems,
-) -> FormatResult<()> {
+    batch: Vec<FileJob>,
+    frags: &HashMap<u32, Result<Bytes, String>>,
+) -> Decoded {
     let g = fs.geometry();
     let bs = g.block_size as u64;
     let codec = fs.codec();
-    // Fragment blocks are decoded when a batch first needs them and dropped once the last
-    // file that uses them is done: files come in directory order, which is the order
-    // mksquashfs fills fragments in, so only a few blocks are alive at a time instead of
-    // every small file of the image.
-    let mut frag_uses: HashMap<u32, usize> = HashMap::new();
-    for j in &jobs {
-        if let Some((i, _)) = j.file.frag {
-            *frag_uses.entry(i).or_default() += 1;
-        }
-    }
-    let frag_bytes = (frag_uses.len() as u64).saturating_mul(bs);
-    if let Err(e) = out.check_alloc("fragment blocks", frag_bytes) {
-        problems.add(e.to_string());
-        return problems.into_result();
-    }
     let decode_frag = |i: u32| -> Result<Bytes, String> {
         let (start, word) = fs.fragment(i).map_err(|e| e.to_string())?;
         let len = (word & !BLOCK_STORED) as usize;
@@ -648,143 +677,234 @@ fn finish(
         buf.truncate(n);
         Ok(Bytes::from(buf))
     };
+    let mut missing: Vec<u32> = batch
+        .iter()
+        .filter_map(|j| j.file.frag.map(|f| f.0))
+        .filter(|i| !frags.contains_key(i))
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    // files entirely in one fragment, stored blocks or sparse need no decoding
+    let mut direct: Vec<Option<Bytes>> = vec![None; batch.len()];
+    let mut bufs: Vec<(usize, Vec<u8>)> = Vec::new();
+    for (k, j) in batch.iter().enumerate() {
+        let f = &j.file;
+        if f.blocks.is_empty() {
+            continue; // fragment only: assembled once the fragments are in
+        }
+        if let Some(b) = stored_slice(data, f, bs) {
+            direct[k] = Some(b);
+            continue;
+        }
+        bufs.push((k, vec![0u8; f.size as usize]));
+    }
+    // one task per data block, all blocks of the batch in parallel
+    let mut tasks: Vec<(usize, u64, u32, &mut [u8])> = Vec::new();
+    for (k, buf) in bufs.iter_mut() {
+        let f = &batch[*k].file;
+        let mut pos = f.start;
+        let full = (f.blocks.len() as u64 * bs).min(f.size) as usize;
+        for (word, chunk) in f.blocks.iter().zip(buf[..full].chunks_mut(bs as usize)) {
+            tasks.push((*k, pos, *word, chunk));
+            pos = pos.saturating_add((word & !BLOCK_STORED) as u64);
+        }
+    }
+    let (new_frags, errors): (Vec<Fragment>, Vec<(usize, String)>) = rayon::join(
+        || missing.par_iter().map(|&i| (i, decode_frag(i))).collect(),
+        || {
+            tasks
+                .into_par_iter()
+                .filter_map(|(k, pos, word, dst)| {
+                    decode_block(codec, data, bs, pos, word, dst)
+                        .err()
+                        .map(|e| (k, e))
+                })
+                .collect()
+        },
+    );
+    let mut failed: HashMap<usize, String> = HashMap::new();
+    for (k, e) in errors {
+        failed.entry(k).or_insert(e);
+    }
+    Decoded {
+        batch,
+        new_frags,
+        direct,
+        bufs,
+        failed,
+    }
+}
+
+/// Decode one data block (`word` at `pos` in the image) into `dst`, its part of the file.
+fn decode_block(
+    codec: Codec,
+    data: &Bytes,
+    bs: u64,
+    pos: u64,
+    word: u32,
+    dst: &mut [u8],
+) -> Result<(), String> {
+    let len = (word & !BLOCK_STORED) as usize;
+    if len == 0 {
+        return Ok(()); // sparse: already zeros
+    }
+    if len as u64 > bs {
+        return Err(format!(
+            "block at {pos:#x} claims {len} bytes (block size {bs})"
+        ));
+    }
+    let src = data
+        .get(pos as usize..(pos as usize).saturating_add(len))
+        .ok_or_else(|| format!("block at {pos:#x} is outside the image"))?;
+    if word & BLOCK_STORED != 0 {
+        let n = len.min(dst.len());
+        dst[..n].copy_from_slice(&src[..n]);
+        return Ok(());
+    }
+    let n = decode(codec, src, dst, true).map_err(|e| format!("block at {pos:#x}: {e}"))?;
+    if n != dst.len() {
+        return Err(format!(
+            "block at {pos:#x} decodes to {n} bytes, expected {}",
+            dst.len()
+        ));
+    }
+    Ok(())
+}
+
+/// The content (or the error) of every file of a decoded batch, fragment tails added.
+fn assemble(
+    d: Decoded,
+    frags: &HashMap<u32, Result<Bytes, String>>,
+    bs: u64,
+) -> Vec<(FileJob, Result<Bytes, String>)> {
+    let Decoded {
+        batch,
+        direct,
+        bufs,
+        mut failed,
+        ..
+    } = d;
+    let mut contents: Vec<Option<Result<Bytes, String>>> =
+        direct.into_iter().map(|b| b.map(Ok)).collect();
+    for (k, j) in batch.iter().enumerate() {
+        if j.file.blocks.is_empty() {
+            contents[k] = Some(frag_tail(frags, &j.file, 0).map(|b| b.unwrap_or_default()));
+        }
+    }
+    for (k, mut buf) in bufs {
+        let f = &batch[k].file;
+        let full = (f.blocks.len() as u64 * bs).min(f.size) as usize;
+        if let Some(e) = failed.remove(&k) {
+            contents[k] = Some(Err(e));
+            continue;
+        }
+        contents[k] = Some(match frag_tail(frags, f, full) {
+            Ok(Some(tail)) => {
+                let n = tail.len().min(buf.len() - full);
+                buf[full..full + n].copy_from_slice(&tail[..n]);
+                Ok(Bytes::from(buf))
+            }
+            Ok(None) => Ok(Bytes::from(buf)),
+            Err(e) => Err(e),
+        });
+    }
+    batch
+        .into_iter()
+        .zip(contents)
+        .filter_map(|(j, c)| c.map(|c| (j, c)))
+        .collect()
+}
+
+/// Hand the files of one batch to the sink; `Err` when a limit stops the extraction.
+fn sink_batch(
+    files: Vec<(FileJob, Result<Bytes, String>)>,
+    out: &mut Sink,
+    problems: &mut Problems,
+    reported_frags: &mut HashSet<u32>,
+) -> Result<(), ()> {
+    for (j, c) in files {
+        let res = match c {
+            Ok(b) => out.file(&j.path, j.meta, b),
+            Err(e) => {
+                if let Some((fi, _)) = j.file.frag {
+                    if e.starts_with("fragment") && !reported_frags.insert(fi) {
+                        // one report per broken fragment block is enough
+                        let _ = out.file(&j.path, j.meta, Bytes::new());
+                        continue;
+                    }
+                }
+                problems.add(format!("'/{}': {e}; kept empty", j.path));
+                out.file(&j.path, j.meta, Bytes::new())
+            }
+        };
+        if let Err(FormatError::Limit(_)) = res {
+            return Err(());
+        }
+    }
+    Ok(())
+}
+
+/// Decode file contents in batches of about [`BATCH_BYTES`], every block of a batch in
+/// parallel, and hand each finished file to the sink. Two stages overlap: while the files of
+/// one batch go to the sink (one thread: the tree, the spill, the file hook), the blocks of
+/// the next are decoded on the other threads, so no core waits for the sink.
+fn finish(
+    fs: &dyn Layout,
+    data: &Bytes,
+    mut jobs: Vec<FileJob>,
+    out: &mut Sink,
+    mut problems: Problems,
+) -> FormatResult<()> {
+    let g = fs.geometry();
+    let bs = g.block_size as u64;
+    // Fragment blocks are decoded when a batch first needs them and dropped once the last
+    // file that uses them is done: files come in directory order, which is the order
+    // mksquashfs fills fragments in, so only a few blocks are alive at a time instead of
+    // every small file of the image.
+    let mut frag_uses: HashMap<u32, usize> = HashMap::new();
+    for j in &jobs {
+        if let Some((i, _)) = j.file.frag {
+            *frag_uses.entry(i).or_default() += 1;
+        }
+    }
+    let frag_bytes = (frag_uses.len() as u64).saturating_mul(bs);
+    if let Err(e) = out.check_alloc("fragment blocks", frag_bytes) {
+        problems.add(e.to_string());
+        return problems.into_result();
+    }
     let mut frags: HashMap<u32, Result<Bytes, String>> = HashMap::new();
     let mut reported_frags: HashSet<u32> = HashSet::new();
     jobs.reverse(); // pop from the end in directory order
-    while !jobs.is_empty() {
-        // take one batch
-        let mut batch: Vec<FileJob> = Vec::new();
-        let mut sum = 0u64;
-        while let Some(j) = jobs.pop() {
-            sum = sum.saturating_add(j.file.size);
-            batch.push(j);
-            if sum >= BATCH_BYTES {
-                break;
-            }
-        }
-        let batch_frags: Vec<u32> = batch
+    let Ok(first) = take_batch(&mut jobs, out, &mut problems) else {
+        return problems.into_result();
+    };
+    let mut pending = (!first.is_empty()).then(|| decode_batch(fs, data, first, &frags));
+    while let Some(decoded) = pending.take() {
+        let used: Vec<u32> = decoded
+            .batch
             .iter()
             .filter_map(|j| j.file.frag.map(|f| f.0))
             .collect();
-        let mut missing: Vec<u32> = batch_frags
-            .iter()
-            .copied()
-            .filter(|i| !frags.contains_key(i))
-            .collect();
-        missing.sort_unstable();
-        missing.dedup();
-        let decoded: Vec<(u32, Result<Bytes, String>)> =
-            missing.par_iter().map(|&i| (i, decode_frag(i))).collect();
-        frags.extend(decoded);
-        let mut contents: Vec<Option<Result<Bytes, String>>> = vec![None; batch.len()];
-        // files entirely in one fragment, stored blocks or sparse need no decoding
-        let mut bufs: Vec<(usize, Vec<u8>)> = Vec::new();
-        for (k, j) in batch.iter().enumerate() {
-            let f = &j.file;
-            if f.blocks.is_empty() {
-                contents[k] = Some(frag_tail(&frags, f, 0).map(|b| b.unwrap_or_default()));
-                continue;
-            }
-            if let Some(b) = stored_slice(data, f, bs) {
-                contents[k] = Some(Ok(b));
-                continue;
-            }
-            if let Err(e) = out.check_alloc(&format!("'/{}'", j.path), f.size) {
-                problems.add(e.to_string());
-                return problems.into_result();
-            }
-            bufs.push((k, vec![0u8; f.size as usize]));
-        }
-        // one task per data block, all blocks of the batch in parallel
-        let mut tasks: Vec<(usize, u64, u32, &mut [u8])> = Vec::new();
-        for (k, buf) in bufs.iter_mut() {
-            let f = &batch[*k].file;
-            let mut pos = f.start;
-            let full = (f.blocks.len() as u64 * bs).min(f.size) as usize;
-            for (word, chunk) in f.blocks.iter().zip(buf[..full].chunks_mut(bs as usize)) {
-                tasks.push((*k, pos, *word, chunk));
-                pos = pos.saturating_add((word & !BLOCK_STORED) as u64);
-            }
-        }
-        let errors: Vec<(usize, String)> = tasks
-            .into_par_iter()
-            .filter_map(|(k, pos, word, dst)| {
-                let len = (word & !BLOCK_STORED) as usize;
-                if len == 0 {
-                    return None; // sparse: already zeros
-                }
-                let r = (|| {
-                    if len as u64 > bs {
-                        return Err(format!(
-                            "block at {pos:#x} claims {len} bytes (block size {bs})"
-                        ));
-                    }
-                    let src = data
-                        .get(pos as usize..(pos as usize).saturating_add(len))
-                        .ok_or_else(|| format!("block at {pos:#x} is outside the image"))?;
-                    if word & BLOCK_STORED != 0 {
-                        let n = len.min(dst.len());
-                        dst[..n].copy_from_slice(&src[..n]);
-                        return Ok(());
-                    }
-                    let n = decode(codec, src, dst, true)
-                        .map_err(|e| format!("block at {pos:#x}: {e}"))?;
-                    if n != dst.len() {
-                        return Err(format!(
-                            "block at {pos:#x} decodes to {n} bytes, expected {}",
-                            dst.len()
-                        ));
-                    }
-                    Ok(())
-                })();
-                r.err().map(|e| (k, e))
-            })
-            .collect();
-        let mut failed: HashMap<usize, String> = HashMap::new();
-        for (k, e) in errors {
-            failed.entry(k).or_insert(e);
-        }
-        for (k, mut buf) in bufs {
-            let f = &batch[k].file;
-            let full = (f.blocks.len() as u64 * bs).min(f.size) as usize;
-            if let Some(e) = failed.remove(&k) {
-                contents[k] = Some(Err(e));
-                continue;
-            }
-            match frag_tail(&frags, f, full) {
-                Ok(Some(tail)) => {
-                    let n = tail.len().min(buf.len() - full);
-                    buf[full..full + n].copy_from_slice(&tail[..n]);
-                    contents[k] = Some(Ok(Bytes::from(buf)));
-                }
-                Ok(None) => contents[k] = Some(Ok(Bytes::from(buf))),
-                Err(e) => contents[k] = Some(Err(e)),
-            }
-        }
-        for (j, c) in batch.into_iter().zip(contents) {
-            let res = match c {
-                Some(Ok(b)) => out.file(&j.path, j.meta, b),
-                Some(Err(e)) => {
-                    if let Some((fi, _)) = j.file.frag {
-                        if e.starts_with("fragment") && !reported_frags.insert(fi) {
-                            // one report per broken fragment block is enough
-                            let _ = out.file(&j.path, j.meta, Bytes::new());
-                            continue;
-                        }
-                    }
-                    problems.add(format!("'/{}': {e}; kept empty", j.path));
-                    out.file(&j.path, j.meta, Bytes::new())
-                }
-                None => Ok(()),
-            };
-            if let Err(FormatError::Limit(_)) = res {
-                return problems.into_result();
-            }
+        frags.extend(decoded.new_frags.iter().cloned());
+        let files = assemble(decoded, &frags, bs);
+        let Ok(next) = take_batch(&mut jobs, out, &mut problems) else {
+            let _ = sink_batch(files, out, &mut problems, &mut reported_frags);
+            return problems.into_result();
+        };
+        let frags_now = &frags;
+        let (sunk, decoded_next) = rayon::join(
+            || sink_batch(files, out, &mut problems, &mut reported_frags),
+            || (!next.is_empty()).then(|| decode_batch(fs, data, next, frags_now)),
+        );
+        if sunk.is_err() {
+            return problems.into_result();
         }
         // the compressed blocks of this batch are done: hand the image's pages back when it is
         // a mapped file (a 1 GiB image would otherwise end up resident whole)
         crate::spool::release(data);
-        for i in batch_frags {
+        // the buffers of the files that went to spill files are free again: give them back
+        crate::spool::trim_heap();
+        for i in used {
             if let Some(n) = frag_uses.get_mut(&i) {
                 *n -= 1;
                 if *n == 0 {
@@ -792,6 +912,7 @@ fn finish(
                 }
             }
         }
+        pending = decoded_next;
     }
     problems.into_result()
 }
