@@ -570,14 +570,20 @@ fn cmd_scan_one(a: ScanArgs, input: PathBuf) -> Result<u8, Fail> {
     };
     scanner.sandbox(&[]);
     let unpacker = scanner.unpacker();
-    let mut scan = with_progress(a.quiet, unpacker.progress(), "scanning", || {
+    let scan = with_progress(a.quiet, unpacker.progress(), "scanning", || {
         scanner.scan_with(&input, &unpacker)
     })
     .map_err(|e| Fail(2, format!("{e:#}")))?;
+    // the tree (its memory, maps and spill files) is freed on a thread of its own while the
+    // report is rendered and written; joined on every way out, before the scanner (declared
+    // earlier, dropped later) removes its directory
+    let mut report = scan.report;
+    let tree = scan.tree;
+    let _freeing = Freeing(Some(std::thread::spawn(move || drop(tree))));
     if let Some(old) = &previous {
-        netvet_report::evaluation::attach_previous(&mut scan.report, old);
+        netvet_report::evaluation::attach_previous(&mut report, old);
     }
-    let bytes = netvet_report::render_bytes(&scan.report, format, scanner.spill_dir())?;
+    let bytes = netvet_report::render_bytes(&report, format, scanner.spill_dir())?;
     match out_file.as_mut() {
         Some(f) => f.write_all(&bytes).map_err(|e| {
             Fail(
@@ -602,23 +608,33 @@ fn cmd_scan_one(a: ScanArgs, input: PathBuf) -> Result<u8, Fail> {
         let color = std::env::var_os("NO_COLOR").is_none();
         write_output(
             &None,
-            &netvet_cli::summary::render(&scan.report, output.as_deref(), color),
+            &netvet_cli::summary::render(&report, output.as_deref(), color),
         )?;
     }
     if a.timings {
-        eprint!("{}", timings_table(&scan.report.timing_ms));
+        eprint!("{}", timings_table(&report.timing_ms));
     }
     let mut code = 0;
-    if let (Some(t), Some(max)) = (fail_on, scan.report.max_severity()) {
+    if let (Some(t), Some(max)) = (fail_on, report.max_severity()) {
         if max >= t {
             code = 1;
         }
     }
-    if scan.report.verdict_result() == Some(VerdictResult::Fail) {
+    if report.verdict_result() == Some(VerdictResult::Fail) {
         code = 1;
     }
-    drop(scan); // removes the spill files before the scanner removes its directory
     Ok(code)
+}
+
+/// Joins the thread that frees a scanned tree when dropped.
+struct Freeing(Option<std::thread::JoinHandle<()>>);
+
+impl Drop for Freeing {
+    fn drop(&mut self) {
+        if let Some(h) = self.0.take() {
+            let _ = h.join();
+        }
+    }
 }
 
 /// The scan engine `scan` runs with, from its arguments.
