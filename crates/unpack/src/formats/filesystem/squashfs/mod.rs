@@ -63,7 +63,12 @@ const MAX_DIR_ENTRIES: usize = 1 << 20;
 /// Decoded metadata of one table (inodes or directories).
 const MAX_TABLE: usize = 512 << 20;
 /// File content decoded per parallel batch before it is handed to the sink.
+#[cfg(not(test))]
 const BATCH_BYTES: u64 = 24 << 20;
+/// Small in unit tests, so that their images span many overlapping batches whose files share
+/// fragment blocks across batch boundaries.
+#[cfg(test)]
+const BATCH_BYTES: u64 = 64 << 10;
 
 pub struct Squashfs;
 
@@ -1108,6 +1113,47 @@ mod tests {
             &t.get("0x1000.squashfs/etc/passwd").unwrap().data[..],
             b"root:x:0:0:root:/root:/bin/sh\n"
         );
+    }
+
+    #[test]
+    fn many_batches_share_fragments_and_keep_every_content() {
+        // 60 small files (fragments, several to a fragment block) between large ones: with
+        // 64 KiB batches in tests, about 20 batches overlap (sink of one, decoding of the
+        // next) and fragment blocks are used by files of consecutive batches
+        let content = |i: usize| -> Vec<u8> {
+            let n = if i.is_multiple_of(10) {
+                150_000 + i
+            } else {
+                9_000 + 37 * i
+            };
+            (0..n)
+                .map(|k| b"abcdefghijklmnopqrstuvwxyz\n"[(k * 7 + i) % 27])
+                .collect()
+        };
+        let mut fs = FilesystemWriter::default();
+        fs.set_kind(Kind::new_v4(netvet_testkit::codec(Comp::Gzip)));
+        fs.set_compressor(FilesystemCompressor::new(Compressor::Gzip, None).unwrap());
+        fs.set_block_size(65536);
+        fs.push_dir("d", hdr(0o755, 0, 0)).unwrap();
+        for i in 0..60 {
+            fs.push_file(
+                Cursor::new(content(i)),
+                format!("d/f{i:02}"),
+                hdr(0o644, 0, 0),
+            )
+            .unwrap();
+        }
+        let mut out = Cursor::new(Vec::new());
+        fs.write(&mut out).unwrap();
+        let t = unpack(out.into_inner());
+        assert!(t.errors.is_empty(), "{:?}", t.errors);
+        for i in 0..60 {
+            let e = t
+                .get(&format!("0x0.squashfs/d/f{i:02}"))
+                .unwrap_or_else(|| panic!("f{i:02}"));
+            assert_eq!(&e.data[..], &content(i)[..], "f{i:02}");
+        }
+        assert_eq!(t.file_count(), 60);
     }
 
     /// Position of `needle` in `hay` (test helper).
