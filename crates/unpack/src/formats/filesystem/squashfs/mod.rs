@@ -625,10 +625,13 @@ struct Decoded {
 }
 
 /// Take the next batch of about [`BATCH_BYTES`] of file content off `jobs` (reversed
-/// directory order). Every buffer the batch will need is checked against the byte budget
-/// here, before any is allocated; `Err` when one is over it (recorded in `problems`).
+/// directory order). Every buffer the batch will need (a file with blocks that is not a
+/// slice of the image, [`stored_slice`]) is checked against the byte budget here, before any
+/// is allocated; `Err` when one is over it (recorded in `problems`).
 fn take_batch(
     jobs: &mut Vec<FileJob>,
+    data: &Bytes,
+    bs: u64,
     out: &mut Sink,
     problems: &mut Problems,
 ) -> Result<Vec<FileJob>, ()> {
@@ -636,16 +639,13 @@ fn take_batch(
     let mut sum = 0u64;
     while let Some(j) = jobs.pop() {
         sum = sum.saturating_add(j.file.size);
-        let needs_buffer = !j.file.blocks.is_empty();
-        let size = j.file.size;
-        let what = format!("'/{}'", j.path);
-        batch.push(j);
-        if needs_buffer {
-            if let Err(e) = out.check_alloc(&what, size) {
+        if !j.file.blocks.is_empty() && stored_slice(data, &j.file, bs).is_none() {
+            if let Err(e) = out.check_alloc(&format!("'/{}'", j.path), j.file.size) {
                 problems.add(e.to_string());
                 return Err(());
             }
         }
+        batch.push(j);
         if sum >= BATCH_BYTES {
             break;
         }
@@ -880,19 +880,19 @@ fn finish(
     let mut frags: HashMap<u32, Result<Bytes, String>> = HashMap::new();
     let mut reported_frags: HashSet<u32> = HashSet::new();
     jobs.reverse(); // pop from the end in directory order
-    let Ok(first) = take_batch(&mut jobs, out, &mut problems) else {
+    let Ok(first) = take_batch(&mut jobs, data, bs, out, &mut problems) else {
         return problems.into_result();
     };
     let mut pending = (!first.is_empty()).then(|| decode_batch(fs, data, first, &frags));
-    while let Some(decoded) = pending.take() {
+    while let Some(mut decoded) = pending.take() {
         let used: Vec<u32> = decoded
             .batch
             .iter()
             .filter_map(|j| j.file.frag.map(|f| f.0))
             .collect();
-        frags.extend(decoded.new_frags.iter().cloned());
+        frags.extend(std::mem::take(&mut decoded.new_frags));
         let files = assemble(decoded, &frags, bs);
-        let Ok(next) = take_batch(&mut jobs, out, &mut problems) else {
+        let Ok(next) = take_batch(&mut jobs, data, bs, out, &mut problems) else {
             let _ = sink_batch(files, out, &mut problems, &mut reported_frags);
             return problems.into_result();
         };
